@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// WordPipe: raw text corpora to word vectors and recurrent models.
+//
+// Module flow (no import points back up):
+//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> [later: Vocabulary, Embeddings, ...] -> wordpipe (CLI)
+import PackageDescription
+
+let package = Package(
+    name: "WordPipe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wordpipe", targets: ["wordpipe"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Corpora", targets: ["Corpora"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System ICU (libicu-dev), called only from C: its headers clash with Foundation's private ICU.
+        .target(
+            name: "ICUShims",
+            linkerSettings: [
+                .linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata"),
+            ]
+        ),
+        // System libxml2 (libxml2-dev), imported with its ICU include switched off.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // zlib and libbz2 for transparent .gz/.bz2 input.
+        .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libbz2-dev"])]),
+        .target(name: "WordPipeSupport"),
+        .target(name: "Corpora", dependencies: ["WordPipeSupport", "CLibXML2", "CCompression"]),
+        .target(name: "Tokenization", dependencies: ["WordPipeSupport", "Corpora", "ICUShims"]),
+        .executableTarget(
+            name: "wordpipe",
+            dependencies: [
+                "WordPipeSupport", "Corpora", "Tokenization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ICUShims"]),
+        .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
+        .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe"]),
+    ]
+)

@@ -1,0 +1,92 @@
+// ICUShims: the only place WordPipe calls ICU.
+//
+// Why a C target: ICU's C headers cannot be imported into a Swift module that also sees
+// Foundation on Linux (Foundation carries its own ICU with the same C enums), and Debian's
+// ICU renames every function (`ubrk_open` is `ubrk_open_72`) through macros Swift cannot see.
+// This header therefore holds plain C types only: UTF-16 buffers as `uint16_t`, opaque handles,
+// and ICU's `UErrorCode` as an `int32_t` (0 = success, > 0 = failure, 15 = buffer overflow).
+#ifndef WORDPIPE_ICU_SHIMS_H
+#define WORDPIPE_ICU_SHIMS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// ICU's U_BUFFER_OVERFLOW_ERROR: the destination was too small; the return value is the size needed.
+#define WP_ICU_BUFFER_OVERFLOW 15
+
+/// Returns ICU's name for a status code (never NULL).
+const char *wp_icu_error_name(int32_t status);
+
+/// Returns the ICU version string, e.g. "72.1".
+void wp_icu_version(char *buffer, int32_t capacity);
+
+// MARK: - Break iteration (UAX #29 via ubrk)
+
+/// An ICU break iterator. Not thread-safe: one per thread.
+typedef struct wp_breaker wp_breaker;
+
+/// Kinds of break iterator.
+enum { WP_BREAK_WORD = 0, WP_BREAK_SENTENCE = 1 };
+
+/// Opens a word or sentence break iterator for `locale` ("" = root).
+wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status);
+void wp_breaker_close(wp_breaker *breaker);
+
+/// Segments `text` (UTF-16, `length` units). For segment i, writes its end offset to `ends[i]`
+/// and, when `statuses` is not NULL, the break rule status of the segment (UBRK_WORD_* values:
+/// 0-99 none, 100-199 number, 200-299 letter, 300-399 kana, 400-499 ideographic) to
+/// `statuses[i]`. Segment i starts at `ends[i-1]` (or 0). `capacity` must be >= `length`.
+/// Returns the number of segments. The breaker keeps no reference to `text` after the call.
+int32_t wp_breaker_segments(wp_breaker *breaker, const uint16_t *text, int32_t length,
+                            int32_t *ends, int32_t *statuses, int32_t capacity, int32_t *status);
+
+// MARK: - Normalization (Normalizer2)
+
+/// Normalization forms.
+enum {
+    WP_NORM_NFC = 0,
+    WP_NORM_NFKC = 1,
+    WP_NORM_NFKC_CASEFOLD = 2,
+    WP_NORM_NFD = 3,
+    WP_NORM_NFKD = 4,
+};
+
+/// Normalizes `source` into `destination`. Returns the normalized length; when it exceeds
+/// `capacity`, `*status` is WP_ICU_BUFFER_OVERFLOW and nothing useful was written.
+int32_t wp_normalize(int32_t form, const uint16_t *source, int32_t length,
+                     uint16_t *destination, int32_t capacity, int32_t *status);
+
+/// Returns the length of the prefix of `source` that is already in `form` (quick check "yes").
+int32_t wp_normalized_prefix_length(int32_t form, const uint16_t *source, int32_t length, int32_t *status);
+
+// MARK: - Case mapping and transliteration
+
+/// Full lowercase mapping for `locale` (u_strToLower): Turkish dotted i, Greek final sigma, ...
+int32_t wp_to_lower(const char *locale, const uint16_t *source, int32_t length,
+                    uint16_t *destination, int32_t capacity, int32_t *status);
+
+/// An ICU transliterator. Not thread-safe: one per thread.
+typedef struct wp_transliterator wp_transliterator;
+
+/// Opens a transliterator from an ICU rule id such as "NFD; [:Nonspacing Mark:] Remove; NFC".
+wp_transliterator *wp_transliterator_open(const uint16_t *id, int32_t idLength, int32_t *status);
+void wp_transliterator_close(wp_transliterator *transliterator);
+
+/// Transliterates `buffer` in place. `*length` is updated; if the result would exceed
+/// `capacity`, `*status` is WP_ICU_BUFFER_OVERFLOW and `*length` holds the size needed.
+void wp_transliterate(wp_transliterator *transliterator, uint16_t *buffer, int32_t *length,
+                      int32_t capacity, int32_t *status);
+
+// MARK: - UTF conversion
+
+/// UTF-8 to UTF-16; ill-formed sequences become U+FFFD and are counted in `*substitutions`.
+int32_t wp_utf8_to_utf16(const char *source, int32_t length, uint16_t *destination,
+                         int32_t capacity, int32_t *substitutions, int32_t *status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

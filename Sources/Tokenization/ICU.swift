@@ -1,0 +1,261 @@
+import ICUShims
+
+/// Errors from tokenization.
+public enum TokenizationError: Error, Equatable, CustomStringConvertible {
+    /// An ICU call failed; `operation` names it, `code` is ICU's error name.
+    case icu(operation: String, code: String)
+    /// The tokenizer configuration cannot be used.
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .icu(let operation, let code): return "ICU \(operation) failed: \(code)"
+        case .invalidConfiguration(let message): return "invalid tokenizer configuration: \(message)"
+        }
+    }
+}
+
+/// Throws when an ICU status is a failure.
+@inline(__always)
+func checkICU(_ status: Int32, _ operation: String) throws {
+    if status > 0 { throw TokenizationError.icu(operation: operation, code: String(cString: wp_icu_error_name(status))) }
+}
+
+/// The version of the ICU library in use, e.g. "72.1".
+public var icuVersion: String {
+    var buffer = [CChar](repeating: 0, count: 32)
+    wp_icu_version(&buffer, 32)
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// A growable UTF-16 buffer used by the tokenizer's stages.
+struct UTF16Buffer {
+    var storage: [UInt16] = []
+    var count = 0
+
+    mutating func ensureCapacity(_ capacity: Int) {
+        if storage.count < capacity { storage = [UInt16](repeating: 0, count: max(capacity, storage.count * 3 / 2)) }
+    }
+
+    mutating func set(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { utf8 in try set(utf8: utf8) }
+    }
+
+    mutating func set(utf8: UnsafeBufferPointer<UInt8>) throws {
+        ensureCapacity(utf8.count + 1)
+        var substitutions: Int32 = 0
+        var status: Int32 = 0
+        let length = storage.withUnsafeMutableBufferPointer { destination in
+            utf8.withMemoryRebound(to: CChar.self) { source in
+                wp_utf8_to_utf16(source.baseAddress, Int32(source.count), destination.baseAddress,
+                                 Int32(destination.count), &substitutions, &status)
+            }
+        }
+        try checkICU(status, "UTF-8 conversion")
+        count = Int(length)
+    }
+
+    var string: String {
+        storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<count]), as: UTF16.self) }
+    }
+
+    /// Runs an ICU-style "write into destination, return needed length" call from `self`
+    /// into `destination`, growing the destination once if needed.
+    func transform(into destination: inout UTF16Buffer, estimate: Int, operation: String,
+                   _ call: (UnsafePointer<UInt16>, Int32, UnsafeMutablePointer<UInt16>, Int32, inout Int32) -> Int32) throws {
+        destination.ensureCapacity(max(estimate, 16))
+        for _ in 0..<2 {
+            var status: Int32 = 0
+            let length = storage.withUnsafeBufferPointer { source in
+                destination.storage.withUnsafeMutableBufferPointer { target in
+                    call(source.baseAddress!, Int32(count), target.baseAddress!, Int32(target.count), &status)
+                }
+            }
+            if status == WP_ICU_BUFFER_OVERFLOW {
+                destination.ensureCapacity(Int(length) + 16)
+                continue
+            }
+            try checkICU(status, operation)
+            destination.count = Int(length)
+            return
+        }
+        throw TokenizationError.icu(operation: operation, code: "U_BUFFER_OVERFLOW_ERROR")
+    }
+}
+
+/// A UAX #29 break iterator (ICU `ubrk`). Not thread-safe: use one per thread.
+///
+/// Word breaking uses ICU's dictionaries for Chinese, Japanese, Thai, Lao, Khmer and Burmese.
+public final class BreakIterator {
+    /// What to break.
+    public enum Kind: Sendable { case word, sentence }
+
+    /// One segment between two boundaries.
+    public struct Segment: Equatable, Sendable {
+        /// UTF-16 offsets.
+        public var range: Range<Int>
+        /// ICU's rule status (word breaks: 0-99 none, 100-199 number, 200-299 letter,
+        /// 300-399 kana, 400-499 ideographic).
+        public var status: Int32
+    }
+
+    let kind: Kind
+    private let handle: OpaquePointer
+    var ends: [Int32] = []
+    var statuses: [Int32] = []
+
+    /// Opens a break iterator for `locale` (empty: root).
+    public init(_ kind: Kind, locale: String = "") throws {
+        var status: Int32 = 0
+        let pointer = wp_breaker_open(kind == .word ? Int32(WP_BREAK_WORD) : Int32(WP_BREAK_SENTENCE), locale, &status)
+        try checkICU(status, "break iterator open (locale '\(locale)')")
+        guard let pointer else { throw TokenizationError.icu(operation: "break iterator open", code: "null") }
+        self.kind = kind
+        self.handle = pointer
+    }
+
+    deinit { wp_breaker_close(handle) }
+
+    /// Fills `ends` (and `statuses` when wanted) for UTF-16 `text`; returns the segment count.
+    func run(_ text: UnsafeBufferPointer<UInt16>, withStatus: Bool) throws -> Int {
+        let capacity = max(text.count, 1)
+        if ends.count < capacity {
+            ends = [Int32](repeating: 0, count: capacity)
+            if withStatus || kind == .word { statuses = [Int32](repeating: 0, count: capacity) }
+        }
+        if withStatus && statuses.count < capacity { statuses = [Int32](repeating: 0, count: capacity) }
+        var status: Int32 = 0
+        let count = ends.withUnsafeMutableBufferPointer { endPointer in
+            if withStatus {
+                return statuses.withUnsafeMutableBufferPointer { statusPointer in
+                    wp_breaker_segments(handle, text.baseAddress, Int32(text.count), endPointer.baseAddress,
+                                        statusPointer.baseAddress, Int32(endPointer.count), &status)
+                }
+            }
+            return wp_breaker_segments(handle, text.baseAddress, Int32(text.count), endPointer.baseAddress,
+                                       nil, Int32(endPointer.count), &status)
+        }
+        try checkICU(status, "break iteration")
+        return Int(count)
+    }
+
+    /// The boundaries of `text` as UTF-16 offsets, including 0 and the end.
+    public func boundaries(utf16 text: [UInt16]) throws -> [Int] {
+        let count = try text.withUnsafeBufferPointer { try run($0, withStatus: false) }
+        return [0] + ends[0..<count].map(Int.init)
+    }
+
+    /// The segments of `text` with their rule status.
+    public func segments(_ text: String) throws -> [Segment] {
+        let units = Array(text.utf16)
+        let count = try units.withUnsafeBufferPointer { try run($0, withStatus: true) }
+        var start = 0
+        return (0..<count).map { index in
+            defer { start = Int(ends[index]) }
+            return Segment(range: start..<Int(ends[index]), status: statuses[index])
+        }
+    }
+}
+
+/// Unicode normalization through ICU Normalizer2 (thread-safe: ICU's instances are shared).
+public enum Normalizer {
+    /// The forms ICU offers.
+    public enum Form: Sendable, CaseIterable {
+        case nfc, nfd, nfkc, nfkd, nfkcCasefold
+
+        var code: Int32 {
+            switch self {
+            case .nfc: return Int32(WP_NORM_NFC)
+            case .nfd: return Int32(WP_NORM_NFD)
+            case .nfkc: return Int32(WP_NORM_NFKC)
+            case .nfkd: return Int32(WP_NORM_NFKD)
+            case .nfkcCasefold: return Int32(WP_NORM_NFKC_CASEFOLD)
+            }
+        }
+    }
+
+    /// Returns `text` in normalization form `form`.
+    public static func normalize(_ text: String, form: Form) throws -> String {
+        var source = UTF16Buffer()
+        try source.set(text)
+        var target = UTF16Buffer()
+        try normalize(source, into: &target, form: form)
+        return target.string
+    }
+
+    static func normalize(_ source: UTF16Buffer, into target: inout UTF16Buffer, form: Form) throws {
+        let code = form.code
+        try source.transform(into: &target, estimate: source.count + source.count / 4 + 16, operation: "normalization") {
+            wp_normalize(code, $0, $1, $2, $3, &$4)
+        }
+    }
+}
+
+/// Locale-aware full case mapping (ICU `u_strToLower`).
+public enum CaseMapping {
+    /// Lowercases `text` with the rules of `locale` (`tr`: İ → i, I → ı).
+    public static func lowercase(_ text: String, locale: String = "") throws -> String {
+        var source = UTF16Buffer()
+        try source.set(text)
+        var target = UTF16Buffer()
+        try lowercase(source, into: &target, locale: locale)
+        return target.string
+    }
+
+    static func lowercase(_ source: UTF16Buffer, into target: inout UTF16Buffer, locale: String) throws {
+        try locale.withCString { localeName in
+            try source.transform(into: &target, estimate: source.count + source.count / 8 + 16, operation: "lowercasing") {
+                wp_to_lower(localeName, $0, $1, $2, $3, &$4)
+            }
+        }
+    }
+}
+
+/// An ICU transliterator (not thread-safe: one per thread).
+public final class Transliterator {
+    private let handle: OpaquePointer
+
+    /// The rule id that removes accents: decompose, drop non-spacing marks, recompose.
+    public static let stripAccentsID = "NFD; [:Nonspacing Mark:] Remove; NFC"
+
+    /// Opens the transliterator with ICU id `id`.
+    public init(id: String) throws {
+        let units = Array(id.utf16)
+        var status: Int32 = 0
+        let pointer = wp_transliterator_open(units, Int32(units.count), &status)
+        try checkICU(status, "transliterator open ('\(id)')")
+        guard let pointer else { throw TokenizationError.icu(operation: "transliterator open", code: "null") }
+        handle = pointer
+    }
+
+    deinit { wp_transliterator_close(handle) }
+
+    /// Transliterates `text`.
+    public func apply(_ text: String) throws -> String {
+        var buffer = UTF16Buffer()
+        try buffer.set(text)
+        try apply(&buffer)
+        return buffer.string
+    }
+
+    func apply(_ buffer: inout UTF16Buffer) throws {
+        for _ in 0..<2 {
+            buffer.ensureCapacity(buffer.count * 3 + 16)
+            var length = Int32(buffer.count)
+            var status: Int32 = 0
+            buffer.storage.withUnsafeMutableBufferPointer {
+                wp_transliterate(handle, $0.baseAddress, &length, Int32($0.count), &status)
+            }
+            if status == WP_ICU_BUFFER_OVERFLOW {
+                buffer.ensureCapacity(Int(length) * 2 + 16)
+                continue
+            }
+            try checkICU(status, "transliteration")
+            buffer.count = Int(length)
+            return
+        }
+        throw TokenizationError.icu(operation: "transliteration", code: "U_BUFFER_OVERFLOW_ERROR")
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Errors from writing outputs.
+public enum OutputError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be created.
+    case cannotCreate(path: String, reason: String)
+    /// A write failed (disk full, closed pipe, ...).
+    case writeFailed(path: String, reason: String)
+    /// The finished temporary file could not be renamed into place.
+    case cannotRename(from: String, to: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let reason): return "\(path): cannot create: \(reason)"
+        case .writeFailed(let path, let reason): return "\(path): write failed: \(reason)"
+        case .cannotRename(let from, let to, let reason): return "cannot rename \(from) to \(to): \(reason)"
+        }
+    }
+}
+
+/// A buffered output that appears under its final name only when complete.
+///
+/// Bytes go to a temporary file beside the destination (`.NAME.partial-PID`); `commit()`
+/// flushes, syncs and renames it over the destination, so an interrupted run never leaves a
+/// torn file under the real name. A file that is never committed is removed when closed.
+/// Writing to standard output (`path == nil`) streams directly.
+public final class OutputFile {
+    /// The final path, or nil for standard output.
+    public let path: String?
+    private let temporaryPath: String?
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let bufferLimit = 1 << 20
+    private var finished = false
+
+    /// Opens `path` for writing through a temporary name; nil or `-` means standard output.
+    public init(path: String?) throws {
+        if let path, path != "-" {
+            let url = URL(fileURLWithPath: path)
+            let directory = url.deletingLastPathComponent().path
+            let temporary = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd < 0 { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            self.path = path
+            self.temporaryPath = temporary
+            self.descriptor = fd
+            TemporaryFiles.shared.register(temporary)
+        } else {
+            self.path = nil
+            self.temporaryPath = nil
+            self.descriptor = 1
+        }
+        buffer.reserveCapacity(bufferLimit)
+    }
+
+    deinit {
+        if !finished, let temporaryPath {
+            close(descriptor)
+            unlink(temporaryPath)
+            TemporaryFiles.shared.unregister(temporaryPath)
+        }
+    }
+
+    /// Appends bytes.
+    public func write<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= bufferLimit { try flush() }
+    }
+
+    /// Appends a string's UTF-8.
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write($0) }
+    }
+
+    /// Writes out the buffer.
+    public func flush() throws {
+        try buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError.writeFailed(path: path ?? "<stdout>", reason: String(cString: strerror(errno)))
+                }
+                offset += written
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and moves the file into place under its final name.
+    public func commit() throws {
+        try flush()
+        finished = true
+        guard let path, let temporaryPath else { return }
+        fsync(descriptor)
+        close(descriptor)
+        TemporaryFiles.shared.unregister(temporaryPath)
+        if rename(temporaryPath, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw OutputError.cannotRename(from: temporaryPath, to: path, reason: reason)
+        }
+    }
+
+    /// Writes `data` to `path` atomically (temporary name, then rename).
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let file = try OutputFile(path: path)
+        try file.write(data)
+        try file.commit()
+    }
+}
+
+/// The temporary files in progress, removed if the process is interrupted (SIGINT, SIGTERM).
+public final class TemporaryFiles: @unchecked Sendable {
+    /// The process-wide registry.
+    public static let shared = TemporaryFiles()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    private var sources: [DispatchSourceSignal] = []
+
+    func register(_ path: String) {
+        lock.lock()
+        paths.insert(path)
+        lock.unlock()
+    }
+
+    func unregister(_ path: String) {
+        lock.lock()
+        paths.remove(path)
+        lock.unlock()
+    }
+
+    /// Installs handlers so that SIGINT and SIGTERM remove the registered files, then exit
+    /// with 128 + the signal number. Call once from the command-line entry point.
+    public func removeOnInterrupt() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.removeAll()
+                StandardError.write("\ninterrupted: partial outputs removed\n")
+                exit(128 + signalNumber)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func removeAll() {
+        lock.lock()
+        for path in paths { unlink(path) }
+        paths.removeAll()
+        lock.unlock()
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// When to draw a progress line on standard error.
+public enum ProgressMode: String, Codable, Sendable, CaseIterable {
+    /// Only when standard error is a terminal.
+    case auto
+    /// Always, even into a file or pipe.
+    case always
+    /// Never.
+    case never
+
+    /// Whether this mode draws a progress line in the current process.
+    public var isEnabled: Bool {
+        switch self {
+        case .auto: return StandardError.isTerminal
+        case .always: return true
+        case .never: return false
+        }
+    }
+}
+
+/// A one-line progress display: bytes/s, items/s, percentage of the input and ETA.
+///
+/// Redraws at most every `interval` seconds. Call from one thread.
+public final class ProgressLine {
+    private let stage: String
+    private let enabled: Bool
+    private let terminal: Bool
+    private let interval: Double
+    private let start = MonotonicClock.now()
+    private var lastDraw = 0.0
+    private var drewSomething = false
+
+    /// Creates a progress line for `stage`, drawn when `mode` allows.
+    public init(stage: String, mode: ProgressMode, interval: Double = 0.5) {
+        self.stage = stage
+        self.enabled = mode.isEnabled
+        self.terminal = StandardError.isTerminal
+        self.interval = interval
+    }
+
+    /// Seconds since the line was created.
+    public var elapsed: Double { MonotonicClock.now() - start }
+
+    /// Redraws if due. `totalBytes` of 0 means unknown (no percentage or ETA).
+    public func update(bytes: Int64, totalBytes: Int64, items: Int64, itemName: String) {
+        guard enabled else { return }
+        let now = MonotonicClock.now() - start
+        guard now - lastDraw >= interval else { return }
+        lastDraw = now
+        let seconds = max(now, 1e-9)
+        var line = "\(stage): \(Format.bytes(Double(bytes) / seconds))/s, \(Format.count(Double(items) / seconds)) \(itemName)/s"
+        if totalBytes > 0 {
+            let fraction = min(1, Double(bytes) / Double(totalBytes))
+            line += String(format: ", %.1f%%", fraction * 100)
+            if fraction > 0.001 {
+                line += ", ETA \(Format.duration(seconds * (1 - fraction) / fraction))"
+            }
+        }
+        // On a terminal the line is redrawn in place; elsewhere each update is its own line.
+        StandardError.write(terminal ? "\r\u{1B}[K" + line : line + "\n")
+        drewSomething = true
+    }
+
+    /// Clears the line (on a terminal) before the final summary is printed.
+    public func finish() {
+        if enabled && terminal && drewSomething { StandardError.write("\r\u{1B}[K") }
+    }
+}
+
+/// A monotonic clock in seconds.
+public enum MonotonicClock {
+    /// Seconds since an arbitrary fixed point.
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}
+
+/// Human-readable numbers for progress lines and summaries.
+public enum Format {
+    /// `12.3 MB`, `456 kB`, `789 B` (decimal units).
+    public static func bytes(_ value: Double) -> String {
+        if value >= 1e9 { return String(format: "%.2f GB", value / 1e9) }
+        if value >= 1e6 { return String(format: "%.1f MB", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.0f kB", value / 1e3) }
+        return String(format: "%.0f B", value)
+    }
+
+    /// `3.45M`, `12.3k`, `999`.
+    public static func count(_ value: Double) -> String {
+        if value >= 1e6 { return String(format: "%.2fM", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.1fk", value / 1e3) }
+        return String(format: "%.0f", value)
+    }
+
+    /// `1h02m`, `3m05s`, `4.2s`.
+    public static func duration(_ seconds: Double) -> String {
+        if seconds >= 3600 { return String(format: "%dh%02dm", Int(seconds) / 3600, (Int(seconds) % 3600) / 60) }
+        if seconds >= 60 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
+        return String(format: "%.1fs", seconds)
+    }
+}
