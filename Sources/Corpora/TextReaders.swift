@@ -40,9 +40,26 @@ final class InvalidTextCounter {
         self.path = path
     }
 
+    /// Decodes one line's bytes.
     func decode(_ bytes: ArraySlice<UInt8>, line: Int) -> String {
+        decode(bytes, lineNumbers: [line])
+    }
+
+    /// Decodes newline-joined lines whose input line numbers are `lineNumbers`, reporting the
+    /// line of the first ill-formed sequence.
+    func decode(_ bytes: ArraySlice<UInt8>, lineNumbers: [Int]) -> String {
         let (text, invalid) = UTF8Repair.decode(bytes)
-        if invalid > 0 { report.recordInvalidUTF8(path: path, line: line, count: invalid) }
+        if invalid > 0 {
+            var firstLine = lineNumbers.first ?? 0
+            if lineNumbers.count > 1 {
+                for (offset, piece) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+                where String(validating: piece, as: UTF8.self) == nil {
+                    firstLine = offset < lineNumbers.count ? lineNumbers[offset] : firstLine
+                    break
+                }
+            }
+            report.recordInvalidUTF8(path: path, line: firstLine, count: invalid)
+        }
         return text
     }
 }
@@ -97,11 +114,15 @@ public final class WikiExtractorReader: DocumentReader {
             }
         }
         if startLine == 0 { return nil }
-        var text = ""
+        // Gather the block's bytes and decode them once.
+        var bytes: [UInt8] = []
+        var lineNumbers: [Int] = []
         var sawTitle = false
+        var closed = false
         while let line = try lines.next() {
             if line.bytes.starts(with: Self.close) {
-                return Document(text: text, location: SourceLocation(path: path, line: startLine))
+                closed = true
+                break
             }
             if line.bytes.starts(with: Self.open) && !line.continues {
                 diagnostics.warn("<doc> opened before the previous one closed", at: SourceLocation(path: path, line: line.number))
@@ -111,11 +132,14 @@ public final class WikiExtractorReader: DocumentReader {
                 sawTitle = true
                 continue
             }
-            if !text.isEmpty { text += line.continues ? "" : "\n" }
-            text += counter.decode(line.bytes, line: line.number)
+            if !bytes.isEmpty && !line.continues { bytes.append(0x0A) }
+            if !line.continues || lineNumbers.isEmpty { lineNumbers.append(line.number) }
+            bytes.append(contentsOf: line.bytes)
         }
-        diagnostics.warn("<doc> not closed before the end of the file", at: SourceLocation(path: path, line: startLine))
-        return Document(text: text, location: SourceLocation(path: path, line: startLine))
+        if !closed {
+            diagnostics.warn("<doc> not closed before the end of the file", at: SourceLocation(path: path, line: startLine))
+        }
+        return Document(text: counter.decode(bytes[...], lineNumbers: lineNumbers), location: SourceLocation(path: path, line: startLine))
     }
 }
 

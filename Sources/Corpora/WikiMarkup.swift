@@ -274,17 +274,20 @@ private enum WikiMarkupPasses {
         switch c {
         case WikiByte.openBracket, WikiByte.closeBracket, WikiByte.openBrace, WikiByte.closeBrace,
             WikiByte.pipe, WikiByte.apostrophe, WikiByte.underscore, WikiByte.equals, WikiByte.star,
-            WikiByte.hash, WikiByte.colon, WikiByte.semicolon, WikiByte.dash:
+            WikiByte.hash, WikiByte.colon, WikiByte.dash:
             return true
         default:
             return false
         }
     }
 
-    /// Appends `bytes` with markup bytes written as `&#NN;`, decoded again by pass 3.
+    /// Appends `bytes` with markup bytes written as `&#NN;`, decoded again by pass 3. A `;` is
+    /// markup only at the start of a line, and elsewhere may end an entity (`&amp;`).
     static func appendVerbatim(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var previous = WikiByte.newline
         for c in bytes {
-            if isMarkupByte(c) {
+            defer { previous = c }
+            if isMarkupByte(c) || (c == WikiByte.semicolon && previous == WikiByte.newline) {
                 out.append(WikiByte.ampersand)
                 out.append(WikiByte.hash)
                 if c >= 100 { out.append(0x30 + c / 100) }
@@ -314,7 +317,9 @@ private enum WikiMarkupPasses {
             if hasPrefix(s, at: i, caseInsensitive: "<!--") {
                 out.append(contentsOf: slice(s, runStart..<i))
                 var p = i + 4
-                while p + 2 < n && !(s[p] == WikiByte.dash && s[p + 1] == WikiByte.dash && s[p + 2] == WikiByte.greaterThan) {
+                while p + 2 < n
+                    && !(s[p] == WikiByte.dash && s[p + 1] == WikiByte.dash && s[p + 2] == WikiByte.greaterThan)
+                {
                     p += 1
                 }
                 i = p + 2 < n ? p + 3 : n
@@ -392,7 +397,7 @@ private enum WikiMarkupPasses {
     /// Namespaces whose links are dropped, lowercased: files, images, categories, in English and
     /// the larger Wikipedias' languages.
     static let droppedNamespaces: Set<String> = [
-        "file", "image", "category",
+        "file", "image", "category", "simple",
         "datei", "bild", "kategorie",  // de
         "fichier", "catégorie",  // fr
         "archivo", "imagen", "categoría",  // es
@@ -683,7 +688,9 @@ private struct WikiMarkupRenderer {
         }
         while j < n {
             let c = s[j]
-            guard c == WikiByte.star || c == WikiByte.hash || c == WikiByte.colon || c == WikiByte.semicolon else { break }
+            guard c == WikiByte.star || c == WikiByte.hash || c == WikiByte.colon || c == WikiByte.semicolon else {
+                break
+            }
             j += 1
         }
         if hasPrefix(s, at: j, caseInsensitive: "----") {

@@ -83,6 +83,107 @@ int32_t wp_breaker_segments(wp_breaker *breaker, const uint16_t *text, int32_t l
     return count;
 }
 
+static inline int is_white_space_unit(uint16_t unit) {
+    switch (unit) {
+    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0: case 0x1680:
+    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x2060: case 0x3000: case 0xFEFF:
+        return 1;
+    default:
+        return unit >= 0x2000 && unit <= 0x200D;
+    }
+}
+
+/// Appends text[start, end) as UTF-8; unpaired surrogates become U+FFFD.
+static inline uint8_t *write_utf8(uint8_t *out, const uint16_t *text, int32_t start, int32_t end) {
+    int32_t i = start;
+    while (i < end) {
+        uint32_t unit = text[i++];
+        if (unit < 0x80) {
+            *out++ = (uint8_t)unit;
+        } else if (unit < 0x800) {
+            *out++ = (uint8_t)(0xC0 | (unit >> 6));
+            *out++ = (uint8_t)(0x80 | (unit & 0x3F));
+        } else if ((unit & 0xFC00) == 0xD800 && i < end && (text[i] & 0xFC00) == 0xDC00) {
+            uint32_t scalar = 0x10000 + ((unit - 0xD800) << 10) + (uint32_t)(text[i++] - 0xDC00);
+            *out++ = (uint8_t)(0xF0 | (scalar >> 18));
+            *out++ = (uint8_t)(0x80 | ((scalar >> 12) & 0x3F));
+            *out++ = (uint8_t)(0x80 | ((scalar >> 6) & 0x3F));
+            *out++ = (uint8_t)(0x80 | (scalar & 0x3F));
+        } else if ((unit & 0xF800) == 0xD800) {
+            *out++ = 0xEF;
+            *out++ = 0xBF;
+            *out++ = 0xBD;
+        } else {
+            *out++ = (uint8_t)(0xE0 | (unit >> 12));
+            *out++ = (uint8_t)(0x80 | ((unit >> 6) & 0x3F));
+            *out++ = (uint8_t)(0x80 | (unit & 0x3F));
+        }
+    }
+    return out;
+}
+
+static inline uint8_t *write_bytes(uint8_t *out, const char *bytes) {
+    while (*bytes) *out++ = (uint8_t)*bytes++;
+    return out;
+}
+
+int32_t wp_breaker_write_tokens(wp_breaker *breaker, const uint16_t *text, int32_t length,
+                                const wp_span *spans, int32_t spanCount,
+                                int32_t keepPunctuation, int32_t numbers, int32_t urls, int32_t terminate,
+                                uint8_t *output, int32_t *tokens, int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    static const UChar empty[1] = {0};
+    UBreakIterator *iterator = breaker->iterator;
+    *tokens = 0;
+    ubrk_setText(iterator, length > 0 ? (const UChar *)text : empty, length, &error);
+    if (U_FAILURE(error)) {
+        *status = (int32_t)error;
+        return 0;
+    }
+    uint8_t *out = output;
+    int32_t count = 0;
+    int32_t spanIndex = 0;
+    int32_t emittedSpan = -1;
+    int32_t start = 0;
+    for (int32_t end = ubrk_next(iterator); end != UBRK_DONE; start = end, end = ubrk_next(iterator)) {
+        while (spanIndex < spanCount && spans[spanIndex].end <= start) spanIndex++;
+        if (spanIndex < spanCount && spans[spanIndex].start < end) {
+            if (emittedSpan != spanIndex && urls != WP_POLICY_DROP) {
+                if (count > 0) *out++ = ' ';
+                if (urls == WP_POLICY_KEEP) {
+                    out = write_utf8(out, text, spans[spanIndex].start, spans[spanIndex].end);
+                } else {
+                    out = write_bytes(out, spans[spanIndex].kind == 1 ? "<email>" : "<url>");
+                }
+                count++;
+            }
+            emittedSpan = spanIndex;
+            continue;
+        }
+        int32_t rule = ubrk_getRuleStatus(iterator);
+        if (rule < UBRK_WORD_NONE_LIMIT) {
+            if (!keepPunctuation) continue;
+            int32_t i = start;
+            while (i < end && is_white_space_unit(text[i])) i++;
+            if (i == end) continue;
+        } else if (rule < UBRK_WORD_NUMBER_LIMIT && numbers != WP_POLICY_KEEP) {
+            if (numbers == WP_POLICY_DROP) continue;
+            if (count > 0) *out++ = ' ';
+            out = write_bytes(out, "<num>");
+            count++;
+            continue;
+        }
+        if (count > 0) *out++ = ' ';
+        out = write_utf8(out, text, start, end);
+        count++;
+    }
+    ubrk_setText(iterator, empty, 0, &error);
+    if (count > 0 && terminate) *out++ = '\n';
+    *tokens = count;
+    *status = (int32_t)U_ZERO_ERROR;
+    return (int32_t)(out - output);
+}
+
 static const UNormalizer2 *normalizer_for(int32_t form, UErrorCode *error) {
     switch (form) {
     case WP_NORM_NFC: return unorm2_getNFCInstance(error);

@@ -65,12 +65,22 @@ struct UTF16Buffer {
     /// into `destination`, growing the destination once if needed.
     func transform(into destination: inout UTF16Buffer, estimate: Int, operation: String,
                    _ call: (UnsafePointer<UInt16>, Int32, UnsafeMutablePointer<UInt16>, Int32, inout Int32) -> Int32) throws {
+        try storage.withUnsafeBufferPointer { buffer in
+            try Self.transform(UnsafeBufferPointer(rebasing: buffer[0..<count]), into: &destination, estimate: estimate,
+                               operation: operation, call)
+        }
+    }
+
+    /// The same, from any UTF-16 buffer.
+    static func transform(_ source: UnsafeBufferPointer<UInt16>, into destination: inout UTF16Buffer, estimate: Int, operation: String,
+                          _ call: (UnsafePointer<UInt16>, Int32, UnsafeMutablePointer<UInt16>, Int32, inout Int32) -> Int32) throws {
         destination.ensureCapacity(max(estimate, 16))
+        let empty: [UInt16] = [0]
         for _ in 0..<2 {
             var status: Int32 = 0
-            let length = storage.withUnsafeBufferPointer { source in
+            let length = empty.withUnsafeBufferPointer { fallback in
                 destination.storage.withUnsafeMutableBufferPointer { target in
-                    call(source.baseAddress!, Int32(count), target.baseAddress!, Int32(target.count), &status)
+                    call(source.baseAddress ?? fallback.baseAddress!, Int32(source.count), target.baseAddress!, Int32(target.count), &status)
                 }
             }
             if status == WP_ICU_BUFFER_OVERFLOW {
@@ -116,7 +126,14 @@ public final class BreakIterator {
         self.handle = pointer
     }
 
-    deinit { wp_breaker_close(handle) }
+    /// Where `writeTokens` lets C write before the bytes are appended to the output.
+    private var scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    private var scratchCapacity = 1
+
+    deinit {
+        wp_breaker_close(handle)
+        scratch.deallocate()
+    }
 
     /// Fills `ends` (and `statuses` when wanted) for UTF-16 `text`; returns the segment count.
     func run(_ text: UnsafeBufferPointer<UInt16>, withStatus: Bool) throws -> Int {
@@ -141,6 +158,33 @@ public final class BreakIterator {
         return Int(count)
     }
 
+    /// Word-breaks `text` and appends its tokens to `output` under `configuration`'s token
+    /// rules (see `wp_breaker_write_tokens`); returns the number of tokens written.
+    func writeTokens(_ text: UnsafeBufferPointer<UInt16>, spans: [TextSpan], configuration: TokenizerConfiguration,
+                     terminate: Bool, into output: inout [UInt8]) throws -> Int {
+        let bound = text.count * 11 + 10
+        if scratchCapacity < bound {
+            scratch.deallocate()
+            scratchCapacity = max(bound, scratchCapacity * 2)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        var tokens: Int32 = 0
+        var status: Int32 = 0
+        let written: Int32
+        if spans.isEmpty {
+            written = wp_breaker_write_tokens(handle, text.baseAddress, Int32(text.count), nil, 0,
+                                              configuration.punctuation == .keep ? 1 : 0, configuration.numbers.code,
+                                              configuration.urls.code, terminate ? 1 : 0, scratch, &tokens, &status)
+        } else {
+            let cSpans = spans.map { wp_span(start: Int32($0.range.lowerBound), end: Int32($0.range.upperBound), kind: $0.kind == .email ? 1 : 0) }
+            written = wp_breaker_write_tokens(handle, text.baseAddress, Int32(text.count), cSpans, Int32(cSpans.count),
+                                              configuration.punctuation == .keep ? 1 : 0, configuration.numbers.code,
+                                              configuration.urls.code, terminate ? 1 : 0, scratch, &tokens, &status)
+        }
+        try checkICU(status, "word breaking")
+        output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: Int(written)))
+        return Int(tokens)
+    }
     /// The boundaries of `text` as UTF-16 offsets, including 0 and the end.
     public func boundaries(utf16 text: [UInt16]) throws -> [Int] {
         let count = try text.withUnsafeBufferPointer { try run($0, withStatus: false) }
@@ -155,6 +199,17 @@ public final class BreakIterator {
         return (0..<count).map { index in
             defer { start = Int(ends[index]) }
             return Segment(range: start..<Int(ends[index]), status: statuses[index])
+        }
+    }
+}
+
+extension TokenizerConfiguration.TokenPolicy {
+    /// The shim's code for this policy.
+    var code: Int32 {
+        switch self {
+        case .keep: return Int32(WP_POLICY_KEEP)
+        case .token: return Int32(WP_POLICY_TOKEN)
+        case .drop: return Int32(WP_POLICY_DROP)
         }
     }
 }
@@ -186,8 +241,14 @@ public enum Normalizer {
     }
 
     static func normalize(_ source: UTF16Buffer, into target: inout UTF16Buffer, form: Form) throws {
+        try source.storage.withUnsafeBufferPointer { buffer in
+            try normalize(UnsafeBufferPointer(rebasing: buffer[0..<source.count]), into: &target, form: form)
+        }
+    }
+
+    static func normalize(_ source: UnsafeBufferPointer<UInt16>, into target: inout UTF16Buffer, form: Form) throws {
         let code = form.code
-        try source.transform(into: &target, estimate: source.count + source.count / 4 + 16, operation: "normalization") {
+        try UTF16Buffer.transform(source, into: &target, estimate: source.count + source.count / 4 + 16, operation: "normalization") {
             wp_normalize(code, $0, $1, $2, $3, &$4)
         }
     }

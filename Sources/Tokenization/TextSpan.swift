@@ -15,7 +15,6 @@ struct TextSpan: Equatable {
 
     var range: Range<Int>
     var kind: Kind
-    var emitted = false
 
     /// Finds URLs (`scheme://…` for http, https, ftp, file; or `www.…`) and e-mail addresses
     /// (`local@domain.tld`) in UTF-16 `text`, in order and without overlaps.
@@ -26,15 +25,23 @@ struct TextSpan: Equatable {
     static func find(in text: UnsafeBufferPointer<UInt16>, into spans: inout [TextSpan]) {
         spans.removeAll(keepingCapacity: true)
         let count = text.count
-        // Fast exit: no ':', '@' or "www" means nothing to find.
-        var candidates = false
-        for unit in text where unit == 0x3A || unit == 0x40 || unit == 0x77 || unit == 0x57 {
-            candidates = true
-            break
-        }
-        guard candidates else { return }
+        guard let base = text.baseAddress, count > 0 else { return }
+        let raw = UnsafeRawPointer(base)
         var index = 0
+        // Skip 8 code units at a time while none of them is ':', '@' or 'w'/'W' (SSE2 compares).
+        let colon = SIMD8<UInt16>(repeating: 0x3A)
+        let at = SIMD8<UInt16>(repeating: 0x40)
+        let w = SIMD8<UInt16>(repeating: 0x77)
+        let caseBit = SIMD8<UInt16>(repeating: 0x20)
         while index < count {
+            if index + 8 <= count {
+                let units = raw.loadUnaligned(fromByteOffset: index * 2, as: SIMD8<UInt16>.self)
+                let hits = (units .== colon) .| (units .== at) .| ((units | caseBit) .== w)
+                if !any(hits) {
+                    index += 8
+                    continue
+                }
+            }
             let unit = text[index]
             if unit == 0x3A, let span = url(endingSchemeAt: index, in: text) {
                 append(span, to: &spans)

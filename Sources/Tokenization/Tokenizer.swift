@@ -97,7 +97,39 @@ public final class Tokenizer {
 
     /// Normalizes and word-breaks `raw[range]`, writing one line (if it has tokens).
     private func tokenizeSpan(_ range: Range<Int>, into output: inout [UInt8], terminate: Bool) throws {
-        // Copy the span into `work`, then run the text transformations, swapping buffers.
+        // Each text transformation reads one buffer and writes the other; with none, the span
+        // is word-broken where it lies.
+        var transformed = false
+        if let normalization {
+            try raw.storage.withUnsafeBufferPointer { buffer in
+                try Normalizer.normalize(UnsafeBufferPointer(rebasing: buffer[range]), into: &work, form: normalization)
+            }
+            transformed = true
+        }
+        if configuration.lowercase {
+            if !transformed { copySpan(range) }
+            try CaseMapping.lowercase(work, into: &spare, locale: configuration.locale)
+            swap(&work, &spare)
+            transformed = true
+        }
+        if let accents {
+            if !transformed { copySpan(range) }
+            try accents.apply(&work)
+            transformed = true
+        }
+        if transformed {
+            let length = work.count
+            try work.storage.withUnsafeBufferPointer { buffer in
+                try breakWords(UnsafeBufferPointer(rebasing: buffer[0..<length]), into: &output, terminate: terminate)
+            }
+        } else {
+            try raw.storage.withUnsafeBufferPointer { buffer in
+                try breakWords(UnsafeBufferPointer(rebasing: buffer[range]), into: &output, terminate: terminate)
+            }
+        }
+    }
+
+    private func copySpan(_ range: Range<Int>) {
         work.ensureCapacity(range.count + 1)
         raw.storage.withUnsafeBufferPointer { source in
             work.storage.withUnsafeMutableBufferPointer { target in
@@ -105,125 +137,15 @@ public final class Tokenizer {
             }
         }
         work.count = range.count
-        if let normalization {
-            try Normalizer.normalize(work, into: &spare, form: normalization)
-            swap(&work, &spare)
-        }
-        if configuration.lowercase {
-            try CaseMapping.lowercase(work, into: &spare, locale: configuration.locale)
-            swap(&work, &spare)
-        }
-        if let accents { try accents.apply(&work) }
-        let length = work.count
-        guard length > 0 else { return }
-        try work.storage.withUnsafeBufferPointer { buffer in
-            let text = UnsafeBufferPointer(rebasing: buffer[0..<length])
-            TextSpan.find(in: text, into: &spans)
-            let segmentCount = try words.run(text, withStatus: true)
-            emit(text, segmentCount: segmentCount, into: &output, terminate: terminate)
-        }
     }
 
-    private func emit(_ text: UnsafeBufferPointer<UInt16>, segmentCount: Int, into output: inout [UInt8], terminate: Bool) {
-        let configuration = self.configuration
-        var tokensOnLine = 0
-        var spanIndex = 0
-        var start = 0
-        words.ends.withUnsafeBufferPointer { ends in
-            words.statuses.withUnsafeBufferPointer { statuses in
-                for index in 0..<segmentCount {
-                    let end = Int(ends[index])
-                    defer { start = end }
-                    // URLs and e-mail addresses found before word breaking win over ICU's split.
-                    while spanIndex < spans.count && spans[spanIndex].range.upperBound <= start { spanIndex += 1 }
-                    if spanIndex < spans.count && spans[spanIndex].range.lowerBound < end {
-                        let span = spans[spanIndex]
-                        if !span.emitted {
-                            spans[spanIndex].emitted = true
-                            switch configuration.urls {
-                            case .keep: Self.append(text, span.range, to: &output, tokensOnLine: &tokensOnLine)
-                            case .token: Self.append(span.kind.placeholder, to: &output, tokensOnLine: &tokensOnLine)
-                            case .drop: break
-                            }
-                        }
-                        continue
-                    }
-                    let status = statuses[index]
-                    if status < 100 {
-                        guard configuration.punctuation == .keep, !Self.isWhitespace(text, start..<end) else { continue }
-                    } else if status < 200 {
-                        switch configuration.numbers {
-                        case .keep: break
-                        case .token:
-                            Self.append(Self.numberPlaceholder, to: &output, tokensOnLine: &tokensOnLine)
-                            continue
-                        case .drop: continue
-                        }
-                    }
-                    Self.append(text, start..<end, to: &output, tokensOnLine: &tokensOnLine)
-                }
-            }
-        }
-        if tokensOnLine > 0 {
-            if terminate { output.append(0x0A) }
+    private func breakWords(_ text: UnsafeBufferPointer<UInt16>, into output: inout [UInt8], terminate: Bool) throws {
+        guard text.count > 0 else { return }
+        TextSpan.find(in: text, into: &spans)
+        let tokens = try words.writeTokens(text, spans: spans, configuration: configuration, terminate: terminate, into: &output)
+        if tokens > 0 {
             counts.sentences += 1
-            counts.tokens += tokensOnLine
+            counts.tokens += tokens
         }
-    }
-
-    static let numberPlaceholder = Array("<num>".utf8)
-
-    @inline(__always)
-    private static func append(_ bytes: [UInt8], to output: inout [UInt8], tokensOnLine: inout Int) {
-        if tokensOnLine > 0 { output.append(0x20) }
-        output.append(contentsOf: bytes)
-        tokensOnLine += 1
-    }
-
-    /// Appends `text[range]` as UTF-8 (unpaired surrogates become U+FFFD; spaces inside a token,
-    /// which only URL spans could hold, are never written).
-    @inline(__always)
-    private static func append(_ text: UnsafeBufferPointer<UInt16>, _ range: Range<Int>, to output: inout [UInt8], tokensOnLine: inout Int) {
-        if tokensOnLine > 0 { output.append(0x20) }
-        tokensOnLine += 1
-        var index = range.lowerBound
-        let end = range.upperBound
-        while index < end {
-            let unit = text[index]
-            index += 1
-            if unit < 0x80 {
-                output.append(UInt8(truncatingIfNeeded: unit))
-            } else if unit < 0x800 {
-                output.append(UInt8(truncatingIfNeeded: 0xC0 | (unit >> 6)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | (unit & 0x3F)))
-            } else if unit & 0xFC00 == 0xD800, index < end, text[index] & 0xFC00 == 0xDC00 {
-                let scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(text[index]) - 0xDC00)
-                index += 1
-                output.append(UInt8(truncatingIfNeeded: 0xF0 | (scalar >> 18)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | ((scalar >> 12) & 0x3F)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | ((scalar >> 6) & 0x3F)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | (scalar & 0x3F)))
-            } else if unit & 0xF800 == 0xD800 {
-                output.append(contentsOf: [0xEF, 0xBF, 0xBD])
-            } else {
-                output.append(UInt8(truncatingIfNeeded: 0xE0 | (unit >> 12)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | ((unit >> 6) & 0x3F)))
-                output.append(UInt8(truncatingIfNeeded: 0x80 | (unit & 0x3F)))
-            }
-        }
-    }
-
-    /// True when every code unit of `text[range]` is white space (White_Space property,
-    /// plus U+FEFF and the default-ignorable format controls ICU reports as no-status segments).
-    static func isWhitespace(_ text: UnsafeBufferPointer<UInt16>, _ range: Range<Int>) -> Bool {
-        for index in range {
-            switch text[index] {
-            case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200D, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF:
-                continue
-            default:
-                return false
-            }
-        }
-        return true
     }
 }

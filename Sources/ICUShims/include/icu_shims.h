@@ -43,6 +43,35 @@ void wp_breaker_close(wp_breaker *breaker);
 int32_t wp_breaker_segments(wp_breaker *breaker, const uint16_t *text, int32_t length,
                             int32_t *ends, int32_t *statuses, int32_t capacity, int32_t *status);
 
+/// Token rules for `wp_breaker_write_tokens`.
+enum {
+    WP_POLICY_KEEP = 0,   ///< keep the token as written
+    WP_POLICY_TOKEN = 1,  ///< replace it with a placeholder
+    WP_POLICY_DROP = 2,   ///< leave it out
+};
+
+/// A protected span (URL or e-mail address) found before word breaking: [start, end) in
+/// UTF-16 units, `kind` 0 for a URL and 1 for an e-mail address.
+typedef struct wp_span {
+    int32_t start;
+    int32_t end;
+    int32_t kind;
+} wp_span;
+
+/// Word-breaks `text` and writes its tokens as UTF-8 to `output`, separated by one space,
+/// with a trailing newline when `terminate` is non-zero and at least one token was written.
+///
+/// Rule status decides: status < 100 (punctuation, space) is dropped unless
+/// `keepPunctuation`, and white space never becomes a token; 100-199 (numbers) follows
+/// `numbers`; any word segment overlapping a span is replaced by the span, once, following
+/// `urls` (`<url>`/`<email>` placeholders). `spans` must be sorted and disjoint.
+/// `output` must hold at least `3 * length + 8 * (length + 1) + 2` bytes.
+/// Returns the number of bytes written; `*tokens` receives the number of tokens.
+int32_t wp_breaker_write_tokens(wp_breaker *breaker, const uint16_t *text, int32_t length,
+                                const wp_span *spans, int32_t spanCount,
+                                int32_t keepPunctuation, int32_t numbers, int32_t urls, int32_t terminate,
+                                uint8_t *output, int32_t *tokens, int32_t *status);
+
 // MARK: - Normalization (Normalizer2)
 
 /// Normalization forms.
