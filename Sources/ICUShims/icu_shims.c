@@ -1,5 +1,6 @@
 // ICUShims implementation: thin, allocation-free wrappers over ICU's C API.
 #include "icu_shims.h"
+#include "icu_shims_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@ struct wp_breaker {
 
 wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status) {
     UErrorCode error = U_ZERO_ERROR;
-    UBreakIteratorType type = kind == WP_BREAK_SENTENCE ? UBRK_SENTENCE : UBRK_WORD;
-    UBreakIterator *iterator = ubrk_open(type, locale, NULL, 0, &error);
+    UBreakIterator *iterator = kind == WP_BREAK_SENTENCE
+        ? ubrk_open(UBRK_SENTENCE, locale, NULL, 0, &error)
+        : wp_open_uax29_word_iterator(locale, &error);
     *status = (int32_t)error;
     if (U_FAILURE(error)) return NULL;
     wp_breaker *breaker = malloc(sizeof(wp_breaker));

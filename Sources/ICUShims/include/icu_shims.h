@@ -31,7 +31,8 @@ typedef struct wp_breaker wp_breaker;
 /// Kinds of break iterator.
 enum { WP_BREAK_WORD = 0, WP_BREAK_SENTENCE = 1 };
 
-/// Opens a word or sentence break iterator for `locale` ("" = root).
+/// Opens a word or sentence break iterator for `locale` ("" = root). Word iterators follow
+/// UAX #29 exactly: ICU's rules without CLDR's colon tailoring (see word_rules.cpp).
 wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status);
 void wp_breaker_close(wp_breaker *breaker);
 
