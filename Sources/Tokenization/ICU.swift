@@ -34,8 +34,11 @@ struct UTF16Buffer {
     var storage: [UInt16] = []
     var count = 0
 
+    /// Grows the storage to at least `capacity` units, keeping the first `count`.
     mutating func ensureCapacity(_ capacity: Int) {
-        if storage.count < capacity { storage = [UInt16](repeating: 0, count: max(capacity, storage.count * 3 / 2)) }
+        if storage.count < capacity {
+            storage.append(contentsOf: repeatElement(0, count: max(capacity, storage.count * 3 / 2) - storage.count))
+        }
     }
 
     mutating func set(_ text: String) throws {

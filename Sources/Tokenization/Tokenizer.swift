@@ -81,12 +81,19 @@ public final class Tokenizer {
         counts.documents += 1
         guard raw.count > 0 else { return }
         if let sentenceBreaker {
-            let count = try raw.storage.withUnsafeBufferPointer {
-                try sentenceBreaker.run(UnsafeBufferPointer(rebasing: $0[0..<raw.count]), withStatus: false)
+            let count = try raw.storage.withUnsafeBufferPointer { buffer in
+                let text = UnsafeBufferPointer(rebasing: buffer[0..<raw.count])
+                // URLs hold '?' and '.', which can look like sentence ends: no break inside one.
+                TextSpan.find(in: text, into: &spans)
+                return try sentenceBreaker.run(text, withStatus: false)
             }
+            let protected = spans
+            var spanIndex = 0
             var start = 0
             for index in 0..<count {
                 let end = Int(sentenceBreaker.ends[index])
+                while spanIndex < protected.count && protected[spanIndex].range.upperBound <= end { spanIndex += 1 }
+                if spanIndex < protected.count && protected[spanIndex].range.lowerBound < end && index + 1 < count { continue }
                 try tokenizeSpan(start..<end, into: &output, terminate: true)
                 start = end
             }
