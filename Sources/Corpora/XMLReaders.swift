@@ -23,6 +23,9 @@ final class XMLErrorSink {
 
     func record(_ error: UnsafePointer<xmlError>) {
         let entry = error.pointee
+        // libxml2 2.9 predates HTML5 and calls <nav>, <section>, <svg>... unknown; that says
+        // nothing about the input's health.
+        if entry.code == Int32(XML_HTML_UNKNOWN_TAG.rawValue) { return }
         var message = entry.message.map { String(cString: $0) } ?? "XML error \(entry.code)"
         while message.last?.isWhitespace == true { message.removeLast() }
         let location = SourceLocation(path: path, line: Int(entry.line), column: Int(max(0, entry.int2)))
