@@ -10,6 +10,9 @@
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
 #include <unicode/uversion.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 const char *wp_icu_error_name(int32_t status) { return u_errorName((UErrorCode)status); }
 
@@ -184,6 +187,42 @@ int32_t wp_breaker_write_tokens(wp_breaker *breaker, const uint16_t *text, int32
     *tokens = count;
     *status = (int32_t)U_ZERO_ERROR;
     return (int32_t)(out - output);
+}
+
+int32_t wp_find_link_anchor(const uint16_t *text, int32_t start, int32_t length) {
+    int32_t i = start;
+#if defined(__SSE2__)
+    const __m128i colon = _mm_set1_epi16(0x3A), at = _mm_set1_epi16(0x40);
+    const __m128i w = _mm_set1_epi16(0x77), caseBit = _mm_set1_epi16(0x20);
+    for (; i + 8 <= length; i += 8) {
+        __m128i units = _mm_loadu_si128((const __m128i *)(text + i));
+        __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi16(units, colon), _mm_cmpeq_epi16(units, at)),
+                                    _mm_cmpeq_epi16(_mm_or_si128(units, caseBit), w));
+        int mask = _mm_movemask_epi8(hits);
+        if (mask != 0) return i + __builtin_ctz((unsigned)mask) / 2;
+    }
+#endif
+    for (; i < length; i++) {
+        uint16_t unit = text[i];
+        if (unit == 0x3A || unit == 0x40 || (unit | 0x20) == 0x77) return i;
+    }
+    return length;
+}
+
+int32_t wp_is_ascii(const uint16_t *text, int32_t length) {
+    int32_t i = 0;
+#if defined(__SSE2__)
+    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    __m128i any = _mm_setzero_si128();
+    for (; i + 8 <= length; i += 8) {
+        any = _mm_or_si128(any, _mm_and_si128(_mm_loadu_si128((const __m128i *)(text + i)), high));
+    }
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(any, _mm_setzero_si128())) != 0xFFFF) return 0;
+#endif
+    for (; i < length; i++) {
+        if (text[i] >= 0x80) return 0;
+    }
+    return 1;
 }
 
 static const UNormalizer2 *normalizer_for(int32_t form, UErrorCode *error) {

@@ -1,3 +1,5 @@
+import ICUShims
+
 /// A URL or e-mail address found in text before word breaking, since UAX #29 splits URLs
 /// (`http`, `example.com`, `path`) into several words.
 struct TextSpan: Equatable {
@@ -26,22 +28,11 @@ struct TextSpan: Equatable {
         spans.removeAll(keepingCapacity: true)
         let count = text.count
         guard let base = text.baseAddress, count > 0 else { return }
-        let raw = UnsafeRawPointer(base)
         var index = 0
-        // Skip 8 code units at a time while none of them is ':', '@' or 'w'/'W' (SSE2 compares).
-        let colon = SIMD8<UInt16>(repeating: 0x3A)
-        let at = SIMD8<UInt16>(repeating: 0x40)
-        let w = SIMD8<UInt16>(repeating: 0x77)
-        let caseBit = SIMD8<UInt16>(repeating: 0x20)
         while index < count {
-            if index + 8 <= count {
-                let units = raw.loadUnaligned(fromByteOffset: index * 2, as: SIMD8<UInt16>.self)
-                let hits = (units .== colon) .| (units .== at) .| ((units | caseBit) .== w)
-                if !any(hits) {
-                    index += 8
-                    continue
-                }
-            }
+            // Jump to the next ':', '@' or 'w'/'W' (vectorized in the C shim).
+            index = Int(wp_find_link_anchor(base, Int32(index), Int32(count)))
+            if index >= count { break }
             let unit = text[index]
             if unit == 0x3A, let span = url(endingSchemeAt: index, in: text) {
                 append(span, to: &spans)

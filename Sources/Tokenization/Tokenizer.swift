@@ -43,6 +43,7 @@ public final class Tokenizer {
     private var work = UTF16Buffer()
     private var spare = UTF16Buffer()
     private var spans: [TextSpan] = []
+    private var rawSpans: [TextSpan] = []
     /// The tally since creation.
     public private(set) var counts = TokenCounts()
 
@@ -80,26 +81,42 @@ public final class Tokenizer {
         try text.withUTF8 { try raw.set(utf8: $0) }
         counts.documents += 1
         guard raw.count > 0 else { return }
+        // URLs and e-mail addresses in the text as written: sentence breaking must not cut
+        // them ('?' and '.' inside a URL look like sentence ends).
+        raw.storage.withUnsafeBufferPointer { buffer in
+            TextSpan.find(in: UnsafeBufferPointer(rebasing: buffer[0..<raw.count]), into: &rawSpans)
+        }
         if let sentenceBreaker {
             let count = try raw.storage.withUnsafeBufferPointer { buffer in
-                let text = UnsafeBufferPointer(rebasing: buffer[0..<raw.count])
-                // URLs hold '?' and '.', which can look like sentence ends: no break inside one.
-                TextSpan.find(in: text, into: &spans)
-                return try sentenceBreaker.run(text, withStatus: false)
+                try sentenceBreaker.run(UnsafeBufferPointer(rebasing: buffer[0..<raw.count]), withStatus: false)
             }
-            let protected = spans
             var spanIndex = 0
             var start = 0
             for index in 0..<count {
                 let end = Int(sentenceBreaker.ends[index])
-                while spanIndex < protected.count && protected[spanIndex].range.upperBound <= end { spanIndex += 1 }
-                if spanIndex < protected.count && protected[spanIndex].range.lowerBound < end && index + 1 < count { continue }
+                while spanIndex < rawSpans.count && rawSpans[spanIndex].range.upperBound <= end { spanIndex += 1 }
+                if spanIndex < rawSpans.count && rawSpans[spanIndex].range.lowerBound < end && index + 1 < count { continue }
                 try tokenizeSpan(start..<end, into: &output, terminate: true)
                 start = end
             }
         } else {
             try tokenizeSpan(0..<raw.count, into: &output, terminate: terminate)
         }
+    }
+
+    /// The spans of `raw[range]`, shifted to start at 0.
+    private func rawSpans(in range: Range<Int>) -> [TextSpan] {
+        rawSpans.compactMap { span in
+            guard span.range.lowerBound >= range.lowerBound, span.range.upperBound <= range.upperBound else { return nil }
+            var shifted = span
+            shifted.range = (span.range.lowerBound - range.lowerBound)..<(span.range.upperBound - range.lowerBound)
+            return shifted
+        }
+    }
+
+    /// Whether a span of the raw text overlaps `range`.
+    private func rawSpansOverlap(_ range: Range<Int>) -> Bool {
+        rawSpans.contains { $0.range.overlaps(range) }
     }
 
     /// Normalizes and word-breaks `raw[range]`, writing one line (if it has tokens).
@@ -125,11 +142,19 @@ public final class Tokenizer {
             transformed = true
         }
         if transformed {
+            // The transformed text has other offsets: look again, unless the raw span held
+            // no link and only ASCII (which no transformation turns into a link).
+            let rescan = rawSpansOverlap(range) || raw.storage.withUnsafeBufferPointer { buffer in
+                wp_is_ascii(buffer.baseAddress! + range.lowerBound, Int32(range.count)) == 0
+            }
             let length = work.count
             try work.storage.withUnsafeBufferPointer { buffer in
-                try breakWords(UnsafeBufferPointer(rebasing: buffer[0..<length]), into: &output, terminate: terminate)
+                let text = UnsafeBufferPointer(rebasing: buffer[0..<length])
+                if rescan { TextSpan.find(in: text, into: &spans) } else { spans.removeAll(keepingCapacity: true) }
+                try breakWords(text, into: &output, terminate: terminate)
             }
         } else {
+            spans = rawSpans.isEmpty ? [] : rawSpans(in: range)
             try raw.storage.withUnsafeBufferPointer { buffer in
                 try breakWords(UnsafeBufferPointer(rebasing: buffer[range]), into: &output, terminate: terminate)
             }
@@ -148,7 +173,6 @@ public final class Tokenizer {
 
     private func breakWords(_ text: UnsafeBufferPointer<UInt16>, into output: inout [UInt8], terminate: Bool) throws {
         guard text.count > 0 else { return }
-        TextSpan.find(in: text, into: &spans)
         let tokens = try words.writeTokens(text, spans: spans, configuration: configuration, terminate: terminate, into: &output)
         if tokens > 0 {
             counts.sentences += 1

@@ -73,6 +73,14 @@ int32_t wp_breaker_write_tokens(wp_breaker *breaker, const uint16_t *text, int32
                                 int32_t keepPunctuation, int32_t numbers, int32_t urls, int32_t terminate,
                                 uint8_t *output, int32_t *tokens, int32_t *status);
 
+/// Returns the index of the first unit at or after `start` that is ':', '@', 'w' or 'W' (where
+/// a URL or e-mail address could be anchored), or `length` if there is none. SSE2 when
+/// available, 8 units per compare.
+int32_t wp_find_link_anchor(const uint16_t *text, int32_t start, int32_t length);
+
+/// Returns 1 when every unit of `text` is ASCII (< 0x80), else 0. SSE2 when available.
+int32_t wp_is_ascii(const uint16_t *text, int32_t length);
+
 // MARK: - Normalization (Normalizer2)
 
 /// Normalization forms.
