@@ -113,6 +113,16 @@ public final class ByteSource {
                 let message = gzerror(gzip, &code).map { String(cString: $0) } ?? "gzip error"
                 throw CorpusError.readFailed(location: SourceLocation(path: path), reason: "gzip: \(message)")
             }
+            if got == 0 {
+                // zlib ends a file cut inside a gzip member like a complete one (gzread returns 0);
+                // only gzerror tells the difference (Z_BUF_ERROR). Report it, or a truncated
+                // download would be read as a silently shorter corpus.
+                var code: Int32 = 0
+                _ = gzerror(gzip, &code)
+                if code == Z_BUF_ERROR {
+                    throw CorpusError.readFailed(location: SourceLocation(path: path), reason: "gzip: unexpected end of file (truncated?)")
+                }
+            }
             return Int(got)
         }
         if file != nil { return try readBzip(base, request) }

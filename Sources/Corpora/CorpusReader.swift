@@ -95,7 +95,16 @@ public final class CorpusReader {
                 }
                 let path = files[fileIndex]
                 fileIndex += 1
-                current = try open(path)
+                // Opening reads the first bytes (format and BOM sniffing, the first bzip2 block), so
+                // a truncated or corrupt file can fail here already: skip it like a later failure.
+                do {
+                    current = try open(path)
+                } catch let error as CorpusError where error.endsOnlyItsFile {
+                    diagnostics.warn("\(error.descriptionWithoutLocation); file skipped", at: error.location ?? SourceLocation(path: path))
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+                    finishedBytes += size?.int64Value ?? 0
+                    continue
+                }
                 if current == nil { continue }
             }
             guard let (reader, source) = current else { continue }
@@ -106,7 +115,7 @@ public final class CorpusReader {
                 }
             } catch let error as CorpusError {
                 // One broken file does not end the run; the count decides at the end.
-                if case .readFailed = error {} else if case .malformed = error {} else { throw error }
+                if !error.endsOnlyItsFile { throw error }
                 diagnostics.warn("\(error.descriptionWithoutLocation); rest of the file skipped", at: error.location ?? SourceLocation(path: source.path))
             }
             finishedBytes += source.size
@@ -188,6 +197,14 @@ extension CorpusError {
         case .readFailed(let location, _), .malformed(let location, _): return location
         case .cannotOpen(let path, _): return SourceLocation(path: path)
         default: return nil
+        }
+    }
+
+    /// Whether the error ends only the file it is in (reading goes on with the next one).
+    var endsOnlyItsFile: Bool {
+        switch self {
+        case .readFailed, .malformed: return true
+        default: return false
         }
     }
 

@@ -35,13 +35,15 @@ final class HTMLCollector {
     func characters(_ pointer: UnsafePointer<UInt8>, _ count: Int) {
         guard skipDepth == 0, count > 0 else { return }
         let chunk = String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
-        if line == 0 { line = currentLine() }
         for scalar in chunk.unicodeScalars {
             if scalar == "\n" && preDepth > 0 {
                 breakParagraph()
             } else if scalar.properties.isWhitespace {
                 pendingSpace = true
             } else {
+                // The document's line is that of its first text, not of the white space between
+                // the tags before it (which put a Sphinx page's text at line 5, in the head).
+                if line == 0 { line = currentLine() }
                 if pendingSpace && !text.isEmpty && text.utf8.last != 0x0A { text.unicodeScalars.append(" ") }
                 pendingSpace = false
                 text.unicodeScalars.append(scalar)

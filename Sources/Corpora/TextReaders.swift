@@ -103,11 +103,14 @@ public final class WikiExtractorReader: DocumentReader {
 
     private static let open = Array("<doc".utf8)
     private static let close = Array("</doc>".utf8)
+    /// The line of a `<doc>` tag met inside the previous block: it starts the next document.
+    private var pendingStart = 0
 
     public func next() throws -> Document? {
         // Find the next <doc ...> line.
-        var startLine = 0
-        while let line = try lines.next() {
+        var startLine = pendingStart
+        pendingStart = 0
+        while startLine == 0, let line = try lines.next() {
             if line.bytes.starts(with: Self.open) { startLine = line.number; break }
             if !line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                 diagnostics.warn("text outside <doc> ... </doc> skipped", at: SourceLocation(path: path, line: line.number))
@@ -119,6 +122,7 @@ public final class WikiExtractorReader: DocumentReader {
         var lineNumbers: [Int] = []
         var sawTitle = false
         var closed = false
+        var previousContinues = false  // the last piece taken goes on in this one (an overlong line)
         while let line = try lines.next() {
             if line.bytes.starts(with: Self.close) {
                 closed = true
@@ -126,17 +130,27 @@ public final class WikiExtractorReader: DocumentReader {
             }
             if line.bytes.starts(with: Self.open) && !line.continues {
                 diagnostics.warn("<doc> opened before the previous one closed", at: SourceLocation(path: path, line: line.number))
+                // The tag ends this block and opens the next one; it used to be kept as text
+                // (and the next title line with it).
+                pendingStart = line.number
+                break
             }
             if line.bytes.isEmpty { continue }
             if !sawTitle {
                 sawTitle = true
                 continue
             }
-            if !bytes.isEmpty && !line.continues { bytes.append(0x0A) }
-            if !line.continues || lineNumbers.isEmpty { lineNumbers.append(line.number) }
+            // A new line starts after a piece that does not continue. (Testing this piece's own
+            // `continues` glued the first piece of a long line to the line before and broke the
+            // line before its last piece.)
+            if !previousContinues {
+                if !bytes.isEmpty { bytes.append(0x0A) }
+                lineNumbers.append(line.number)
+            }
+            previousContinues = line.continues
             bytes.append(contentsOf: line.bytes)
         }
-        if !closed {
+        if !closed && pendingStart == 0 {
             diagnostics.warn("<doc> not closed before the end of the file", at: SourceLocation(path: path, line: startLine))
         }
         return Document(text: counter.decode(bytes[...], lineNumbers: lineNumbers), location: SourceLocation(path: path, line: startLine))

@@ -112,8 +112,7 @@ final class XMLNodeStream {
             switch Int32(xmlTextReaderNodeType(reader)) {
             case Int32(XML_READER_TYPE_ELEMENT.rawValue):
                 let name = xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? ""
-                return .start(name: name, isEmpty: xmlTextReaderIsEmptyElement(reader) == 1,
-                              line: Int(xmlTextReaderGetParserLineNumber(reader)))
+                return .start(name: name, isEmpty: xmlTextReaderIsEmptyElement(reader) == 1, line: elementLine(reader))
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 return .end(name: xmlTextReaderConstLocalName(reader).map { String(cString: $0) } ?? "")
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
@@ -124,6 +123,20 @@ final class XMLNodeStream {
             }
         }
     }
+}
+
+/// The line of the element the reader is on.
+///
+/// `xmlTextReaderGetParserLineNumber` is where the parser is, which runs ahead of the reader by a
+/// chunk (up to a dozen lines in a MediaWiki dump), so documents pointed below their start tag.
+/// The node's own line is exact, but libxml2 stores it in 16 bits (65535 means "or more"); past
+/// that the parser's line is the best there is.
+private func elementLine(_ reader: xmlTextReaderPtr) -> Int {
+    if let node = xmlTextReaderCurrentNode(reader) {
+        let line = xmlGetLineNo(node)
+        if line > 0 && line < 65535 { return Int(line) }
+    }
+    return Int(xmlTextReaderGetParserLineNumber(reader))
 }
 
 /// Collapses every run of white space to one space and trims the ends.
