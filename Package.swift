@@ -2,7 +2,7 @@
 // WordPipe: raw text corpora to word vectors and recurrent models.
 //
 // Module flow (no import points back up):
-//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> [later: Vocabulary, Embeddings, ...] -> wordpipe (CLI)
+//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> [later: Embeddings, ...] -> wordpipe (CLI)
 import PackageDescription
 
 let package = Package(
@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "wordpipe", targets: ["wordpipe"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Corpora", targets: ["Corpora"]),
+        .library(name: "Vocabulary", targets: ["Vocabulary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,10 +32,13 @@ let package = Package(
         .target(name: "WordPipeSupport"),
         .target(name: "Corpora", dependencies: ["WordPipeSupport", "CLibXML2", "CCompression"]),
         .target(name: "Tokenization", dependencies: ["WordPipeSupport", "Corpora", "ICUShims"]),
+        // The counting hot loop (hash table keyed by token bytes) in C.
+        .target(name: "CountingKernels"),
+        .target(name: "Vocabulary", dependencies: ["WordPipeSupport", "Corpora", "Tokenization", "CountingKernels", "CCompression"]),
         .executableTarget(
             name: "wordpipe",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]
 )

@@ -89,6 +89,17 @@ public final class OutputFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Replaces bytes already written at `offset` (a header whose fields are known only at
+    /// the end). Only for files, not standard output.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        try flush()
+        guard path != nil else { throw OutputError.writeFailed(path: "<stdout>", reason: "cannot seek in standard output") }
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        if written != bytes.count {
+            throw OutputError.writeFailed(path: path ?? "<stdout>", reason: String(cString: strerror(errno)))
+        }
+    }
+
     /// Flushes and moves the file into place under its final name.
     public func commit() throws {
         try flush()

@@ -1,0 +1,53 @@
+// CountingKernels: the hot loop of vocabulary counting, in C.
+//
+// A token-count table keyed by byte strings (open addressing, linear probing, keys kept in one
+// arena), and a scanner that splits a buffer of tokenized text (tokens separated by spaces,
+// tabs or line ends) and counts every token. Swift wraps it in `TokenCounts`; one table per
+// thread, merged at the end.
+#ifndef WORDPIPE_COUNTING_KERNELS_H
+#define WORDPIPE_COUNTING_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// A count table. Not thread-safe: one per thread.
+typedef struct wp_count_table wp_count_table;
+
+/// Creates an empty table; NULL when out of memory.
+wp_count_table *wp_count_table_create(void);
+void wp_count_table_destroy(wp_count_table *table);
+
+/// Number of distinct keys.
+int64_t wp_count_table_size(const wp_count_table *table);
+
+/// Adds `count` to the key `bytes[0..<length]`. Returns 0, or -1 when out of memory.
+int wp_count_table_add(wp_count_table *table, const uint8_t *bytes, int32_t length, int64_t count);
+
+/// Returns the count of a key (0 if absent).
+int64_t wp_count_table_get(const wp_count_table *table, const uint8_t *bytes, int32_t length);
+
+/// Splits `buffer` into tokens at ' ', '\t', '\r', '\n' and counts each one. Adds the number
+/// of tokens to `*tokens` and the number of '\n' to `*lines`. Returns 0, or -1 when out of
+/// memory. Tokens longer than 65,535 bytes are cut to that length.
+int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines);
+
+/// Adds every key and count of `other` into `table`. Returns 0, or -1 when out of memory.
+int wp_count_table_merge(wp_count_table *table, const wp_count_table *other);
+
+/// Removes every key whose count is <= `floor` (word2vec's ReduceVocab). Returns the number
+/// of keys removed, or -1 when out of memory.
+int64_t wp_count_table_prune(wp_count_table *table, int64_t floor);
+
+/// Visits the entries: for i in 0..<capacity, returns 1 and sets the outputs when slot i is
+/// used, 0 when it is empty. Keys stay valid until the table changes.
+int64_t wp_count_table_capacity(const wp_count_table *table);
+int wp_count_table_entry(const wp_count_table *table, int64_t slot, const uint8_t **bytes, int32_t *length, int64_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

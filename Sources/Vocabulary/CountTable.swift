@@ -1,0 +1,86 @@
+import CountingKernels
+
+/// Token counts keyed by UTF-8 bytes: a safe wrapper over the C count table.
+/// Not thread-safe: one per thread, merged at the end.
+final class CountTable: @unchecked Sendable {
+    private let table: OpaquePointer
+
+    init() throws {
+        guard let table = wp_count_table_create() else { throw VocabularyError.outOfMemory }
+        self.table = table
+    }
+
+    deinit { wp_count_table_destroy(table) }
+
+    /// Distinct keys.
+    var size: Int64 { wp_count_table_size(table) }
+
+    /// Counts every whitespace-separated token of `buffer`; returns (tokens, lines).
+    func scan(_ buffer: UnsafeRawBufferPointer) throws -> (tokens: Int64, lines: Int64) {
+        var tokens: Int64 = 0
+        var lines: Int64 = 0
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return (0, 0) }
+        if wp_count_table_scan(table, base.assumingMemoryBound(to: UInt8.self), buffer.count, &tokens, &lines) != 0 {
+            throw VocabularyError.outOfMemory
+        }
+        return (tokens, lines)
+    }
+
+    /// Adds `count` to `word`.
+    func add(_ word: String, count: Int64) throws {
+        var word = word
+        let status = word.withUTF8 { wp_count_table_add(table, $0.baseAddress, Int32($0.count), count) }
+        if status != 0 { throw VocabularyError.outOfMemory }
+    }
+
+    /// The count of `word`.
+    func count(of word: String) -> Int64 {
+        var word = word
+        return word.withUTF8 { wp_count_table_get(table, $0.baseAddress, Int32($0.count)) }
+    }
+
+    /// The count stored for the bytes `pointer[0..<length]` (0 when absent).
+    @inline(__always)
+    func lookup(_ pointer: UnsafePointer<UInt8>, _ length: Int) -> Int64 {
+        wp_count_table_get(table, pointer, Int32(truncatingIfNeeded: length))
+    }
+
+    /// Adds all of `other`'s counts.
+    func merge(_ other: CountTable) throws {
+        if wp_count_table_merge(table, other.table) != 0 { throw VocabularyError.outOfMemory }
+    }
+
+    /// Drops keys with count <= `floor`; returns how many.
+    func prune(floor: Int64) throws -> Int64 {
+        let removed = wp_count_table_prune(table, floor)
+        if removed < 0 { throw VocabularyError.outOfMemory }
+        return removed
+    }
+
+    /// Every (word, count) with count >= `minimum`.
+    func entries(minimum: Int64) -> [(word: String, count: Int64)] {
+        var result: [(word: String, count: Int64)] = []
+        let capacity = wp_count_table_capacity(table)
+        var bytes: UnsafePointer<UInt8>?
+        var length: Int32 = 0
+        var count: Int64 = 0
+        for slot in 0..<capacity where wp_count_table_entry(table, slot, &bytes, &length, &count) != 0 && count >= minimum {
+            result.append((String(decoding: UnsafeBufferPointer(start: bytes, count: Int(length)), as: UTF8.self), count))
+        }
+        return result
+    }
+
+    /// The most frequent entry, if any.
+    func mostFrequent() -> (word: String, count: Int64)? {
+        let capacity = wp_count_table_capacity(table)
+        var best: (slot: Int64, count: Int64)?
+        var bytes: UnsafePointer<UInt8>?
+        var length: Int32 = 0
+        var count: Int64 = 0
+        for slot in 0..<capacity where wp_count_table_entry(table, slot, &bytes, &length, &count) != 0 {
+            if count > (best?.count ?? -1) { best = (slot, count) }
+        }
+        guard let best, wp_count_table_entry(table, best.slot, &bytes, &length, &count) != 0 else { return nil }
+        return (String(decoding: UnsafeBufferPointer(start: bytes, count: Int(length)), as: UTF8.self), count)
+    }
+}

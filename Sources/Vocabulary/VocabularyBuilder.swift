@@ -1,0 +1,394 @@
+import Corpora
+import Foundation
+import Tokenization
+import WordPipeSupport
+
+/// What a vocabulary build found.
+public struct VocabularySummary: Sendable, Equatable {
+    /// Corpus tokens counted.
+    public var tokens: Int64 = 0
+    /// Corpus lines (sentences).
+    public var lines: Int64 = 0
+    /// Distinct types seen (those held at the end when pruning was needed).
+    public var typesSeen: Int64 = 0
+    /// Types kept in the vocabulary (specials excluded).
+    public var typesKept: Int = 0
+    /// Types dropped by the in-memory bound.
+    public var typesPruned: Int64 = 0
+    /// The share of corpus tokens that are kept types.
+    public var coverage: Double = 0
+    /// Wall-clock seconds.
+    public var seconds: Double = 0
+
+    /// The one-line summary printed at the end of a run.
+    public var line: String {
+        var text = "\(typesSeen) types seen, \(typesKept) kept, \(tokens) tokens"
+        text += String(format: ", %.2f%% of tokens covered", coverage * 100)
+        if typesPruned > 0 { text += ", \(typesPruned) types pruned by the memory bound (counts may be lower than exact)" }
+        text += String(format: ", %.2f s (%@ tokens/s)", seconds, Format.count(Double(tokens) / max(seconds, 1e-9)))
+        return text
+    }
+}
+
+/// Counts the tokens of a tokenized corpus (one sentence per line, tokens separated by spaces)
+/// and builds a vocabulary, as word2vec's `LearnVocabFromTrainFile` and gensim's
+/// `build_vocab` do.
+///
+/// The corpus is read in chunks of about 4 MB cut after a space or line end (so a 100 MB
+/// one-line corpus is no problem), counted by `threads` workers into their own tables, and the
+/// tables are merged. Without a memory bound, counts are exact and the result does not depend
+/// on the thread count.
+public enum VocabularyBuilder {
+    static let chunkSize = 4 << 20
+
+    /// Counts `inputs` (plain, `.gz` or `.bz2`; `-` for stdin) and builds the vocabulary.
+    public static func build(inputs: [String], configuration: VocabularyConfiguration, threads: Int = 1,
+                             progress mode: ProgressMode = .never, stage: String = "vocab") throws -> (Vocabulary, VocabularySummary) {
+        try configuration.validate()
+        let clock = MonotonicClock.now()
+        let files = try CorpusReader.expand(inputs)
+        let totalBytes = files.reduce(Int64(0)) { total, path in
+            guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return total }
+            return total + ((attributes[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+        let progress = ProgressLine(stage: stage, mode: mode)
+        var summary = VocabularySummary()
+        let workers = max(1, threads)
+        // Per-thread bound: the tables are merged later, and the merge is bounded again.
+        let bound = configuration.maxTypesInMemory.map { Int64(max(1000, $0 / workers)) }
+        let counters = try (0..<workers).map { _ in try Counter(bound: bound) }
+        // Plain files are cut into byte ranges at separators and read by the workers
+        // themselves; compressed files and stdin are streamed by this thread to the workers.
+        var pieces: [FilePiece] = []
+        var streamed: [String] = []
+        for path in files {
+            if let filePieces = try FilePiece.split(path, into: workers * 4) { pieces += filePieces } else { streamed.append(path) }
+        }
+        let pieceQueue = PieceQueue(pieces)
+        let queue = ChunkQueue(capacity: 2 * workers)
+        let group = DispatchGroup()
+        for counter in counters {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    while let piece = pieceQueue.next() { try piece.read { try counter.count($0) } }
+                    while let chunk = queue.take() { try chunk.withUnsafeBytes { try counter.count($0) } }
+                } catch {
+                    queue.fail(error)
+                }
+            }
+        }
+        var consumed: Int64 = 0
+        var readError: Error?
+        do {
+            for path in streamed {
+                let source = try ByteSource(path: path)
+                defer { source.close() }
+                var carry: [UInt8] = []
+                while true {
+                    var chunk = carry
+                    carry = []
+                    let old = chunk.count
+                    chunk.append(contentsOf: repeatElement(0, count: chunkSize))
+                    let got = try chunk.withUnsafeMutableBytes { raw in
+                        try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
+                    }
+                    chunk.removeLast(chunkSize - got)
+                    if got == 0 {
+                        if !chunk.isEmpty { guard queue.put(chunk) else { break } }
+                        break
+                    }
+                    // Cut after the last separator; the tail starts the next chunk.
+                    if let cut = chunk.lastIndex(where: isSeparator) {
+                        carry = Array(chunk[(cut + 1)...])
+                        chunk.removeSubrange((cut + 1)...)
+                    }
+                    guard queue.put(chunk) else { break }
+                    progress.update(bytes: consumed + source.consumedBytes + pieceQueue.bytesDone, totalBytes: totalBytes,
+                                    items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
+                }
+                consumed += source.size
+            }
+        } catch {
+            readError = error
+        }
+        queue.close()
+        while group.wait(timeout: .now() + 0.5) == .timedOut {
+            progress.update(bytes: consumed + pieceQueue.bytesDone, totalBytes: totalBytes,
+                            items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
+        }
+        progress.finish()
+        if let readError { throw readError }
+        if let failure = queue.failure { throw failure }
+
+        // Merge into the first table.
+        let merged = counters[0]
+        for counter in counters.dropFirst() { try merged.absorb(counter, bound: configuration.maxTypesInMemory.map(Int64.init)) }
+        summary.tokens = merged.tokens
+        summary.lines = merged.lines
+        summary.typesSeen = merged.table.size
+        summary.typesPruned = merged.pruned
+        guard summary.tokens > 0 else { throw VocabularyError.emptyCorpus(inputs: inputs) }
+
+        var entries = merged.table.entries(minimum: Int64(configuration.minCount))
+        if entries.isEmpty {
+            let top = merged.table.mostFrequent()
+            throw VocabularyError.nothingKept(minCount: configuration.minCount, mostFrequent: top?.word, count: top?.count ?? 0)
+        }
+        entries = deduplicated(entries)
+        entries.sort(by: Vocabulary.precedes)
+        if let maxSize = configuration.maxSize, entries.count > maxSize { entries.removeLast(entries.count - maxSize) }
+        let specials = configuration.specials
+        entries.removeAll { specials.contains($0.word) }
+        let kept = entries.reduce(Int64(0)) { $0 + $1.count }
+        summary.typesKept = entries.count
+        summary.coverage = Double(kept) / Double(summary.tokens)
+        let tokenizer = try corpusTokenizer(files)
+        let vocabulary = Vocabulary(words: specials + entries.map(\.word), counts: specials.map { _ in 0 } + entries.map(\.count),
+                                    specialCount: specials.count, tokenizer: tokenizer)
+        summary.seconds = MonotonicClock.now() - clock
+        return (vocabulary, summary)
+    }
+
+    /// The tokenizer configuration recorded beside the corpus files (`FILE.tokenizer.json`),
+    /// when every file has one and they agree.
+    static func corpusTokenizer(_ files: [String]) throws -> TokenizerConfiguration? {
+        var found: TokenizerConfiguration?
+        for file in files {
+            guard file != "-", let info = try TokenizedCorpusInfo.load(for: file) else { return nil }
+            if let found, found != info.configuration.tokenizer { return nil }
+            found = info.configuration.tokenizer
+        }
+        return found
+    }
+
+    /// Tokens that were not valid UTF-8 can decode to the same string: add their counts.
+    static func deduplicated(_ entries: [(word: String, count: Int64)]) -> [(word: String, count: Int64)] {
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(entries.count)
+        var result: [(word: String, count: Int64)] = []
+        result.reserveCapacity(entries.count)
+        for entry in entries {
+            if let position = positions[entry.word] {
+                result[position].count += entry.count
+            } else {
+                positions[entry.word] = result.count
+                result.append(entry)
+            }
+        }
+        return result
+    }
+}
+
+@inline(__always)
+func isSeparator(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+
+/// A byte range of a plain file that starts and ends at token separators.
+struct FilePiece: Sendable {
+    var path: String
+    var start: Int64
+    var end: Int64
+
+    /// Cuts an uncompressed regular file into about `count` pieces at separators; nil for
+    /// compressed files and standard input, which must be streamed.
+    static func split(_ path: String, into count: Int) throws -> [FilePiece]? {
+        guard path != "-" else { return nil }
+        let source = try ByteSource(path: path)
+        defer { source.close() }
+        guard source.compression == .none else { return nil }
+        let size = source.size
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CorpusError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let pieces = Int64(max(1, min(count, Int(size / (8 << 20)) + 1)))
+        var cuts: [Int64] = [0]
+        var window = [UInt8](repeating: 0, count: 1 << 16)
+        for index in 1..<pieces {
+            var position = max(size * index / pieces, cuts.last ?? 0)
+            // Move the cut to just after the next separator.
+            search: while position < size {
+                let got = window.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(position)) }
+                if got <= 0 { position = size; break }
+                for offset in 0..<got where isSeparator(window[offset]) {
+                    position += Int64(offset + 1)
+                    break search
+                }
+                position += Int64(got)
+            }
+            if position > cuts.last ?? 0 && position < size { cuts.append(position) }
+        }
+        cuts.append(size)
+        return zip(cuts, cuts.dropFirst()).map { FilePiece(path: path, start: $0, end: $1) }
+    }
+
+    /// Reads the piece in chunks cut at separators and hands each to `body`.
+    func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CorpusError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let chunkSize = VocabularyBuilder.chunkSize
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize + (1 << 16), alignment: 16)
+        defer { buffer.deallocate() }
+        var position = start
+        var carried = 0
+        while position < end || carried > 0 {
+            let want = Int(min(Int64(chunkSize), end - position))
+            var got = 0
+            while got < want {
+                let n = pread(descriptor, buffer.baseAddress! + carried + got, want - got, off_t(position) + off_t(got))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CorpusError.readFailed(location: SourceLocation(path: path), reason: String(cString: strerror(errno)))
+                }
+                if n == 0 { break }
+                got += n
+            }
+            position += Int64(got)
+            var length = carried + got
+            carried = 0
+            if position < end && got > 0 {
+                // Keep an unfinished token for the next round (if the chunk holds a separator).
+                var cut = length
+                while cut > 0 && !isSeparator(buffer[cut - 1]) { cut -= 1 }
+                if cut > 0 && length - cut <= 1 << 16 {
+                    carried = length - cut
+                    length = cut
+                }
+            }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+            if carried > 0 {
+                (buffer.baseAddress! + 0).copyMemory(from: buffer.baseAddress! + length, byteCount: carried)
+            }
+            if got == 0 && carried == 0 { break }
+        }
+        _ = end
+    }
+}
+
+/// Hands out file pieces to the workers.
+final class PieceQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pieces: [FilePiece]
+    private var index = 0
+    private var done: Int64 = 0
+
+    init(_ pieces: [FilePiece]) { self.pieces = pieces }
+
+    func next() -> FilePiece? {
+        lock.lock()
+        defer { lock.unlock() }
+        if index > 0 { done += pieces[index - 1].end - pieces[index - 1].start }
+        guard index < pieces.count else { return nil }
+        index += 1
+        return pieces[index - 1]
+    }
+
+    /// Bytes of the pieces handed out before the current ones (a progress estimate).
+    var bytesDone: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return done
+    }
+}
+
+/// One worker's table and tallies, with word2vec's ReduceVocab when bounded.
+final class Counter: @unchecked Sendable {
+    let table: CountTable
+    let bound: Int64?
+    private(set) var tokens: Int64 = 0
+    private(set) var lines: Int64 = 0
+    private(set) var pruned: Int64 = 0
+    private var floor: Int64 = 1
+    private let lock = NSLock()
+
+    init(bound: Int64?) throws {
+        table = try CountTable()
+        self.bound = bound
+    }
+
+    var tokensSoFar: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return tokens
+    }
+
+    func count(_ chunk: UnsafeRawBufferPointer) throws {
+        let (chunkTokens, chunkLines) = try table.scan(chunk)
+        lock.lock()
+        tokens += chunkTokens
+        lines += chunkLines
+        lock.unlock()
+        if let bound { try reduce(to: bound) }
+    }
+
+    /// word2vec's ReduceVocab: while over the bound, drop types with count <= floor and raise it.
+    func reduce(to bound: Int64) throws {
+        while table.size > bound {
+            pruned += try table.prune(floor: floor)
+            floor += 1
+        }
+    }
+
+    func absorb(_ other: Counter, bound: Int64?) throws {
+        try table.merge(other.table)
+        tokens += other.tokens
+        lines += other.lines
+        pruned += other.pruned
+        floor = max(floor, other.floor)
+        if let bound { try reduce(to: bound) }
+    }
+}
+
+/// A bounded queue of byte chunks for the counting workers.
+final class ChunkQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[UInt8]] = []
+    private let capacity: Int
+    private var closed = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Adds a chunk, waiting while full; false once closed.
+    func put(_ chunk: [UInt8]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= capacity && !closed { condition.wait() }
+        if closed { return false }
+        chunks.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next chunk; nil once closed and drained.
+    func take() -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !closed { condition.wait() }
+        if chunks.isEmpty { return nil }
+        condition.broadcast()
+        return chunks.removeFirst()
+    }
+
+    /// The first worker error; it also closes the queue.
+    var failure: Error? {
+        condition.lock()
+        defer { condition.unlock() }
+        return storedFailure
+    }
+    private var storedFailure: Error?
+
+    func fail(_ error: Error) {
+        condition.lock()
+        if storedFailure == nil { storedFailure = error }
+        condition.unlock()
+        close()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
