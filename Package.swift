@@ -2,7 +2,7 @@
 // WordPipe: raw text corpora to word vectors and recurrent models.
 //
 // Module flow (no import points back up):
-//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> [later: Embeddings, ...] -> wordpipe (CLI)
+//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> Embeddings -> [later: ...] -> wordpipe (CLI)
 import PackageDescription
 
 let package = Package(
@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // System ICU (libicu-dev), called only from C: its headers clash with Foundation's private ICU.
@@ -35,10 +36,19 @@ let package = Package(
         // The counting hot loop (hash table keyed by token bytes) in C.
         .target(name: "CountingKernels"),
         .target(name: "Vocabulary", dependencies: ["WordPipeSupport", "Corpora", "Tokenization", "CountingKernels", "CCompression"]),
+        // The word2vec inner loop (skip-gram/CBOW, NS/HS, pWord2Vec batching) in C.
+        .target(name: "EmbeddingKernels"),
+        .target(
+            name: "Embeddings",
+            dependencies: [
+                "WordPipeSupport", "Vocabulary", "Tokenization", "EmbeddingKernels",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         .executableTarget(
             name: "wordpipe",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +57,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]
 )

@@ -30,7 +30,8 @@ public final class EncodedCorpus {
     public static let sentenceEnd: UInt32 = 0xFFFF_FFFF
     /// The format version this code writes and reads.
     public static let version: UInt32 = 1
-    static let magic = Array("WPCORPUS".utf8)
+    /// The first 8 bytes of every encoded corpus.
+    public static let magic = Array("WPCORPUS".utf8)
     static let headerSize = 64
 
     /// The path read.

@@ -131,13 +131,15 @@ public final class TemporaryFiles: @unchecked Sendable {
     private var paths: Set<String> = []
     private var sources: [DispatchSourceSignal] = []
 
-    func register(_ path: String) {
+    /// Adds `path` to the files removed on interrupt (a temporary file made by other means).
+    public func register(_ path: String) {
         lock.lock()
         paths.insert(path)
         lock.unlock()
     }
 
-    func unregister(_ path: String) {
+    /// Removes `path` from the files removed on interrupt (it was deleted or kept on purpose).
+    public func unregister(_ path: String) {
         lock.lock()
         paths.remove(path)
         lock.unlock()

@@ -62,6 +62,17 @@ public final class ProgressLine {
         drewSomething = true
     }
 
+    /// Draws `text()` if due (the closure is only evaluated when a line is drawn).
+    public func draw(_ text: () -> String) {
+        guard enabled else { return }
+        let now = MonotonicClock.now() - start
+        guard now - lastDraw >= interval else { return }
+        lastDraw = now
+        let line = "\(stage): " + text()
+        StandardError.write(terminal ? "\r\u{1B}[K" + line : line + "\n")
+        drewSomething = true
+    }
+
     /// Clears the line (on a terminal) before the final summary is printed.
     public func finish() {
         if enabled && terminal && drewSomething { StandardError.write("\r\u{1B}[K") }

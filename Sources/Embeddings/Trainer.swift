@@ -1,0 +1,437 @@
+import EmbeddingKernels
+import Foundation
+import Synchronization
+import Vocabulary
+import WordPipeSupport
+
+/// Settings of a training run that do not change its result (for a given thread count).
+public struct TrainingOptions: Sendable {
+    /// Worker threads.
+    public var threads: Int
+    /// Progress line mode.
+    public var progress: ProgressMode
+    /// Where to write checkpoints, if anywhere.
+    public var checkpoint: String?
+    /// A checkpoint directory to continue from.
+    public var resume: String?
+    /// Words (summed over threads) between checkpoints; epochs end with one too.
+    public var checkpointEvery: Int64
+
+    /// Creates options; `threads` defaults to the number of cores.
+    public init(threads: Int? = nil, progress: ProgressMode = .never, checkpoint: String? = nil, resume: String? = nil,
+                checkpointEvery: Int64 = 10_000_000) {
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.progress = progress
+        self.checkpoint = checkpoint
+        self.resume = resume
+        self.checkpointEvery = max(1, checkpointEvery)
+    }
+}
+
+/// What a training run did.
+public struct TrainingSummary: Sendable {
+    /// Corpus words read (before subsampling), over all epochs.
+    public var words: Int64 = 0
+    /// Seconds spent training (vocabulary and encoding excluded).
+    public var seconds: Double = 0
+    /// Worker threads.
+    public var threads = 1
+    /// Mean loss (−log σ per prediction) of each epoch.
+    public var epochLosses: [Double] = []
+    /// (fraction of training done, mean loss over the interval), about every half second.
+    public var lossCurve: [(progress: Double, loss: Double)] = []
+    /// Whether the AVX2 + FMA kernels ran.
+    public var vectorized = false
+
+    /// Words per second, all threads together.
+    public var wordsPerSecond: Double { Double(words) / max(seconds, 1e-9) }
+
+    /// The one-line summary printed at the end.
+    public var line: String {
+        var text = String(format: "%lld words in %.1f s: %@ words/s (%@ per thread)", words, seconds,
+                          Format.count(wordsPerSecond), Format.count(wordsPerSecond / Double(threads)))
+        if let last = epochLosses.last { text += String(format: ", final epoch loss %.4f", last) }
+        return text
+    }
+}
+
+/// Trains word vectors with skip-gram or CBOW, negative sampling or hierarchical softmax,
+/// lock-free across threads (Hogwild), as word2vec.c does; the inner loop is in
+/// `EmbeddingKernels` (C).
+///
+/// The learning rate falls linearly from `alpha` to `minAlpha` over all epochs, measured in
+/// corpus words read by all threads. Each worker owns its generator (seeded with
+/// `seed + worker`), scratch buffers and loss; with one thread, two runs with the same seed
+/// give bit-identical vectors, and a run resumed from a checkpoint equals an uninterrupted one.
+public enum Trainer {
+    /// Trains on `corpus` (an encoded corpus; see `EncodedCorpus`) with `vocabulary`.
+    public static func train(corpus: EncodedCorpus, vocabulary: Vocabulary, configuration: TrainingConfiguration,
+                             options: TrainingOptions = TrainingOptions(), stage: String = "train") throws -> (WordVectors, TrainingSummary) {
+        try configuration.validate()
+        guard corpus.vocabularyFingerprint == vocabulary.fingerprint, corpus.vocabularySize == vocabulary.count else {
+            throw EmbeddingError.vocabularyMismatch("\(corpus.path) was encoded with another vocabulary than the one given")
+        }
+        guard corpus.tokenCount > 0 else { throw EmbeddingError.vocabularyMismatch("\(corpus.path) holds no words") }
+        wp_init_tables()
+        let session = try Session(corpus: corpus, vocabulary: vocabulary, configuration: configuration, options: options)
+        if let resume = options.resume { try session.restore(from: resume) }
+        let progress = ProgressLine(stage: stage, mode: options.progress)
+        try session.run(progress: progress)
+        progress.finish()
+        var summary = session.summary
+        summary.vectorized = wp_kernels_vectorized() != 0
+        let vectors = WordVectors(vocabulary: vocabulary, dim: configuration.dim, matrix: session.inputVectors(),
+                                  training: configuration)
+        return (vectors, summary)
+    }
+}
+
+/// One worker's position and state, saved in checkpoints.
+struct WorkerState: Codable, Equatable {
+    /// Piece range of this worker (indices into the piece list).
+    var first: Int
+    var end: Int
+    /// The next piece to train on in the current epoch.
+    var next: Int
+    /// The LCG state.
+    var random: UInt64
+    /// Loss sum and prediction count in the current epoch.
+    var loss: Double
+    var predictions: Int64
+    /// Words read but not yet added to the shared count (word2vec.c adds them every 10,000).
+    var pending: Int64 = 0
+    /// The learning rate in use (refreshed with the shared count).
+    var alpha: Float
+}
+
+/// The checkpoint's record of where training stands.
+struct CheckpointState: Codable {
+    var kind = "wordpipe.training-checkpoint"
+    var version = 1
+    var configuration: TrainingConfiguration
+    var vocabularyFingerprint: UInt64
+    var threads: Int
+    var epoch: Int
+    var wordsDone: Int64
+    var workers: [WorkerState]
+    var epochLosses: [Double]
+}
+
+/// Shared weights and the bookkeeping of one training run.
+final class Session: @unchecked Sendable {
+    let corpus: EncodedCorpus
+    let vocabulary: Vocabulary
+    let configuration: TrainingConfiguration
+    let options: TrainingOptions
+    let dim: Int
+    let totalWords: Int64
+    /// Training units: sentences cut into pieces of at most WP_MAX_SENTENCE_LENGTH words (as
+    /// word2vec.c cuts them), as offsets into the id array.
+    let pieceStarts: [Int]
+    let pieceLengths: [Int32]
+    var input: UnsafeMutablePointer<Float>
+    var output: UnsafeMutablePointer<Float>
+    let rows: Int
+    // Read-only tables handed to C.
+    let keep: [UInt32]
+    let acceptance: [Float]
+    let aliases: [Int32]
+    let tree: HuffmanTree?
+    var workers: [WorkerState]
+    var epoch = 0
+    let wordsDone = Atomic<Int64>(0)
+    let stopRequested = Atomic<Bool>(false)
+    private let failureLock = NSLock()
+    private var failure: EmbeddingError?
+    var summary = TrainingSummary()
+    private var liveLoss: [(Double, Int64)]
+    private let liveLock = NSLock()
+
+    init(corpus: EncodedCorpus, vocabulary: Vocabulary, configuration: TrainingConfiguration, options: TrainingOptions) throws {
+        self.corpus = corpus
+        self.vocabulary = vocabulary
+        self.configuration = configuration
+        self.options = options
+        dim = configuration.dim
+        totalWords = Int64(corpus.tokenCount)
+        var pieceStarts: [Int] = []
+        var pieceLengths: [Int32] = []
+        corpus.withIDs { ids in
+            var start = 0
+            for (index, id) in ids.enumerated() where id == EncodedCorpus.sentenceEnd {
+                var from = start
+                while from < index {
+                    let length = min(Int(WP_MAX_SENTENCE_LENGTH), index - from)
+                    pieceStarts.append(from)
+                    pieceLengths.append(Int32(length))
+                    from += length
+                }
+                start = index + 1
+            }
+        }
+        self.pieceStarts = pieceStarts
+        self.pieceLengths = pieceLengths
+        rows = vocabulary.count
+        let count = rows * dim
+        input = .allocate(capacity: count)
+        output = .allocate(capacity: count)
+        output.initialize(repeating: 0, count: count)
+        // word2vec.c's initialisation: uniform in [-0.5/dim, 0.5/dim) from its LCG.
+        var random = configuration.seed
+        for index in 0..<count {
+            random = random &* 25_214_903_917 &+ 11
+            input[index] = (Float(random & 0xFFFF) / 65536 - 0.5) / Float(dim)
+        }
+        keep = SubsamplingTable(vocabulary: vocabulary, sample: configuration.sample).keepProbabilities.map { probability in
+            probability >= 1 ? UInt32.max : UInt32(probability * 4_294_967_296)
+        }
+        let noise = NoiseDistribution(vocabulary: vocabulary, exponent: configuration.noiseExponent)
+        acceptance = noise.acceptance.map(Float.init)
+        aliases = noise.aliases
+        tree = configuration.loss == .hs ? try HuffmanTree(counts: vocabulary.counts) : nil
+        // Contiguous piece ranges of about equal word counts, one per worker.
+        let threads = options.threads
+        let pieceCount = pieceStarts.count
+        var workers: [WorkerState] = []
+        var first = 0
+        var wordsBefore: Int64 = 0
+        for worker in 0..<threads {
+            let target = Int64(corpus.tokenCount) * Int64(worker + 1) / Int64(threads)
+            var end = first
+            while end < pieceCount && wordsBefore + Int64(pieceLengths[end]) <= target {
+                wordsBefore += Int64(pieceLengths[end])
+                end += 1
+            }
+            if worker == threads - 1 { end = pieceCount }
+            workers.append(WorkerState(first: first, end: end, next: first, random: configuration.seed &+ UInt64(worker),
+                                       loss: 0, predictions: 0, alpha: Float(configuration.alpha)))
+            first = end
+        }
+        self.workers = workers
+        liveLoss = Array(repeating: (0, 0), count: threads)
+        summary.threads = threads
+    }
+
+    deinit {
+        input.deallocate()
+        output.deallocate()
+    }
+
+    func inputVectors() -> [Float] { Array(UnsafeBufferPointer(start: input, count: rows * dim)) }
+
+    /// The learning rate after `done` words: linear from alpha to minAlpha over all epochs.
+    func alpha(after done: Int64) -> Float {
+        let fraction = min(1, Double(done) / Double(max(1, totalWords * Int64(configuration.epochs))))
+        return Float(configuration.alpha - (configuration.alpha - configuration.minAlpha) * fraction)
+    }
+
+    /// Runs the remaining epochs, in segments separated by checkpoints.
+    func run(progress: ProgressLine) throws {
+        let start = MonotonicClock.now()
+        let startWords = wordsDone.load(ordering: .relaxed)
+        var lastWords = startWords
+        var lastTime = start
+        var lastLoss = (0.0, Int64(0))
+        while epoch < configuration.epochs {
+            let quota = options.checkpoint == nil ? Int64.max : max(1, options.checkpointEvery / Int64(workers.count))
+            let group = DispatchGroup()
+            for index in workers.indices {
+                group.enter()
+                Thread.detachNewThread { [self] in
+                    defer { group.leave() }
+                    self.trainSegment(worker: index, quota: quota)
+                }
+            }
+            while group.wait(timeout: .now() + 0.5) == .timedOut {
+                let now = MonotonicClock.now()
+                let done = wordsDone.load(ordering: .relaxed)
+                let (loss, predictions) = currentLoss()
+                let intervalLoss = predictions > lastLoss.1 ? (loss - lastLoss.0) / Double(predictions - lastLoss.1) : .nan
+                let total = Double(totalWords * Int64(configuration.epochs))
+                if intervalLoss.isFinite { summary.lossCurve.append((Double(done) / total, intervalLoss)) }
+                let rate = Double(done - lastWords) / max(now - lastTime, 1e-9)
+                let overall = Double(done - startWords) / max(now - start, 1e-9)
+                progress.draw {
+                    let fraction = Double(done) / total
+                    let eta = overall > 0 ? (total - Double(done)) / overall : 0
+                    return String(format: "epoch %d/%d, %.1f%%, %@ words/s (%@/thread), alpha %.5f, loss %.4f, ETA %@",
+                                  epoch + 1, configuration.epochs, fraction * 100, Format.count(rate),
+                                  Format.count(rate / Double(workers.count)), alpha(after: done), intervalLoss,
+                                  Format.duration(eta))
+                }
+                lastWords = done
+                lastTime = now
+                lastLoss = (loss, predictions)
+            }
+            if let failure = takeFailure() { throw failure }
+            if workers.allSatisfy({ $0.next >= $0.end }) {
+                let loss = workers.reduce(0.0) { $0 + $1.loss }
+                let predictions = workers.reduce(Int64(0)) { $0 + $1.predictions }
+                summary.epochLosses.append(predictions > 0 ? loss / Double(predictions) : 0)
+                epoch += 1
+                for index in workers.indices {
+                    workers[index].next = workers[index].first
+                    workers[index].loss = 0
+                    workers[index].predictions = 0
+                }
+                liveLock.lock()
+                liveLoss = Array(repeating: (0, 0), count: workers.count)
+                liveLock.unlock()
+                lastLoss = (0, 0)
+            }
+            if let directory = options.checkpoint { try writeCheckpoint(to: directory) }
+        }
+        let pending = workers.reduce(Int64(0)) { $0 + $1.pending }
+        wordsDone.add(pending, ordering: .relaxed)
+        for index in workers.indices { workers[index].pending = 0 }
+        summary.words = wordsDone.load(ordering: .relaxed) - startWords
+        summary.seconds = MonotonicClock.now() - start
+    }
+
+    private func currentLoss() -> (Double, Int64) {
+        liveLock.lock()
+        defer { liveLock.unlock() }
+        return liveLoss.reduce((0.0, Int64(0))) { ($0.0 + $1.0, $0.1 + $1.1) }
+    }
+
+    private func takeFailure() -> EmbeddingError? {
+        failureLock.lock()
+        defer { failureLock.unlock() }
+        return failure
+    }
+
+    /// Trains worker `index` on its pieces until it has read `quota` words or its range ends.
+    func trainSegment(worker index: Int, quota: Int64) {
+        liveLock.lock()
+        var state = workers[index]
+        liveLock.unlock()
+        let scratchCount = Int(wp_scratch_floats(Int32(dim), Int32(configuration.window), Int32(configuration.negative)))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        scratch.initialize(repeating: 0, count: scratchCount)
+        defer { scratch.deallocate() }
+        var c = wp_train_state(random: state.random, loss: state.loss, predictions: state.predictions, scratch: scratch)
+        var readSinceUpdate = state.pending
+        var readInSegment: Int64 = 0
+        var alpha = state.alpha
+        keep.withUnsafeBufferPointer { keep in
+        acceptance.withUnsafeBufferPointer { acceptance in
+        aliases.withUnsafeBufferPointer { aliases in
+        (tree?.codes ?? []).withUnsafeBufferPointer { codes in
+        (tree?.points ?? []).withUnsafeBufferPointer { points in
+        (tree?.lengths ?? []).withUnsafeBufferPointer { lengths in
+            var model = wp_train_model(
+                input: input, output: output, dim: Int32(dim), vocabularySize: Int64(rows),
+                model: configuration.model == .skipgram ? Int32(WP_MODEL_SKIPGRAM) : Int32(WP_MODEL_CBOW),
+                loss: configuration.loss == .ns ? Int32(WP_LOSS_NS) : Int32(WP_LOSS_HS),
+                window: Int32(configuration.window), negative: Int32(configuration.negative),
+                batched: configuration.batched ? 1 : 0, cbowMean: 1,
+                keep: configuration.sample > 0 ? keep.baseAddress : nil,
+                acceptance: acceptance.baseAddress, alias: aliases.baseAddress,
+                codes: codes.baseAddress, points: points.baseAddress, codeLengths: lengths.baseAddress)
+            if configuration.loss == .hs { model.negative = 0 }
+            corpus.withIDs { ids in
+                while state.next < state.end && readInSegment < quota {
+                    if stopRequested.load(ordering: .relaxed) { return }
+                    let length = pieceLengths[state.next]
+                    let result = wp_train_sentence(&model, &c, ids.baseAddress! + pieceStarts[state.next], length, alpha)
+                    if result < 0 {
+                        let position = wordsDone.load(ordering: .relaxed) + readSinceUpdate
+                        fail(.diverged(epoch: epoch + 1, position: position, alpha: Double(alpha)))
+                        return
+                    }
+                    let read = Int64(length)
+                    readSinceUpdate += read
+                    readInSegment += read
+                    state.next += 1
+                    // word2vec.c refreshes the shared count and the learning rate every 10,000 words.
+                    if readSinceUpdate >= 10_000 {
+                        let done = wordsDone.add(readSinceUpdate, ordering: .relaxed).newValue
+                        readSinceUpdate = 0
+                        alpha = self.alpha(after: done)
+                        liveLock.lock()
+                        liveLoss[index] = (c.loss, c.predictions)
+                        liveLock.unlock()
+                    }
+                }
+            }
+        }}}}}}
+        state.pending = readSinceUpdate
+        state.alpha = alpha
+        state.random = c.random
+        state.loss = c.loss
+        state.predictions = c.predictions
+        liveLock.lock()
+        liveLoss[index] = (c.loss, c.predictions)
+        workers[index] = state
+        liveLock.unlock()
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes the weights and the state into `directory/step-N` and points `directory/latest`
+    /// at it; both steps are atomic, so a kill leaves the previous checkpoint usable.
+    func writeCheckpoint(to directory: String) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let done = wordsDone.load(ordering: .relaxed) + workers.reduce(0) { $0 + $1.pending }
+        let name = "step-\(epoch)-\(done)"
+        let temporary = directory + "/.\(name).partial-\(getpid())"
+        try? manager.removeItem(atPath: temporary)
+        try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
+                                    threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
+                                    workers: workers, epochLosses: summary.epochLosses)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
+        try OutputFile.writeAtomically(Data(bytes: input, count: rows * dim * 4), to: temporary + "/input.f32")
+        try OutputFile.writeAtomically(Data(bytes: output, count: rows * dim * 4), to: temporary + "/output.f32")
+        let final = directory + "/" + name
+        try? manager.removeItem(atPath: final)
+        try manager.moveItem(atPath: temporary, toPath: final)
+        try OutputFile.writeAtomically(Data((name + "\n").utf8), to: directory + "/latest")
+        // Older steps are no longer needed.
+        for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix("step-") && entry != name {
+            try? manager.removeItem(atPath: directory + "/" + entry)
+        }
+    }
+
+    /// Loads the latest checkpoint of `directory`; refuses one made with other settings.
+    func restore(from directory: String) throws {
+        let location = SourceLocation(path: directory)
+        guard let latest = try? String(contentsOfFile: directory + "/latest", encoding: .utf8) else {
+            throw EmbeddingError.malformed(location: location, message: "no checkpoint here (no 'latest' file)")
+        }
+        let step = directory + "/" + latest.trimmingCharacters(in: .whitespacesAndNewlines)
+        let state: CheckpointState
+        do {
+            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: step + "/state.json")))
+        } catch {
+            throw EmbeddingError.malformed(location: SourceLocation(path: step + "/state.json"), message: "unreadable checkpoint: \(error)")
+        }
+        var differences = configuration.differences(from: state.configuration)
+        if state.vocabularyFingerprint != vocabulary.fingerprint { differences.append("vocabulary: another vocabulary") }
+        if state.threads != workers.count { differences.append("threads: \(state.threads) → \(workers.count)") }
+        if !differences.isEmpty { throw EmbeddingError.checkpointMismatch(path: directory, differences: differences) }
+        for (name, pointer) in [("input.f32", input), ("output.f32", output)] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: step + "/" + name))
+            guard data.count == rows * dim * 4 else {
+                throw EmbeddingError.malformed(location: SourceLocation(path: step + "/" + name), message: "\(data.count) bytes, expected \(rows * dim * 4)")
+            }
+            data.withUnsafeBytes { raw in
+                UnsafeMutableRawPointer(pointer).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            }
+        }
+        epoch = state.epoch
+        wordsDone.store(state.wordsDone, ordering: .relaxed)
+        workers = state.workers
+        summary.epochLosses = state.epochLosses
+    }
+
+    private func fail(_ error: EmbeddingError) {
+        failureLock.lock()
+        if failure == nil { failure = error }
+        failureLock.unlock()
+        stopRequested.store(true, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Vocabulary
+import WordPipeSupport
+
+/// The whole `train` stage: vocabulary (given or built), encoding (unless the input is already
+/// an encoded corpus), training, and writing the vectors.
+public enum TrainingJob {
+    /// Trains on tokenized `inputs` (or one encoded corpus) and writes `output` in `format`.
+    /// Returns the vectors and the summary. Every option is checked before any work starts.
+    public static func run(inputs: [String], vocabularyPath: String?, output: String, format: VectorFormat,
+                           configuration: TrainingConfiguration, options: TrainingOptions,
+                           stage: String = "train") throws -> (WordVectors, TrainingSummary) {
+        try configuration.validate()
+        if let resume = options.resume, !FileManager.default.fileExists(atPath: resume + "/latest") {
+            throw EmbeddingError.malformed(location: SourceLocation(path: resume), message: "no checkpoint here (no 'latest' file)")
+        }
+        var vocabulary: Vocabulary
+        if let vocabularyPath {
+            vocabulary = try Vocabulary.read(from: vocabularyPath)
+        } else if inputs.count == 1, isEncodedCorpus(inputs[0]) {
+            throw EmbeddingError.invalidOption(name: "--vocab", value: "(none)", expected: "the vocabulary the encoded corpus \(inputs[0]) was made with")
+        } else {
+            let (built, summary) = try VocabularyBuilder.build(inputs: inputs, configuration: configuration.vocabulary,
+                                                               threads: options.threads, progress: options.progress, stage: stage)
+            StandardError.write("\(stage): vocabulary: \(summary.line)\n")
+            vocabulary = built
+        }
+        if vocabulary.count < 2 {
+            throw EmbeddingError.vocabularyMismatch("the vocabulary has \(vocabulary.count) word; training needs at least 2")
+        }
+        let corpus: EncodedCorpus
+        var temporary: String?
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+        if inputs.count == 1, isEncodedCorpus(inputs[0]) {
+            corpus = try EncodedCorpus(path: inputs[0], vocabulary: vocabulary)
+        } else {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("wordpipe-\(getpid())-\(UUID().uuidString).wpc").path
+            temporary = path
+            let encoded = try EncodedCorpus.encode(inputs: inputs, vocabulary: vocabulary, to: path)
+            let covered = Double(encoded.tokens) / Double(max(1, encoded.tokens + encoded.unknown))
+            if vocabularyPath != nil && covered < 0.5 {
+                throw EmbeddingError.vocabularyMismatch(
+                    String(format: "the vocabulary %@ covers only %.1f%% of the corpus tokens: it was not made from this corpus",
+                           vocabularyPath ?? "", covered * 100))
+            }
+            corpus = try EncodedCorpus(path: path, vocabulary: vocabulary)
+        }
+        let (vectors, summary) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
+                                                   options: options, stage: stage)
+        try vectors.write(to: output, format: format)
+        return (vectors, summary)
+    }
+
+    /// Whether `path` starts with the encoded-corpus magic number.
+    static func isEncodedCorpus(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 8)) ?? Data()
+        return head.elementsEqual(EncodedCorpus.magic)
+    }
+}

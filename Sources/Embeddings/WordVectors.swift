@@ -1,0 +1,147 @@
+import Foundation
+import Tokenization
+import Vocabulary
+import WordPipeSupport
+
+/// Trained word vectors: a vocabulary and a float32 matrix, one row per word.
+public struct WordVectors: Sendable {
+    /// The words, their counts, and the tokenizer configuration they came with.
+    public var vocabulary: Vocabulary
+    /// The vector dimension.
+    public var dim: Int
+    /// Row-major, `vocabulary.count × dim`.
+    public var matrix: [Float]
+    /// How the vectors were trained, when known.
+    public var training: TrainingConfiguration?
+
+    /// Creates vectors; `matrix` must hold `vocabulary.count × dim` values.
+    public init(vocabulary: Vocabulary, dim: Int, matrix: [Float], training: TrainingConfiguration? = nil) {
+        precondition(matrix.count == vocabulary.count * dim, "matrix has \(matrix.count) values, expected \(vocabulary.count) × \(dim)")
+        self.vocabulary = vocabulary
+        self.dim = dim
+        self.matrix = matrix
+        self.training = training
+    }
+
+    /// The vector of `word`, or nil when it is not in the vocabulary.
+    public func vector(_ word: String) -> ArraySlice<Float>? {
+        guard let id = vocabulary.id(of: word) else { return nil }
+        return matrix[Int(id) * dim ..< (Int(id) + 1) * dim]
+    }
+}
+
+/// The file formats vectors are written in.
+public enum VectorFormat: String, Codable, Sendable, CaseIterable {
+    /// WordPipe's own: magic, version, vocabulary with counts, configurations, aligned float32 rows.
+    case native
+    /// word2vec's binary format (`-binary 1`), as gensim's `load_word2vec_format(binary=True)` reads.
+    case word2vecBin = "word2vec-bin"
+    /// word2vec's text format: a `V D` header, then `word v1 … vD` per line.
+    case word2vecText = "word2vec-text"
+}
+
+/// The header of a native vector file, stored as JSON after the fixed fields.
+struct NativeVectorHeader: Codable {
+    var words: [String]
+    var counts: [Int64]
+    var specialCount: Int
+    var tokenizer: TokenizerConfiguration?
+    var training: TrainingConfiguration?
+}
+
+extension WordVectors {
+    /// The magic number of native vector files.
+    static let nativeMagic = Array("WPVECTRS".utf8)
+    /// The native format version written and read.
+    public static let nativeVersion: UInt32 = 1
+
+    /// Writes the vectors atomically in `format`.
+    public func write(to path: String, format: VectorFormat) throws {
+        let file = try OutputFile(path: path)
+        switch format {
+        case .word2vecText:
+            try file.write("\(vocabulary.count) \(dim)\n")
+            for (index, word) in vocabulary.words.enumerated() {
+                var line = word
+                for value in matrix[index * dim ..< (index + 1) * dim] {
+                    line += " "
+                    line += value.description
+                }
+                line += "\n"
+                try file.write(line)
+            }
+        case .word2vecBin:
+            try file.write("\(vocabulary.count) \(dim)\n")
+            try matrix.withUnsafeBytes { raw in
+                for (index, word) in vocabulary.words.enumerated() {
+                    try file.write(word + " ")
+                    // Little-endian float32, as on every platform word2vec.c and gensim run on.
+                    try file.write(UnsafeRawBufferPointer(rebasing: raw[(index * dim * 4)..<((index + 1) * dim * 4)]))
+                    try file.write(CollectionOfOne(0x0A))
+                }
+            }
+        case .native:
+            let header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
+                                            tokenizer: vocabulary.tokenizer, training: training)
+            let json = try JSONEncoder().encode(header)
+            // magic(8) version(4) dim(4) rows(8) json length(8) matrix offset(8) = 40 bytes, then JSON, then padding to 64.
+            let matrixOffset = (40 + json.count + 63) / 64 * 64
+            var fixed: [UInt8] = Self.nativeMagic
+            func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { fixed.append(contentsOf: $0) } }
+            put(Self.nativeVersion)
+            put(UInt32(dim))
+            put(UInt64(vocabulary.count))
+            put(UInt64(json.count))
+            put(UInt64(matrixOffset))
+            try file.write(fixed)
+            try file.write(json)
+            try file.write([UInt8](repeating: 0, count: matrixOffset - 40 - json.count))
+            try matrix.withUnsafeBytes { try file.write($0) }
+        }
+        try file.commit()
+    }
+
+    /// Reads a native vector file, checking magic, version and size.
+    public static func readNative(from path: String) throws -> WordVectors {
+        let location = SourceLocation(path: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw EmbeddingError.malformed(location: location, message: "cannot read: \(error.localizedDescription)")
+        }
+        guard data.count >= 40 else { throw EmbeddingError.malformed(location: location, message: "truncated: \(data.count) bytes, shorter than the header") }
+        guard data.prefix(8).elementsEqual(nativeMagic) else {
+            throw EmbeddingError.malformed(location: location, message: "not a WordPipe vector file (wrong magic number)")
+        }
+        func field<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+            data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        }
+        let version = field(8, UInt32.self)
+        guard version <= nativeVersion else {
+            throw EmbeddingError.malformed(location: location, message: "vector format version \(version) is newer than this wordpipe reads (\(nativeVersion))")
+        }
+        let dim = Int(field(12, UInt32.self))
+        let rows = Int(clamping: field(16, UInt64.self))
+        let jsonLength = Int(clamping: field(24, UInt64.self))
+        let matrixOffset = Int(clamping: field(32, UInt64.self))
+        let expected = matrixOffset.addingReportingOverflow(rows.multipliedReportingOverflow(by: dim * 4).partialValue).partialValue
+        guard dim > 0, 40 + jsonLength <= matrixOffset, data.count == expected else {
+            throw EmbeddingError.malformed(location: location, message: "truncated or damaged: \(data.count) bytes, the header promises \(expected) (\(rows) × \(dim) floats)")
+        }
+        let header: NativeVectorHeader
+        do {
+            header = try JSONDecoder().decode(NativeVectorHeader.self, from: data[40 ..< 40 + jsonLength])
+        } catch {
+            throw EmbeddingError.malformed(location: location, message: "damaged header: \(error)")
+        }
+        guard header.words.count == rows, header.counts.count == rows else {
+            throw EmbeddingError.malformed(location: location, message: "header lists \(header.words.count) words for \(rows) rows")
+        }
+        let matrix = data[matrixOffset...].withUnsafeBytes { raw in
+            (0..<(rows * dim)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+        let vocabulary = Vocabulary(words: header.words, counts: header.counts, specialCount: header.specialCount, tokenizer: header.tokenizer)
+        return WordVectors(vocabulary: vocabulary, dim: dim, matrix: matrix, training: header.training)
+    }
+}
