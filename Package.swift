@@ -36,12 +36,14 @@ let package = Package(
         // The counting hot loop (hash table keyed by token bytes) in C.
         .target(name: "CountingKernels"),
         .target(name: "Vocabulary", dependencies: ["WordPipeSupport", "Corpora", "Tokenization", "CountingKernels", "CCompression"]),
+        // CBLAS from Debian's OpenBLAS (libopenblas-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The word2vec inner loop (skip-gram/CBOW, NS/HS, pWord2Vec batching) in C.
         .target(name: "EmbeddingKernels"),
         .target(
             name: "Embeddings",
             dependencies: [
-                "WordPipeSupport", "Vocabulary", "Tokenization", "EmbeddingKernels",
+                "WordPipeSupport", "Vocabulary", "Tokenization", "EmbeddingKernels", "CBLAS",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),

@@ -204,3 +204,108 @@ int64_t wp_count_table_prune(wp_count_table *table, int64_t floor) {
     free(fresh);
     return removed;
 }
+
+// ---- Pairs of adjacent tokens (phrases) ----
+
+#define PAIR_STACK 512
+
+/// Points `*key` at the pair key "a b" (tokens cut to MAX_TOKEN, key cut to MAX_TOKEN): at the
+/// bytes themselves when `b` follows `a` after exactly one space, else at a copy in `scratch`
+/// (which holds at least MAX_TOKEN bytes). Returns the key length.
+static inline uint32_t pair_key(const uint8_t *a, uint32_t a_length, const uint8_t *b, uint32_t b_length,
+                                uint8_t *scratch, const uint8_t **key) {
+    if (a_length > MAX_TOKEN) a_length = MAX_TOKEN;
+    if (b_length > MAX_TOKEN) b_length = MAX_TOKEN;
+    uint32_t total = a_length + 1 + b_length;
+    if (total > MAX_TOKEN) total = MAX_TOKEN;
+    if (b == a + a_length + 1 && a[a_length] == ' ') {
+        *key = a;
+        return total;
+    }
+    uint32_t first = a_length < total ? a_length : total;
+    memcpy(scratch, a, first);
+    if (first < total) scratch[first] = ' ';
+    if (first + 1 < total) memcpy(scratch + first + 1, b, total - first - 1);
+    *key = scratch;
+    return total;
+}
+
+int wp_count_table_scan_pairs(wp_count_table *unigrams, wp_count_table *bigrams, const uint8_t *context,
+                              int32_t context_length, const uint8_t *buffer, size_t length, int64_t *tokens,
+                              int64_t *lines) {
+    uint8_t *scratch = malloc(MAX_TOKEN);
+    if (scratch == NULL) return -1;
+    const uint8_t *previous = context_length > 0 ? context : NULL;
+    uint32_t previousLength = context_length > 0 ? (uint32_t)context_length : 0;
+    size_t i = 0;
+    int64_t tokenCount = 0, lineCount = 0;
+    int status = 0;
+    while (i < length) {
+        uint8_t c = buffer[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (c == '\n') {
+                lineCount++;
+                previous = NULL;  // pairs never cross a line end
+            }
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < length) {
+            c = buffer[i];
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') break;
+            i++;
+        }
+        size_t n = i - start;
+        uint32_t cut = n > MAX_TOKEN ? MAX_TOKEN : (uint32_t)n;
+        if (add_hashed(unigrams, buffer + start, cut, hash_bytes(buffer + start, cut), 1) != 0) {
+            status = -1;
+            break;
+        }
+        tokenCount++;
+        if (previous != NULL) {
+            const uint8_t *key;
+            uint32_t keyLength = pair_key(previous, previousLength, buffer + start, cut, scratch, &key);
+            if (add_hashed(bigrams, key, keyLength, hash_bytes(key, keyLength), 1) != 0) {
+                status = -1;
+                break;
+            }
+        }
+        previous = buffer + start;
+        previousLength = cut;
+    }
+    free(scratch);
+    *tokens += tokenCount;
+    *lines += lineCount;
+    return status;
+}
+
+int64_t wp_count_table_get_pair(const wp_count_table *table, const uint8_t *a, int32_t a_length, const uint8_t *b,
+                                int32_t b_length) {
+    uint8_t stack[PAIR_STACK];
+    uint8_t *scratch = stack;
+    if ((int64_t)a_length + 1 + b_length > PAIR_STACK) {
+        scratch = malloc(MAX_TOKEN);
+        if (scratch == NULL) return 0;
+    }
+    const uint8_t *key;
+    uint32_t keyLength = pair_key(a, (uint32_t)a_length, b, (uint32_t)b_length, scratch, &key);
+    int64_t count = wp_count_table_get(table, key, (int32_t)keyLength);
+    if (scratch != stack) free(scratch);
+    return count;
+}
+
+int wp_count_table_add_pair(wp_count_table *table, const uint8_t *a, int32_t a_length, const uint8_t *b,
+                            int32_t b_length, int64_t count) {
+    uint8_t stack[PAIR_STACK];
+    uint8_t *scratch = stack;
+    if ((int64_t)a_length + 1 + b_length > PAIR_STACK) {
+        scratch = malloc(MAX_TOKEN);
+        if (scratch == NULL) return -1;
+    }
+    const uint8_t *key;
+    uint32_t keyLength = pair_key(a, (uint32_t)a_length, b, (uint32_t)b_length, scratch, &key);
+    int status = add_hashed(table, key, keyLength, hash_bytes(key, keyLength), count);
+    if (scratch != stack) free(scratch);
+    return status;
+}

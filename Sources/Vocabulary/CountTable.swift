@@ -3,7 +3,8 @@ import CountingKernels
 /// Token counts keyed by UTF-8 bytes: a safe wrapper over the C count table.
 /// Not thread-safe: one per thread, merged at the end.
 final class CountTable: @unchecked Sendable {
-    private let table: OpaquePointer
+    /// The C table (internal so that other kernels of this module, such as phrase counting, can use it).
+    let table: OpaquePointer
 
     init() throws {
         guard let table = wp_count_table_create() else { throw VocabularyError.outOfMemory }

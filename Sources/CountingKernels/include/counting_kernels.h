@@ -47,6 +47,31 @@ int64_t wp_count_table_prune(wp_count_table *table, int64_t floor);
 int64_t wp_count_table_capacity(const wp_count_table *table);
 int wp_count_table_entry(const wp_count_table *table, int64_t slot, const uint8_t **bytes, int32_t *length, int64_t *count);
 
+// Pairs of adjacent tokens (bigrams), for phrase detection (`wordpipe phrases`).
+//
+// A pair is stored in an ordinary count table under the key "a b": the two tokens joined by
+// one space. Tokens never hold a space, so the key is unambiguous. Each token is first cut to
+// 65,535 bytes, as the scanners do, and the key itself to 65,535 bytes.
+
+/// Counts the tokens of `buffer` into `unigrams` (as `wp_count_table_scan`) and every pair of
+/// adjacent tokens on the same line into `bigrams`. A line ends at '\n'; the end of the buffer
+/// also ends the last pair. `context` (may be NULL) is the last token of the previous chunk
+/// when `buffer` continues that chunk's line: it is not counted again, only used as the left
+/// token of the pair it forms with the buffer's first token (unless the buffer starts with a
+/// line end). Adds the tokens counted to `*tokens` and the '\n' seen to `*lines`. Returns 0, or
+/// -1 when out of memory.
+int wp_count_table_scan_pairs(wp_count_table *unigrams, wp_count_table *bigrams, const uint8_t *context,
+                              int32_t context_length, const uint8_t *buffer, size_t length, int64_t *tokens,
+                              int64_t *lines);
+
+/// Returns the count of the pair key "a b" (0 if absent).
+int64_t wp_count_table_get_pair(const wp_count_table *table, const uint8_t *a, int32_t a_length, const uint8_t *b,
+                                int32_t b_length);
+
+/// Adds `count` to the pair key "a b". Returns 0, or -1 when out of memory.
+int wp_count_table_add_pair(wp_count_table *table, const uint8_t *a, int32_t a_length, const uint8_t *b,
+                            int32_t b_length, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,154 @@
+import CBLAS
+import Foundation
+import HeapModule
+
+/// One answer to a query.
+public struct Neighbour: Sendable, Equatable, Codable {
+    /// The word.
+    public var word: String
+    /// Its score (cosine similarity, or the 3CosMul score).
+    public var score: Double
+}
+
+/// How an analogy is answered (Levy and Goldberg 2014).
+public enum AnalogyMethod: String, Sendable, CaseIterable, Codable {
+    /// 3CosAdd: nearest to b − a + c (gensim's `most_similar`).
+    case add
+    /// 3CosMul: cos'(d, b) · cos'(d, c) / (cos'(d, a) + 1e-6), cos' = (1 + cos) / 2 (gensim's `most_similar_cosmul`).
+    case mul
+}
+
+extension VectorStore {
+    /// Resolves words to ids, throwing `QueryError.unknownWords` with every missing one.
+    public func ids(_ words: [String]) throws -> [Int32] {
+        var ids: [Int32] = []
+        var missing: [String] = []
+        for word in words {
+            if let id = id(of: word) { ids.append(id) } else { missing.append(word) }
+        }
+        if !missing.isEmpty { throw QueryError.unknownWords(missing) }
+        return ids
+    }
+
+    /// The `k` words nearest to the mean of the unit vectors of `positive` minus those of
+    /// `negative` (gensim's `most_similar`), searched among the `restrict` most frequent words
+    /// (all when nil); the query words are never answers.
+    public func nearest(positive: [String], negative: [String] = [], k: Int = 10, restrict: Int? = nil) throws -> [Neighbour] {
+        guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
+        let positiveIDs = try ids(positive)
+        let negativeIDs = try ids(negative)
+        var query = [Float](repeating: 0, count: dim)
+        for id in positiveIDs { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
+        for id in negativeIDs { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
+        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)])[0]
+    }
+
+    /// The nearest words to each query vector (not necessarily unit length: the ranking is
+    /// the same), excluding the given ids. Queries are answered 64 at a time with one matrix
+    /// product each.
+    public func nearest(to queries: [[Float]], k: Int, restrict: Int? = nil, excluding: [Set<Int32>] = []) -> [[Neighbour]] {
+        let rows = min(count, max(1, restrict ?? count))
+        let matrix = normalized
+        var answers: [[Neighbour]] = []
+        answers.reserveCapacity(queries.count)
+        var scores = [Float](repeating: 0, count: rows * min(64, max(1, queries.count)))
+        var start = 0
+        while start < queries.count {
+            let batch = Array(queries[start ..< min(queries.count, start + 64)])
+            let flat = batch.flatMap { query -> [Float] in
+                // Normalize the query so scores are cosines.
+                let norm = (query.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+                return norm > 0 ? query.map { $0 / norm } : query
+            }
+            matrix.withUnsafeBufferPointer { m in
+                flat.withUnsafeBufferPointer { q in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        if batch.count == 1 {
+                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, m.baseAddress, Int32(dim),
+                                        q.baseAddress, 1, 0, s.baseAddress, 1)
+                        } else {
+                            // scores (batch × rows) = queries (batch × dim) · matrixᵀ (dim × rows)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch.count), Int32(rows), Int32(dim), 1,
+                                        q.baseAddress, Int32(dim), m.baseAddress, Int32(dim), 0, s.baseAddress, Int32(rows))
+                        }
+                    }
+                }
+            }
+            for (offset, _) in batch.enumerated() {
+                let excluded = start + offset < excluding.count ? excluding[start + offset] : []
+                answers.append(scores.withUnsafeBufferPointer { s in
+                    topK(UnsafeBufferPointer(rebasing: s[(offset * rows) ..< ((offset + 1) * rows)]), k: k, excluding: excluded)
+                })
+            }
+            start += batch.count
+        }
+        return answers
+    }
+
+    /// The `k` best entries of `scores` (ids excluded), best first: a size-k min-heap, so
+    /// O(n log k) instead of a full sort.
+    func topK(_ scores: UnsafeBufferPointer<Float>, k: Int, excluding: Set<Int32>) -> [Neighbour] {
+        struct Entry: Comparable {
+            var score: Float
+            var id: Int32
+            // Lower score first; on ties the higher id is "smaller", so lower ids win.
+            static func < (a: Entry, b: Entry) -> Bool { a.score != b.score ? a.score < b.score : a.id > b.id }
+        }
+        guard k > 0 else { return [] }
+        var heap = Heap<Entry>()
+        for index in 0..<scores.count {
+            let score = scores[index]
+            if heap.count == k, let minimum = heap.min, !(Entry(score: score, id: Int32(index)) > minimum) { continue }
+            if excluding.contains(Int32(index)) || score.isNaN { continue }
+            heap.insert(Entry(score: score, id: Int32(index)))
+            if heap.count > k { _ = heap.popMin() }
+        }
+        var result: [Neighbour] = []
+        while let entry = heap.popMax() { result.append(Neighbour(word: vocabulary.words[Int(entry.id)], score: Double(entry.score))) }
+        return result
+    }
+
+    /// a is to b as c is to ?: the `k` best answers by `method`.
+    public func analogy(_ a: String, _ b: String, _ c: String, k: Int = 5, method: AnalogyMethod = .add,
+                        restrict: Int? = nil) throws -> [Neighbour] {
+        switch method {
+        case .add:
+            return try nearest(positive: [b, c], negative: [a], k: k, restrict: restrict)
+        case .mul:
+            let (ia, ib, ic) = try { () throws -> (Int32, Int32, Int32) in
+                let ids = try self.ids([a, b, c])
+                return (ids[0], ids[1], ids[2])
+            }()
+            let rows = min(count, max(1, restrict ?? count))
+            let cosines = [ia, ib, ic].map { id -> [Float] in
+                var result = [Float](repeating: 0, count: rows)
+                let query = Array(unitVector(id))
+                normalized.withUnsafeBufferPointer { m in
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, m.baseAddress, Int32(dim), query, 1, 0, &result, 1)
+                }
+                return result.map { (1 + $0) / 2 }
+            }
+            var scores = [Float](repeating: 0, count: rows)
+            for index in 0..<rows { scores[index] = cosines[1][index] * cosines[2][index] / (cosines[0][index] + 0.000001) }
+            return scores.withUnsafeBufferPointer { topK($0, k: k, excluding: [ia, ib, ic]) }
+        }
+    }
+
+    /// The cosine similarity of two words.
+    public func similarity(_ first: String, _ second: String) throws -> Double {
+        let ids = try self.ids([first, second])
+        return Double(zip(unitVector(ids[0]), unitVector(ids[1])).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+    }
+
+    /// The word that fits least with the others (gensim's `doesnt_match`): the one farthest
+    /// from the mean of their unit vectors.
+    public func doesntMatch(_ words: [String]) throws -> String {
+        guard words.count >= 2 else { throw QueryError.invalid("doesnt_match needs at least two words") }
+        let ids = try self.ids(words)
+        var mean = [Float](repeating: 0, count: dim)
+        for id in ids { for (index, value) in unitVector(id).enumerated() { mean[index] += value / Float(ids.count) } }
+        let scores = ids.map { id in zip(unitVector(id), mean).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+        let worst = scores.indices.min { scores[$0] < scores[$1] } ?? 0
+        return words[worst]
+    }
+}

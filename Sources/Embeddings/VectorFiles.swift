@@ -1,0 +1,199 @@
+import Foundation
+import Vocabulary
+import WordPipeSupport
+
+/// Every format vectors can be read from or written to.
+public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
+    case native
+    case word2vecBin = "word2vec-bin"
+    case word2vecText = "word2vec-text"
+    /// fastText's `.vec`: the word2vec text format.
+    case fasttext
+    /// GloVe: the text format without a header line.
+    case glove
+    /// TensorBoard Embedding Projector: `vectors.tsv` and `metadata.tsv` in a directory.
+    case projector
+}
+
+/// What loading a vector file noticed.
+public struct VectorLoadReport: Sendable, Equatable {
+    /// The format read.
+    public var format: VectorFileFormat = .native
+    /// Words whose bytes were not valid UTF-8 (replaced with U+FFFD).
+    public var invalidWords = 0
+}
+
+extension WordVectors {
+    /// Loads vectors, detecting the format: the native magic number, word2vec binary (a
+    /// `V D` header followed by raw floats), word2vec/fastText text (a `V D` header), or GloVe
+    /// (no header). Real files' quirks are tolerated: words with spaces (text formats: the last
+    /// `dim` fields are the values), trailing spaces, `\r\n`, invalid UTF-8 in a word (replaced
+    /// and counted). A header count that disagrees with the rows is an error naming both.
+    public static func load(from path: String) throws -> (WordVectors, VectorLoadReport) {
+        let location = SourceLocation(path: path)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw EmbeddingError.malformed(location: location, message: "cannot open the file")
+        }
+        let head = (try? handle.read(upToCount: 4096)) ?? Data()
+        try? handle.close()
+        if head.prefix(8).elementsEqual(nativeMagic) {
+            return (try readNative(from: path), VectorLoadReport(format: .native))
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw EmbeddingError.malformed(location: location, message: "cannot read: \(error.localizedDescription)")
+        }
+        guard !data.isEmpty else { throw EmbeddingError.malformed(location: location, message: "empty file") }
+        // A header line of two integers?
+        let firstLineEnd = data.firstIndex(of: 0x0A) ?? data.endIndex
+        let firstLine = String(decoding: data[data.startIndex..<firstLineEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let headerFields = firstLine.split(separator: " ")
+        if headerFields.count == 2, let rows = Int(headerFields[0]), let dim = Int(headerFields[1]), rows >= 0, dim > 0 {
+            let body = data[(firstLineEnd + 1)...]
+            // Binary if the body is not text: look for a NUL or an invalid UTF-8 run near the start.
+            let sample = body.prefix(4096)
+            let looksBinary = sample.contains(0) || String(validating: sample, as: UTF8.self) == nil && sample.count < 4096
+                || Self.looksLikeBinaryRows(sample, dim: dim)
+            if looksBinary { return try readWord2VecBinary(body, rows: rows, dim: dim, path: path) }
+            return try readText(body, firstLine: 2, expectedRows: rows, dim: dim, path: path, format: .word2vecText)
+        }
+        return try readText(data[...], firstLine: 1, expectedRows: nil, dim: nil, path: path, format: .glove)
+    }
+
+    /// Heuristic: in a binary file, the first word is followed by 4 × dim bytes that are not
+    /// all printable.
+    static func looksLikeBinaryRows(_ sample: Data, dim: Int) -> Bool {
+        guard let space = sample.firstIndex(of: 0x20) else { return false }
+        let values = sample[(space + 1)...].prefix(4 * dim)
+        return values.contains { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }
+    }
+
+    static func readWord2VecBinary(_ body: Data.SubSequence, rows: Int, dim: Int, path: String) throws -> (WordVectors, VectorLoadReport) {
+        var report = VectorLoadReport(format: .word2vecBin)
+        var words: [String] = []
+        var matrix = [Float](repeating: 0, count: rows * dim)
+        var index = body.startIndex
+        for row in 0..<rows {
+            while index < body.endIndex && (body[index] == 0x0A || body[index] == 0x0D) { index += 1 }
+            guard let space = body[index...].firstIndex(of: 0x20) else {
+                throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                               message: "truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1)")
+            }
+            let (word, invalid) = decodeWord(body[index..<space])
+            report.invalidWords += invalid
+            words.append(word)
+            let start = space + 1
+            guard body.endIndex - start >= 4 * dim else {
+                throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                               message: "truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1) ('\(word)')")
+            }
+            body[start..<(start + 4 * dim)].withUnsafeBytes { raw in
+                for offset in 0..<dim {
+                    matrix[row * dim + offset] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset * 4, as: UInt32.self)))
+                }
+            }
+            index = start + 4 * dim
+        }
+        while index < body.endIndex && (body[index] == 0x0A || body[index] == 0x0D || body[index] == 0x20) { index += 1 }
+        if index < body.endIndex {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                           message: "the header says \(rows) vectors, but more data follows them")
+        }
+        return (try assemble(words: words, matrix: matrix, dim: dim, path: path), report)
+    }
+
+    static func readText(_ body: Data.SubSequence, firstLine: Int, expectedRows: Int?, dim expectedDim: Int?, path: String,
+                         format: VectorFileFormat) throws -> (WordVectors, VectorLoadReport) {
+        var report = VectorLoadReport(format: format)
+        var words: [String] = []
+        var matrix: [Float] = []
+        var dim = expectedDim
+        var lineNumber = firstLine - 1
+        for rawLine in body.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = rawLine
+            while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
+            if line.isEmpty { continue }
+            let fields = line.split(separator: 0x20)
+            if dim == nil { dim = fields.count - 1 }
+            guard let dim, dim > 0, fields.count > dim else {
+                throw EmbeddingError.malformed(location: SourceLocation(path: path, line: lineNumber),
+                                               message: "expected a word and \(dim ?? 0) values, got \(fields.count) fields")
+            }
+            var values: [Float] = []
+            values.reserveCapacity(dim)
+            for field in fields.suffix(dim) {
+                guard let value = Float(String(decoding: field, as: UTF8.self)) else {
+                    throw EmbeddingError.malformed(location: SourceLocation(path: path, line: lineNumber),
+                                                   message: "'\(String(decoding: field, as: UTF8.self))' is not a number")
+                }
+                values.append(value)
+            }
+            // Words may contain spaces: everything before the last `dim` fields.
+            let wordEnd = fields[fields.count - dim - 1].endIndex
+            let (word, invalid) = decodeWord(line[line.startIndex..<wordEnd])
+            report.invalidWords += invalid
+            words.append(word)
+            matrix += values
+        }
+        if let expectedRows, expectedRows != words.count {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path, line: 1),
+                                           message: "the header says \(expectedRows) vectors, the file has \(words.count)")
+        }
+        guard let dim, !words.isEmpty else { throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "no vectors") }
+        return (try assemble(words: words, matrix: matrix, dim: dim, path: path), report)
+    }
+
+    static func decodeWord(_ bytes: Data.SubSequence) -> (String, Int) {
+        if let word = String(validating: bytes, as: UTF8.self) { return (word, 0) }
+        return (String(decoding: bytes, as: UTF8.self), 1)
+    }
+
+    /// Builds vectors with a vocabulary whose counts are unknown: descending pseudo-counts
+    /// keep the file's order (files are sorted by frequency by convention).
+    static func assemble(words: [String], matrix: [Float], dim: Int, path: String) throws -> WordVectors {
+        var seen = Set<String>()
+        for word in words where !seen.insert(word).inserted {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "'\(word)' appears twice")
+        }
+        let counts = (0..<words.count).map { Int64(words.count - $0) }
+        return WordVectors(vocabulary: Vocabulary(words: words, counts: counts), dim: dim, matrix: matrix)
+    }
+
+    /// The first `limit` words (the most frequent).
+    public func limited(to limit: Int?) -> WordVectors {
+        guard let limit, limit < vocabulary.count else { return self }
+        let vocabulary = Vocabulary(words: Array(self.vocabulary.words.prefix(limit)), counts: Array(self.vocabulary.counts.prefix(limit)),
+                                    specialCount: min(limit, self.vocabulary.specialCount), tokenizer: self.vocabulary.tokenizer)
+        return WordVectors(vocabulary: vocabulary, dim: dim, matrix: Array(matrix.prefix(limit * dim)), training: training)
+    }
+
+    /// Writes in any file format (`projector` writes `vectors.tsv` and `metadata.tsv` into
+    /// the directory `path`).
+    public func save(to path: String, format: VectorFileFormat) throws {
+        switch format {
+        case .native: try write(to: path, format: .native)
+        case .word2vecBin: try write(to: path, format: .word2vecBin)
+        case .word2vecText, .fasttext: try write(to: path, format: .word2vecText)
+        case .glove:
+            let file = try OutputFile(path: path)
+            for (index, word) in vocabulary.words.enumerated() {
+                try file.write(word + matrix[index * dim ..< (index + 1) * dim].map { " " + $0.description }.joined() + "\n")
+            }
+            try file.commit()
+        case .projector:
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            let vectors = try OutputFile(path: path + "/vectors.tsv")
+            let metadata = try OutputFile(path: path + "/metadata.tsv")
+            for (index, word) in vocabulary.words.enumerated() {
+                try vectors.write(matrix[index * dim ..< (index + 1) * dim].map(\.description).joined(separator: "\t") + "\n")
+                // The projector reads one label per line; tabs and newlines cannot appear in it.
+                try metadata.write(word.replacingOccurrences(of: "\t", with: " ") + "\n")
+            }
+            try vectors.commit()
+            try metadata.commit()
+        }
+    }
+}

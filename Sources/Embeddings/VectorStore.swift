@@ -1,0 +1,92 @@
+import CBLAS
+import Foundation
+import Tokenization
+import Vocabulary
+import WordPipeSupport
+
+/// A read-only store of word vectors for queries: the vocabulary with counts, the float32
+/// matrix, its unit-normalized copy (computed on first use), and the tokenizer configuration
+/// the vectors were trained with, so that `King` finds `king` in a case-folded model.
+///
+/// Like gensim's KeyedVectors: `nearest` is cosine similarity over the normalized matrix (one
+/// query is a matrix-vector product, `cblas_sgemv`; many are a matrix product, `cblas_sgemm`),
+/// with top-k kept by partial selection rather than a full sort.
+public final class VectorStore: @unchecked Sendable {
+    /// The words, counts and tokenizer configuration.
+    public let vocabulary: Vocabulary
+    /// The vector dimension.
+    public let dim: Int
+    /// How the vectors were trained, when known.
+    public let training: TrainingConfiguration?
+    /// Row-major `count × dim` vectors.
+    public let vectors: [Float]
+    private var normalizedStorage: [Float]?
+    private let lock = NSLock()
+    private let lookupTokenizer: Tokenizer?
+    private let tokenizerLock = NSLock()
+
+    /// Wraps vectors already in memory.
+    public init(_ vectors: WordVectors) {
+        vocabulary = vectors.vocabulary
+        dim = vectors.dim
+        training = vectors.training
+        self.vectors = vectors.matrix
+        lookupTokenizer = vectors.vocabulary.tokenizer.flatMap { configuration in
+            var single = configuration
+            single.sentences = false
+            return try? Tokenizer(configuration: single)
+        }
+    }
+
+    /// Number of words.
+    public var count: Int { vocabulary.count }
+
+    /// The unit-normalized matrix (zero rows stay zero), computed once.
+    public var normalized: [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let normalizedStorage { return normalizedStorage }
+        var result = vectors
+        result.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<count {
+                let base = buffer.baseAddress! + row * dim
+                let norm = cblas_snrm2(Int32(dim), base, 1)
+                if norm > 0 { cblas_sscal(Int32(dim), 1 / norm, base, 1) }
+            }
+        }
+        normalizedStorage = result
+        return result
+    }
+
+    /// The id of `word`: as given, else as the stored tokenizer configuration would write it
+    /// (case folding, normalization), else nil.
+    public func id(of word: String) -> Int32? {
+        if let id = vocabulary.id(of: word) { return id }
+        guard let lookupTokenizer else { return nil }
+        tokenizerLock.lock()
+        defer { tokenizerLock.unlock() }
+        guard let tokens = try? lookupTokenizer.tokenize(word), tokens.count == 1, tokens[0].count == 1 else { return nil }
+        return vocabulary.id(of: tokens[0][0])
+    }
+
+    /// The unit vector of a known word id.
+    func unitVector(_ id: Int32) -> ArraySlice<Float> {
+        let start = Int(id) * dim
+        return normalized[start ..< start + dim]
+    }
+}
+
+/// Errors from queries.
+public enum QueryError: Error, Equatable, CustomStringConvertible {
+    /// Words not in the vocabulary.
+    case unknownWords([String])
+    /// A query that cannot be answered as asked.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unknownWords(let words): return "not in the vocabulary: \(words.joined(separator: ", "))"
+        case .invalid(let message): return message
+        }
+    }
+}
