@@ -2,7 +2,7 @@
 // WordPipe: raw text corpora to word vectors and recurrent models.
 //
 // Module flow (no import points back up):
-//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> Embeddings -> [later: ...] -> wordpipe (CLI)
+//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> Embeddings -> Pipeline -> wordpipe (CLI)
 import PackageDescription
 
 let package = Package(
@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // System ICU (libicu-dev), called only from C: its headers clash with Foundation's private ICU.
@@ -47,10 +49,18 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "wordpipe",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +69,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]

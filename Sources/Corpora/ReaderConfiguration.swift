@@ -43,8 +43,17 @@ public struct ReaderConfiguration: Codable, Sendable, Equatable {
         case jsonField = "json_field"
     }
 
+    /// The keys this configuration reads.
+    public static var keys: [String] { CodingKeys.allCases.map(\.stringValue) }
+
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.stringValue))
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        try self.init(fieldsFrom: decoder)
+    }
+
+    /// Decodes the fields without rejecting other keys (for configurations that hold this one
+    /// flat among their own keys).
+    public init(fieldsFrom decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ReaderConfiguration()
         format = try container.decodeIfPresent(InputFormat.self, forKey: .format) ?? defaults.format

@@ -80,8 +80,17 @@ public struct TokenizerConfiguration: Codable, Sendable, Equatable, Hashable {
         case stripAccents = "strip_accents"
     }
 
+    /// The keys this configuration reads.
+    public static var keys: [String] { CodingKeys.allCases.map(\.stringValue) }
+
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.stringValue))
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        try self.init(fieldsFrom: decoder)
+    }
+
+    /// Decodes the fields without rejecting other keys (for configurations that hold this one
+    /// flat among their own keys).
+    public init(fieldsFrom decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = TokenizerConfiguration()
         version = try container.decodeIfPresent(Int.self, forKey: .version) ?? Self.currentVersion
@@ -103,6 +112,10 @@ public struct TokenizerConfiguration: Codable, Sendable, Equatable, Hashable {
 
 /// The configuration of the tokenize stage: how to read the inputs and how to tokenize them.
 /// The `wordpipe tokenize` command and the pipeline's `tokenize` stage share this value.
+///
+/// It is written flat, the reader's keys beside the tokenizer's
+/// (`{format: wikiextractor, normalize: nfkc-casefold, numbers: token}`), as a pipeline file
+/// spells it.
 public struct TokenizeConfiguration: Codable, Sendable, Equatable {
     /// How raw inputs are read.
     public var reader: ReaderConfiguration
@@ -115,12 +128,17 @@ public struct TokenizeConfiguration: Codable, Sendable, Equatable {
         self.tokenizer = tokenizer
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case reader, tokenizer }
+    /// Every key of the flat form.
+    public static var keys: [String] { ReaderConfiguration.keys + TokenizerConfiguration.keys }
 
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.stringValue))
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        reader = try container.decodeIfPresent(ReaderConfiguration.self, forKey: .reader) ?? ReaderConfiguration()
-        tokenizer = try container.decodeIfPresent(TokenizerConfiguration.self, forKey: .tokenizer) ?? TokenizerConfiguration()
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        reader = try ReaderConfiguration(fieldsFrom: decoder)
+        tokenizer = try TokenizerConfiguration(fieldsFrom: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try reader.encode(to: encoder)
+        try tokenizer.encode(to: encoder)
     }
 }

@@ -166,40 +166,18 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
+    var stageConfiguration: EvaluationConfiguration {
+        EvaluationConfiguration(analogies: analogies, pairs: pairs, restrict: restrict, caseInsensitive: caseInsensitive)
+    }
+
     func validate() throws {
-        if analogies.isEmpty && pairs.isEmpty { throw ValidationError("give --analogies FILE and/or --pairs FILE") }
+        do { try stageConfiguration.validate() } catch { throw ValidationError("give --analogies FILE and/or --pairs FILE; \(error)") }
     }
 
     func run() throws {
         do {
-            let store = try loadStore(vectors, stage: "evaluate")
-            var result: [String: Any] = [:]
-            for path in analogies {
-                let evaluation = try store.evaluateAnalogies(path: path, restrict: restrict, caseInsensitive: caseInsensitive)
-                func entry(_ section: AnalogyEvaluation.Section) -> [String: Any] {
-                    ["name": section.name, "correct": section.correct, "incorrect": section.incorrect,
-                     "skipped": section.skipped, "accuracy": section.accuracy]
-                }
-                result["analogies:" + path] = ["sections": evaluation.sections.map(entry), "semantic": entry(evaluation.semantic),
-                                              "syntactic": entry(evaluation.syntactic), "total": entry(evaluation.total)]
-                if !json {
-                    print("\(path):")
-                    for section in evaluation.sections + [evaluation.semantic, evaluation.syntactic, evaluation.total] {
-                        print(String(format: "  %-28@ %6.2f%%  (%d/%d, %d skipped as OOV)", section.name, section.accuracy * 100,
-                                     section.correct, section.correct + section.incorrect, section.skipped))
-                    }
-                }
-            }
-            for path in pairs {
-                let evaluation = try store.evaluatePairs(path: path, restrict: restrict, caseInsensitive: caseInsensitive)
-                result["pairs:" + path] = ["pearson": evaluation.pearson, "spearman": evaluation.spearman,
-                                           "pairs": evaluation.pairs, "skipped": evaluation.skipped, "oov_ratio": evaluation.oovRatio]
-                if !json {
-                    print(String(format: "%@: Spearman %.4f, Pearson %.4f (%d pairs, %.1f%% OOV)", path, evaluation.spearman,
-                                 evaluation.pearson, evaluation.pairs, evaluation.oovRatio * 100))
-                }
-            }
-            if json { printJSON(result) }
+            let results = try loadStore(vectors, stage: "evaluate").evaluate(stageConfiguration)
+            if json { printJSON(results.dictionary) } else { results.lines.forEach { emit($0) } }
         } catch {
             throw StageFailure(stage: "evaluate", underlying: error)
         }

@@ -1,0 +1,106 @@
+import Foundation
+import WordPipeSupport
+
+/// What to evaluate vectors on: the configuration of the `evaluate` stage, shared by
+/// `wordpipe evaluate` and the pipeline.
+public struct EvaluationConfiguration: Codable, Sendable, Equatable, Hashable {
+    /// Analogy question files (`: section` headers, `a b c d` lines).
+    public var analogies: [String]
+    /// Word-pair similarity files (WordSim-353, SimLex-999).
+    public var pairs: [String]
+    /// Only the N most frequent words take part (word2vec's compute-accuracy: 30000). Default: 30000.
+    public var restrict: Int
+    /// Compare words case-insensitively, as gensim does. Default: true.
+    public var caseInsensitive: Bool
+
+    /// Creates a configuration; every argument has the documented default.
+    public init(analogies: [String] = [], pairs: [String] = [], restrict: Int = 30_000, caseInsensitive: Bool = true) {
+        self.analogies = analogies
+        self.pairs = pairs
+        self.restrict = restrict
+        self.caseInsensitive = caseInsensitive
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case analogies, pairs, restrict
+        case caseInsensitive = "case_insensitive"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.stringValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        analogies = try container.decodeIfPresent([String].self, forKey: .analogies) ?? []
+        pairs = try container.decodeIfPresent([String].self, forKey: .pairs) ?? []
+        restrict = try container.decodeIfPresent(Int.self, forKey: .restrict) ?? 30_000
+        caseInsensitive = try container.decodeIfPresent(Bool.self, forKey: .caseInsensitive) ?? true
+        try validate()
+    }
+
+    /// Throws `EmbeddingError.invalidOption` for an unusable value.
+    public func validate() throws {
+        if analogies.isEmpty && pairs.isEmpty {
+            throw EmbeddingError.invalidOption(name: "analogies/pairs", value: "(none)", expected: "at least one evaluation file")
+        }
+        if restrict < 1 { throw EmbeddingError.invalidOption(name: "restrict", value: "\(restrict)", expected: "an integer >= 1") }
+    }
+}
+
+/// The results of one evaluation run.
+public struct EvaluationResults: Sendable {
+    /// Per analogy file.
+    public var analogies: [(path: String, result: AnalogyEvaluation)] = []
+    /// Per pairs file.
+    public var pairs: [(path: String, result: PairEvaluation)] = []
+
+    /// A JSON-ready dictionary (what `--json` prints and the pipeline records).
+    public var dictionary: [String: Any] {
+        var result: [String: Any] = [:]
+        func entry(_ section: AnalogyEvaluation.Section) -> [String: Any] {
+            ["name": section.name, "correct": section.correct, "incorrect": section.incorrect,
+             "skipped": section.skipped, "accuracy": section.accuracy]
+        }
+        for (path, evaluation) in analogies {
+            result["analogies:" + path] = ["sections": evaluation.sections.map(entry), "semantic": entry(evaluation.semantic),
+                                          "syntactic": entry(evaluation.syntactic), "total": entry(evaluation.total)]
+        }
+        for (path, evaluation) in pairs {
+            result["pairs:" + path] = ["pearson": evaluation.pearson, "spearman": evaluation.spearman,
+                                       "pairs": evaluation.pairs, "skipped": evaluation.skipped, "oov_ratio": evaluation.oovRatio]
+        }
+        return result
+    }
+
+    /// Human-readable lines.
+    public var lines: [String] {
+        var result: [String] = []
+        for (path, evaluation) in analogies {
+            result.append("\(path):")
+            for section in evaluation.sections + [evaluation.semantic, evaluation.syntactic, evaluation.total] {
+                result.append(String(format: "  %-28@ %6.2f%%  (%d/%d, %d skipped as OOV)", section.name, section.accuracy * 100,
+                                     section.correct, section.correct + section.incorrect, section.skipped))
+            }
+        }
+        for (path, evaluation) in pairs {
+            result.append(String(format: "%@: Spearman %.4f, Pearson %.4f (%d pairs, %.1f%% OOV)", path, evaluation.spearman,
+                                 evaluation.pearson, evaluation.pairs, evaluation.oovRatio * 100))
+        }
+        return result
+    }
+}
+
+extension VectorStore {
+    /// Runs every evaluation `configuration` names.
+    public func evaluate(_ configuration: EvaluationConfiguration) throws -> EvaluationResults {
+        try configuration.validate()
+        var results = EvaluationResults()
+        for path in configuration.analogies {
+            results.analogies.append((path, try evaluateAnalogies(path: path, restrict: configuration.restrict,
+                                                                  caseInsensitive: configuration.caseInsensitive)))
+        }
+        for path in configuration.pairs {
+            results.pairs.append((path, try evaluatePairs(path: path, restrict: configuration.restrict,
+                                                          caseInsensitive: configuration.caseInsensitive)))
+        }
+        return results
+    }
+}

@@ -1,0 +1,393 @@
+import Corpora
+import Foundation
+import WordPipeSupport
+
+/// Options of `wordpipe run` that do not change what the stages compute.
+public struct PipelineRunOptions: Sendable {
+    /// Stages to rerun even when up to date: nil none, empty all.
+    public var force: Set<String>?
+    /// Stop after this stage.
+    public var until: String?
+    /// Run only these stages (others are used as they are).
+    public var only: Set<String>?
+    /// Print the plan without running.
+    public var dryRun: Bool
+    /// Threads for every stage.
+    public var threads: Int
+    /// Progress lines.
+    public var progress: ProgressMode
+
+    /// Creates options.
+    public init(force: Set<String>? = nil, until: String? = nil, only: Set<String>? = nil, dryRun: Bool = false,
+                threads: Int? = nil, progress: ProgressMode = .auto) {
+        self.force = force
+        self.until = until
+        self.only = only
+        self.dryRun = dryRun
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        self.progress = progress
+    }
+}
+
+/// A stage after validation: its type, canonical configuration and resolved inputs.
+struct PlannedStage {
+    var definition: StageDefinition
+    var type: StageType
+    var configuration: Data
+    /// Raw input files (expanded), and the upstream stages with the kind each provides.
+    var rawFiles: [String]
+    var upstream: [(stage: String, kind: ArtifactKind)]
+    var name: String { definition.name }
+}
+
+/// Why a stage runs (or does not).
+public enum StageState: Sendable, Equatable, CustomStringConvertible {
+    case upToDate
+    case neverRun
+    case changed([String])
+    case forced
+
+    public var description: String {
+        switch self {
+        case .upToDate: return "up to date"
+        case .neverRun: return "never run"
+        case .changed(let reasons): return "changed (\(reasons.joined(separator: "; ")))"
+        case .forced: return "forced"
+        }
+    }
+}
+
+/// One line of a run's record.
+public struct StageRun: Sendable {
+    public var name: String
+    public var type: String
+    public var state: StageState
+    public var ran: Bool
+    public var seconds: Double
+    /// Peak resident memory of the process after the stage, MB.
+    public var peakMemoryMB: Double
+    public var metrics: [String: Double]
+    public var notes: [String]
+    public var artifacts: [FileRecord]
+    public var lossCurve: [(progress: Double, loss: Double)]
+}
+
+/// Validates a pipeline file, decides what is up to date, and runs the rest in dependency
+/// order, each stage writing into a temporary directory renamed into place on success.
+public final class PipelineRunner {
+    public let file: PipelineFile
+    let stages: [PlannedStage]
+    var lockPath: String { file.directory + "/wordpipe.lock" }
+
+    /// Reads and validates everything before anything runs: unknown stage types, settings
+    /// (unknown keys, wrong types), references to stages that do not exist, cycles, missing
+    /// input files and inputs of the wrong kind. Each error names `file:line:column` and the stage.
+    public init(path: String, workdir: String? = nil) throws {
+        file = try PipelineFile(path: path, workdir: workdir)
+        let names = Set(file.stages.map(\.name))
+        var planned: [String: PlannedStage] = [:]
+        for definition in file.stages {
+            guard let type = StageType.named(definition.type) else {
+                var message = "unknown stage type '\(definition.type)'"
+                if let guess = StrictKeys.closest(to: definition.type, in: StageType.all.map(\.name)) { message += " (did you mean '\(guess)'?)" }
+                message += "; valid types: \(StageType.all.map(\.name).joined(separator: ", "))"
+                throw PipelineError(definition.typeLocation, stage: definition.name, message)
+            }
+            let configuration: Data
+            do {
+                configuration = try type.configure(definition.settings, file.directory)
+            } catch {
+                throw file.explain(error, in: definition)
+            }
+            var rawFiles: [String] = []
+            var upstream: [(String, ArtifactKind)] = []
+            for input in definition.inputs {
+                if names.contains(input.text) {
+                    guard input.text != definition.name else {
+                        throw PipelineError(input.location, stage: definition.name, "a stage cannot be its own input")
+                    }
+                    guard let producer = file.stages.first(where: { $0.name == input.text }), let producerType = StageType.named(producer.type) else {
+                        continue  // reported when that stage is checked
+                    }
+                    upstream.append((input.text, producerType.output))
+                } else {
+                    let matches = Self.expand(input.text, in: file.directory)
+                    if matches.isEmpty {
+                        let looksLikeStage = !input.text.contains("/") && !input.text.contains(".")
+                        var message = looksLikeStage ? "no stage or file named '\(input.text)'" : "input '\(input.text)' does not exist"
+                        if looksLikeStage, let guess = StrictKeys.closest(to: input.text, in: Array(names)) { message += " (did you mean stage '\(guess)'?)" }
+                        throw PipelineError(input.location, stage: definition.name, message)
+                    }
+                    rawFiles += matches
+                }
+            }
+            // Kinds: every required kind present, nothing it cannot take.
+            var kinds = upstream.map(\.1)
+            if !rawFiles.isEmpty { kinds.append(.raw) }
+            let accepted = Set(type.required + type.optional)
+            func wants() -> String {
+                type.required.map(\.rawValue).joined(separator: " and ") + (type.optional.isEmpty ? "" : " (and optionally " + type.optional.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            for (index, kind) in kinds.enumerated() where !accepted.contains(kind) {
+                let what = index < upstream.count ? "stage '\(upstream[index].0)' gives a \(kind.rawValue)" : "files are raw documents"
+                let location = definition.inputs.first { $0.text == (index < upstream.count ? upstream[index].0 : $0.text) }?.location ?? definition.location
+                throw PipelineError(location, stage: definition.name, "wrong kind of input: \(what), but \(type.name) wants \(wants())")
+            }
+            for kind in type.required where !kinds.contains(kind) {
+                throw PipelineError(definition.location, stage: definition.name, "missing input: \(type.name) wants \(wants())")
+            }
+            planned[definition.name] = PlannedStage(definition: definition, type: type, configuration: configuration,
+                                                    rawFiles: rawFiles, upstream: upstream.map { (stage: $0.0, kind: $0.1) })
+        }
+        stages = try Self.order(planned, file: file)
+    }
+
+    /// Paths or globs relative to `directory`; directories are expanded to their files.
+    static func expand(_ pattern: String, in directory: String) -> [String] {
+        let full = resolve(pattern, in: directory)
+        var paths: [String] = []
+        if pattern.contains(where: { "*?[".contains($0) }) {
+            var result = glob_t()
+            defer { globfree(&result) }
+            if glob(full, 0, nil, &result) == 0 {
+                for index in 0..<Int(result.gl_pathc) {
+                    if let pointer = result.gl_pathv[index] { paths.append(String(cString: pointer)) }
+                }
+            }
+        } else if FileManager.default.fileExists(atPath: full) {
+            paths = [full]
+        }
+        return paths.flatMap { (try? CorpusReader.expand([$0])) ?? [] }
+    }
+
+    /// Topological order (file order among independent stages); a cycle is an error.
+    static func order(_ planned: [String: PlannedStage], file: PipelineFile) throws -> [PlannedStage] {
+        var result: [PlannedStage] = []
+        var done = Set<String>()
+        var visiting: [String] = []
+        func visit(_ name: String) throws {
+            if done.contains(name) { return }
+            if let start = visiting.firstIndex(of: name) {
+                let cycle = visiting[start...] + [name]
+                let stage = planned[name]?.definition
+                throw PipelineError(stage?.location ?? SourceLocation(path: file.path), stage: name,
+                                    "cycle: \(cycle.joined(separator: " → "))")
+            }
+            guard let stage = planned[name] else { return }
+            visiting.append(name)
+            for dependency in stage.upstream { try visit(dependency.stage) }
+            visiting.removeLast()
+            done.insert(name)
+            result.append(stage)
+        }
+        for definition in file.stages { try visit(definition.name) }
+        return result
+    }
+
+    /// The stage directory of `name`.
+    func directory(of name: String) -> String { file.workdir + "/" + name }
+
+    /// The files a stage passes on (its primary output file).
+    func primaryOutput(of name: String) -> String? {
+        stages.first { $0.name == name }.map { directory(of: name) + "/" + $0.type.outputFile }
+    }
+
+    /// The input files of a stage as the stage sees them, by kind.
+    func inputs(of stage: PlannedStage) -> [ArtifactKind: [String]] {
+        var result: [ArtifactKind: [String]] = [:]
+        if !stage.rawFiles.isEmpty { result[.raw] = stage.rawFiles }
+        for (name, kind) in stage.upstream {
+            if let output = primaryOutput(of: name) { result[kind, default: []].append(output) }
+        }
+        return result
+    }
+
+    /// Every file whose content decides a stage's result: raw inputs and upstream outputs
+    /// (with their side files).
+    func inputFiles(of stage: PlannedStage) -> [String] {
+        var files = stage.rawFiles
+        for (name, _) in stage.upstream {
+            files += ((try? FileManager.default.contentsOfDirectory(atPath: directory(of: name))) ?? []).sorted().map { directory(of: name) + "/" + $0 }
+        }
+        return files
+    }
+
+    /// Whether a stage is up to date against the lock, and if not, why.
+    func state(of stage: PlannedStage, lock: LockFile, hasher: FileHasher) throws -> StageState {
+        guard let record = lock.stages[stage.name] else { return .neverRun }
+        var reasons: [String] = []
+        if record.type != stage.type.versionedName { reasons.append("type \(record.type) → \(stage.type.versionedName)") }
+        let configuration = String(decoding: stage.configuration, as: UTF8.self)
+        if record.configuration != configuration {
+            reasons.append("settings: " + Self.changedKeys(record.configuration, configuration).joined(separator: ", "))
+        }
+        let current = try inputFiles(of: stage).compactMap { try hasher.record($0) }
+        let old = Dictionary(record.inputs.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        let new = Dictionary(current.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        let changedInputs = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+        if !changedInputs.isEmpty {
+            reasons.append("inputs changed: " + changedInputs.prefix(3).joined(separator: ", ") + (changedInputs.count > 3 ? " and \(changedInputs.count - 3) more" : ""))
+        }
+        for output in record.outputs {
+            let path = resolve(output.path, in: file.directory)
+            guard let now = try hasher.record(path) else {
+                reasons.append("output missing: \(output.path)")
+                continue
+            }
+            if now.sha256 != output.sha256 { reasons.append("output changed: \(output.path)") }
+        }
+        return reasons.isEmpty ? .upToDate : .changed(reasons)
+    }
+
+    static func changedKeys(_ old: String, _ new: String) -> [String] {
+        let a = (try? JSONSerialization.jsonObject(with: Data(old.utf8))) as? [String: Any] ?? [:]
+        let b = (try? JSONSerialization.jsonObject(with: Data(new.utf8))) as? [String: Any] ?? [:]
+        let keys = Set(a.keys).union(b.keys).sorted().filter { key in
+            "\(a[key].map { "\($0)" } ?? "-")" != "\(b[key].map { "\($0)" } ?? "-")"
+        }
+        return keys.map { key in "\(key) \(a[key].map { "\($0)" } ?? "unset") → \(b[key].map { "\($0)" } ?? "unset")" }
+    }
+
+    /// Each stage's state, in order (what `wordpipe status` prints).
+    public func status() throws -> [(String, StageState)] {
+        let lock = try LockFile.read(lockPath)
+        let hasher = FileHasher(lock: lock, base: file.directory)
+        var result: [(String, StageState)] = []
+        var dirty = Set<String>()
+        for stage in stages {
+            var state = try self.state(of: stage, lock: lock, hasher: hasher)
+            if state == .upToDate, let changed = stage.upstream.first(where: { dirty.contains($0.stage) }) {
+                state = .changed(["upstream stage '\(changed.stage)' will change"])
+            }
+            if state != .upToDate { dirty.insert(stage.name) }
+            result.append((stage.name, state))
+        }
+        return result
+    }
+
+    /// Runs what is not up to date. Returns one record per stage considered.
+    public func run(options: PipelineRunOptions, log: (String) -> Void) throws -> [StageRun] {
+        if let until = options.until, !stages.contains(where: { $0.name == until }) {
+            throw PipelineError(SourceLocation(path: file.path), "--until: no stage '\(until)'; stages: \(stages.map(\.name).joined(separator: ", "))")
+        }
+        for name in (options.only ?? []).union(options.force ?? []) where !stages.contains(where: { $0.name == name }) {
+            throw PipelineError(SourceLocation(path: file.path), "no stage '\(name)'; stages: \(stages.map(\.name).joined(separator: ", "))")
+        }
+        try FileManager.default.createDirectory(atPath: file.workdir, withIntermediateDirectories: true)
+        let guardFile = try WorkdirLock(directory: file.workdir)
+        defer { guardFile.release() }
+        var lock = try LockFile.read(lockPath)
+        let hasher = FileHasher(lock: lock, base: file.directory)
+        var runs: [StageRun] = []
+        var rebuilt = Set<String>()
+        for stage in stages {
+            if let only = options.only, !only.contains(stage.name) { continue }
+            var state = try self.state(of: stage, lock: lock, hasher: hasher)
+            if let force = options.force, force.isEmpty || force.contains(stage.name) { state = .forced }
+            if state == .upToDate, let changed = stage.upstream.first(where: { rebuilt.contains($0.stage) }), options.dryRun {
+                state = .changed(["upstream stage '\(changed.stage)' will change"])
+            }
+            if state == .upToDate {
+                log("\(stage.name): up to date")
+                let record = lock.stages[stage.name]
+                runs.append(StageRun(name: stage.name, type: stage.type.versionedName, state: state, ran: false, seconds: record?.seconds ?? 0,
+                                     peakMemoryMB: 0, metrics: record?.metrics ?? [:], notes: [], artifacts: record?.outputs ?? [], lossCurve: []))
+            } else if options.dryRun {
+                log("\(stage.name): would run (\(state))")
+                rebuilt.insert(stage.name)
+            } else {
+                log("\(stage.name): running \(stage.type.name) (\(state))")
+                let run = try execute(stage, state: state, options: options, lock: &lock, hasher: hasher)
+                runs.append(run)
+                rebuilt.insert(stage.name)
+                log(String(format: "%@: done in %.1f s", stage.name, run.seconds))
+            }
+            if stage.name == options.until { break }
+        }
+        if !options.dryRun { try Report.write(runs: runs, workdir: file.workdir, pipeline: file.path) }
+        return runs
+    }
+
+    /// Runs one stage into a temporary directory, renames it into place, records it in the lock.
+    func execute(_ stage: PlannedStage, state: StageState, options: PipelineRunOptions, lock: inout LockFile,
+                 hasher: FileHasher) throws -> StageRun {
+        let manager = FileManager.default
+        let final = directory(of: stage.name)
+        let temporary = file.workdir + "/.\(stage.name).partial-\(getpid())"
+        // Leftovers of interrupted runs never look complete; clear them.
+        for entry in (try? manager.contentsOfDirectory(atPath: file.workdir)) ?? [] where entry.hasPrefix(".\(stage.name).partial-") {
+            try? manager.removeItem(atPath: file.workdir + "/" + entry)
+        }
+        try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let inputRecords = try inputFiles(of: stage).compactMap { try hasher.record($0) }
+        let context = StageContext(name: stage.name, inputs: inputs(of: stage), outputDirectory: temporary,
+                                   threads: options.threads, progress: options.progress, baseDirectory: file.directory)
+        let clock = MonotonicClock.now()
+        let outcome: StageOutcome
+        do {
+            outcome = try stage.type.run(context, stage.configuration)
+        } catch {
+            try? manager.removeItem(atPath: temporary)
+            throw StageError(stage: stage.name, underlying: error)
+        }
+        let seconds = MonotonicClock.now() - clock
+        // The lock entry goes first (removed), then the directory moves into place, then the
+        // new entry is written: a kill at any point leaves a stage that reruns.
+        lock.stages[stage.name] = nil
+        try writeLock(lock)
+        try? manager.removeItem(atPath: final)
+        try manager.moveItem(atPath: temporary, toPath: final)
+        let outputs = try ((try? manager.contentsOfDirectory(atPath: final)) ?? []).sorted().compactMap { try hasher.record(final + "/" + $0) }
+        lock.stages[stage.name] = StageRecord(type: stage.type.versionedName, configuration: String(decoding: stage.configuration, as: UTF8.self),
+                                              inputs: inputRecords, outputs: outputs, seconds: seconds, metrics: outcome.metrics)
+        try writeLock(lock)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return StageRun(name: stage.name, type: stage.type.versionedName, state: state, ran: true, seconds: seconds,
+                        peakMemoryMB: Double(usage.ru_maxrss) / 1024, metrics: outcome.metrics, notes: outcome.notes,
+                        artifacts: outputs, lossCurve: outcome.lossCurve)
+    }
+
+    func writeLock(_ lock: LockFile) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try OutputFile.writeAtomically(try encoder.encode(lock), to: lockPath)
+    }
+}
+
+/// An error raised by a stage while it ran.
+public struct StageError: Error, CustomStringConvertible {
+    public var stage: String
+    public var underlying: Error
+    public var description: String { "stage '\(stage)': \(underlying)" }
+}
+
+/// An exclusive lock on a work directory, so two runs never share it.
+final class WorkdirLock {
+    private var descriptor: Int32
+
+    init(directory: String) throws {
+        let path = directory + "/.wordpipe-run.lock"
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw PipelineError(SourceLocation(path: path), "cannot create the run lock: \(String(cString: strerror(errno)))") }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            close(descriptor)
+            descriptor = -1
+            throw PipelineError(SourceLocation(path: directory), "another wordpipe run (pid \(holder)) is using this work directory; wait for it to finish")
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    func release() {
+        if descriptor >= 0 {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import WordPipeSupport
+
+/// `wordpipe run`: build a pipeline file's stages, rebuilding only what changed.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline file: every stage whose type, settings, inputs or outputs changed, and what depends on it.",
+        discussion: "Writes each stage into WORKDIR/STAGE (default: build/ beside the pipeline file), records content hashes in wordpipe.lock beside it, and writes WORKDIR/report.md and metrics.json.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(name: .customLong("force"), parsing: .upToNextOption, help: "Rerun these stages (all when given without names? use --force-all).")
+    var force: [String] = []
+
+    @Flag(help: "Rerun every stage.")
+    var forceAll = false
+
+    @Option(help: "Stop after this stage.")
+    var until: String?
+
+    @Option(parsing: .upToNextOption, help: "Run only these stages.")
+    var only: [String] = []
+
+    @Flag(help: "Print the plan without running.")
+    var dryRun = false
+
+    @Option(help: "Work directory (default: the pipeline's workdir, or build/ beside it).")
+    var workdir: String?
+
+    @OptionGroup var runOptions: RunOptionGroup
+
+    func run() throws {
+        do {
+            let runner = try PipelineRunner(path: pipeline, workdir: workdir)
+            let options = PipelineRunOptions(force: forceAll ? [] : (force.isEmpty ? nil : Set(force)), until: until,
+                                             only: only.isEmpty ? nil : Set(only), dryRun: dryRun,
+                                             threads: runOptions.threads, progress: runOptions.progress)
+            let clock = MonotonicClock.now()
+            let runs = try runner.run(options: options) { print($0) }
+            if !dryRun {
+                let ran = runs.filter(\.ran).count
+                print(String(format: "run: %d stages ran, %d up to date, %.1f s; report: %@/report.md", ran, runs.count - ran,
+                             MonotonicClock.now() - clock, runner.file.workdir))
+            }
+        } catch {
+            throw StageFailure(stage: "run", underlying: error)
+        }
+    }
+}
+
+/// `wordpipe status`: what a run would do, stage by stage.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show each stage of a pipeline: up to date, changed (what changed) or never run.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Work directory.")
+    var workdir: String?
+
+    func run() throws {
+        do {
+            let runner = try PipelineRunner(path: pipeline, workdir: workdir)
+            for (name, state) in try runner.status() { print("\(name): \(state)") }
+        } catch {
+            throw StageFailure(stage: "status", underlying: error)
+        }
+    }
+}
