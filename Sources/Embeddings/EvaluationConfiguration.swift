@@ -52,8 +52,10 @@ public struct EvaluationResults: Sendable {
     /// Per pairs file.
     public var pairs: [(path: String, result: PairEvaluation)] = []
 
-    /// A JSON-ready dictionary (what `--json` prints and the pipeline records).
+    /// A JSON-ready dictionary (what `--json` prints and the pipeline records); an undefined
+    /// correlation (too few pairs) is null.
     public var dictionary: [String: Any] {
+        func number(_ value: Double) -> Any { value.isFinite ? value : NSNull() }
         var result: [String: Any] = [:]
         func entry(_ section: AnalogyEvaluation.Section) -> [String: Any] {
             ["name": section.name, "correct": section.correct, "incorrect": section.incorrect,
@@ -64,7 +66,7 @@ public struct EvaluationResults: Sendable {
                                           "syntactic": entry(evaluation.syntactic), "total": entry(evaluation.total)]
         }
         for (path, evaluation) in pairs {
-            result["pairs:" + path] = ["pearson": evaluation.pearson, "spearman": evaluation.spearman,
+            result["pairs:" + path] = ["pearson": number(evaluation.pearson), "spearman": number(evaluation.spearman),
                                        "pairs": evaluation.pairs, "skipped": evaluation.skipped, "oov_ratio": evaluation.oovRatio]
         }
         return result

@@ -83,7 +83,10 @@ extension WordVectors {
         case .native:
             let header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
                                             tokenizer: vocabulary.tokenizer, training: training)
-            let json = try JSONEncoder().encode(header)
+            // Sorted keys: the same vectors always give the same bytes.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = try encoder.encode(header)
             // magic(8) version(4) dim(4) rows(8) json length(8) matrix offset(8) = 40 bytes, then JSON, then padding to 64.
             let matrixOffset = (40 + json.count + 63) / 64 * 64
             var fixed: [UInt8] = Self.nativeMagic

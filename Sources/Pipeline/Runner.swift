@@ -331,6 +331,8 @@ public final class PipelineRunner {
             throw StageError(stage: stage.name, underlying: error)
         }
         let seconds = MonotonicClock.now() - clock
+        // Undefined figures (a correlation over too few pairs) are left out of the records.
+        let metrics = outcome.metrics.filter { $0.value.isFinite }
         // The lock entry goes first (removed), then the directory moves into place, then the
         // new entry is written: a kill at any point leaves a stage that reruns.
         lock.stages[stage.name] = nil
@@ -339,12 +341,13 @@ public final class PipelineRunner {
         try manager.moveItem(atPath: temporary, toPath: final)
         let outputs = try ((try? manager.contentsOfDirectory(atPath: final)) ?? []).sorted().compactMap { try hasher.record(final + "/" + $0) }
         lock.stages[stage.name] = StageRecord(type: stage.type.versionedName, configuration: String(decoding: stage.configuration, as: UTF8.self),
-                                              inputs: inputRecords, outputs: outputs, seconds: seconds, metrics: outcome.metrics)
+                                              inputs: inputRecords, outputs: outputs, seconds: seconds,
+                                              metrics: metrics)
         try writeLock(lock)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return StageRun(name: stage.name, type: stage.type.versionedName, state: state, ran: true, seconds: seconds,
-                        peakMemoryMB: Double(usage.ru_maxrss) / 1024, metrics: outcome.metrics, notes: outcome.notes,
+                        peakMemoryMB: Double(usage.ru_maxrss) / 1024, metrics: metrics, notes: outcome.notes,
                         artifacts: outputs, lossCurve: outcome.lossCurve)
     }
 

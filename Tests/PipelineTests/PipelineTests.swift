@@ -1,0 +1,152 @@
+import Foundation
+import TestSupport
+@testable import Pipeline
+
+/// A pipeline directory with a tiny corpus and a pipeline file.
+struct Workspace {
+    let directory: URL
+    var pipeline: String { directory.appendingPathComponent("pipe.yaml").path }
+    var corpus: String { directory.appendingPathComponent("data/corpus.txt").path }
+
+    static let yaml = """
+    version: 1
+    stages:
+      tokens:
+        type: tokenize
+        inputs: [data/corpus.txt]
+        with: { normalize: nfkc-casefold }
+      vocab:
+        type: vocab
+        inputs: [tokens]
+        with: { min_count: 2 }
+      vectors:
+        type: train
+        inputs: [tokens, vocab]
+        with: { dim: 8, epochs: 2, seed: 1, window: 2 }
+      eval:
+        type: evaluate
+        inputs: [vectors]
+        with: { pairs: [data/pairs.tsv] }
+
+    """
+
+    init(yaml: String = Workspace.yaml) throws {
+        directory = try SharedData.temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
+        var text = ""
+        let animals = ["cat", "dog", "cow", "horse"], colors = ["red", "blue", "green", "pink"]
+        for index in 0..<400 {
+            text += index % 2 == 0 ? "The \(animals[index % 4]) runs fast.\n" : "A \(colors[index % 4]) paint dries.\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: corpus))
+        try Data("cat\tdog\t8\nred\tblue\t7\ncat\tred\t1\ndog\tpaint\t2\n".utf8).write(to: directory.appendingPathComponent("data/pairs.tsv"))
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: pipeline))
+    }
+
+    /// Runs the pipeline and returns the names of the stages that ran.
+    func run(_ options: PipelineRunOptions = PipelineRunOptions(threads: 1, progress: .never)) throws -> [String] {
+        try PipelineRunner(path: pipeline).run(options: options) { _ in }.filter(\.ran).map(\.name)
+    }
+
+    func edit(_ transform: (String) -> String) throws {
+        let text = try String(contentsOfFile: pipeline, encoding: .utf8)
+        try Data(transform(text).utf8).write(to: URL(fileURLWithPath: pipeline))
+    }
+}
+
+@Suite(.serialized) struct IncrementalRunTests {
+    @Test func onlyWhatChangedReruns() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run() == ["tokens", "vocab", "vectors", "eval"])
+        // A second run skips every stage.
+        #expect(try workspace.run() == [])
+        // Changing dim reruns train and evaluate only.
+        try workspace.edit { $0.replacingOccurrences(of: "dim: 8", with: "dim: 6") }
+        #expect(try workspace.run() == ["vectors", "eval"])
+        // Touching an input without changing it reruns nothing.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: workspace.corpus)
+        #expect(try workspace.run() == [])
+        // Editing it reruns from tokenize.
+        try Data("The cat runs fast.\nA red paint dries.\n".utf8).write(to: URL(fileURLWithPath: workspace.corpus), options: .atomic)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workspace.corpus))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(String(repeating: "The dog runs fast.\nA blue paint dries.\n", count: 100).utf8))
+        try handle.close()
+        #expect(try workspace.run() == ["tokens", "vocab", "vectors", "eval"])
+        // Forcing one stage reruns it; a deleted output is rebuilt.
+        #expect(try workspace.run(PipelineRunOptions(force: ["vocab"], threads: 1, progress: .never)) == ["vocab"])
+        try FileManager.default.removeItem(atPath: workspace.directory.appendingPathComponent("build/vectors/vectors.wpv").path)
+        #expect(try workspace.run() == ["vectors", "eval"])
+        // The lock records type, configuration and hashes.
+        let lock = try LockFile.read(workspace.directory.appendingPathComponent("wordpipe.lock").path)
+        #expect(lock.stages["vectors"]?.type == "train@1")
+        #expect(lock.stages["vectors"]?.configuration.contains("\"dim\":6") == true)
+        #expect(lock.stages["tokens"]?.inputs.first?.path == "data/corpus.txt")
+        #expect(lock.stages["tokens"]?.inputs.first?.sha256.count == 64)
+        // Status agrees.
+        let states = try PipelineRunner(path: workspace.pipeline).status()
+        #expect(states.allSatisfy { $0.1 == .upToDate })
+        // The report exists, with the loss plot.
+        let report = try String(contentsOfFile: workspace.directory.appendingPathComponent("build/report.md").path, encoding: .utf8)
+        #expect(report.contains("| vectors | train@1 |"))
+        #expect(FileManager.default.fileExists(atPath: workspace.directory.appendingPathComponent("build/metrics.json").path))
+    }
+
+    @Test func dryRunAndUntilAndOnly() throws {
+        let workspace = try Workspace()
+        var lines: [String] = []
+        _ = try PipelineRunner(path: workspace.pipeline).run(options: PipelineRunOptions(dryRun: true, threads: 1, progress: .never)) { lines.append($0) }
+        #expect(lines == ["tokens: would run (never run)", "vocab: would run (never run)", "vectors: would run (never run)", "eval: would run (never run)"])
+        #expect(!FileManager.default.fileExists(atPath: workspace.directory.appendingPathComponent("build/tokens").path))
+        #expect(try workspace.run(PipelineRunOptions(until: "vocab", threads: 1, progress: .never)) == ["tokens", "vocab"])
+        #expect(try workspace.run(PipelineRunOptions(only: ["vectors"], threads: 1, progress: .never)) == ["vectors"])
+    }
+}
+
+/// Bad pipeline files: each error names file:line:column, the stage, and the valid alternatives.
+@Suite struct PipelineErrorTests {
+    static let cases: [(name: String, yaml: String, line: Int, column: Int, message: String)] = [
+        ("malformed YAML", "version: 1\nstages:\n  a: [unclosed\n", 4, 1, "malformed YAML"),
+        ("unknown stage type", "version: 1\nstages:\n  a:\n    type: tokenise\n    inputs: [data/corpus.txt]\n", 4, 11,
+         "unknown stage type 'tokenise' (did you mean 'tokenize'?); valid types: tokenize, phrases, vocab, train, evaluate"),
+        ("misspelled setting", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  v:\n    type: train\n    inputs: [t]\n    with: { dimm: 5 }\n",
+         9, 13, "unknown key 'dimm' (did you mean 'dim'?)"),
+        ("misspelled stage key", "version: 1\nstages:\n  t:\n    type: tokenize\n    input: [data/corpus.txt]\n", 5, 5,
+         "unknown key 'input' (did you mean 'inputs'?); valid: type, inputs, with"),
+        ("cycle", "version: 1\nstages:\n  a:\n    type: phrases\n    inputs: [b]\n  b:\n    type: phrases\n    inputs: [a]\n", 3, 3, "cycle: a → b → a"),
+        ("missing input", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/nothing.txt]\n", 5, 14, "input 'data/nothing.txt' does not exist"),
+        ("missing stage", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  v:\n    type: vocab\n    inputs: [tokns]\n", 8, 14,
+         "no stage or file named 'tokns'"),
+        ("type mismatch", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  v:\n    type: vocab\n    inputs: [t]\n    with: { min_count: lots }\n",
+         9, 24, "min_count: expected an integer"),
+        ("wrong kind of input", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  x:\n    type: evaluate\n    inputs: [t]\n    with: { pairs: [data/pairs.tsv] }\n",
+         8, 14, "wrong kind of input: stage 't' gives a corpus, but evaluate wants vectors"),
+        ("missing required input", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  v:\n    type: vocab\n    inputs: [t]\n  x:\n    type: train\n    inputs: [v]\n",
+         9, 3, "missing input: train wants corpus (and optionally vocabulary)"),
+        ("bad enum value", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n    with: { normalize: nfkx }\n", 6, 24, "normalize"),
+    ]
+
+    @Test(arguments: cases.map(\.name))
+    func errorNamesThePlace(name: String) throws {
+        guard let testCase = Self.cases.first(where: { $0.name == name }) else { return }
+        let workspace = try Workspace(yaml: testCase.yaml)
+        do {
+            _ = try PipelineRunner(path: workspace.pipeline)
+            Issue.record("\(name): no error")
+        } catch let error as PipelineError {
+            #expect(error.location.line == testCase.line, "\(name): \(error)")
+            #expect(error.location.column == testCase.column, "\(name): \(error)")
+            #expect(error.message.contains(testCase.message), "\(name): \(error)")
+            #expect(error.location.path == workspace.pipeline)
+        }
+    }
+
+    @Test func twoRunsAtOnceAreRefused() throws {
+        let workspace = try Workspace()
+        let directory = workspace.directory.appendingPathComponent("build").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let held = try WorkdirLock(directory: directory)
+        defer { held.release() }
+        #expect(throws: PipelineError.self) { try workspace.run() }
+    }
+}
