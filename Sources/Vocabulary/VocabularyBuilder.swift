@@ -65,7 +65,7 @@ public enum VocabularyBuilder {
             if let filePieces = try FilePiece.split(path, into: workers * 4) { pieces += filePieces } else { streamed.append(path) }
         }
         let pieceQueue = PieceQueue(pieces)
-        let queue = ChunkQueue(capacity: 2 * workers)
+        let queue = BoundedQueue<[UInt8]>(capacity: 2 * workers)
         let group = DispatchGroup()
         for counter in counters {
             group.enter()
@@ -337,58 +337,5 @@ final class Counter: @unchecked Sendable {
         pruned += other.pruned
         floor = max(floor, other.floor)
         if let bound { try reduce(to: bound) }
-    }
-}
-
-/// A bounded queue of byte chunks for the counting workers.
-final class ChunkQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var chunks: [[UInt8]] = []
-    private let capacity: Int
-    private var closed = false
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    /// Adds a chunk, waiting while full; false once closed.
-    func put(_ chunk: [UInt8]) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.count >= capacity && !closed { condition.wait() }
-        if closed { return false }
-        chunks.append(chunk)
-        condition.broadcast()
-        return true
-    }
-
-    /// The next chunk; nil once closed and drained.
-    func take() -> [UInt8]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while chunks.isEmpty && !closed { condition.wait() }
-        if chunks.isEmpty { return nil }
-        condition.broadcast()
-        return chunks.removeFirst()
-    }
-
-    /// The first worker error; it also closes the queue.
-    var failure: Error? {
-        condition.lock()
-        defer { condition.unlock() }
-        return storedFailure
-    }
-    private var storedFailure: Error?
-
-    func fail(_ error: Error) {
-        condition.lock()
-        if storedFailure == nil { storedFailure = error }
-        condition.unlock()
-        close()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
     }
 }

@@ -206,7 +206,7 @@ import WordPipeSupport
     @Test func passesLeaveNoTemporaryFilesAndCopyTheTokenizerSideFile() throws {
         let directory = try SharedData.temporaryDirectory()
         let input = try Self.write("new york times\nnew york times\n", name: "corpus.txt", in: directory)
-        let infoData = Data(#"{"kind": "wordpipe.tokenized-corpus", "version": 1, "icuVersion": "test", "configuration": {"tokenizer": {"lowercase": true}}}"#.utf8)
+        let infoData = Data(#"{"kind": "wordpipe.tokenized-corpus", "version": 1, "icuVersion": "test", "configuration": {"lowercase": true}}"#.utf8)
         try infoData.write(to: URL(fileURLWithPath: TokenizedCorpusInfo.path(for: input)))
         let info = try #require(try TokenizedCorpusInfo.load(for: input))
         #expect(info.configuration.tokenizer.lowercase)
