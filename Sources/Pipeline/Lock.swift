@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WordPipeSupport
 
 /// A file's identity in the lock: size, modification time and content hash.
 public struct FileRecord: Codable, Sendable, Equatable {
@@ -26,19 +27,37 @@ public struct StageRecord: Codable, Sendable, Equatable {
     public var metrics: [String: Double]
 }
 
-/// `wordpipe.lock`: the record of how every artifact was made.
+/// One pipeline's part of `wordpipe.lock`: the record of how every artifact was made.
 public struct LockFile: Codable, Sendable, Equatable {
-    public var version = 1
     public var stages: [String: StageRecord] = [:]
 
-    /// Reads a lock file; a missing one is empty.
-    static func read(_ path: String) throws -> LockFile {
-        guard let data = FileManager.default.contents(atPath: path) else { return LockFile() }
+    /// The whole file: one section per pipeline file of the directory.
+    struct Contents: Codable {
+        var version = 1
+        var pipelines: [String: LockFile] = [:]
+    }
+
+    static func contents(_ path: String) throws -> Contents {
+        guard let data = FileManager.default.contents(atPath: path) else { return Contents() }
         do {
-            return try JSONDecoder().decode(LockFile.self, from: data)
+            return try JSONDecoder().decode(Contents.self, from: data)
         } catch {
             throw PipelineError(.init(path: path), "unreadable lock file (delete it to rebuild everything): \(error)")
         }
+    }
+
+    /// Reads the section of `pipeline` (a file name) from the lock file at `path`; missing is empty.
+    static func read(_ path: String, pipeline: String) throws -> LockFile {
+        try contents(path).pipelines[pipeline] ?? LockFile()
+    }
+
+    /// Writes this section, keeping the other pipelines' sections, atomically.
+    func write(to path: String, pipeline: String) throws {
+        var all = try Self.contents(path)
+        all.pipelines[pipeline] = self
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try OutputFile.writeAtomically(try encoder.encode(all), to: path)
     }
 }
 

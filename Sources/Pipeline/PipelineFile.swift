@@ -102,12 +102,12 @@ public struct PipelineFile {
             throw PipelineError(location(versionNode), "unsupported version '\(versionNode.string ?? "?")'; this wordpipe reads version 1")
         }
         if let override {
-            workdir = URL(fileURLWithPath: override, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardized.path
+            workdir = URL(fileURLWithPath: override, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).absoluteURL.standardized.path
         } else if let workdirNode = top["workdir"] {
             guard let value = workdirNode.string, !value.isEmpty else { throw PipelineError(location(workdirNode), "workdir must be a path") }
-            workdir = URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardized.path
+            workdir = URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).absoluteURL.standardized.path
         } else {
-            workdir = URL(fileURLWithPath: "build", relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardized.path
+            workdir = URL(fileURLWithPath: "build", relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).absoluteURL.standardized.path
         }
         guard let stagesNode = top["stages"] else { throw PipelineError(location(root), "missing 'stages'") }
         guard let stagesMapping = stagesNode.mapping, !stagesMapping.isEmpty else {

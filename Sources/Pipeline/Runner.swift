@@ -78,6 +78,8 @@ public final class PipelineRunner {
     public let file: PipelineFile
     let stages: [PlannedStage]
     var lockPath: String { file.directory + "/wordpipe.lock" }
+    /// This pipeline's section name in the lock file.
+    var lockSection: String { URL(fileURLWithPath: file.path).lastPathComponent }
 
     /// Reads and validates everything before anything runs: unknown stage types, settings
     /// (unknown keys, wrong types), references to stages that do not exist, cycles, missing
@@ -239,18 +241,28 @@ public final class PipelineRunner {
         return reasons.isEmpty ? .upToDate : .changed(reasons)
     }
 
+    /// A JSON value as sorted-key text, for comparing settings.
+    static func canonical(_ value: Any) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
+
     static func changedKeys(_ old: String, _ new: String) -> [String] {
         let a = (try? JSONSerialization.jsonObject(with: Data(old.utf8))) as? [String: Any] ?? [:]
         let b = (try? JSONSerialization.jsonObject(with: Data(new.utf8))) as? [String: Any] ?? [:]
         let keys = Set(a.keys).union(b.keys).sorted().filter { key in
-            "\(a[key].map { "\($0)" } ?? "-")" != "\(b[key].map { "\($0)" } ?? "-")"
+            switch (a[key], b[key]) {
+            case (nil, nil): return false
+            case (let x?, let y?): return canonical(x) != canonical(y)
+            default: return true
+            }
         }
-        return keys.map { key in "\(key) \(a[key].map { "\($0)" } ?? "unset") → \(b[key].map { "\($0)" } ?? "unset")" }
+        return keys.map { key in "\(key) \(a[key].map { canonical($0).dropFirst().dropLast() } ?? "unset") → \(b[key].map { canonical($0).dropFirst().dropLast() } ?? "unset")" }
     }
 
     /// Each stage's state, in order (what `wordpipe status` prints).
     public func status() throws -> [(String, StageState)] {
-        let lock = try LockFile.read(lockPath)
+        let lock = try LockFile.read(lockPath, pipeline: lockSection)
         let hasher = FileHasher(lock: lock, base: file.directory)
         var result: [(String, StageState)] = []
         var dirty = Set<String>()
@@ -276,7 +288,7 @@ public final class PipelineRunner {
         try FileManager.default.createDirectory(atPath: file.workdir, withIntermediateDirectories: true)
         let guardFile = try WorkdirLock(directory: file.workdir)
         defer { guardFile.release() }
-        var lock = try LockFile.read(lockPath)
+        var lock = try LockFile.read(lockPath, pipeline: lockSection)
         let hasher = FileHasher(lock: lock, base: file.directory)
         var runs: [StageRun] = []
         var rebuilt = Set<String>()
@@ -352,9 +364,7 @@ public final class PipelineRunner {
     }
 
     func writeLock(_ lock: LockFile) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFile.writeAtomically(try encoder.encode(lock), to: lockPath)
+        try lock.write(to: lockPath, pipeline: lockSection)
     }
 }
 

@@ -169,5 +169,5 @@ struct StageType: Sendable {
 /// `path` made absolute against `directory` (unchanged when already absolute).
 func resolve(_ path: String, in directory: String) -> String {
     if path.hasPrefix("/") || directory.isEmpty { return path }
-    return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardized.path
+    return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).absoluteURL.standardized.path
 }
