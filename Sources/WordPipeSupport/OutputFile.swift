@@ -63,6 +63,15 @@ public final class OutputFile {
 
     /// Appends bytes.
     public func write<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        // Large contiguous blocks skip the buffer (no extra copy).
+        if bytes.count >= bufferLimit / 2,
+           let done = try bytes.withContiguousStorageIfAvailable({ block -> Bool in
+               try flush()
+               try writeAll(UnsafeRawBufferPointer(block))
+               return true
+           }), done {
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= bufferLimit { try flush() }
     }
@@ -75,18 +84,21 @@ public final class OutputFile {
 
     /// Writes out the buffer.
     public func flush() throws {
-        try buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw OutputError.writeFailed(path: path ?? "<stdout>", reason: String(cString: strerror(errno)))
-                }
-                offset += written
-            }
-        }
+        try buffer.withUnsafeBytes { try writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ raw: UnsafeRawBufferPointer) throws {
+        guard let base = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+            let written = Foundation.write(descriptor, base + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw OutputError.writeFailed(path: path ?? "<stdout>", reason: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
     }
 
     /// Replaces bytes already written at `offset` (a header whose fields are known only at
