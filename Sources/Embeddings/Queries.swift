@@ -35,8 +35,11 @@ extension VectorStore {
     /// (all when nil); the query words are never answers.
     public func nearest(positive: [String], negative: [String] = [], k: Int = 10, restrict: Int? = nil) throws -> [Neighbour] {
         guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
-        let positiveIDs = try ids(positive)
-        let negativeIDs = try ids(negative)
+        // Resolved together, so that an error names every unknown word, negative ones too
+        // (resolving the lists one after the other left out the negatives when a positive was unknown).
+        let allIDs = try ids(positive + negative)
+        let positiveIDs = Array(allIDs.prefix(positive.count))
+        let negativeIDs = Array(allIDs.dropFirst(positive.count))
         var query = [Float](repeating: 0, count: dim)
         for id in positiveIDs { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
         for id in negativeIDs { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }

@@ -54,7 +54,10 @@ extension WordVectors {
             let body = data[(firstLineEnd + 1)...]
             // Binary if the body is not text: look for a NUL or an invalid UTF-8 run near the start.
             let sample = body.prefix(4096)
-            let looksBinary = sample.contains(0) || String(validating: sample, as: UTF8.self) == nil && sample.count < 4096
+            // Invalid UTF-8 alone is not enough when the first row reads as text: a small text file
+            // with an invalid byte in a word was taken for binary (and failed as "truncated").
+            let looksBinary = sample.contains(0)
+                || String(validating: sample, as: UTF8.self) == nil && sample.count < 4096 && !Self.firstRowIsText(sample, dim: dim)
                 || Self.looksLikeBinaryRows(sample, dim: dim)
             if looksBinary { return try readWord2VecBinary(body, rows: rows, dim: dim, path: path) }
             return try readText(body, firstLine: 2, expectedRows: rows, dim: dim, path: path, format: .word2vecText)
@@ -68,6 +71,13 @@ extension WordVectors {
         guard let space = sample.firstIndex(of: 0x20) else { return false }
         let values = sample[(space + 1)...].prefix(4 * dim)
         return values.contains { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }
+    }
+
+    /// Whether the first line of `sample` is a text row: a word, then `dim` numbers.
+    static func firstRowIsText(_ sample: Data, dim: Int) -> Bool {
+        guard let end = sample.firstIndex(of: 0x0A) else { return false }
+        let fields = sample[sample.startIndex..<end].split(whereSeparator: { $0 == 0x20 || $0 == 0x0D || $0 == 0x09 })
+        return fields.count > dim && fields.suffix(dim).allSatisfy { Float(String(decoding: $0, as: UTF8.self)) != nil }
     }
 
     static func readWord2VecBinary(_ body: Data.SubSequence, rows: Int, dim: Int, path: String) throws -> (WordVectors, VectorLoadReport) {

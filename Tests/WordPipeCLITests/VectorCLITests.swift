@@ -1,0 +1,186 @@
+import Foundation
+import TestSupport
+
+/// Seven 2-D vectors at known angles (east 0° length 2, north 90°, w10 10°, w50 50°, west 180°,
+/// south 270° length 3, w135 135°), as word2vec text: every cosine is cos(Δangle).
+private let compassText = """
+    7 2
+    east 2.0 0.0
+    north 0.0 1.0
+    w10 0.9848077 0.17364818
+    w50 0.64278764 0.76604444
+    west -1.0 0.0
+    south 0.0 -3.0
+    w135 -0.70710677 0.70710677
+
+    """
+
+private func writeCompass(in directory: URL) throws -> String {
+    let path = directory.appendingPathComponent("compass.vec").path
+    try Data(compassText.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Reads lines from a pipe as they arrive.
+private final class LineReader {
+    let handle: FileHandle
+    private var buffer: [UInt8] = []
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next line without its newline, or nil at end of file.
+    func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(contentsOf: chunk)
+        }
+    }
+}
+
+private func jsonLines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+    }
+}
+
+@Suite struct VectorCLITests {
+    /// `wordpipe nearest` in stdin mode answers each line as it arrives: the test writes a query,
+    /// reads the answer while stdin is still open, then writes the next one.
+    @Test func nearestAnswersEachLineBeforeStdinCloses() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["nearest", "--vectors", vectors, "-k", "3"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // If an answer waited for the end of stdin, the reads below would block: kill the process
+        // after 30 s so that the test fails instead of hanging.
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+        defer { watchdog.cancel() }
+        let reader = LineReader(output.fileHandleForReading)
+
+        input.fileHandleForWriting.write(Data("east\n".utf8))
+        #expect(reader.next() == "east: w10 0.985, w50 0.643, north 0.000")
+        // north − west points at 45°.
+        input.fileHandleForWriting.write(Data("north -west\n".utf8))
+        #expect(reader.next() == "north -west: w50 0.996, w10 0.819, east 0.707")
+        input.fileHandleForWriting.write(Data("  \nw135\n".utf8))
+        // north and west tie at cos 45° (the lower id first); w50 is 85° away.
+        #expect(reader.next() == "w135: north 0.707, west 0.707, w50 0.087")
+        #expect(process.isRunning)
+
+        try input.fileHandleForWriting.close()
+        #expect(reader.next() == nil)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    @Test func nearestJSONAndOneShotMode() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let result = try CLI.run(["nearest", "--vectors", vectors, "-k", "2", "--json"],
+                                 stdin: Data("east -west\nnowhere -gone -north\n\nw10\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try jsonLines(result.stdout)
+        #expect(objects.count == 3)
+        guard objects.count == 3 else { return }
+        for object in objects { #expect(Set(object.keys) == ["query", "negative", "neighbours", "oov"]) }
+        #expect(objects[0]["query"] as? [String] == ["east"])
+        #expect(objects[0]["negative"] as? [String] == ["west"])
+        #expect(objects[0]["oov"] as? [String] == [])
+        let neighbours = try #require(objects[0]["neighbours"] as? [[String: Any]])
+        #expect(neighbours.map { $0["word"] as? String } == ["w10", "w50"])
+        let scores = neighbours.compactMap { $0["score"] as? Double }
+        #expect(scores.count == 2 && abs(scores[0] - cos(10 * Double.pi / 180)) < 1e-5 && abs(scores[1] - cos(50 * Double.pi / 180)) < 1e-5)
+        // Every unknown word, positive or negative, is listed; north is known.
+        #expect(objects[1]["oov"] as? [String] == ["nowhere", "gone"])
+        #expect((objects[1]["neighbours"] as? [Any])?.isEmpty == true)
+        #expect((objects[2]["neighbours"] as? [[String: Any]])?.map { $0["word"] as? String } == ["east", "w50"])
+
+        let oneShot = try CLI.run(["nearest", "--vectors", vectors, "w50", "--negative", "w10", "-k", "1"])
+        #expect(oneShot.status == 0)
+        #expect(oneShot.stdout.hasPrefix("w50 -w10: "))
+        let unknown = try CLI.run(["nearest", "--vectors", vectors, "nowhere"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("not in the vocabulary: nowhere"))
+        let missing = try CLI.run(["nearest", "--vectors", directory.appendingPathComponent("none.vec").path, "east"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("wordpipe nearest: error:") && missing.stderr.contains("none.vec: cannot open the file"))
+    }
+
+    /// The counts are worked out by hand in EmbeddingsTests/VectorStoreTests.swift (EvaluationTests).
+    @Test func evaluateJSON() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let questions = directory.appendingPathComponent("questions.txt").path
+        try Data("""
+            : compass
+            w10 w50 north w135
+            w10 w50 north west
+            North East South W10
+            east north nowhere south
+            : gram1-directions
+            east north west south
+            north east south w10
+            EAST NORTH ZZZ YYY
+            east w10 w50 north
+
+            """.utf8).write(to: URL(fileURLWithPath: questions))
+        let pairs = directory.appendingPathComponent("pairs.tsv").path
+        try Data("# c\neast\tw10\t9.0\neast\tw50\t6.0\neast\tnorth\t3.0\neast\twest\t1.0\nnorth\tw135\t5.0\neast\tnowhere\t2.0\n".utf8)
+            .write(to: URL(fileURLWithPath: pairs))
+        let result = try CLI.run(["evaluate", "--vectors", vectors, "--analogies", questions, "--pairs", pairs, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try jsonLines(result.stdout).first)
+        #expect(Set(object.keys) == ["analogies:" + questions, "pairs:" + pairs])
+        let analogies = try #require(object["analogies:" + questions] as? [String: Any])
+        func counts(_ entry: Any?) -> [Int] {
+            guard let entry = entry as? [String: Any] else { return [] }
+            return ["correct", "incorrect", "skipped"].compactMap { entry[$0] as? Int }
+        }
+        let sections = try #require(analogies["sections"] as? [[String: Any]])
+        #expect(sections.map { $0["name"] as? String } == ["compass", "gram1-directions"])
+        #expect(sections.map(counts) == [[2, 1, 1], [2, 1, 1]])
+        #expect(counts(analogies["semantic"]) == [2, 1, 1])
+        #expect(counts(analogies["syntactic"]) == [2, 1, 1])
+        #expect(counts(analogies["total"]) == [4, 2, 2])
+        #expect(abs(((analogies["total"] as? [String: Any])?["accuracy"] as? Double ?? 0) - 4.0 / 6) < 1e-9)
+        let pairResult = try #require(object["pairs:" + pairs] as? [String: Any])
+        #expect(pairResult["pairs"] as? Int == 5)
+        #expect(pairResult["skipped"] as? Int == 1)
+        #expect(abs((pairResult["spearman"] as? Double ?? 0) - 0.9) < 1e-9)
+        #expect(abs((pairResult["pearson"] as? Double ?? 0) - 0.917674) < 1e-5)
+        #expect(abs((pairResult["oov_ratio"] as? Double ?? 0) - 1.0 / 6) < 1e-9)
+    }
+
+    @Test func convertToProjectorWithLimit() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let projector = directory.appendingPathComponent("projector").path
+        let result = try CLI.run(["convert", vectors, "-o", projector, "--format", "projector", "--limit", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("convert: 3 vectors of 2 from word2vec-text to projector"))
+        #expect(try String(contentsOfFile: projector + "/vectors.tsv", encoding: .utf8) == "2.0\t0.0\n0.0\t1.0\n0.9848077\t0.17364818\n")
+        #expect(try String(contentsOfFile: projector + "/metadata.tsv", encoding: .utf8) == "east\nnorth\nw10\n")
+
+        // And back through word2vec binary: the same neighbours.
+        let binary = directory.appendingPathComponent("compass.bin").path
+        #expect(try CLI.run(["convert", vectors, "-o", binary, "--format", "word2vec-bin"]).status == 0)
+        let fromBinary = try CLI.run(["nearest", "--vectors", binary, "east", "-k", "3"])
+        #expect(fromBinary.stdout == "east: w10 0.985, w50 0.643, north 0.000\n")
+        let badLimit = try CLI.run(["convert", vectors, "-o", binary, "--format", "glove", "--limit", "0"])
+        #expect(badLimit.status == 64)
+        #expect(badLimit.stderr.contains("--limit must be at least 1"))
+    }
+}
