@@ -309,7 +309,7 @@ private func errorText(_ body: () throws -> Any) -> String {
     /// values whose float32 bits must survive: tiny, negative, large, zero, negative zero.
     static let words = ["the", "König", "東京", "a-b", "x"]
     static let matrix: [Float] = [1e-7, -3.25, 123_456.79, 0, -0.0, 0.1, 1 / 3, -2e-38, 7, .greatestFiniteMagnitude,
-                                  1e-45, 2, 3.5, 4, 5]
+                                  Float.leastNonzeroMagnitude, 2, 3.5, 4, 5]
     static let vectors = WordVectors(
         vocabulary: Vocabulary(words: words, counts: [50, 40, 30, 20, 10], tokenizer: TokenizerConfiguration(normalize: .nfkcCasefold)),
         dim: 3, matrix: matrix)
