@@ -152,3 +152,24 @@ struct Workspace {
         #expect(throws: PipelineError.self) { try workspace.run() }
     }
 }
+
+/// The example pipelines shipped in corpora/ are valid.
+@Suite struct ShippedPipelineTests {
+    @Test(.enabled(if: SharedData.exists("corpora/enwiki-2015/AA"), SharedData.missing("corpora/enwiki-2015/AA")))
+    func wikipediaExampleValidates() throws {
+        let path = SharedData.repositoryRoot.appendingPathComponent("corpora/wikipedia.yaml").path
+        let runner = try PipelineRunner(path: path, workdir: try SharedData.temporaryDirectory().path)
+        var lines: [String] = []
+        _ = try runner.run(options: PipelineRunOptions(dryRun: true, threads: 1, progress: .never)) { lines.append($0) }
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { $0.contains("would run") })
+        #expect(runner.stages.first?.rawFiles.count == 100)
+    }
+
+    @Test func demoPipelineParses() throws {
+        // Its inputs are fetched by corpora/setup.sh, so only the file's structure is checked here.
+        let file = try PipelineFile(path: SharedData.repositoryRoot.appendingPathComponent("corpora/demo.yaml").path)
+        #expect(file.stages.map(\.name) == ["tokens", "phrased", "vocab", "vectors", "eval"])
+        #expect(file.stages.map(\.type) == ["tokenize", "phrases", "vocab", "train", "evaluate"])
+    }
+}

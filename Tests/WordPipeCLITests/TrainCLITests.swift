@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+
+@Suite(.serialized) struct TrainCLITests {
+    /// `wordpipe train` killed with SIGKILL after a checkpoint, then resumed, gives the same
+    /// bytes as an uninterrupted run (one thread, same seed).
+    @Test func resumeAfterKillIsBitIdentical() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt")
+        try CLI.writeCorpus(corpus, lines: 12_000)
+        let tokens = directory.appendingPathComponent("tokens.txt").path
+        #expect(try CLI.run(["tokenize", corpus.path, "-o", tokens, "--lowercase", "--progress", "never"]).status == 0)
+        let settings = ["--dim", "24", "--epochs", "6", "--seed", "3", "--window", "3", "--min-count", "1", "--threads", "1",
+                        "--progress", "never"]
+        let plain = directory.appendingPathComponent("plain.wpv").path
+        let reference = try CLI.run(["train", tokens, "-o", plain] + settings)
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let checkpoint = directory.appendingPathComponent("checkpoint").path
+        let resumed = directory.appendingPathComponent("resumed.wpv").path
+        let (process, _, _) = try CLI.start(["train", tokens, "-o", resumed, "--checkpoint", checkpoint, "--checkpoint-every", "30000"] + settings)
+        // Wait for the second checkpoint (a mid-training one), then kill.
+        let deadline = Date().addingTimeInterval(60)
+        var steps = Set<String>()
+        while Date() < deadline && process.isRunning {
+            if let latest = try? String(contentsOfFile: checkpoint + "/latest", encoding: .utf8) { steps.insert(latest) }
+            if steps.count >= 2 { break }
+            usleep(5_000)
+        }
+        #expect(process.isRunning, "training finished before it could be killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: resumed))
+        let latest = try String(contentsOfFile: checkpoint + "/latest", encoding: .utf8)
+        #expect(!latest.hasPrefix("step-6-"), "the checkpoint is already at the end: \(latest)")
+
+        let resume = try CLI.run(["train", tokens, "-o", resumed, "--resume", checkpoint] + settings)
+        #expect(resume.status == 0, "\(resume.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: resumed)) == Data(contentsOf: URL(fileURLWithPath: plain)))
+
+        // A resume with other settings is refused, naming the setting.
+        let other = try CLI.run(["train", tokens, "-o", directory.appendingPathComponent("x.wpv").path, "--resume", checkpoint]
+                                + settings.map { $0 == "24" ? "32" : $0 })
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("dim: 24 → 32"), "\(other.stderr)")
+    }
+
+    @Test func badSettingsEndBeforeTraining() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt")
+        try CLI.writeCorpus(corpus, lines: 50)
+        for (arguments, message) in [(["--dim", "0"], "--dim"), (["--window", "-1"], "--window"), (["--epochs", "0"], "--epochs")] {
+            let result = try CLI.run(["train", corpus.path, "-o", directory.appendingPathComponent("v").path] + arguments)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+        let empty = directory.appendingPathComponent("empty.txt")
+        try Data("\n".utf8).write(to: empty)
+        let result = try CLI.run(["train", empty.path, "-o", directory.appendingPathComponent("v").path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("wordpipe train: error: the corpus has no tokens"), "\(result.stderr)")
+    }
+}
