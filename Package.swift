@@ -49,6 +49,10 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The sigmoid/tanh part of a recurrent step for float32 in C (AVX2 + FMA with a portable fallback).
+        .target(name: "RecurrentKernels"),
+        // Recurrent networks (RNN, LSTM, GRU; bidirectional and stacked) with explicit BPTT, on CBLAS.
+        .target(name: "Recurrent", dependencies: ["CBLAS", "RecurrentKernels", "Vocabulary", "Embeddings"]),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "TestSupport"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]
 )

@@ -1,0 +1,110 @@
+/// A trainable tensor: its value and the gradient that backward passes accumulate into.
+///
+/// Backward passes add to `gradient` (or to `sparseGradient`), as PyTorch's `.grad` does: call
+/// `zeroGradient()` (or an optimizer's step, which does not clear them) between batches.
+public final class Parameter<Scalar: RecurrentScalar> {
+    /// A name for messages and files, e.g. `layer0.weight_ih`.
+    public let name: String
+    /// The current value.
+    public var value: Matrix<Scalar>
+    /// The accumulated dense gradient (same shape as `value`; empty for sparse parameters).
+    public var gradient: Matrix<Scalar>
+    /// The accumulated row gradient of a sparse parameter (an embedding table).
+    public var sparseGradient: SparseRowGradient<Scalar>?
+    /// Whether optimizers update this parameter (a frozen embedding is not).
+    public var isTrainable: Bool
+
+    /// A dense parameter with a zero gradient.
+    public init(name: String, value: Matrix<Scalar>, isTrainable: Bool = true) {
+        self.name = name
+        self.value = value
+        gradient = Matrix(rows: value.rows, columns: value.columns)
+        self.isTrainable = isTrainable
+    }
+
+    /// A sparse parameter: whole-row gradients kept by row id, no dense gradient.
+    public init(sparseName name: String, value: Matrix<Scalar>, isTrainable: Bool = true) {
+        self.name = name
+        self.value = value
+        gradient = Matrix(rows: 0, columns: value.columns)
+        sparseGradient = SparseRowGradient(columns: value.columns)
+        self.isTrainable = isTrainable
+    }
+
+    /// Whether the gradient is kept as rows (`sparseGradient`) rather than dense.
+    public var isSparse: Bool { sparseGradient != nil }
+
+    /// Sets the gradient to zero.
+    public func zeroGradient() {
+        if isSparse {
+            sparseGradient = SparseRowGradient(columns: value.columns)
+        } else {
+            gradient = Matrix(rows: value.rows, columns: value.columns)
+        }
+    }
+
+    /// The gradient as a dense matrix (sparse rows scattered into zeros).
+    public var denseGradient: Matrix<Scalar> {
+        guard let sparseGradient else { return gradient }
+        var result = Matrix<Scalar>(rows: value.rows, columns: value.columns)
+        for (slot, id) in sparseGradient.ids.enumerated() {
+            for j in 0..<value.columns { result[Int(id), j] = sparseGradient.rows[slot, j] }
+        }
+        return result
+    }
+
+    /// The sum of squares of the gradient.
+    public var gradientSquaredNorm: Scalar {
+        sparseGradient?.rows.squaredNorm ?? gradient.squaredNorm
+    }
+
+    /// Multiplies the gradient by `factor`.
+    public func scaleGradient(by factor: Scalar) {
+        if let sparse = sparseGradient {
+            sparseGradient = SparseRowGradient(ids: sparse.ids, rows: sparse.rows.scaled(by: factor), slots: sparse.slots)
+        } else {
+            gradient = gradient.scaled(by: factor)
+        }
+    }
+}
+
+/// The gradient of a table parameter for the rows a batch used: one summed row per distinct id.
+public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
+    /// The row ids, in first-use order, each once.
+    public private(set) var ids: [Int32]
+    /// `ids.count × columns` gradient rows, in the order of `ids`.
+    public private(set) var rows: Matrix<Scalar>
+    /// Where each id's row is in `rows`.
+    private(set) var slots: [Int32: Int]
+
+    /// An empty gradient for rows of `columns` values.
+    public init(columns: Int) {
+        ids = []
+        rows = Matrix(rows: 0, columns: columns)
+        slots = [:]
+    }
+
+    init(ids: [Int32], rows: Matrix<Scalar>, slots: [Int32: Int]) {
+        self.ids = ids
+        self.rows = rows
+        self.slots = slots
+    }
+
+    /// Adds `values` (`columns` of them) to the row of `id`.
+    public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32) {
+        let columns = rows.columns
+        let slot: Int
+        if let existing = slots[id] {
+            slot = existing
+        } else {
+            slot = ids.count
+            slots[id] = slot
+            ids.append(id)
+            rows.storage.append(contentsOf: repeatElement(0, count: columns))
+            rows = Matrix(rows: ids.count, columns: columns, storage: rows.storage)
+        }
+        rows.storage.withUnsafeMutableBufferPointer { buffer in
+            Scalar.axpy(count: columns, alpha: 1, x: values, y: buffer.baseAddress! + slot * columns)
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import CBLAS
+import Foundation
+import RecurrentKernels
+
+/// The element type of the recurrent layers: `Float` for training and inference, `Double` for
+/// the finite-difference gradient checks.
+///
+/// The layers are written once, generic over this protocol. Matrix products go through CBLAS
+/// (`cblas_sgemm`/`cblas_dgemm` and friends); the element-wise work of a time step goes
+/// through the pointwise kernels of `RecurrentScalar+Kernels.swift`, which are requirements
+/// with default implementations, so that each conformance gets a specialized copy and the
+/// generic layer code never loops over elements itself. Only `Float` and `Double` conform.
+public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
+    /// `C ← alpha · op(A) · op(B) + beta · C`, row-major (`cblas_?gemm`): `op(A)` is m × k,
+    /// `op(B)` is k × n, `C` is m × n.
+    static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// `y ← alpha · op(A) · x + beta · y`, row-major (`cblas_?gemv`); `A` is m × n as stored.
+    static func gemv(transpose: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    /// `y ← alpha · x + y` over `count` elements (`cblas_?axpy`).
+    static func axpy(count: Int, alpha: Self, x: UnsafePointer<Self>, y: UnsafeMutablePointer<Self>)
+    /// `x · y` over `count` elements (`cblas_?dot`).
+    static func dot(count: Int, x: UnsafePointer<Self>, y: UnsafePointer<Self>) -> Self
+    /// `x ← alpha · x` over `count` elements (`cblas_?scal`).
+    static func scale(count: Int, alpha: Self, x: UnsafeMutablePointer<Self>)
+
+    /// e^x.
+    static func exp(_ x: Self) -> Self
+    /// The natural logarithm.
+    static func log(_ x: Self) -> Self
+    /// The hyperbolic tangent.
+    static func tanh(_ x: Self) -> Self
+
+    // Pointwise kernels: default implementations in RecurrentScalar+Kernels.swift. Each time-step
+    // kernel covers the `batch` rows of one step; row `b` is a real step when `step < lengths[b]`
+    // and a padded one otherwise (its state is carried over unchanged).
+
+    /// Adds `vector` (`columns` values) to each of the `rows` rows of `matrix`.
+    static func addRowVector(rows: Int, columns: Int, vector: UnsafePointer<Self>, matrix: UnsafeMutablePointer<Self>)
+    /// `out[i] = x[i] * y[i]` over `count` elements (`out` may alias `x`).
+    static func multiply(count: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, into out: UnsafeMutablePointer<Self>)
+    /// Fills `mask` with inverted-dropout factors: `1 / keepProbability` with probability
+    /// `keepProbability`, else 0, drawing from `generator`.
+    static func fillDropoutMask(count: Int, keepProbability: Double, generator: inout SeededGenerator, mask: UnsafeMutablePointer<Self>)
+    /// Simple RNN step: `h = act(a)` from the pre-activations `a` (batch × hidden) for real rows,
+    /// `h = hPrev` for padded rows.
+    static func rnnForwardStep(relu: Bool, batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                               preactivations: UnsafePointer<Self>, hPrev: UnsafePointer<Self>, h: UnsafeMutablePointer<Self>)
+    /// Simple RNN step backward: `dA = (dh + dY) · act'(h)` for real rows (0 for padded ones), and
+    /// `dhPrev` = 0 for real rows (the recurrent product is added by the caller), `dh` for padded rows.
+    static func rnnBackwardStep(relu: Bool, batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                h: UnsafePointer<Self>, dh: UnsafePointer<Self>, dY: UnsafePointer<Self>?,
+                                dA: UnsafeMutablePointer<Self>, dhPrev: UnsafeMutablePointer<Self>)
+    /// LSTM step: turns the pre-activations `gates` (batch × 4·hidden, order i, f, g, o) into
+    /// activations in place and computes `c`, `tanh(c)` and `h` (padded rows carry `cPrev`, `hPrev`).
+    static func lstmForwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                gates: UnsafeMutablePointer<Self>, cPrev: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
+                                c: UnsafeMutablePointer<Self>, tanhC: UnsafeMutablePointer<Self>, h: UnsafeMutablePointer<Self>)
+    /// LSTM step backward from the activated `gates`: writes the pre-activation gradients `dGates`,
+    /// replaces `dc` (in: ∂L/∂c_t) by ∂L/∂c_{t-1}, and sets `dhPrev` as `rnnBackwardStep` does.
+    static func lstmBackwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                 gates: UnsafePointer<Self>, cPrev: UnsafePointer<Self>, tanhC: UnsafePointer<Self>,
+                                 dh: UnsafePointer<Self>, dY: UnsafePointer<Self>?, dc: UnsafeMutablePointer<Self>,
+                                 dGates: UnsafeMutablePointer<Self>, dhPrev: UnsafeMutablePointer<Self>)
+    /// GRU step (reset gate applied after the recurrent product, as PyTorch and cuDNN): `gatesX`
+    /// (in: W_ih·x + b_ih, order r, z, n) becomes the activations r, z, n; `gatesH` holds
+    /// W_hh·h_{t-1} + b_hh and is read only. Padded rows carry `hPrev`.
+    static func gruForwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                               gatesX: UnsafeMutablePointer<Self>, gatesH: UnsafePointer<Self>,
+                               hPrev: UnsafePointer<Self>, h: UnsafeMutablePointer<Self>)
+    /// GRU step backward: the pre-activation gradients of the input part (`dGatesX`) and of the
+    /// recurrent part (`dGatesH`, which differ in the n block), and `dhPrev = z · dh` for real rows
+    /// (the recurrent product is added by the caller), `dh` for padded rows.
+    static func gruBackwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                gates: UnsafePointer<Self>, gatesH: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
+                                dh: UnsafePointer<Self>, dY: UnsafePointer<Self>?,
+                                dGatesX: UnsafeMutablePointer<Self>, dGatesH: UnsafeMutablePointer<Self>,
+                                dhPrev: UnsafeMutablePointer<Self>)
+    /// Softmax cross-entropy over `rows` rows of `classes` logits: for each row whose target is
+    /// in `0..<classes`, adds `-log softmax(logits)[target]` to the returned sum and writes
+    /// `scale · (softmax − onehot)` to `gradient`; other rows (padding) get a zero gradient.
+    /// Returns the summed loss and the number of correct arg-max predictions.
+    static func softmaxCrossEntropy(rows: Int, classes: Int, logits: UnsafePointer<Self>, targets: UnsafePointer<Int32>,
+                                    scale: Self, gradient: UnsafeMutablePointer<Self>) -> (loss: Double, correct: Int)
+    /// SGD with momentum (PyTorch's form): `v = μ·v + g`, `w -= lr·v` (no velocity when μ = 0).
+    static func sgdUpdate(count: Int, learningRate: Self, momentum: Self, weights: UnsafeMutablePointer<Self>,
+                          gradient: UnsafePointer<Self>, velocity: UnsafeMutablePointer<Self>?)
+    /// Adam (Kingma & Ba 2015): `m = β1·m + (1−β1)·g`, `v = β2·v + (1−β2)·g²`,
+    /// `w -= lr · (m / c1) / (sqrt(v / c2) + ε)` with the bias corrections `c1`, `c2`.
+    static func adamUpdate(count: Int, learningRate: Self, beta1: Self, beta2: Self, epsilon: Self,
+                           correction1: Self, correction2: Self, weights: UnsafeMutablePointer<Self>,
+                           gradient: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>, v: UnsafeMutablePointer<Self>)
+    /// AdaGrad (Duchi et al. 2011): `s += g²`, `w -= lr · g / (sqrt(s) + ε)`.
+    static func adagradUpdate(count: Int, learningRate: Self, epsilon: Self, weights: UnsafeMutablePointer<Self>,
+                              gradient: UnsafePointer<Self>, sum: UnsafeMutablePointer<Self>)
+}
+
+// Which BLAS, and why (measured with Benchmarks/recurrent/sgemm_bench.c, one thread, the shapes
+// of one LSTM step; see Benchmarks/recurrent/run.sh and BENCHMARKS.md):
+// BLAS_CHOICE_PLACEHOLDER
+
+@inline(__always) private func transpose(_ flag: Bool) -> CBLAS_TRANSPOSE { flag ? CblasTrans : CblasNoTrans }
+
+extension Float: RecurrentScalar {
+    /// `cblas_sgemm`, row-major.
+    @inline(__always)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `cblas_sgemv`, row-major.
+    @inline(__always)
+    public static func gemv(transpose flag: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, transpose(flag), Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// `cblas_saxpy`.
+    @inline(__always)
+    public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
+    /// `cblas_sdot`.
+    @inline(__always)
+    public static func dot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(Int32(count), x, 1, y, 1)
+    }
+
+    /// `cblas_sscal`.
+    @inline(__always)
+    public static func scale(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
+        cblas_sscal(Int32(count), alpha, x, 1)
+    }
+
+    /// `expf`.
+    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    /// `logf`.
+    @inline(__always) public static func log(_ x: Float) -> Float { Foundation.log(x) }
+    /// `tanhf`.
+    @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+
+    /// The LSTM step in C (`wpr_lstm_forward_step`, vectorized exp).
+    public static func lstmForwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                       gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
+                                       c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>) {
+        wpr_lstm_forward_step(batch, hidden, step, lengths, gates, cPrev, hPrev, c, tanhC, h)
+    }
+
+    /// The GRU step in C (`wpr_gru_forward_step`, vectorized exp).
+    public static func gruForwardStep(batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                      gatesX: UnsafeMutablePointer<Float>, gatesH: UnsafePointer<Float>,
+                                      hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>) {
+        wpr_gru_forward_step(batch, hidden, step, lengths, gatesX, gatesH, hPrev, h)
+    }
+
+    /// The simple RNN step; tanh in C (`wpr_rnn_tanh_forward_step`), ReLU in Swift.
+    public static func rnnForwardStep(relu: Bool, batch: Int, hidden: Int, step: Int, lengths: UnsafePointer<Int>,
+                                      preactivations: UnsafePointer<Float>, hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>) {
+        guard relu else { return wpr_rnn_tanh_forward_step(batch, hidden, step, lengths, preactivations, hPrev, h) }
+        for b in 0..<batch {
+            let a = preactivations + b * hidden, out = h + b * hidden
+            guard step < lengths[b] else {
+                out.update(from: hPrev + b * hidden, count: hidden)
+                continue
+            }
+            for j in 0..<hidden { out[j] = a[j] > 0 ? a[j] : 0 }
+        }
+    }
+}
+
+extension Double: RecurrentScalar {
+    /// `cblas_dgemm`, row-major.
+    @inline(__always)
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `cblas_dgemv`, row-major.
+    @inline(__always)
+    public static func gemv(transpose flag: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, transpose(flag), Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// `cblas_daxpy`.
+    @inline(__always)
+    public static func axpy(count: Int, alpha: Double, x: UnsafePointer<Double>, y: UnsafeMutablePointer<Double>) {
+        cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
+    /// `cblas_ddot`.
+    @inline(__always)
+    public static func dot(count: Int, x: UnsafePointer<Double>, y: UnsafePointer<Double>) -> Double {
+        cblas_ddot(Int32(count), x, 1, y, 1)
+    }
+
+    /// `cblas_dscal`.
+    @inline(__always)
+    public static func scale(count: Int, alpha: Double, x: UnsafeMutablePointer<Double>) {
+        cblas_dscal(Int32(count), alpha, x, 1)
+    }
+
+    /// `exp`.
+    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    /// `log`.
+    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    /// `tanh`.
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+}
+
+/// The BLAS library behind the matrix products, and its threads.
+public enum BLAS {
+    /// The OpenBLAS kernel family in use (e.g. `Haswell`, `SkylakeX`, `Prescott`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// The number of threads OpenBLAS uses for one call.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets the number of threads OpenBLAS uses for one call (process-wide).
+    public static func setThreads(_ count: Int) {
+        precondition(count >= 1, "BLAS threads must be at least 1, got \(count)")
+        openblas_set_num_threads(Int32(count))
+    }
+}

@@ -1,0 +1,42 @@
+/// Softmax cross-entropy over rows of logits with integer targets; rows whose target is
+/// negative (`TokenBatch.padding`) are padding and count for nothing. The loss is the mean over
+/// the real rows, as PyTorch's `cross_entropy(ignore_index=-1)`.
+public enum SoftmaxCrossEntropy {
+    /// The loss of one batch and its gradient.
+    public struct Result<Scalar: RecurrentScalar>: Sendable {
+        /// The mean negative log-likelihood over the real rows (0 when there are none).
+        public var loss: Double
+        /// ∂loss/∂logits (zero rows at padding).
+        public var gradient: Matrix<Scalar>
+        /// Real rows whose arg-max is the target.
+        public var correct: Int
+        /// The number of real rows.
+        public var count: Int
+        /// `correct / count` (0 when there are no real rows).
+        public var accuracy: Double { count == 0 ? 0 : Double(correct) / Double(count) }
+    }
+
+    /// The loss and gradient of `logits` (`rows × classes`) against `targets` (one per row;
+    /// negative = padding, otherwise in `0..<classes`).
+    public static func evaluate<Scalar: RecurrentScalar>(logits: Matrix<Scalar>, targets: [Int32]) -> Result<Scalar> {
+        precondition(targets.count == logits.rows, "\(targets.count) targets for logits of \(logits.shape)")
+        precondition(logits.columns > 0, "logits need at least one class, got \(logits.shape)")
+        var count = 0
+        for target in targets where target >= 0 {
+            precondition(Int(target) < logits.columns, "target \(target) is outside the \(logits.columns) classes")
+            count += 1
+        }
+        var gradient = Matrix<Scalar>(rows: logits.rows, columns: logits.columns)
+        guard count > 0 else { return Result(loss: 0, gradient: gradient, correct: 0, count: 0) }
+        let (rows, classes) = (logits.rows, logits.columns)
+        let (loss, correct) = logits.storage.withUnsafeBufferPointer { x in
+            targets.withUnsafeBufferPointer { t in
+                gradient.storage.withUnsafeMutableBufferPointer { g in
+                    Scalar.softmaxCrossEntropy(rows: rows, classes: classes, logits: x.baseAddress!, targets: t.baseAddress!,
+                                               scale: 1 / Scalar(count), gradient: g.baseAddress!)
+                }
+            }
+        }
+        return Result(loss: loss / Double(count), gradient: gradient, correct: correct, count: count)
+    }
+}

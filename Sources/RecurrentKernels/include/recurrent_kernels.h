@@ -1,0 +1,37 @@
+// RecurrentKernels: the transcendental part of a recurrent time step (sigmoid, tanh) for
+// float32, in C, so that it vectorizes.
+//
+// Each function covers the `batch` rows of one time step; row b is a real step when
+// `step < lengths[b]` and padding otherwise (its state is carried over). Layouts and equations
+// are those of Sources/Recurrent/RecurrentScalar+Kernels.swift, which holds the portable Swift
+// versions used for Double; these are the Float versions. exp is a Cephes-style polynomial
+// (relative error about 2e-7), tanh(x) = 1 − 2 / (1 + e^{2x}). An AVX2 + FMA build is chosen at run
+// time, with a portable build otherwise (no unsafe flags).
+#ifndef WORDPIPE_RECURRENT_KERNELS_H
+#define WORDPIPE_RECURRENT_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// LSTM: `gates` (batch × 4·hidden pre-activations, order i, f, g, o) become activations in place;
+/// writes c, tanh(c) and h.
+void wpr_lstm_forward_step(long batch, long hidden, long step, const long *lengths, float *gates,
+                           const float *cPrev, const float *hPrev, float *c, float *tanhC, float *h);
+
+/// GRU (reset after the recurrent product): `gatesX` (W_ih·x + b_ih, order r, z, n) become the
+/// activations r, z, n; `gatesH` (W_hh·h + b_hh) is read only.
+void wpr_gru_forward_step(long batch, long hidden, long step, const long *lengths, float *gatesX,
+                          const float *gatesH, const float *hPrev, float *h);
+
+/// Simple RNN with tanh: h = tanh(a).
+void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *lengths, const float *preactivations,
+                               const float *hPrev, float *h);
+
+/// Returns 1 when the AVX2 + FMA build is in use.
+int wpr_kernels_vectorized(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
