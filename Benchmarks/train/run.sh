@@ -24,6 +24,8 @@
 #   EPOCHS=5            epochs (for smoke tests only; the table's settings use 5)
 #   QUESTIONS=file PAIRS=file   analogy questions / word pairs (default: ../shared/data/eval/
 #                       questions-words.txt and wordsim353.tsv)
+#   RESCORE=1           skip training: score the vectors of the last run in OUTDIR again and rewrite
+#                       its report (timings, load and command are those saved in OUTDIR/run.env)
 #   OUTDIR=dir          outputs, logs and report (default: Benchmarks/train/out)
 #   PYTHON=python3      interpreter used to create the venv and write the report
 # Every system is timed wall-clock around the whole command, peak RSS via /usr/bin/time %M.
@@ -48,6 +50,7 @@ EPOCHS=${EPOCHS:-5}
 QUESTIONS=${QUESTIONS:-}
 PAIRS=${PAIRS:-}
 OUTDIR=${OUTDIR:-$HERE/out}
+RESCORE=${RESCORE:-0}
 PYTHON=${PYTHON:-python3}
 VENV=$ROOT/Benchmarks/.venv
 GENSIM_VERSION=4.4.0
@@ -67,6 +70,13 @@ find_shared() { # relative path under shared/ -> absolute path, or empty
 [[ "$R" =~ ^[1-9][0-9]*$ ]] || die "R must be a positive integer (got '$R')"
 [[ "$EPOCHS" =~ ^[1-9][0-9]*$ ]] || die "EPOCHS must be a positive integer (got '$EPOCHS')"
 [[ "$INTEROP" == 0 || "$INTEROP" == 1 ]] || die "INTEROP must be 0 or 1 (got '$INTEROP')"
+[[ "$RESCORE" == 0 || "$RESCORE" == 1 ]] || die "RESCORE must be 0 or 1 (got '$RESCORE')"
+if [[ "$RESCORE" == 1 ]]; then
+  [[ -s "$OUTDIR/run.env" && -s "$OUTDIR/results.tsv" ]] || die "RESCORE=1 needs a finished run in $OUTDIR (run.env, results.tsv)"
+  # The settings of the run being scored again (R, SYSTEMS, INPUT, EPOCHS, INTEROP, WORDS, load, ...).
+  # shellcheck disable=SC1091
+  source "$OUTDIR/run.env"
+fi
 for s in $SYSTEMS; do
   [[ " $ALL_SYSTEMS " == *" $s "* ]] || die "unknown system '$s' in SYSTEMS (known: $ALL_SYSTEMS)"
 done
@@ -120,8 +130,12 @@ fi
 VPY=$VENV/bin/python
 
 # ---------------------------------------------------------------- wordpipe
-WP_ORIGIN=""
-if has_any wp1 wp2 wpnb1 wpnb2 || [[ "$INTEROP" == 1 ]]; then
+WP_ORIGIN=${WP_ORIGIN:-}
+if [[ "$RESCORE" == 1 ]]; then
+  WP=$OUTDIR/bin/wordpipe
+  [[ -x "$WP" ]] || die "RESCORE=1: $WP is missing"
+  log "RESCORE=1: scoring the vectors of the run of $RUN_DATE again with $WP ($WP_ORIGIN)"
+elif has_any wp1 wp2 wpnb1 wpnb2 || [[ "$INTEROP" == 1 ]]; then
   WORDPIPE=${WORDPIPE:-$ROOT/.build/release/wordpipe}
   if [[ ! -x "$WORDPIPE" && -z "$USER_WORDPIPE" ]]; then
     command -v swift >/dev/null || die "no $WORDPIPE and swift not found: set WORDPIPE=path/to/wordpipe"
@@ -139,7 +153,9 @@ fi
 
 # ---------------------------------------------------------------- input
 PLAIN=$OUTDIR/$(basename "${INPUT%.gz}")
-if [[ ! -s "$PLAIN" || "$INPUT" -nt "$PLAIN" ]]; then
+if [[ "$RESCORE" == 1 ]]; then
+  [[ -s "$PLAIN" ]] || die "RESCORE=1: $PLAIN is missing"
+elif [[ ! -s "$PLAIN" || "$INPUT" -nt "$PLAIN" ]]; then
   log "decompressing $INPUT to $PLAIN (not timed)"
   gzip -dc "$INPUT" > "$PLAIN.tmp" && mv "$PLAIN.tmp" "$PLAIN"
 fi
@@ -181,7 +197,8 @@ short_cmd() { # human-readable command for the report
 }
 
 run_timed() { # name rep output -> appends to RESULTS; CMD must be set
-  local s=$1 rep=$2 out=$3 errf=$OUTDIR/logs/$1.rep$2.stderr timef=$OUTDIR/logs/$1.rep$2.time t0 t1 secs rss
+  local s=$1 rep=$2 out=$3 errf=$OUTDIR/logs/$1.rep$2.stderr timef=$OUTDIR/logs/$1.rep$2.time t0 t1 secs rss load0 load1
+  load0=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(date +%s%N)
   if ! /usr/bin/time -f '%M' -o "$timef" "${CMD[@]}" >"$OUTDIR/logs/$s.rep$rep.stdout" 2>"$errf"; then
     tail -n 20 "$errf" >&2
@@ -191,15 +208,21 @@ run_timed() { # name rep output -> appends to RESULTS; CMD must be set
   [[ -s "$out" ]] || die "$s wrote no vectors to $out"
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
   rss=$(tail -n 1 "$timef")
-  printf '%s\t%d\t%s\t%s\t%s\t%s\n' "$s" "$rep" "$secs" "$rss" "$errf" "$out" >> "$RESULTS"
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$rep" "$secs" "$rss" "$errf" "$out" "$load0" "$load1" >> "$RESULTS"
   log "rep $rep/$R $s: ${secs}s, peak RSS ${rss} KiB | $(tr '\r' '\n' < "$errf" | grep -v '^ *$' | tail -n 1)"
 }
 
+RESULTS=$OUTDIR/results.tsv
+TXT=""
+[[ "$INTEROP" == 1 ]] && TXT=$OUTDIR/vectors/wptxt.txt
+if [[ "$RESCORE" == 0 ]]; then
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 UPTIME_START=$(uptime)
+RUN_DATE=$(date +%F)
 log "uptime: $UPTIME_START"
-RESULTS=$OUTDIR/results.tsv
-printf 'system\trep\tseconds\tmaxrss_kib\tstderr\tvectors\n' > "$RESULTS"
+rm -f "$OUTDIR/run.env"
+printf 'system\trep\tseconds\tmaxrss_kib\tstderr\tvectors\tload1_start\tload1_end\n' > "$RESULTS"
 # Round-robin over systems in each repetition, so machine noise spreads evenly.
 for ((rep = 1; rep <= R; rep++)); do
   for s in $SYSTEMS; do
@@ -213,9 +236,7 @@ for ((rep = 1; rep <= R; rep++)); do
 done
 
 # ---------------------------------------------------------------- interop: a word2vec-text run
-TXT=""
 if [[ "$INTEROP" == 1 ]]; then
-  TXT=$OUTDIR/vectors/wptxt.txt
   rm -f "$TXT"
   CMD=("$WP" train "$PLAIN" -o "$TXT" --format word2vec-text --threads 1 $COMMON)
   run_timed wptxt 1 "$TXT"
@@ -223,6 +244,16 @@ fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 UPTIME_END=$(uptime)
 log "uptime: $UPTIME_END"
+CMDLINE="R=$R${USER_INPUT:+ INPUT=$USER_INPUT}${USER_WORDPIPE:+ WORDPIPE=$USER_WORDPIPE}"
+[[ "$USER_SYSTEMS" != "$ALL_SYSTEMS" ]] && CMDLINE+=" SYSTEMS=\"$SYSTEMS\""
+[[ "$INTEROP" != 1 ]] && CMDLINE+=" INTEROP=$INTEROP"
+[[ "$EPOCHS" != 5 ]] && CMDLINE+=" EPOCHS=$EPOCHS"
+CMDLINE+=" Benchmarks/train/run.sh"
+# What RESCORE=1 needs to score this run again and rewrite the same report.
+for v in R SYSTEMS INPUT EPOCHS INTEROP WORDS LOAD_START LOAD_END UPTIME_START UPTIME_END RUN_DATE WP_ORIGIN FT_VER CMDLINE; do
+  printf '%s=%q\n' "$v" "${!v}"
+done > "$OUTDIR/run.env"
+fi  # RESCORE == 0
 
 # ---------------------------------------------------------------- quality (gensim for every file)
 mapfile -t VEC_FILES < <(tail -n +2 "$RESULTS" | cut -f6)
@@ -235,6 +266,10 @@ for f in "${VEC_FILES[@]}"; do
   "$WP" evaluate --vectors "$f" --analogies "$QUESTIONS" --pairs "$PAIRS" --restrict 30000 --json \
     > "$OUTDIR/eval/$b.wordpipe.json" 2>"$OUTDIR/logs/$b.evaluate.stderr" \
     || { cat "$OUTDIR/logs/$b.evaluate.stderr" >&2; die "wordpipe evaluate failed on $f"; }
+  # --restrict applies to the pairs as well; gensim's evaluate_word_pairs default is 300000.
+  "$WP" evaluate --vectors "$f" --pairs "$PAIRS" --restrict 300000 --json \
+    > "$OUTDIR/eval/$b.wordpipe-pairs300k.json" 2>>"$OUTDIR/logs/$b.evaluate.stderr" \
+    || { cat "$OUTDIR/logs/$b.evaluate.stderr" >&2; die "wordpipe evaluate --restrict 300000 failed on $f"; }
 done
 
 # ---------------------------------------------------------------- interop: nearest neighbours
@@ -274,12 +309,7 @@ EOF
 fi
 
 # ---------------------------------------------------------------- report
-CMDLINE="R=$R${USER_INPUT:+ INPUT=$USER_INPUT}${USER_WORDPIPE:+ WORDPIPE=$USER_WORDPIPE}"
-[[ "$USER_SYSTEMS" != "$ALL_SYSTEMS" ]] && CMDLINE+=" SYSTEMS=\"$SYSTEMS\""
-[[ "$INTEROP" != 1 ]] && CMDLINE+=" INTEROP=$INTEROP"
-[[ "$EPOCHS" != 5 ]] && CMDLINE+=" EPOCHS=$EPOCHS"
-CMDLINE+=" Benchmarks/train/run.sh"
-export RESULTS OUTDIR CMDLINE R LOAD_START LOAD_END UPTIME_START UPTIME_END EPOCHS INTEROP WORDS TXT
+export RESULTS OUTDIR CMDLINE RUN_DATE RESCORE R LOAD_START LOAD_END UPTIME_START UPTIME_END EPOCHS INTEROP WORDS TXT
 export CORPUS_WORDS CORPUS_LINES PLAIN_BYTES WP_ORIGIN FT_VER
 export INPUT_NAME=$(basename "$INPUT") PLAIN_NAME=$(basename "$PLAIN")
 export NN_LIST="${NN_FILES[*]:-}"
