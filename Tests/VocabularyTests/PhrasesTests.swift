@@ -330,18 +330,7 @@ import WordPipeSupport
 
     /// About the first `bytes` of the shared one-sentence-per-line corpus, cut at a line end.
     static func realSlice(bytes: Int) throws -> String {
-        let source = try ByteSource(path: SharedData.path(lines))
-        defer { source.close() }
-        var buffer = [UInt8](repeating: 0, count: bytes)
-        var filled = 0
-        while filled < bytes {
-            let got = try buffer.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
-            if got == 0 { break }
-            filled += got
-        }
-        var end = filled
-        while end > 0 && buffer[end - 1] != 0x0A { end -= 1 }
-        return String(decoding: buffer[0..<end], as: UTF8.self)
+        try sharedSlice(lines, bytes: bytes, cutAfter: 0x0A)
     }
 
     /// The phrases stage by the simplest independent method: split strings, count in

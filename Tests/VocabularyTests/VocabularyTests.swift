@@ -10,9 +10,10 @@ func temporaryFile(_ text: String, name: String = "corpus.txt") throws -> String
     return url.path
 }
 
-/// The first `bytes` of the shared text8-style corpus, decompressed, cut at a space.
-func text8Slice(bytes: Int) throws -> String {
-    let source = try ByteSource(path: SharedData.path("corpora/enwiki-2015-text8style-100M.txt.gz"))
+/// About the first `bytes` of a shared (possibly compressed) corpus, decompressed and cut
+/// after the last `separator` byte.
+func sharedSlice(_ relative: String, bytes: Int, cutAfter separator: UInt8) throws -> String {
+    let source = try ByteSource(path: SharedData.path(relative))
     defer { source.close() }
     var buffer = [UInt8](repeating: 0, count: bytes)
     var filled = 0
@@ -22,8 +23,13 @@ func text8Slice(bytes: Int) throws -> String {
         filled += got
     }
     var end = filled
-    while end > 0 && buffer[end - 1] != 0x20 { end -= 1 }
+    while end > 0 && buffer[end - 1] != separator { end -= 1 }
     return String(decoding: buffer[0..<end], as: UTF8.self)
+}
+
+/// The first `bytes` of the shared text8-style corpus, decompressed, cut at a space.
+func text8Slice(bytes: Int) throws -> String {
+    try sharedSlice("corpora/enwiki-2015-text8style-100M.txt.gz", bytes: bytes, cutAfter: 0x20)
 }
 
 @Suite struct VocabularyBuilderTests {
