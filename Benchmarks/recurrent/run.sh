@@ -54,6 +54,23 @@ for h in 128 256; do
 done
 
 # Other test targets use @testable imports, hence -enable-testing for the release build.
+"$PYTHON" - "$SGEMM" <<'PY'
+# All sgemm of one forward + backward (50 steps): the per-step shapes count 50 times.
+import re, sys
+current, totals = None, {}
+for line in open(sys.argv[1]):
+    m = re.match(r"# H=(\d+) .*, (\w+)$", line.strip())
+    if m:
+        current = (int(m.group(1)), m.group(2))
+        totals[current] = 0.0
+        continue
+    parts = line.split()
+    if current and len(parts) == 8 and parts[0] in ("x_proj", "h_step", "dh_step", "dW_hh", "dW_ih", "dX"):
+        totals[current] += float(parts[6]) * (50 if parts[0] in ("h_step", "dh_step") else 1)
+for (hidden, library), micros in sorted(totals.items()):
+    print(f"sgemm total for one LSTM step, hidden {hidden}, {library}: {micros / 1000:.1f} ms")
+PY
+
 echo "== 2. release build of the tests (the Swift benchmark is a test enabled by WORDPIPE_RECURRENT_BENCH)"
 (cd "$ROOT" && swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path "$SCRATCH" 2>&1 | tail -1)
 

@@ -97,9 +97,30 @@ public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
                               gradient: UnsafePointer<Self>, sum: UnsafeMutablePointer<Self>)
 }
 
-// Which BLAS, and why (measured with Benchmarks/recurrent/sgemm_bench.c, one thread, the shapes
-// of one LSTM step; see Benchmarks/recurrent/run.sh and BENCHMARKS.md):
-// BLAS_CHOICE_PLACEHOLDER
+// Which BLAS, and why: OpenBLAS (Debian's libopenblas, through the CBLAS module).
+//
+// Measured with Benchmarks/recurrent/run.sh (sgemm_bench.c: one thread, row-major sgemm at the
+// shapes of one LSTM forward + backward, batch 32, 50 steps, input 100; median GFLOP/s,
+// OpenBLAS 0.3.21 / BLIS 0.9.0, two runs on a shared 2-core AMD EPYC (Zen 4), where OpenBLAS
+// picks its Cooperlake (AVX-512) kernels and BLIS its zen3 kernels):
+//
+//   shape (m × n × k)                        hidden 128                 hidden 256
+//   X · W_ihᵀ        (T·B × 4H × I)          92 / 46, 94 / 57           81 / 46,  80 / 53
+//   h_{t-1} · W_hhᵀ  (B × 4H × H), per step   73 / 60, 73 / 77           74 / 68,  77 / 87
+//   dG_t · W_hh      (B × H × 4H), per step   83 / 64, 81 / 64           80 / 61,  83 / 76
+//   dGᵀ · H          (4H × H × T·B)          81 / 71, 79 / 86           88 / 81,  86 / 87
+//   dGᵀ · X          (4H × I × T·B)          80 / 69, 80 / 90           73 / 62,  74 / 55
+//   dG · W_ih        (T·B × I × 4H)          84 / 70, 86 / 72           78 / 63,  76 / 61
+//   all sgemm of one step, milliseconds      13.8 / 18.0, 13.8 / 15.4   44.2 / 54.0, 43.6 / 47.9
+//
+// OpenBLAS wins the input projection clearly (1.5–2x) and the whole step by 10–30%; the per-step
+// and weight-gradient shapes are within about 15% and trade places from run to run. OpenBLAS is
+// also what the rest of the package links, and both libraries export the same cblas_* symbols,
+// so one process cannot use both safely. The caveat is PLATFORM.md's: on the "Intel Xeon
+// Processor" virtual CPUs that OpenBLAS 0.3.21 does not recognise, it falls back to its SSE3
+// kernels (about 5x slower) while BLIS keeps its AVX2 kernels. There an OPENBLAS_CORETYPE set in
+// the environment fixes it; this module never sets or overrides it. Re-run the benchmark on a new
+// kind of machine before changing this choice.
 
 @inline(__always) private func transpose(_ flag: Bool) -> CBLAS_TRANSPOSE { flag ? CblasTrans : CblasNoTrans }
 
