@@ -3,16 +3,9 @@ import ICUShims
 /// A URL or e-mail address found in text before word breaking, since UAX #29 splits URLs
 /// (`http`, `example.com`, `path`) into several words.
 struct TextSpan: Equatable {
-    /// What the span is.
+    /// What the span is (the C token writer turns it into `<url>` or `<email>`).
     enum Kind: Equatable {
         case url, email
-
-        var placeholder: [UInt8] {
-            switch self {
-            case .url: return Array("<url>".utf8)
-            case .email: return Array("<email>".utf8)
-            }
-        }
     }
 
     var range: Range<Int>
