@@ -2,7 +2,8 @@
 // WordPipe: raw text corpora to word vectors and recurrent models.
 //
 // Module flow (no import points back up):
-//   WordPipeSupport -> Corpora (readers) -> Tokenization (ICU) -> Vocabulary -> Embeddings -> Pipeline -> wordpipe (CLI)
+//   WordPipeSupport -> Corpora (readers, labeled data) -> Tokenization (ICU) -> Vocabulary -> Embeddings
+//     -> Recurrent (layers on BLAS) -> Models (taggers, classifiers, metrics) -> Pipeline -> wordpipe (CLI)
 import PackageDescription
 
 let package = Package(
@@ -53,10 +54,15 @@ let package = Package(
         .target(name: "RecurrentKernels"),
         // Recurrent networks (RNN, LSTM, GRU; bidirectional and stacked) with explicit BPTT, on CBLAS.
         .target(name: "Recurrent", dependencies: ["CBLAS", "RecurrentKernels", "Vocabulary", "Embeddings"]),
+        // Sequence taggers (N-N) and text classifiers (N-1) on the recurrent layers, their metrics and model files.
+        .target(
+            name: "Models",
+            dependencies: ["WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Recurrent"]
+        ),
         .target(
             name: "Pipeline",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Models",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -64,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "wordpipe",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Pipeline",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,6 +82,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]
 )
