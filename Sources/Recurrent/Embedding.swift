@@ -25,9 +25,10 @@ public final class Embedding<Scalar: RecurrentScalar> {
     public let unknownToken: String
     private let lookup: @Sendable (String) -> Int32?
 
-    /// A random `N(0, 1)` table of `rows × dim`, seeded; `paddingID`'s row starts at zero.
+    /// A random `N(0, 1)` table of `rows × dim`, seeded; `paddingID`'s row starts at zero. The
+    /// parameter is named `<name>.weight`.
     public init(rows: Int, dim: Int, paddingID: Int32? = nil, unknownID: Int32? = nil, trainable: Bool = true,
-                seed: UInt64, words: [String]? = nil) {
+                seed: UInt64, words: [String]? = nil, name: String = "embedding") {
         precondition(rows > 0 && dim > 0, "an embedding needs positive sizes, got \(rows) × \(dim)")
         if let words { precondition(words.count == rows, "\(words.count) words for \(rows) rows") }
         for id in [paddingID, unknownID].compactMap({ $0 }) {
@@ -36,7 +37,7 @@ public final class Embedding<Scalar: RecurrentScalar> {
         var generator = SeededGenerator(seed: seed)
         var table = Matrix<Scalar>.normal(rows: rows, columns: dim, using: &generator)
         if let paddingID { for j in 0..<dim { table[Int(paddingID), j] = 0 } }
-        weight = Parameter(sparseName: "embedding.weight", value: table, isTrainable: trainable)
+        weight = Parameter(sparseName: "\(name).weight", value: table, isTrainable: trainable)
         self.paddingID = paddingID
         self.unknownID = unknownID
         unknownToken = "<unk>"

@@ -95,6 +95,21 @@ public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
     /// AdaGrad (Duchi et al. 2011): `s += g²`, `w -= lr · g / (sqrt(s) + ε)`.
     static func adagradUpdate(count: Int, learningRate: Self, epsilon: Self, weights: UnsafeMutablePointer<Self>,
                               gradient: UnsafePointer<Self>, sum: UnsafeMutablePointer<Self>)
+
+    // Kernels of the CRF (CRF+Kernels.swift) and the character encoder (CharacterEncoder+Kernels.swift).
+
+    /// `out[i] = Double(x[i])` over `count` elements (the CRF computes in `Double`).
+    static func widen(count: Int, _ x: UnsafePointer<Self>, into out: UnsafeMutablePointer<Double>)
+    /// `out[i] = Self(scale · x[i])` over `count` elements.
+    static func narrow(count: Int, _ x: UnsafePointer<Double>, scale: Double, into out: UnsafeMutablePointer<Self>)
+    /// Max pooling over segments of rows: segment `s` is rows `offsets[s] ..< offsets[s + 1]` (non-empty) of
+    /// `x` (`columns` wide); `out[s · columns + c]` is the column's maximum there and `argmax` its row (the first).
+    static func maxPoolSegments(segments: Int, columns: Int, offsets: UnsafePointer<Int>, x: UnsafePointer<Self>,
+                                out: UnsafeMutablePointer<Self>, argmax: UnsafeMutablePointer<Int>)
+    /// The backward pass of `maxPoolSegments`: `dx[argmax[k] · columns + k % columns] += dOut[k]` for each of the
+    /// `count` pooled values.
+    static func maxUnpool(count: Int, columns: Int, argmax: UnsafePointer<Int>, dOut: UnsafePointer<Self>,
+                          dx: UnsafeMutablePointer<Self>)
 }
 
 // Which BLAS, and why: OpenBLAS (Debian's libopenblas, through the CBLAS module).
