@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Entity F1 agreement with seqeval: `wordpipe evaluate-tagger --predictions F --json` against
+# seqeval's classification_report / precision_score / recall_score / f1_score (default mode,
+# micro average and per type) and accuracy_score, on prediction files made from the real
+# CoNLL-2003 development-set gold tags with random corruptions (boundary shifts, type swaps,
+# I- without B-, dropped, split, merged and spurious entities; IOB2, IOB1 and BIOES), plus
+# hand-made edge cases. Prints how many files agree to 1e-9 and the largest absolute difference.
+#
+# Usage: Benchmarks/metrics/seqeval_agreement.sh
+# Environment (all optional):
+#   FILES=300 SEED=1   random files and their seed
+#   WORDPIPE=path      a built wordpipe binary to use (then nothing is built)
+#   SCRATCH=dir        SwiftPM scratch path of the release build (default: SwiftPM's .build)
+#   GOLD=path          gold tags (default: ../shared/data/ner/conll2003/valid.txt)
+#   OUTDIR=dir         where the prediction files go (default: a temporary directory, removed)
+#   PYTHON=python3     interpreter used to create Benchmarks/.venv when it is missing
+# seqeval comes from PyPI into Benchmarks/.venv, for this check only (never a dependency).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FILES=${FILES:-300}
+SEED=${SEED:-1}
+GOLD=${GOLD:-$ROOT/../shared/data/ner/conll2003/valid.txt}
+PYTHON=${PYTHON:-python3}
+VENV=$ROOT/Benchmarks/.venv
+
+if [ ! -f "$GOLD" ]; then
+    echo "seqeval_agreement: $GOLD: gold tags not found (set GOLD=...)" >&2
+    exit 1
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "== creating $VENV"
+    "$PYTHON" -m venv "$VENV" || {
+        echo "seqeval_agreement: '$PYTHON -m venv' failed; on Debian install python3-venv" >&2
+        exit 1
+    }
+fi
+if ! "$VENV/bin/python" -c "import seqeval" 2>/dev/null; then
+    echo "== pip install seqeval into $VENV"
+    "$VENV/bin/pip" install --quiet seqeval
+fi
+
+if [ -z "${WORDPIPE:-}" ]; then
+    echo "== building wordpipe (release)"
+    SCRATCH_ARGS=()
+    if [ -n "${SCRATCH:-}" ]; then SCRATCH_ARGS=(--scratch-path "$SCRATCH"); fi
+    (cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}")
+    WORDPIPE=$(cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}" --show-bin-path)/wordpipe
+fi
+
+if [ -z "${OUTDIR:-}" ]; then
+    OUTDIR=$(mktemp -d)
+    trap 'rm -rf "$OUTDIR"' EXIT
+fi
+
+echo "== seqeval $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("seqeval"))') against $WORDPIPE"
+"$VENV/bin/python" "$HERE/seqeval_agreement.py" --wordpipe "$WORDPIPE" --gold "$GOLD" --out "$OUTDIR" \
+    --files "$FILES" --seed "$SEED"
