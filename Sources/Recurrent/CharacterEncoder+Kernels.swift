@@ -34,15 +34,16 @@ extension RecurrentScalar {
 }
 
 extension Matrix {
-    /// Rows `indices` of this matrix, in that order (`indices.count × columns`).
+    /// Rows `indices` of this matrix, in that order (`indices.count × columns`); a negative index
+    /// gives a zero row.
     func gatheringRows(_ indices: [Int]) -> Matrix {
         var result = Matrix(rows: indices.count, columns: columns)
         guard columns > 0, !indices.isEmpty else { return result }
         let bytes = columns * MemoryLayout<Scalar>.stride, rowCount = rows, width = columns
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { target in
-                for (position, index) in indices.enumerated() {
-                    precondition(index >= 0 && index < rowCount, "row \(index) is outside \(rowCount) rows")
+                for (position, index) in indices.enumerated() where index >= 0 {
+                    precondition(index < rowCount, "row \(index) is outside \(rowCount) rows")
                     memcpy(target.baseAddress! + position * width, source.baseAddress! + index * width, bytes)
                 }
             }
@@ -50,8 +51,8 @@ extension Matrix {
         return result
     }
 
-    /// Adds row `k` of `source` to row `indices[k]` of this matrix, for every `k` (the backward pass
-    /// of `gatheringRows`).
+    /// Adds row `k` of `source` to row `indices[k]` of this matrix, for every `k` with a
+    /// non-negative index (the backward pass of `gatheringRows`).
     mutating func addRows(of source: Matrix, to indices: [Int]) {
         precondition(source.rows == indices.count && source.columns == columns,
                      "cannot add \(source.shape) to \(indices.count) rows of \(shape)")
@@ -59,8 +60,8 @@ extension Matrix {
         let rowCount = rows, width = columns
         source.storage.withUnsafeBufferPointer { x in
             storage.withUnsafeMutableBufferPointer { y in
-                for (position, index) in indices.enumerated() {
-                    precondition(index >= 0 && index < rowCount, "row \(index) is outside \(rowCount) rows")
+                for (position, index) in indices.enumerated() where index >= 0 {
+                    precondition(index < rowCount, "row \(index) is outside \(rowCount) rows")
                     Scalar.axpy(count: width, alpha: 1, x: x.baseAddress! + position * width, y: y.baseAddress! + index * width)
                 }
             }

@@ -169,23 +169,24 @@ public final class CharacterEncoder<Scalar: RecurrentScalar> {
         for parameter in parameters { parameter.zeroGradient() }
     }
 
-    /// Encodes `words` (each a non-empty list of ids in `0..<alphabetSize`, as
-    /// `CharacterVocabulary.ids(for:)` gives) to `words.count × outputSize`. `training` changes
-    /// nothing yet (reserved for dropout).
+    /// Encodes `words` (each a list of ids in `0..<alphabetSize`, as `CharacterVocabulary.ids(for:)`
+    /// gives) to `words.count × outputSize`. An empty list stands for padding: its row is zero and
+    /// learns nothing (so the words of a time-major `TokenBatch`, padding included, give rows that
+    /// line up with the batch's). `training` changes nothing yet (reserved for dropout).
     /// - Complexity: one batched pass over the distinct words.
     public func forward(_ words: [[Int32]], training: Bool) -> CharacterTrace<Scalar> {
         // Each distinct word once.
         var uniqueIndex: [[Int32]: Int] = [:]
         var unique: [[Int32]] = []
         let rows = words.map { word in
-            precondition(!word.isEmpty, "a word needs at least one character id (CharacterVocabulary.ids gives [unknown] for an empty word)")
+            guard !word.isEmpty else { return -1 }
             if let row = uniqueIndex[word] { return row }
             uniqueIndex[word] = unique.count
             unique.append(word)
             return unique.count - 1
         }
         guard !unique.isEmpty else {
-            return CharacterTrace(output: Matrix(rows: 0, columns: outputSize), rows: [], uniqueCount: 0, detail: .empty)
+            return CharacterTrace(output: Matrix(rows: words.count, columns: outputSize), rows: rows, uniqueCount: 0, detail: .empty)
         }
         let encoded: Matrix<Scalar>, detail: CharacterTrace<Scalar>.Detail
         if let lstm {
@@ -278,7 +279,7 @@ public final class CharacterEncoder<Scalar: RecurrentScalar> {
 public struct CharacterTrace<Scalar: RecurrentScalar> {
     /// `words.count × outputSize`.
     public let output: Matrix<Scalar>
-    /// For each word, its row among the distinct words.
+    /// For each word, its row among the distinct words (−1 for padding).
     let rows: [Int]
     /// The number of distinct words.
     let uniqueCount: Int

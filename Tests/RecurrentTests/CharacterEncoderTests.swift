@@ -98,6 +98,25 @@ struct CharacterEncoderTests {
             #expect(zip(alone.storage, batch.row(index)).allSatisfy { abs($0 - $1) < 1e-12 })
         }
         #expect(encoder.forward([], training: false).output.shape == "0 × 50")
+
+        // Empty words are padding: zero rows, no gradient.
+        let padded = encoder.forward([[], words[1], []], training: true)
+        #expect(padded.output.row(0).allSatisfy { $0 == 0 } && padded.output.row(2).allSatisfy { $0 == 0 })
+        #expect(zip(padded.output.row(1), batch.row(1)).allSatisfy { abs($0 - $1) < 1e-12 })
+        let onlyPadding = encoder.forward([[], []], training: true)
+        #expect(onlyPadding.output.rows == 2 && onlyPadding.output.storage.allSatisfy { $0 == 0 })
+        encoder.zeroGradients()
+        var generator = SeededGenerator(seed: 1)
+        let r = Matrix<Double>.normal(rows: 3, columns: 50, using: &generator)
+        encoder.backward(padded, outputGradient: r)
+        let withPadding = encoder.parameters.map(\.denseGradient)
+        encoder.zeroGradients()
+        var realOnly = Matrix<Double>(rows: 3, columns: 50)
+        for j in 0..<50 { realOnly[1, j] = r[1, j] }
+        encoder.backward(padded, outputGradient: realOnly)
+        #expect(encoder.parameters.map(\.denseGradient) == withPadding)
+        encoder.backward(onlyPadding, outputGradient: Matrix(rows: 2, columns: 50, repeating: 1))
+        #expect(encoder.parameters.map(\.denseGradient) == withPadding)
     }
 
     @Test("CNN: a one-character word is the convolution of [0, e(c), 0] plus the bias")
