@@ -37,6 +37,8 @@ struct PlannedStage {
     /// Raw input files (expanded), and the upstream stages with the kind each provides.
     var rawFiles: [String]
     var upstream: [(stage: String, kind: ArtifactKind)]
+    /// Data files named in the settings (hashed, not passed as inputs).
+    var dataFiles: [String] = []
     var name: String { definition.name }
 }
 
@@ -139,7 +141,8 @@ public final class PipelineRunner {
                 throw PipelineError(definition.location, stage: definition.name, "missing input: \(type.name) wants \(wants())")
             }
             planned[definition.name] = PlannedStage(definition: definition, type: type, configuration: configuration,
-                                                    rawFiles: rawFiles, upstream: upstream.map { (stage: $0.0, kind: $0.1) })
+                                                    rawFiles: rawFiles, upstream: upstream.map { (stage: $0.0, kind: $0.1) },
+                                                    dataFiles: type.dataFiles(configuration, file.directory))
         }
         stages = try Self.order(planned, file: file)
     }
@@ -207,7 +210,7 @@ public final class PipelineRunner {
     /// Every file whose content decides a stage's result: raw inputs and upstream outputs
     /// (with their side files).
     func inputFiles(of stage: PlannedStage) -> [String] {
-        var files = stage.rawFiles
+        var files = stage.rawFiles + stage.dataFiles
         for (name, _) in stage.upstream {
             files += ((try? FileManager.default.contentsOfDirectory(atPath: directory(of: name))) ?? []).sorted().map { directory(of: name) + "/" + $0 }
         }

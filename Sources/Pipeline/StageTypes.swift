@@ -17,6 +17,8 @@ public enum ArtifactKind: String, Sendable, Codable {
     case vectors
     /// Evaluation results.
     case evaluation
+    /// A trained tagger or classifier.
+    case model
 }
 
 /// What a finished stage reports.
@@ -58,13 +60,16 @@ struct StageType: Sendable {
     var optional: [ArtifactKind]
     /// Decodes and validates the `with` settings; returns the canonical configuration JSON.
     var configure: @Sendable (Data, String) throws -> Data
+    /// Files named in the canonical settings whose content decides the result (labeled data),
+    /// resolved against the pipeline file's directory; hashed into the lock like inputs.
+    var dataFiles: @Sendable (Data, String) -> [String] = { _, _ in [] }
     /// Runs the stage.
     var run: @Sendable (StageContext, Data) throws -> StageOutcome
 
     var versionedName: String { "\(name)@\(version)" }
 
     /// Every stage type this wordpipe knows.
-    static let all: [StageType] = [tokenize, phrases, vocab, train, evaluate]
+    static let all: [StageType] = [tokenize, phrases, vocab, train, evaluate, trainTagger, trainClassifier]
 
     static func named(_ name: String) -> StageType? { all.first { $0.name == name } }
 

@@ -14,6 +14,15 @@ public enum ParameterFile {
 
     /// Writes `parameters` to `path` atomically.
     public static func write<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], to path: String) throws {
+        do {
+            try Data(encode(parameters)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw RecurrentError.malformedFile(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    /// The bytes of a parameter file holding `parameters` (to embed in a larger file).
+    public static func encode<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>]) -> [UInt8] {
         var bytes = magic
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
         put(version)
@@ -29,11 +38,7 @@ public enum ParameterFile {
                 if MemoryLayout<Scalar>.size == 4 { put(Float(value).bitPattern) } else { put(Double(value).bitPattern) }
             }
         }
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw RecurrentError.malformedFile(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        return bytes
     }
 
     /// Loads the values in `path` into `parameters`, which must match the file's names and shapes
@@ -45,7 +50,13 @@ public enum ParameterFile {
         } catch {
             throw RecurrentError.malformedFile(path: path, reason: "cannot read: \(error.localizedDescription)")
         }
-        var reader = Reader(bytes: [UInt8](data), path: path)
+        try decode([UInt8](data), path: path, into: parameters)
+    }
+
+    /// Loads parameter-file bytes (`encode`'s output; `path` names them in errors) into
+    /// `parameters`, as `read` does.
+    public static func decode<Scalar: RecurrentScalar>(_ bytes: [UInt8], path: String, into parameters: [Parameter<Scalar>]) throws {
+        var reader = Reader(bytes: bytes, path: path)
         guard reader.bytes.count >= magic.count, Array(reader.bytes[0..<magic.count]) == magic else {
             throw RecurrentError.malformedFile(path: path, reason: "not a WordPipe parameter file (wrong magic number)")
         }

@@ -3,10 +3,9 @@ import Foundation
 import Models
 import WordPipeSupport
 
-/// `wordpipe evaluate-tagger`: chunk precision/recall/F1 and token accuracy of a tagger's output.
-///
-/// Each way of getting predictions is one branch of `run()`; today a predictions file in the
-/// conlleval layout (`--predictions`), the conlleval.pl equivalent.
+/// `wordpipe evaluate-tagger`: chunk precision/recall/F1 and token accuracy of a tagger's output,
+/// either a model run on labeled data (`--model --test`) or a predictions file in the conlleval
+/// layout (`--predictions`, the conlleval.pl equivalent).
 struct EvaluateTagger: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-tagger",
@@ -21,17 +20,32 @@ struct EvaluateTagger: ParsableCommand {
     @Option(help: "Predictions file in the conlleval layout (last two columns: gold and predicted tag).")
     var predictions: String?
 
+    @Option(help: "Tagger model file (with --test).")
+    var model: String?
+
+    @Option(help: "Labeled data to tag with --model and score (in the model's format and tag column).")
+    var test: String?
+
     @Flag(help: "One JSON object (sorted keys) instead of conlleval's report.")
     var json = false
 
     func validate() throws {
-        if predictions == nil { throw ValidationError("give --predictions FILE") }
+        switch (predictions, model, test) {
+        case (.some, nil, nil), (nil, .some, .some): break
+        case (nil, .some, nil): throw ValidationError("--model needs --test FILE")
+        case (nil, nil, .some): throw ValidationError("--test needs --model MODEL")
+        case (nil, nil, nil): throw ValidationError("give --model MODEL --test FILE, or --predictions FILE")
+        default: throw ValidationError("--predictions scores a file of predictions; it does not go with --model/--test")
+        }
     }
 
     func run() throws {
         do {
             if let predictions {
                 try output(try PredictionsFile.score(path: predictions))
+            } else if let model, let test {
+                let tagger = try Tagger.load(from: model).tagger
+                try output(try TaggerTraining.evaluate(tagger, path: test).metrics)
             }
         } catch {
             throw StageFailure(stage: "evaluate-tagger", underlying: error)

@@ -1,0 +1,148 @@
+import Corpora
+import Foundation
+import Recurrent
+import Tokenization
+
+/// A text classifier: one label per text (sentiment, question type).
+///
+/// Embedding (from word vectors or random), a recurrent encoder, pooling over time (last state,
+/// max or mean), then a linear layer and softmax. Texts are tokenized with the ICU tokenizer
+/// (the vectors' segmentation rules, surface forms kept) before lookup.
+public final class Classifier {
+    /// The settings it was built with.
+    public let configuration: ClassifierConfiguration
+    /// The words it knows.
+    public let words: WordTable
+    /// The labels, by id.
+    public let labels: [String]
+    /// The tokenizer configuration that splits texts into tokens.
+    public let tokenizer: TokenizerConfiguration
+
+    let encoder: WordEncoder
+    let output: Linear<Float>
+
+    init(configuration: ClassifierConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String], tokenizer: TokenizerConfiguration) {
+        self.configuration = configuration
+        self.words = words
+        self.labels = labels
+        self.tokenizer = tokenizer
+        var generator = SeededGenerator(seed: configuration.encoder.seed)
+        encoder = WordEncoder(initial: initial, settings: configuration.encoder, characterKind: .none, alphabetSize: 2, seed: generator.next())
+        output = Linear(inputSize: encoder.outputSize, outputSize: labels.count, seed: generator.next(), name: "output")
+    }
+
+    /// The parameters the optimizer updates.
+    var trainableParameters: [Parameter<Float>] { encoder.trainableParameters + output.parameters }
+    /// Every parameter, in model-file order.
+    var allParameters: [Parameter<Float>] { encoder.allParameters + output.parameters }
+
+    /// Pools the encoder output to one row per text; returns the rows and, for max pooling, the
+    /// time-major row each feature came from.
+    func pool(_ states: SequenceBatch<Float>) -> (pooled: Matrix<Float>, sources: [Int32]) {
+        let batch = states.batchSize, width = states.features
+        var pooled = Matrix<Float>(rows: batch, columns: width)
+        var sources = [Int32](repeating: -1, count: configuration.pooling == .max ? batch * width : 0)
+        let half = encoder.bidirectional ? width / 2 : width
+        for (b, length) in states.lengths.enumerated() where length > 0 {
+            switch configuration.pooling {
+            case .last:
+                for j in 0..<width {
+                    let t = j < half ? length - 1 : 0
+                    pooled[b, j] = states.values[t * batch + b, j]
+                }
+            case .max:
+                for j in 0..<width {
+                    var best = states.values[b, j], source = b
+                    for t in 1..<length where states.values[t * batch + b, j] > best {
+                        best = states.values[t * batch + b, j]
+                        source = t * batch + b
+                    }
+                    pooled[b, j] = best
+                    sources[b * width + j] = Int32(source)
+                }
+            case .mean:
+                for t in 0..<length { for j in 0..<width { pooled[b, j] += states.values[t * batch + b, j] } }
+                for j in 0..<width { pooled[b, j] /= Float(length) }
+            }
+        }
+        return (pooled, sources)
+    }
+
+    /// The gradient of the encoder output from that of the pooled rows.
+    func unpool(_ dPooled: Matrix<Float>, states: SequenceBatch<Float>, sources: [Int32]) -> Matrix<Float> {
+        let batch = states.batchSize, width = states.features
+        var dStates = Matrix<Float>(rows: states.values.rows, columns: width)
+        let half = encoder.bidirectional ? width / 2 : width
+        for (b, length) in states.lengths.enumerated() where length > 0 {
+            switch configuration.pooling {
+            case .last:
+                for j in 0..<width { dStates[(j < half ? length - 1 : 0) * batch + b, j] += dPooled[b, j] }
+            case .max:
+                for j in 0..<width { dStates[Int(sources[b * width + j]), j] += dPooled[b, j] }
+            case .mean:
+                let scale = 1 / Float(length)
+                for t in 0..<length { for j in 0..<width { dStates[t * batch + b, j] += dPooled[b, j] * scale } }
+            }
+        }
+        return dStates
+    }
+
+    /// Forward and backward over one labeled batch; returns the mean loss per text.
+    func trainStep(ids: [[Int32]], targets: [Int32]) -> Double {
+        let trace = encoder.forward(ids: ids, characters: nil, training: true)
+        let (pooled, sources) = pool(trace.output)
+        let logits = output.forward(pooled)
+        let result = SoftmaxCrossEntropy.evaluate(logits: logits, targets: targets)
+        let dPooled = output.backward(input: pooled, outputGradient: result.gradient)
+        encoder.backward(trace, outputGradient: unpool(dPooled, states: trace.output, sources: sources))
+        return result.loss
+    }
+
+    /// The predicted label id of each text of a batch.
+    func predict(ids: [[Int32]]) -> [Int32] {
+        let trace = encoder.forward(ids: ids, characters: nil, training: false)
+        let logits = output.forward(pool(trace.output).pooled)
+        return (0..<ids.count).map { argmax(logits.row($0)) }
+    }
+
+    /// Labels tokenized texts, in batches sorted by length. An empty text gets the label the
+    /// model gives an empty encoding.
+    public func classify(_ texts: [[String]], batchSize: Int = 64) -> [String] {
+        let lookup = words.lookup()
+        var result = [String](repeating: "", count: texts.count)
+        let order = texts.indices.sorted { texts[$0].count > texts[$1].count }
+        var start = 0
+        while start < order.count {
+            let indices = Array(order[start ..< min(start + batchSize, order.count)])
+            let predicted = predict(ids: indices.map { texts[$0].map(lookup) })
+            for (index, id) in zip(indices, predicted) { result[index] = labels[Int(id)] }
+            start += batchSize
+        }
+        return result
+    }
+
+    /// A tokenizer for texts given to this classifier (one per thread).
+    public func makeTokenizer() throws -> Tokenizer {
+        var configuration = tokenizer
+        configuration.sentences = false
+        return try Tokenizer(configuration: configuration)
+    }
+}
+
+extension ClassificationMetrics {
+    /// A plain-text report: accuracy, macro-F1, per-class precision/recall/F1 and the confusion
+    /// matrix (rows gold, columns predicted).
+    public func report() -> String {
+        var text = String(format: "accuracy %.4f  macro-F1 %.4f  (%d texts)\n", accuracy, macroF1, confusion.joined().reduce(0, +))
+        let width = max(8, (labels.map(\.count).max() ?? 0) + 2)
+        func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+        text += pad("label") + "precision  recall     f1         support\n"
+        for label in labels {
+            let score = perClass[label] ?? PRF(precision: 0, recall: 0, f1: 0, support: 0, predicted: 0, correct: 0)
+            text += pad(label) + String(format: "%-10.4f %-10.4f %-10.4f %d\n", score.precision, score.recall, score.f1, score.support)
+        }
+        text += "confusion (rows: gold, columns: predicted)\n" + pad("") + labels.map(pad).joined() + "\n"
+        for (label, row) in zip(labels, confusion) { text += pad(label) + row.map { pad(String($0)) }.joined() + "\n" }
+        return text
+    }
+}

@@ -1,0 +1,227 @@
+import Corpora
+import Foundation
+import Recurrent
+import WordPipeSupport
+
+/// The optimizer of a tagger or classifier.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    /// Plain SGD with momentum 0.9 and NCRF++'s step decay `lr / (1 + 0.05 · epoch)`.
+    case sgd
+    /// Adam (Kingma & Ba 2015); embedding rows are updated lazily, as PyTorch's `SparseAdam`.
+    case adam
+
+    /// The default step size: 0.015 for SGD (NCRF++), 0.001 for Adam.
+    public var defaultLearningRate: Double { self == .sgd ? 0.015 : 0.001 }
+}
+
+/// How a classifier turns the encoder's states into one vector per text.
+public enum Pooling: String, Codable, Sendable, CaseIterable {
+    /// The last state of each direction: the forward direction's state at the last token and the
+    /// backward direction's state at the first.
+    case last
+    /// The maximum of each feature over the text's tokens.
+    case max
+    /// The mean over the text's tokens.
+    case mean
+}
+
+/// The network and training settings shared by taggers and classifiers: embedding, recurrent
+/// encoder, optimizer and early stopping. Keys in pipeline files are the snake_case names.
+public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
+    /// The recurrent cell. Default: lstm.
+    public var cell: CellKind = .lstm
+    /// Stacked layers (1–4). Default: 1.
+    public var layers: Int = 1
+    /// Hidden units per direction (PyTorch's `hidden_size`). Default: 256.
+    public var hidden: Int = 256
+    /// Read in both directions. Default: true.
+    public var bidirectional: Bool = true
+    /// Dropout on the embeddings, between layers and on the encoder output. Default: 0.5.
+    public var dropout: Double = 0.5
+    /// Optimizer. Default: adam.
+    public var optimizer: OptimizerKind = .adam
+    /// Step size; default by optimizer (0.001 Adam, 0.015 SGD).
+    public var lr: Double?
+    /// Maximum passes over the training data. Default: 50.
+    public var epochs: Int = 50
+    /// Stop after this many epochs without a better dev score. Default: 5.
+    public var patience: Int = 5
+    /// Sentences (or texts) per batch. Default: 32.
+    public var batch: Int = 32
+    /// Global gradient-norm clipping (0 = off). Default: 5.
+    public var clip: Double = 5
+    /// Keep the word vectors fixed. Default: false (fine-tuned).
+    public var freezeEmbeddings: Bool = false
+    /// Embedding size when there are no vectors to initialize from. Default: 100.
+    public var dim: Int = 100
+    /// Seed of the initialization, dropout and batch order. Default: 1.
+    public var seed: UInt64 = 1
+
+    /// The defaults.
+    public init() {}
+
+    /// The step size in use.
+    public var learningRate: Double { lr ?? optimizer.defaultLearningRate }
+
+    /// The keys of pipeline files.
+    public static let keys = ["cell", "layers", "hidden", "bidirectional", "dropout", "optimizer", "lr", "epochs", "patience",
+                       "batch", "clip", "freeze_embeddings", "dim", "seed"]
+
+    enum CodingKeys: String, CodingKey {
+        case cell, layers, hidden, bidirectional, dropout, optimizer, lr, epochs, patience, batch, clip, dim, seed
+        case freezeEmbeddings = "freeze_embeddings"
+    }
+
+    /// Decodes from the same container as the task's own keys (settings are flat in pipeline files).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = EncoderSettings()
+        cell = try c.decodeIfPresent(CellKind.self, forKey: .cell) ?? d.cell
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
+        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? d.hidden
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? d.bidirectional
+        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
+        optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
+        clip = try c.decodeIfPresent(Double.self, forKey: .clip) ?? d.clip
+        freezeEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .freezeEmbeddings) ?? d.freezeEmbeddings
+        dim = try c.decodeIfPresent(Int.self, forKey: .dim) ?? d.dim
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+    }
+
+    /// Throws `ModelError.invalidOption` naming the first bad value.
+    public func validate() throws {
+        func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws {
+            if !ok { throw ModelError.invalidOption(name: name, value: "\(value)", expected: expected) }
+        }
+        try check((1...4).contains(layers), "layers", layers, "an integer in 1...4")
+        try check((1...4096).contains(hidden), "hidden", hidden, "an integer in 1...4096")
+        try check(dropout >= 0 && dropout < 1, "dropout", dropout, "a number in [0, 1)")
+        if let lr { try check(lr > 0 && lr < 10, "lr", lr, "a number in (0, 10)") }
+        try check((1...10_000).contains(epochs), "epochs", epochs, "an integer in 1...10000")
+        try check(patience >= 1, "patience", patience, "an integer of at least 1")
+        try check((1...4096).contains(batch), "batch", batch, "an integer in 1...4096")
+        try check(clip >= 0, "clip", clip, "a number >= 0 (0 = no clipping)")
+        try check((1...4096).contains(dim), "dim", dim, "an integer in 1...4096")
+    }
+}
+
+/// Everything that decides a trained tagger: data format, network and training. Shared by
+/// `wordpipe train-tagger` and the pipeline's `train-tagger` stage (flat snake_case keys).
+public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
+    /// The data format. Default: conll.
+    public var format: TaggedDataFormat = .conll
+    /// The 1-based tag column; default: the last (conll) or 4, UPOS (conllu).
+    public var column: Int?
+    /// A linear-chain CRF output layer (else a per-token softmax). Default: true.
+    public var crf: Bool = true
+    /// Character features per word. Default: none.
+    public var charFeatures: CharacterFeatureKind = .none
+    /// The network and training settings.
+    public var encoder = EncoderSettings()
+
+    /// The defaults.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case format, column, crf
+        case charFeatures = "char_features"
+    }
+
+    /// The keys of pipeline files.
+    public static let keys = ["format", "column", "crf", "char_features"] + EncoderSettings.keys
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decodeIfPresent(TaggedDataFormat.self, forKey: .format) ?? .conll
+        column = try c.decodeIfPresent(Int.self, forKey: .column)
+        crf = try c.decodeIfPresent(Bool.self, forKey: .crf) ?? true
+        charFeatures = try c.decodeIfPresent(CharacterFeatureKind.self, forKey: .charFeatures) ?? .none
+        encoder = try EncoderSettings(from: decoder)
+        try validate()
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encodeIfPresent(column, forKey: .column)
+        try c.encode(crf, forKey: .crf)
+        try c.encode(charFeatures, forKey: .charFeatures)
+        try self.encoder.encode(to: encoder)
+    }
+
+    /// Throws `ModelError.invalidOption` naming the first bad value.
+    public func validate() throws {
+        if let column, column < 1 {
+            throw ModelError.invalidOption(name: "column", value: "\(column)", expected: "a 1-based column number")
+        }
+        try encoder.validate()
+    }
+}
+
+/// Everything that decides a trained classifier. Shared by `wordpipe train-classifier` and the
+/// pipeline's `train-classifier` stage.
+public struct ClassifierConfiguration: Codable, Sendable, Equatable, Hashable {
+    /// The data format. Default: tsv.
+    public var format: ClassificationDataFormat = .tsv
+    /// How the encoder's states become one vector. Default: max.
+    public var pooling: Pooling = .max
+    /// The network and training settings.
+    public var encoder = EncoderSettings()
+
+    /// The defaults.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case format, pooling }
+
+    /// The keys of pipeline files.
+    public static let keys = ["format", "pooling"] + EncoderSettings.keys
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decodeIfPresent(ClassificationDataFormat.self, forKey: .format) ?? .tsv
+        pooling = try c.decodeIfPresent(Pooling.self, forKey: .pooling) ?? .max
+        encoder = try EncoderSettings(from: decoder)
+        try validate()
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(format, forKey: .format)
+        try c.encode(pooling, forKey: .pooling)
+        try self.encoder.encode(to: encoder)
+    }
+
+    /// Throws `ModelError.invalidOption` naming the first bad value.
+    public func validate() throws { try encoder.validate() }
+}
+
+/// Errors from training, loading and applying taggers and classifiers.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// An option is out of range.
+    case invalidOption(name: String, value: String, expected: String)
+    /// A model file that cannot be used (foreign, truncated, another version or task).
+    case badModel(path: String, reason: String)
+    /// Data that cannot be used with this model (a label it does not know, no examples).
+    case badData(location: SourceLocation?, message: String)
+    /// Training produced NaN or infinity.
+    case diverged(epoch: Int, batch: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidOption(let name, let value, let expected):
+            return "invalid value \(value) for \(name): expected \(expected)"
+        case .badModel(let path, let reason):
+            return "\(path): \(reason)"
+        case .badData(let location, let message):
+            return location.map { "\($0): \(message)" } ?? message
+        case .diverged(let epoch, let batch):
+            return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller --lr or --clip"
+        }
+    }
+}

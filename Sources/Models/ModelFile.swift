@@ -1,0 +1,172 @@
+import Foundation
+import Recurrent
+import Tokenization
+import WordPipeSupport
+
+/// How a model was trained, kept in its file for reports and for `wordpipe` to show.
+public struct TrainingRecord: Codable, Sendable, Equatable {
+    /// The vectors it started from (path as given), or nil for random initialization.
+    public var vectors: String?
+    /// Epochs run (early stopping may end before the maximum).
+    public var epochs: Int
+    /// The epoch whose weights were kept.
+    public var bestEpoch: Int
+    /// The main dev metric of the kept weights (entity F1 or accuracy).
+    public var devScore: Double
+    /// Its name: `f1` or `accuracy`.
+    public var metric: String
+    /// Share of train / dev tokens whose key is not among the vector words.
+    public var oovTrain: Double?
+    public var oovDev: Double?
+    /// Wall-clock seconds of training (without dev evaluation) and in all.
+    public var trainSeconds: Double
+    public var totalSeconds: Double
+}
+
+/// The model file: a magic number, a format version, a JSON header (task, configuration,
+/// tokenizer configuration, words, labels, alphabet, training record) and the weights in
+/// `ParameterFile`'s layout.
+///
+/// Layout: `WPMODEL\0`, UInt32 version, UInt64 header length, the header (UTF-8 JSON), then the
+/// parameter bytes. A reader checks the magic, the version and the task before anything else,
+/// so a vector file, a model of another version or a classifier given to `tag` is refused with
+/// the reason.
+public enum ModelFile {
+    /// The magic number.
+    public static let magic: [UInt8] = Array("WPMODEL".utf8) + [0]
+    /// The format version written and read.
+    public static let version: UInt32 = 1
+
+    /// The kind of model in a file.
+    public enum Task: String, Codable, Sendable { case tagger, classifier }
+
+    struct Header: Codable {
+        var task: Task
+        var tagger: TaggerConfiguration?
+        var classifier: ClassifierConfiguration?
+        var tokenizer: TokenizerConfiguration?
+        var words: [String]
+        var labels: [String]
+        var alphabet: CharacterVocabulary?
+        var training: TrainingRecord?
+    }
+
+    static func write(header: Header, parameters: [Parameter<Float>], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(header)
+        var bytes = magic
+        withUnsafeBytes(of: version.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: json)
+        bytes.append(contentsOf: ParameterFile.encode(parameters))
+        try OutputFile.writeAtomically(Data(bytes), to: path)
+    }
+
+    static func read(_ path: String) throws -> (header: Header, weights: [UInt8]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw ModelError.badModel(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= magic.count + 12, Array(bytes[0..<magic.count]) == magic else {
+            throw ModelError.badModel(path: path, reason: "not a WordPipe model file (wrong magic number)")
+        }
+        func integer<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+            bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        }
+        let fileVersion = integer(UInt32.self, at: magic.count)
+        guard fileVersion == version else {
+            throw ModelError.badModel(path: path, reason: "model format version \(fileVersion); this wordpipe reads version \(version)")
+        }
+        let length = integer(UInt64.self, at: magic.count + 4)
+        let start = magic.count + 12
+        guard length <= UInt64(bytes.count - start) else {
+            throw ModelError.badModel(path: path, reason: "truncated: the header is \(length) bytes, the file has \(bytes.count - start) after it starts")
+        }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[start ..< start + Int(length)]))
+        } catch {
+            throw ModelError.badModel(path: path, reason: "unreadable header: \(error)")
+        }
+        return (header, Array(bytes[(start + Int(length))...]))
+    }
+
+    /// The task of the model in `path`.
+    public static func task(of path: String) throws -> Task { try read(path).header.task }
+}
+
+extension Tagger {
+    /// Saves the tagger (with `record`) to `path`, atomically.
+    public func save(to path: String, record: TrainingRecord?) throws {
+        let header = ModelFile.Header(task: .tagger, tagger: configuration, classifier: nil, tokenizer: words.tokenizer,
+                                      words: words.words, labels: labels, alphabet: alphabet, training: record)
+        try ModelFile.write(header: header, parameters: allParameters, to: path)
+    }
+
+    /// Loads a tagger; refuses other files with the reason.
+    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) {
+        let (header, weights) = try ModelFile.read(path)
+        guard header.task == .tagger, let configuration = header.tagger else {
+            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a tagger (use wordpipe classify)")
+        }
+        guard header.words.count >= 2, !header.labels.isEmpty else {
+            throw ModelError.badModel(path: path, reason: "the header has no words or no labels")
+        }
+        let dim = try embeddingDim(weights, path: path)
+        let tagger = Tagger(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                            initial: Matrix(rows: header.words.count, columns: dim), labels: header.labels,
+                            alphabet: header.alphabet, tokenizer: header.tokenizer)
+        do {
+            try ParameterFile.decode(weights, path: path, into: tagger.allParameters)
+        } catch {
+            throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
+        }
+        return (tagger, header.training)
+    }
+}
+
+extension Classifier {
+    /// Saves the classifier (with `record`) to `path`, atomically.
+    public func save(to path: String, record: TrainingRecord?) throws {
+        let header = ModelFile.Header(task: .classifier, tagger: nil, classifier: configuration, tokenizer: tokenizer,
+                                      words: words.words, labels: labels, alphabet: nil, training: record)
+        try ModelFile.write(header: header, parameters: allParameters, to: path)
+    }
+
+    /// Loads a classifier; refuses other files with the reason.
+    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) {
+        let (header, weights) = try ModelFile.read(path)
+        guard header.task == .classifier, let configuration = header.classifier else {
+            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a classifier (use wordpipe tag)")
+        }
+        guard header.words.count >= 2, !header.labels.isEmpty, let tokenizer = header.tokenizer else {
+            throw ModelError.badModel(path: path, reason: "the header has no words, labels or tokenizer configuration")
+        }
+        let dim = try embeddingDim(weights, path: path)
+        let classifier = Classifier(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                                    initial: Matrix(rows: header.words.count, columns: dim), labels: header.labels, tokenizer: tokenizer)
+        do {
+            try ParameterFile.decode(weights, path: path, into: classifier.allParameters)
+        } catch {
+            throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
+        }
+        return (classifier, header.training)
+    }
+}
+
+/// The embedding width, read from the first parameter's shape in parameter-file bytes (magic,
+/// version, value size, count, then name length, name, rows, columns).
+private func embeddingDim(_ weights: [UInt8], path: String) throws -> Int {
+    let fixed = ParameterFile.magic.count + 12
+    guard weights.count >= fixed + 4 else { throw ModelError.badModel(path: path, reason: "truncated weights") }
+    let nameLength = Int(weights.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: fixed, as: UInt32.self)) })
+    let columnsAt = fixed + 4 + nameLength + 8
+    guard weights.count >= columnsAt + 8 else { throw ModelError.badModel(path: path, reason: "truncated weights") }
+    let columns = weights.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: columnsAt, as: UInt64.self)) }
+    guard columns >= 1 && columns <= 100_000 else { throw ModelError.badModel(path: path, reason: "embedding width \(columns) is not plausible") }
+    return Int(columns)
+}

@@ -1,0 +1,157 @@
+import Corpora
+import Foundation
+import Recurrent
+import Tokenization
+
+/// A sequence tagger: one label per token (named entities, parts of speech).
+///
+/// Embedding (from word vectors or random; optional character features per word), a recurrent
+/// encoder, dropout, a linear layer to label scores, and either a per-token softmax or a
+/// linear-chain CRF (forward algorithm for the loss, Viterbi for decoding) whose transitions
+/// forbid invalid IOB2 sequences (`O` followed by `I-PER` cannot be predicted). Chunk tags are
+/// converted to IOB2 on reading.
+public final class Tagger {
+    /// The settings it was built with.
+    public let configuration: TaggerConfiguration
+    /// The words it knows.
+    public let words: WordTable
+    /// The labels, by id.
+    public let labels: [String]
+    /// The character alphabet (with character features).
+    public let alphabet: CharacterVocabulary?
+    /// The tokenizer configuration of raw text (`tag --format text`): the vectors' segmentation
+    /// rules, keeping each token's surface form.
+    public let tokenizer: TokenizerConfiguration?
+    /// Whether the labels are chunk tags (IOB2), scored by entity F1; else by token accuracy.
+    public let isChunking: Bool
+
+    let encoder: WordEncoder
+    let output: Linear<Float>
+    let crf: CRF<Float>?
+
+    init(configuration: TaggerConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String],
+         alphabet: CharacterVocabulary?, tokenizer: TokenizerConfiguration?) {
+        self.configuration = configuration
+        self.words = words
+        self.labels = labels
+        self.alphabet = alphabet
+        self.tokenizer = tokenizer
+        isChunking = TagSchemes.isChunkTagSet(labels)
+        var generator = SeededGenerator(seed: configuration.encoder.seed)
+        encoder = WordEncoder(initial: initial, settings: configuration.encoder, characterKind: configuration.charFeatures,
+                              alphabetSize: alphabet?.count ?? 2, seed: generator.next())
+        output = Linear(inputSize: encoder.outputSize, outputSize: labels.count, seed: generator.next(), name: "output")
+        if configuration.crf {
+            let constraints = isChunking ? CRFConstraints.iob2(labels: labels) : CRFConstraints.unconstrained(labelCount: labels.count)
+            crf = CRF(labelCount: labels.count, constraints: constraints, seed: generator.next())
+        } else {
+            crf = nil
+        }
+    }
+
+    /// The parameters the optimizer updates.
+    var trainableParameters: [Parameter<Float>] { encoder.trainableParameters + output.parameters + (crf?.parameters ?? []) }
+    /// Every parameter, in model-file order.
+    var allParameters: [Parameter<Float>] { encoder.allParameters + output.parameters + (crf?.parameters ?? []) }
+
+    /// The name of the dev metric: entity F1 for chunk tags, else token accuracy.
+    public var metricName: String { isChunking ? "f1" : "accuracy" }
+
+    /// A batch ready for the network.
+    struct Batch {
+        var ids: [[Int32]]
+        var characters: [[[Int32]]]?
+        /// Label ids, one array per sentence (empty when unlabeled).
+        var targets: [[Int32]]
+    }
+
+    /// Encodes sentences for the network; `lookup` maps a token to its row.
+    func batch(_ sentences: [[String]], targets: [[Int32]] = [], lookup: (String) -> Int32) -> Batch {
+        Batch(ids: sentences.map { $0.map(lookup) },
+              characters: alphabet.map { alphabet in sentences.map { $0.map { alphabet.ids(for: $0) } } },
+              targets: targets)
+    }
+
+    /// Forward and backward over one labeled batch; returns the loss (mean per token for softmax,
+    /// per sentence for the CRF). Gradients accumulate.
+    func trainStep(_ batch: Batch) -> Double {
+        let trace = encoder.forward(ids: batch.ids, characters: batch.characters, training: true)
+        let features = trace.output.values
+        let logits = output.forward(features)
+        let targets = TokenBatch(sequences: batch.targets).ids
+        let loss: Double
+        let dLogits: Matrix<Float>
+        if let crf {
+            (loss, dLogits) = crf.loss(emissions: logits, lengths: trace.output.lengths, steps: trace.output.steps, targets: targets)
+        } else {
+            let result = SoftmaxCrossEntropy.evaluate(logits: logits, targets: targets)
+            (loss, dLogits) = (result.loss, result.gradient)
+        }
+        let dFeatures = output.backward(input: features, outputGradient: dLogits)
+        encoder.backward(trace, outputGradient: dFeatures)
+        return loss
+    }
+
+    /// The predicted label ids of a batch.
+    func predict(_ batch: Batch) -> [[Int32]] {
+        let trace = encoder.forward(ids: batch.ids, characters: batch.characters, training: false)
+        let logits = output.forward(trace.output.values)
+        let (lengths, steps) = (trace.output.lengths, trace.output.steps)
+        if let crf { return crf.decode(emissions: logits, lengths: lengths, steps: steps) }
+        return lengths.enumerated().map { b, length in
+            (0..<length).map { t in argmax(logits.row(t * lengths.count + b)) }
+        }
+    }
+
+    /// Tags sentences (tokens as written), in batches of `batchSize` sorted by length.
+    public func tag(_ sentences: [[String]], batchSize: Int = 64) -> [[String]] {
+        let lookup = words.lookup()
+        var result = [[String]](repeating: [], count: sentences.count)
+        let order = sentences.indices.filter { !sentences[$0].isEmpty }.sorted { sentences[$0].count > sentences[$1].count }
+        var start = 0
+        while start < order.count {
+            let indices = Array(order[start ..< min(start + batchSize, order.count)])
+            let predicted = predict(batch(indices.map { sentences[$0] }, lookup: lookup))
+            for (index, ids) in zip(indices, predicted) { result[index] = ids.map { labels[Int($0)] } }
+            start += batchSize
+        }
+        return result
+    }
+
+    /// Scores predictions against gold tags.
+    public func score(gold: [[String]], predicted: [[String]]) -> TaggerScore {
+        TaggerScore(chunking: isChunking, metrics: ChunkMetrics(gold: gold, predicted: predicted))
+    }
+
+    /// The tokenizer configuration for raw text: the vectors' segmentation (locale, sentence
+    /// splitting) with the surface form of each token kept (no normalization or case mapping,
+    /// punctuation and numbers kept), since tokens are looked up as written first.
+    public static func surfaceTokenizer(from configuration: TokenizerConfiguration?) -> TokenizerConfiguration {
+        var surface = configuration ?? TokenizerConfiguration()
+        surface.normalize = .nfc
+        surface.lowercase = false
+        surface.stripAccents = false
+        surface.punctuation = .keep
+        surface.numbers = .keep
+        surface.urls = .keep
+        surface.sentences = true
+        return surface
+    }
+}
+
+/// A tagger's score on labeled data: entity F1 for chunk tags, token accuracy otherwise.
+public struct TaggerScore: Sendable {
+    /// Whether the labels are chunk tags.
+    public var chunking: Bool
+    /// All the numbers.
+    public var metrics: ChunkMetrics
+    /// The main metric: entity micro-F1 (chunk tags) or token accuracy.
+    public var main: Double { chunking ? metrics.micro.f1 : metrics.tokenAccuracy }
+}
+
+/// The index of the largest value of a row (the first on ties).
+func argmax(_ row: ArraySlice<Float>) -> Int32 {
+    var best = row.startIndex
+    for index in row.indices where row[index] > row[best] { best = index }
+    return Int32(best - row.startIndex)
+}

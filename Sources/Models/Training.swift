@@ -1,0 +1,280 @@
+import Corpora
+import Embeddings
+import Foundation
+import Recurrent
+import Tokenization
+import WordPipeSupport
+
+/// The epoch loop shared by taggers and classifiers: bucketed batches, clipping, the optimizer,
+/// dev evaluation each epoch, the best weights kept, early stopping.
+enum TrainingLoop {
+    struct Outcome {
+        var epochs: Int
+        var bestEpoch: Int
+        var best: Double
+        var trainSeconds: Double
+        var totalSeconds: Double
+    }
+
+    /// Batches of example indices for one epoch: the examples are shuffled, cut into pools of
+    /// 50 batches, each pool sorted by length and cut into batches, and the batches shuffled
+    /// (AllenNLP's bucket iterator), so that a batch pads little.
+    static func batches(lengths: [Int], size: Int, generator: inout SeededGenerator) -> [[Int]] {
+        var order = Array(lengths.indices)
+        order.shuffle(using: &generator)
+        var result: [[Int]] = []
+        let pool = size * 50
+        var start = 0
+        while start < order.count {
+            let slice = order[start ..< min(start + pool, order.count)].sorted { lengths[$0] > lengths[$1] }
+            var index = slice.startIndex
+            while index < slice.endIndex {
+                result.append(Array(slice[index ..< min(index + size, slice.endIndex)]))
+                index += size
+            }
+            start += pool
+        }
+        result.shuffle(using: &generator)
+        return result
+    }
+
+    /// Trains until `settings.epochs` or until `settings.patience` epochs pass without a better
+    /// dev score; leaves the best epoch's weights in `all`.
+    /// - Parameters:
+    ///   - lengths: tokens per training example (for batching and tokens/s).
+    ///   - step: forward and backward over the examples at these indices; returns the mean loss.
+    ///   - evaluate: the dev score (higher is better).
+    ///   - log: receives one line per epoch.
+    static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
+                    metric: String, step: ([Int]) -> Double, evaluate: () -> Double, log: (String) -> Void) throws -> Outcome {
+        var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
+        let base = settings.learningRate
+        let optimizer: any Optimizer<Float> = settings.optimizer == .adam
+            ? Adam<Float>(learningRate: base) : SGD<Float>(learningRate: base, momentum: 0.9)
+        let clock = ContinuousClock()
+        let started = clock.now
+        var best = -Double.infinity, bestEpoch = 0, bestValues: [Matrix<Float>] = [], stale = 0
+        var trainSeconds = 0.0, epochsRun = 0
+        for epoch in 1...settings.epochs {
+            epochsRun = epoch
+            if settings.optimizer == .sgd { optimizer.learningRate = base / (1 + 0.05 * Double(epoch - 1)) }
+            let epochStart = clock.now
+            var lossSum = 0.0, tokens = 0
+            for (number, batch) in batches(lengths: lengths, size: settings.batch, generator: &generator).enumerated() {
+                for parameter in trainable { parameter.zeroGradient() }
+                let loss = step(batch)
+                guard loss.isFinite else { throw ModelError.diverged(epoch: epoch, batch: number + 1) }
+                if settings.clip > 0 { clipGradients(trainable, maxNorm: settings.clip) }
+                optimizer.step(trainable)
+                lossSum += loss * Double(batch.count)
+                tokens += batch.reduce(0) { $0 + lengths[$1] }
+            }
+            let seconds = (clock.now - epochStart).seconds
+            trainSeconds += seconds
+            let score = evaluate()
+            let improved = score > best
+            if improved {
+                best = score
+                bestEpoch = epoch
+                bestValues = all.map(\.value)
+                stale = 0
+            } else {
+                stale += 1
+            }
+            log(String(format: "epoch %d/%d loss %.6f dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
+                       epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), metric, score, seconds,
+                       Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : ""))
+            if stale >= settings.patience { break }
+        }
+        for (parameter, value) in zip(all, bestValues) { parameter.value = value }
+        return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: best, trainSeconds: trainSeconds,
+                       totalSeconds: (clock.now - started).seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// Loads word vectors for a model, or nil for random initialization.
+func loadVectors(_ path: String?) throws -> WordVectors? {
+    guard let path else { return nil }
+    return try WordVectors.load(from: path).0
+}
+
+/// What training a tagger gives.
+public struct TaggerTrainingResult {
+    /// The tagger with the best dev epoch's weights.
+    public var tagger: Tagger
+    /// How it was trained.
+    public var record: TrainingRecord
+    /// Its dev score.
+    public var dev: TaggerScore
+}
+
+/// Trains sequence taggers (`wordpipe train-tagger`).
+public enum TaggerTraining {
+    /// Reads labeled data for a tagger with `configuration`'s format and column, converting chunk
+    /// tags to IOB2 when `chunking`.
+    static func read(_ path: String, configuration: TaggerConfiguration, requireTags: Bool = true) throws -> TaggedFile {
+        var file = try TaggedFile.read(path: path, format: configuration.format, tagColumn: configuration.column, requireTags: requireTags)
+        let tags = file.sentences.lazy.flatMap(\.tags)
+        if !tags.isEmpty && TagSchemes.isChunkTagSet(tags) {
+            for index in file.sentences.indices { file.sentences[index].tags = TagSchemes.toIOB2(file.sentences[index].tags) }
+        }
+        return file
+    }
+
+    /// Trains a tagger on `trainPath`, selecting the epoch by its score on `devPath`.
+    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
+                           threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
+        BLAS.setThreads(max(threads, 1))
+        let train = try read(trainPath, configuration: configuration)
+        let dev = try read(devPath, configuration: configuration)
+        let sentences = train.sentences.filter { !$0.tokens.isEmpty }
+        guard !sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no sentences") }
+        guard !dev.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no sentences") }
+        let vectors = try loadVectors(vectorsPath)
+        let labels = Set(sentences.flatMap(\.tags)).sorted()
+        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        let tokens = sentences.map(\.tokens)
+        let built = WordTable.build(trainingTokens: tokens, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
+        let alphabet = configuration.charFeatures == .none ? nil : CharacterVocabulary(words: tokens.joined())
+        let tagger = Tagger(configuration: configuration, words: built.table, initial: built.matrix, labels: labels,
+                            alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
+        var oovTrain: Double?, oovDev: Double?
+        if let vectors {
+            let store = VectorStore(vectors)
+            oovTrain = WordTable.oovRate(tokens, store: store)
+            oovDev = WordTable.oovRate(dev.sentences.map(\.tokens), store: store)
+            log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
+                       vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
+        }
+        log("data: \(sentences.count) training sentences, \(dev.sentences.count) dev sentences, \(labels.count) labels (\(tagger.isChunking ? "IOB2 chunks, scored by entity F1" : "scored by accuracy")); \(built.table.count) words")
+        let lookup = built.table.lookup()
+        let ids = tokens.map { $0.map(lookup) }
+        let targets = sentences.map { $0.tags.map { labelIDs[$0] ?? 0 } }
+        let characters = alphabet.map { alphabet in tokens.map { $0.map { alphabet.ids(for: $0) } } }
+        let devSentences = dev.sentences.map(\.tokens)
+        let devGold = dev.sentences.map(\.tags)
+        var lastScore: TaggerScore?
+        let outcome = try TrainingLoop.run(
+            settings: configuration.encoder, lengths: tokens.map(\.count), trainable: tagger.trainableParameters,
+            all: tagger.allParameters, metric: tagger.metricName,
+            step: { batch in
+                tagger.trainStep(Tagger.Batch(ids: batch.map { ids[$0] }, characters: characters.map { c in batch.map { c[$0] } },
+                                              targets: batch.map { targets[$0] }))
+            },
+            evaluate: {
+                let score = tagger.score(gold: devGold, predicted: tagger.tag(devSentences))
+                lastScore = score
+                return score.main
+            },
+            log: log)
+        // The last evaluation is the kept weights' when the last epoch was the best.
+        let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
+            ?? tagger.score(gold: devGold, predicted: tagger.tag(devSentences))
+        let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
+                                    metric: tagger.metricName, oovTrain: oovTrain, oovDev: oovDev,
+                                    trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
+        return TaggerTrainingResult(tagger: tagger, record: record, dev: devScore)
+    }
+
+    /// Tags a labeled file and scores it; a gold label the model does not know is an error
+    /// naming its line.
+    public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
+        let file = try read(path, configuration: tagger.configuration)
+        let known = Set(tagger.labels)
+        for sentence in file.sentences {
+            for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
+                throw ModelError.badData(location: SourceLocation(path: path, line: line),
+                                         message: "label '\(tag)' is not one of the model's \(tagger.labels.count) labels")
+            }
+        }
+        let gold = file.sentences.map(\.tags)
+        return tagger.score(gold: gold, predicted: tagger.tag(file.sentences.map(\.tokens)))
+    }
+}
+
+/// What training a classifier gives.
+public struct ClassifierTrainingResult {
+    /// The classifier with the best dev epoch's weights.
+    public var classifier: Classifier
+    /// How it was trained.
+    public var record: TrainingRecord
+    /// Its dev score.
+    public var dev: ClassificationMetrics
+}
+
+/// Trains text classifiers (`wordpipe train-classifier`).
+public enum ClassifierTraining {
+    /// Tokenizes texts with `tokenizer` (one line per text).
+    static func tokenize(_ texts: [String], with tokenizer: Tokenizer) throws -> [[String]] {
+        try texts.map { try tokenizer.tokenize($0).joined().map { $0 } }
+    }
+
+    /// Trains a classifier on `trainPath`, selecting the epoch by its accuracy on `devPath`.
+    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
+                           threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
+        BLAS.setThreads(max(threads, 1))
+        let train = try ClassificationFile.read(path: trainPath, format: configuration.format)
+        let dev = try ClassificationFile.read(path: devPath, format: configuration.format)
+        guard !train.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no examples") }
+        guard !dev.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no examples") }
+        let vectors = try loadVectors(vectorsPath)
+        var surface = Tagger.surfaceTokenizer(from: vectors?.vocabulary.tokenizer)
+        surface.sentences = false
+        let tokenizer = try Tokenizer(configuration: surface)
+        let texts = try tokenize(train.examples.map(\.text), with: tokenizer)
+        let devTexts = try tokenize(dev.examples.map(\.text), with: tokenizer)
+        let labels = Set(train.examples.map(\.label)).sorted()
+        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        let built = WordTable.build(trainingTokens: texts, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
+        let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels, tokenizer: surface)
+        var oovTrain: Double?, oovDev: Double?
+        if let vectors {
+            let store = VectorStore(vectors)
+            oovTrain = WordTable.oovRate(texts, store: store)
+            oovDev = WordTable.oovRate(devTexts, store: store)
+            log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
+                       vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
+        }
+        log("data: \(texts.count) training texts, \(devTexts.count) dev texts, \(labels.count) labels; \(built.table.count) words")
+        let lookup = built.table.lookup()
+        let ids = texts.map { $0.map(lookup) }
+        let targets = train.examples.map { labelIDs[$0.label] ?? 0 }
+        let devGold = dev.examples.map(\.label)
+        var lastScore: ClassificationMetrics?
+        let outcome = try TrainingLoop.run(
+            settings: configuration.encoder, lengths: texts.map(\.count), trainable: classifier.trainableParameters,
+            all: classifier.allParameters, metric: "accuracy",
+            step: { batch in classifier.trainStep(ids: batch.map { ids[$0] }, targets: batch.map { targets[$0] }) },
+            evaluate: {
+                let score = ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts))
+                lastScore = score
+                return score.accuracy
+            },
+            log: log)
+        let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
+            ?? ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts))
+        let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.accuracy,
+                                    metric: "accuracy", oovTrain: oovTrain, oovDev: oovDev,
+                                    trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
+        return ClassifierTrainingResult(classifier: classifier, record: record, dev: devScore)
+    }
+
+    /// Classifies a labeled file and scores it; a label the model does not know is an error
+    /// naming its line.
+    public static func evaluate(_ classifier: Classifier, path: String) throws -> ClassificationMetrics {
+        let file = try ClassificationFile.read(path: path, format: classifier.configuration.format)
+        let known = Set(classifier.labels)
+        for example in file.examples where !known.contains(example.label) {
+            throw ModelError.badData(location: SourceLocation(path: path, line: example.line),
+                                     message: "label '\(example.label)' is not one of the model's \(classifier.labels.count) labels")
+        }
+        let tokenizer = try classifier.makeTokenizer()
+        let texts = try tokenize(file.examples.map(\.text), with: tokenizer)
+        return ClassificationMetrics(gold: file.examples.map(\.label), predicted: classifier.classify(texts))
+    }
+}

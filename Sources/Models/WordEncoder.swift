@@ -1,0 +1,115 @@
+import Foundation
+import Recurrent
+
+/// The part taggers and classifiers share: word embeddings (with optional character features
+/// concatenated), dropout, a recurrent encoder (stacked, one or two directions) and dropout on
+/// its output. Forward and backward passes are explicit; parameter gradients accumulate in the
+/// `Parameter`s.
+final class WordEncoder {
+    let embedding: Embedding<Float>
+    let characters: CharacterEncoder<Float>?
+    let recurrent: any SequenceModule<Float>
+    let inputDropout: Dropout<Float>
+    let outputDropout: Dropout<Float>
+    let bidirectional: Bool
+
+    /// A seeded encoder over `table` rows of the `initial` embedding matrix.
+    init(initial: Matrix<Float>, settings: EncoderSettings, characterKind: CharacterFeatureKind, alphabetSize: Int, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        embedding = Embedding<Float>(rows: initial.rows, dim: initial.columns, paddingID: 0, unknownID: 1,
+                                     trainable: !settings.freezeEmbeddings, seed: generator.next())
+        embedding.weight.value = initial
+        let characterSeed = generator.next()
+        characters = characterKind == .none ? nil
+            : CharacterEncoder<Float>(kind: characterKind, alphabetSize: alphabetSize, seed: characterSeed)
+        let inputSize = initial.columns + (characters?.outputSize ?? 0)
+        bidirectional = settings.bidirectional
+        if settings.bidirectional {
+            recurrent = RecurrentStack<Bidirectional<Float>>(bidirectional: settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
+                                                             count: settings.layers, dropout: settings.dropout, seed: generator.next())
+        } else {
+            recurrent = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
+                                                              count: settings.layers, dropout: settings.dropout, seed: generator.next())
+        }
+        inputDropout = Dropout(rate: settings.dropout, seed: generator.next())
+        outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
+    }
+
+    /// Features per output step.
+    var outputSize: Int { recurrent.outputSize }
+
+    /// The parameters the optimizer updates (a frozen embedding is left out).
+    var trainableParameters: [Parameter<Float>] {
+        embedding.parameters + (characters?.parameters ?? []) + recurrent.parameters
+    }
+
+    /// Every parameter, for model files (the embedding table always).
+    var allParameters: [Parameter<Float>] {
+        [embedding.weight] + (characters?.parameters ?? []) + recurrent.parameters
+    }
+
+    /// What `backward` needs from a forward pass.
+    struct Trace {
+        var tokens: TokenBatch
+        var characterTrace: CharacterTrace<Float>?
+        /// The time-major row of each word given to the character encoder.
+        var characterRows: [Int]
+        var inputMask: Matrix<Float>?
+        var recurrentTrace: SequenceTrace<Float>
+        var outputMask: Matrix<Float>?
+        /// The encoder output (`steps · batch × outputSize`, zeros at padding).
+        var output: SequenceBatch<Float>
+    }
+
+    /// Encodes a batch of sentences given as word ids (and, with character features, each word's
+    /// character ids).
+    func forward(ids: [[Int32]], characters characterIDs: [[[Int32]]]?, training: Bool) -> Trace {
+        let tokens = TokenBatch(sequences: ids)
+        var input = embedding.forward(tokens)
+        var characterTrace: CharacterTrace<Float>?
+        var characterRows: [Int] = []
+        if let characters, let characterIDs {
+            var words: [[Int32]] = []
+            let batch = ids.count
+            for (b, sentence) in characterIDs.enumerated() {
+                for (t, word) in sentence.enumerated() {
+                    words.append(word)
+                    characterRows.append(t * batch + b)
+                }
+            }
+            let trace = characters.forward(words, training: training)
+            var features = Matrix<Float>(rows: input.values.rows, columns: characters.outputSize)
+            let width = characters.outputSize
+            for (index, row) in characterRows.enumerated() {
+                features.storage.replaceSubrange(row * width ..< (row + 1) * width, with: trace.output.row(index))
+            }
+            input = input.replacingValues(Matrix.concatenateColumns(input.values, features))
+            characterTrace = trace
+        }
+        let (dropped, inputMask) = inputDropout.forward(input.values, training: training)
+        let recurrentTrace = recurrent.forward(input.replacingValues(dropped), initialState: nil, training: training)
+        let (outputValues, outputMask) = outputDropout.forward(recurrentTrace.output.values, training: training)
+        return Trace(tokens: tokens, characterTrace: characterTrace, characterRows: characterRows, inputMask: inputMask,
+                     recurrentTrace: recurrentTrace, outputMask: outputMask, output: recurrentTrace.output.replacingValues(outputValues))
+    }
+
+    /// Back-propagates `outputGradient` (∂L/∂output) to every parameter.
+    func backward(_ trace: Trace, outputGradient: Matrix<Float>) {
+        let dOutput = Dropout<Float>.backward(outputGradient, mask: trace.outputMask)
+        let gradient = recurrent.backward(trace.recurrentTrace, outputGradient: dOutput, finalStateGradient: nil)
+        let dInput = Dropout<Float>.backward(gradient.input, mask: trace.inputMask)
+        let dim = embedding.dim
+        if let characters, let characterTrace = trace.characterTrace {
+            embedding.backward(ids: trace.tokens.ids, outputGradient: dInput.columns(0 ..< dim))
+            let width = characters.outputSize
+            let dFeatures = dInput.columns(dim ..< dim + width)
+            var dWords = Matrix<Float>(rows: trace.characterRows.count, columns: width)
+            for (index, row) in trace.characterRows.enumerated() {
+                dWords.storage.replaceSubrange(index * width ..< (index + 1) * width, with: dFeatures.row(row))
+            }
+            characters.backward(characterTrace, outputGradient: dWords)
+        } else {
+            embedding.backward(ids: trace.tokens.ids, outputGradient: dInput)
+        }
+    }
+}
