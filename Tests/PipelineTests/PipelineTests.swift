@@ -173,3 +173,36 @@ struct Workspace {
         #expect(file.stages.map(\.type) == ["tokenize", "phrases", "vocab", "train", "evaluate"])
     }
 }
+
+@Suite(.serialized) struct ModelStageTests {
+    static let yaml = Workspace.yaml + """
+      ner:
+        type: train-tagger
+        inputs: [vectors]
+        with: { train: data/ner.txt, dev: data/ner.txt, hidden: 8, epochs: 2, batch: 4 }
+
+    """
+
+    @Test("a tagger stage trains from its data files, and reruns when one changes")
+    func taggerStage() throws {
+        let workspace = try Workspace(yaml: Self.yaml)
+        let ner = workspace.directory.appendingPathComponent("data/ner.txt")
+        try Data("The O\ncat B-ANIMAL\nruns O\n\nA O\ndog B-ANIMAL\n".utf8).write(to: ner)
+        #expect(try workspace.run() == ["tokens", "vocab", "vectors", "eval", "ner"])
+        let model = workspace.directory.appendingPathComponent("build/ner/model.wpm").path
+        #expect(FileManager.default.fileExists(atPath: model))
+        #expect(FileManager.default.fileExists(atPath: workspace.directory.appendingPathComponent("build/ner/dev.json").path))
+        #expect(try workspace.run().isEmpty)
+        try Data("The O\ncat B-ANIMAL\nruns O\n\nA O\ncow B-ANIMAL\n".utf8).write(to: ner)
+        #expect(try workspace.run() == ["ner"])
+    }
+
+    @Test("unknown keys and missing data files are named")
+    func validation() throws {
+        let misspelled = try Workspace(yaml: Self.yaml.replacingOccurrences(of: "hidden: 8", with: "hiden: 8"))
+        try Data("a O\n".utf8).write(to: misspelled.directory.appendingPathComponent("data/ner.txt"))
+        #expect { try misspelled.run() } throws: { "\($0)".contains("did you mean 'hidden'") }
+        let missing = try Workspace(yaml: Self.yaml)
+        #expect { try missing.run() } throws: { "\($0)".contains("data/ner.txt") }
+    }
+}
