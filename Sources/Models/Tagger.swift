@@ -145,6 +145,9 @@ public struct TaggerScore: Sendable {
     public var chunking: Bool
     /// All the numbers.
     public var metrics: ChunkMetrics
+    /// The share of tokens the model knows neither as written nor normalized (they read as
+    /// `<unk>`), when computed.
+    public var unknownRate: Double?
     /// The main metric: entity micro-F1 (chunk tags) or token accuracy.
     public var main: Double { chunking ? metrics.micro.f1 : metrics.tokenAccuracy }
 }

@@ -193,7 +193,11 @@ public enum TaggerTraining {
             }
         }
         let gold = file.sentences.map(\.tags)
-        return tagger.score(gold: gold, predicted: tagger.tag(file.sentences.map(\.tokens)))
+        var score = tagger.score(gold: gold, predicted: tagger.tag(file.sentences.map(\.tokens)))
+        let lookup = tagger.words.lookup()
+        let tokens = file.sentences.flatMap(\.tokens)
+        score.unknownRate = tokens.isEmpty ? 0 : Double(tokens.filter { lookup($0) == 1 }.count) / Double(tokens.count)
+        return score
     }
 }
 

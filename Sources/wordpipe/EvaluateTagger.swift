@@ -45,7 +45,8 @@ struct EvaluateTagger: ParsableCommand {
                 try output(try PredictionsFile.score(path: predictions))
             } else if let model, let test {
                 let tagger = try Tagger.load(from: model).tagger
-                try output(try TaggerTraining.evaluate(tagger, path: test).metrics)
+                let score = try TaggerTraining.evaluate(tagger, path: test)
+                try output(score.metrics, unknownRate: score.unknownRate)
             }
         } catch {
             throw StageFailure(stage: "evaluate-tagger", underlying: error)
@@ -53,11 +54,20 @@ struct EvaluateTagger: ParsableCommand {
     }
 
     /// Prints the scores as JSON or as conlleval's report.
-    func output(_ metrics: ChunkMetrics) throws {
+    func output(_ metrics: ChunkMetrics, unknownRate: Double? = nil) throws {
         if json {
-            emit(try metrics.jsonString())
+            var text = try metrics.jsonString()
+            if let unknownRate, text.hasSuffix("}") {
+                // One more key; "unknown_rate" sorts after every key of the metrics, so the order stays sorted.
+                text.removeLast()
+                text += String(format: ",\"unknown_rate\":%.6f}", unknownRate)
+            }
+            emit(text)
         } else {
             FileHandle.standardOutput.write(Data(metrics.report().utf8))
+            if let unknownRate {
+                emit(String(format: "unknown tokens (neither as written nor normalized in the model's vocabulary): %.2f%%", 100 * unknownRate))
+            }
         }
     }
 }
