@@ -321,8 +321,19 @@ struct CRFTests {
             decodeTimes.append(Self.milliseconds(ContinuousClock.now - start))
             #expect(decoded.count == batch)
         }
+        // For scale: the BiLSTM below it in an NCRF++-sized tagger (input 100 + 50, hidden 2 × 100).
+        let lstm = Bidirectional<Float>(.lstm, inputSize: 150, hiddenSize: 100, seed: 3)
+        let input = SequenceBatch(values: Matrix<Float>.normal(rows: steps * batch, columns: 150, using: &generator),
+                                  lengths: lengths, steps: steps)
+        let r = Matrix<Float>.normal(rows: steps * batch, columns: 200, using: &generator)
+        var lstmTimes: [Double] = []
+        for _ in 0..<7 {
+            let start = ContinuousClock.now
+            _ = lstm.backward(lstm.forward(input, initialState: nil, training: true), outputGradient: r, finalStateGradient: nil)
+            lstmTimes.append(Self.milliseconds(ContinuousClock.now - start))
+        }
         let median = { (times: [Double]) in times.sorted()[times.count / 2] }
-        print("CRF timing, batch 32 × \(steps) steps (\(lengths.reduce(0, +)) tokens) × 9 labels, Float: loss + gradients \(median(lossTimes)) ms, Viterbi \(median(decodeTimes)) ms (median of 7)")
+        print("CRF timing, batch 32 × \(steps) steps (\(lengths.reduce(0, +)) tokens) × 9 labels, Float: loss + gradients \(median(lossTimes)) ms, Viterbi \(median(decodeTimes)) ms; BiLSTM 150 → 2 × 100 forward + backward \(median(lstmTimes)) ms (medians of 7)")
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
