@@ -16,7 +16,7 @@
 #   EPOCHS=10            epochs (WordPipe: --epochs E --patience E, so no early stop)
 #   THREADS="2"          thread counts: wordpipe --threads T with OPENBLAS_NUM_THREADS=T;
 #                        torch.set_num_threads(T)
-#   INIT="vectors random"  embedding initialization(s): vectors, random (wordpipe --random-init)
+#   INIT="vectors random"  embedding initialization(s): vectors, random (wordpipe without --vectors)
 #   SKIP_WORDPIPE=1      PyTorch only (wordpipe is still needed, and built, to convert the vectors
 #                        unless OUTDIR/vectors.txt is already up to date or WORDPIPE is given)
 #   SKIP_TORCH=1         WordPipe only
@@ -130,7 +130,7 @@ wordpipe_record() {  # log eval.json init threads train_wall_s eval_wall_s
     "$PYTHON" - "$@" "$EPOCHS" "${SLICE:-}" <<'PY'
 import json, re, statistics, sys
 log, eval_json, init, threads, train_wall, eval_wall, epochs_wanted, slice_ = sys.argv[1:9]
-line = re.compile(r"^epoch (\d+)/(\d+) loss (\S+) (dev_f1|dev_accuracy) (\S+) train_s (\S+) "
+line = re.compile(r"^(?:train-tagger: )?epoch (\d+)/(\d+) loss (\S+) (dev_f1|dev_accuracy) (\S+) train_s (\S+) "
                   r"tokens/s (\S+) elapsed_s (\S+)( best)?\s*$")
 epochs = []
 for text in open(log, encoding="utf-8", errors="replace"):
@@ -169,16 +169,17 @@ for init in $INIT; do
             model=$OUTDIR/model-$init-$threads.wpm
             wlog=$OUTDIR/wordpipe-$init-$threads.log
             flags=()
-            [ "$init" = random ] && flags+=(--random-init)
+            # Random initialization: no --vectors (every embedding row is random).
+            [ "$init" = vectors ] && flags+=(--vectors "$WPV")
             start=$(now)
             OPENBLAS_NUM_THREADS=$threads "$WP" train-tagger --train "$TRAIN" --dev "$DEV" --format conll \
-                --vectors "$WPV" --cell lstm --layers 1 --hidden 100 --bidirectional --no-crf \
+                --cell lstm --layers 1 --hidden 100 --bidirectional --no-crf \
                 --char-features none --dropout 0.5 --optimizer adam --lr 0.001 --epochs "$EPOCHS" \
                 --patience "$EPOCHS" --batch 32 --clip 5 --seed 1 --threads "$threads" -o "$model" \
                 "${flags[@]}" 2>&1 | tee "$wlog" >&2
             train_wall=$("$PYTHON" -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(now)")
             start=$(now)
-            OPENBLAS_NUM_THREADS=$threads "$WP" evaluate-tagger --model "$model" --test "$DEV" --format conll \
+            OPENBLAS_NUM_THREADS=$threads "$WP" evaluate-tagger --model "$model" --test "$DEV" \
                 --json > "$OUTDIR/wordpipe-eval-$init-$threads.json"
             eval_wall=$("$PYTHON" -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(now)")
             wordpipe_record "$wlog" "$OUTDIR/wordpipe-eval-$init-$threads.json" "$init" "$threads" \
