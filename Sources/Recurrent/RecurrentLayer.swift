@@ -48,6 +48,16 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
 /// its output is zero past its end. Backward runs the loop in reverse, then forms the weight
 /// gradients with three GEMMs over all steps at once.
 ///
+/// Sorted batches skip their padding: when the lengths are non-increasing (longest first, as the
+/// taggers and classifiers build their batches), the sequences still running at step t are the
+/// first `k_t = #{b : lengths[b] > t}` rows of that step, so the recurrent product and the
+/// element-wise step of t cover only those `k_t` rows (the `batch_sizes` of PyTorch's
+/// `PackedSequence`). The same holds for the backward direction of `Bidirectional`, which reads
+/// each sequence reversed within its own length, so its lengths (and `k_t`) are the same. Other
+/// batches take the general path, which computes every row and masks the padded ones. Both paths
+/// give the same outputs, final states and gradients up to float rounding
+/// (`skipsPaddingOfSortedBatches` chooses).
+///
 /// Initialization: `W_ih` Xavier/Glorot uniform per gate block, `W_hh` orthogonal per gate
 /// block, biases zero except the LSTM forget gate (`b_ih` of f = 1).
 public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
@@ -65,6 +75,10 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
     public let inputBias: Parameter<Scalar>
     /// `b_hh`, `1 × gates·hiddenSize`.
     public let recurrentBias: Parameter<Scalar>
+    /// Whether a batch with non-increasing lengths computes only the rows of the sequences still
+    /// running at each step (default `true`); `false` forces the general, masked path (for tests
+    /// and benchmarks: both give the same results up to float rounding).
+    public var skipsPaddingOfSortedBatches = true
 
     /// A seeded layer.
     public init(_ cellKind: CellKind, inputSize: Int, hiddenSize: Int, seed: UInt64, name: String = "rnn") {
@@ -105,7 +119,9 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
         let steps = input.steps, batch = input.batchSize, hidden = hiddenSize
         let width = cellKind.gateCount * hidden
         let kind = cellKind
-        let cache = LayerCache<Scalar>(input: input, hidden: hidden, width: width, kind: kind)
+        // The rows computed at each step: k_t for a sorted batch (nil: all `batch` rows).
+        let running = skipsPaddingOfSortedBatches ? runningCounts(lengths: input.lengths, steps: steps) : nil
+        let cache = LayerCache<Scalar>(input: input, hidden: hidden, width: width, kind: kind, running: running)
         if let initialState { checkState(initialState, batch: batch, what: "initial state") }
 
         // h_0 (and c_0) into slot 0 of the state buffers.
@@ -134,29 +150,32 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
                     Scalar.addRowVector(rows: steps * batch, columns: width, vector: bhh.baseAddress!, matrix: gates)
                 }
                 for t in 0..<steps {
+                    // Sorted: rows k_t… have ended and are never touched again (they stay zero).
+                    let rows = running?[t] ?? batch
+                    guard rows > 0 else { break }
                     let g = gates + t * batch * width
                     let hPrev = hs + t * batch * hidden, h = hPrev + batch * hidden
                     switch kind {
                     case .rnnTanh, .rnnReLU, .lstm:
                         // g += h_{t-1} · W_hhᵀ, the only sequential product.
-                        Scalar.gemm(transposeA: false, transposeB: true, m: batch, n: width, k: hidden, alpha: 1,
+                        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: hidden, alpha: 1,
                                     a: hPrev, lda: hidden, b: whh.baseAddress!, ldb: hidden, beta: 1, c: g, ldc: width)
                         if kind == .lstm {
                             let cPrev = cache.cs.pointer + t * batch * hidden
-                            Scalar.lstmForwardStep(batch: batch, hidden: hidden, step: t, lengths: lengths, gates: g,
+                            Scalar.lstmForwardStep(batch: rows, hidden: hidden, step: t, lengths: lengths, gates: g,
                                                    cPrev: cPrev, hPrev: hPrev, c: cPrev + batch * hidden,
                                                    tanhC: cache.tanhC.pointer + t * batch * hidden, h: h)
                         } else {
-                            Scalar.rnnForwardStep(relu: kind == .rnnReLU, batch: batch, hidden: hidden, step: t, lengths: lengths,
+                            Scalar.rnnForwardStep(relu: kind == .rnnReLU, batch: rows, hidden: hidden, step: t, lengths: lengths,
                                                   preactivations: g, hPrev: hPrev, h: h)
                         }
                     case .gru:
                         // gh = b_hh + h_{t-1} · W_hhᵀ, kept apart from the input part for the n gate.
                         let gh = cache.gatesH.pointer + t * batch * width
-                        for b in 0..<batch { memcpy(gh + b * width, bhh.baseAddress!, width * MemoryLayout<Scalar>.stride) }
-                        Scalar.gemm(transposeA: false, transposeB: true, m: batch, n: width, k: hidden, alpha: 1,
+                        for b in 0..<rows { memcpy(gh + b * width, bhh.baseAddress!, width * MemoryLayout<Scalar>.stride) }
+                        Scalar.gemm(transposeA: false, transposeB: true, m: rows, n: width, k: hidden, alpha: 1,
                                     a: hPrev, lda: hidden, b: whh.baseAddress!, ldb: hidden, beta: 1, c: gh, ldc: width)
-                        Scalar.gruForwardStep(batch: batch, hidden: hidden, step: t, lengths: lengths, gatesX: g, gatesH: gh,
+                        Scalar.gruForwardStep(batch: rows, hidden: hidden, step: t, lengths: lengths, gatesX: g, gatesH: gh,
                                               hPrev: hPrev, h: h)
                     }
                 }
@@ -166,10 +185,18 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
 
         // The output: h_1 … h_T with zeros at padding.
         var output = cache.hs.matrix(rows: steps * batch, columns: hidden, offset: batch * hidden)
-        zeroPadding(&output, lengths: input.lengths, steps: steps)
-        let last = steps * batch * hidden
-        let finalState = RecurrentState(h: [cache.hs.matrix(rows: batch, columns: hidden, offset: last)],
+        let finalState: RecurrentState<Scalar>
+        if running != nil {
+            // Padded rows were never written (zeros); each final state sits at its own last step.
+            let slots = input.lengths
+            finalState = RecurrentState(h: [cache.hs.gatherRows(slots: slots, columns: hidden)],
+                                        c: kind == .lstm ? [cache.cs.gatherRows(slots: slots, columns: hidden)] : [])
+        } else {
+            zeroPadding(&output, lengths: input.lengths, steps: steps)
+            let last = steps * batch * hidden
+            finalState = RecurrentState(h: [cache.hs.matrix(rows: batch, columns: hidden, offset: last)],
                                         c: kind == .lstm ? [cache.cs.matrix(rows: batch, columns: hidden, offset: last)] : [])
+        }
         return SequenceTrace(output: input.replacingValues(output), finalState: finalState, detail: .layer(cache))
     }
 
@@ -190,8 +217,13 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
 
         let dh = Buffer<Scalar>(count: batch * hidden), dhPrev = Buffer<Scalar>(count: batch * hidden)
         let dc = Buffer<Scalar>(count: kind == .lstm ? batch * hidden : 0)
+        // Sorted as in the forward pass: step t touches rows 0..<k_t only. A row enters at its own
+        // last step, and until then neither dh buffer has been written there, so both start with
+        // ∂L/∂h_final (dc is updated in place and starts with ∂L/∂c_final, as in the general path).
+        let running = cache.running
         if let h = finalStateGradient?.h.first {
             dh.copy(from: h)
+            if running != nil { dhPrev.copy(from: h) }
         }
         if kind == .lstm, let c = finalStateGradient?.c.first {
             dc.copy(from: c)
@@ -210,26 +242,28 @@ public final class RecurrentLayer<Scalar: RecurrentScalar>: SequenceModule {
                 let lengths = lengthBuffer.baseAddress!
                 let dY = outputGradient == nil ? nil : dYBuffer.baseAddress
                 for t in (0..<steps).reversed() {
+                    let rows = running?[t] ?? batch
+                    guard rows > 0 else { continue }
                     let g = cache.gates.pointer + t * batch * width
                     let dg = dGates.pointer + t * batch * width, dgh = dGatesH.pointer + t * batch * width
                     let dYt = dY.map { $0 + t * batch * hidden }
                     let hPrev = cache.hs.pointer + t * batch * hidden
                     switch kind {
                     case .rnnTanh, .rnnReLU:
-                        Scalar.rnnBackwardStep(relu: kind == .rnnReLU, batch: batch, hidden: hidden, step: t, lengths: lengths,
+                        Scalar.rnnBackwardStep(relu: kind == .rnnReLU, batch: rows, hidden: hidden, step: t, lengths: lengths,
                                                h: hPrev + batch * hidden, dh: current.pointer, dY: dYt, dA: dg, dhPrev: previous.pointer)
                     case .lstm:
-                        Scalar.lstmBackwardStep(batch: batch, hidden: hidden, step: t, lengths: lengths, gates: g,
+                        Scalar.lstmBackwardStep(batch: rows, hidden: hidden, step: t, lengths: lengths, gates: g,
                                                 cPrev: cache.cs.pointer + t * batch * hidden,
                                                 tanhC: cache.tanhC.pointer + t * batch * hidden,
                                                 dh: current.pointer, dY: dYt, dc: dc.pointer, dGates: dg, dhPrev: previous.pointer)
                     case .gru:
-                        Scalar.gruBackwardStep(batch: batch, hidden: hidden, step: t, lengths: lengths, gates: g,
+                        Scalar.gruBackwardStep(batch: rows, hidden: hidden, step: t, lengths: lengths, gates: g,
                                                gatesH: cache.gatesH.pointer + t * batch * width, hPrev: hPrev,
                                                dh: current.pointer, dY: dYt, dGatesX: dg, dGatesH: dgh, dhPrev: previous.pointer)
                     }
                     // dh_{t-1} += dGates_h · W_hh
-                    Scalar.gemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: width, alpha: 1,
+                    Scalar.gemm(transposeA: false, transposeB: false, m: rows, n: hidden, k: width, alpha: 1,
                                 a: dgh, lda: width, b: whh.baseAddress!, ldb: hidden, beta: 1, c: previous.pointer, ldc: hidden)
                     swap(&current, &previous)
                 }
@@ -294,9 +328,13 @@ final class LayerCache<Scalar: RecurrentScalar> {
     let cs: Buffer<Scalar>
     /// LSTM only: tanh(c_1) … tanh(c_T).
     let tanhC: Buffer<Scalar>
+    /// For a sorted batch, the number of rows computed at each step (`runningCounts`); nil when
+    /// every step computed all rows.
+    let running: [Int]?
 
-    init(input: SequenceBatch<Scalar>, hidden: Int, width: Int, kind: CellKind) {
+    init(input: SequenceBatch<Scalar>, hidden: Int, width: Int, kind: CellKind, running: [Int]?) {
         self.input = input
+        self.running = running
         let rows = input.steps * input.batchSize
         gates = Buffer(count: rows * width)
         gatesH = Buffer(count: kind == .gru ? rows * width : 0)
@@ -304,6 +342,22 @@ final class LayerCache<Scalar: RecurrentScalar> {
         cs = Buffer(count: kind == .lstm ? (rows + input.batchSize) * hidden : 0)
         tanhC = Buffer(count: kind == .lstm ? rows * hidden : 0)
     }
+}
+
+/// For lengths sorted longest first, the number of sequences still running at each step,
+/// `k_t = #{b : lengths[b] > t}` for `t` in `0..<steps` (rows `0..<k_t` of step t are the real
+/// ones); nil when the lengths increase somewhere, or when no step has padding (nothing to skip).
+func runningCounts(lengths: [Int], steps: Int) -> [Int]? {
+    guard zip(lengths, lengths.dropFirst()).allSatisfy({ $0 >= $1 }), lengths.last.map({ $0 < steps }) == true else {
+        return nil
+    }
+    var counts = [Int](repeating: 0, count: steps)
+    var running = lengths.count
+    for t in 0..<steps {
+        while running > 0 && lengths[running - 1] <= t { running -= 1 }
+        counts[t] = running
+    }
+    return counts
 }
 
 /// Sets the padded rows of a time-major matrix to zero.

@@ -244,6 +244,22 @@ final class Buffer<Scalar: RecurrentScalar> {
         }
     }
 
+    /// Row `b` of time slot `slots[b]` for each `b`, from a time-major buffer of `slots.count`
+    /// rows per slot (`slots.count × columns`): e.g. each sequence's state after its own last step.
+    func gatherRows(slots: [Int], columns: Int) -> Matrix<Scalar> {
+        let batch = slots.count
+        var result = Matrix<Scalar>(rows: batch, columns: columns)
+        guard columns > 0 else { return result }
+        result.storage.withUnsafeMutableBufferPointer { target in
+            for (b, slot) in slots.enumerated() {
+                let offset = (slot * batch + b) * columns
+                precondition(slot >= 0 && offset + columns <= count, "buffer of \(count) has no row \(b) at slot \(slot)")
+                (target.baseAddress! + b * columns).update(from: pointer + offset, count: columns)
+            }
+        }
+        return result
+    }
+
     /// Copies `count` elements from `offset` into a matrix.
     func matrix(rows: Int, columns: Int, offset: Int = 0) -> Matrix<Scalar> {
         precondition(offset + rows * columns <= count, "buffer of \(count) has no \(rows) × \(columns) at \(offset)")

@@ -57,6 +57,21 @@ struct GradientCheckTests {
         expectPasses(entries)
     }
 
+    @Test("a batch sorted longest first (the path that skips padded rows): layer and bidirectional layer",
+          arguments: CellKind.allCases)
+    func sortedBatch(kind: CellKind) {
+        let lengths = [4, 3, 1, 0]
+        let layer = RecurrentLayer<Double>(kind, inputSize: 3, hiddenSize: 4, seed: 12)
+        randomizeBiases(layer.parameters, seed: 7)
+        let input = GradientCheck.randomInput(steps: Self.steps, lengths: lengths, features: 3, seed: 3)
+        let state = GradientCheck.randomState(count: 1, batch: 4, hidden: 4, cell: kind == .lstm, seed: 4)
+        expectPasses(GradientCheck.check(layer, input: input, initialState: state))
+        let pair = Bidirectional<Double>(kind, inputSize: 3, hiddenSize: 3, seed: 22)
+        randomizeBiases(pair.parameters, seed: 8)
+        let pairState = GradientCheck.randomState(count: 2, batch: 4, hidden: 3, cell: kind == .lstm, seed: 5)
+        expectPasses(GradientCheck.check(pair, input: input, initialState: pairState))
+    }
+
     @Test("3-layer stack: unidirectional LSTM, and bidirectional GRU with dropout between layers")
     func stacks() {
         let lstm = RecurrentStack<RecurrentLayer<Double>>(.lstm, inputSize: 2, hiddenSize: 3, count: 3, seed: 31)
