@@ -97,7 +97,8 @@ public enum CharacterFeatureKind: String, Codable, Sendable, CaseIterable {
 ///   word's end never win the max).
 ///
 /// All the words of a batch go through one batched pass, each distinct word once: for `.lstm`, one
-/// time-major `SequenceBatch` with the words as sequences; for `.cnn`, im2col (three embedding
+/// time-major `SequenceBatch` with the words as sequences, longest first (so the LSTM skips the
+/// steps past each word's end); for `.cnn`, im2col (three embedding
 /// lookups side by side), one GEMM and the max over each word's rows, with the arg-max kept for
 /// the backward pass.
 ///
@@ -178,12 +179,21 @@ public final class CharacterEncoder<Scalar: RecurrentScalar> {
         // Each distinct word once.
         var uniqueIndex: [[Int32]: Int] = [:]
         var unique: [[Int32]] = []
-        let rows = words.map { word in
+        var rows = words.map { word in
             guard !word.isEmpty else { return -1 }
             if let row = uniqueIndex[word] { return row }
             uniqueIndex[word] = unique.count
             unique.append(word)
             return unique.count - 1
+        }
+        if lstm != nil && unique.count > 1 {
+            // Longest word first, so that the LSTM computes only the words still running at each
+            // step (see RecurrentLayer); `rows` points each word at its place in that order.
+            let order = unique.indices.sorted { unique[$0].count != unique[$1].count ? unique[$0].count > unique[$1].count : $0 < $1 }
+            var place = [Int](repeating: 0, count: unique.count)
+            for (position, index) in order.enumerated() { place[index] = position }
+            unique = order.map { unique[$0] }
+            rows = rows.map { $0 < 0 ? -1 : place[$0] }
         }
         guard !unique.isEmpty else {
             return CharacterTrace(output: Matrix(rows: words.count, columns: outputSize), rows: rows, uniqueCount: 0, detail: .empty)
