@@ -15,16 +15,19 @@ public final class Classifier {
     public let words: WordTable
     /// The labels, by id.
     public let labels: [String]
-    /// The tokenizer configuration that splits texts into tokens.
+    /// The tokenizer configuration that splits texts into tokens: the vectors' segmentation
+    /// rules with surface forms kept (`Tagger.surfaceTokenizer`), one line per text.
     public let tokenizer: TokenizerConfiguration
 
     let encoder: WordEncoder
     let output: Linear<Float>
 
-    init(configuration: ClassifierConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String], tokenizer: TokenizerConfiguration) {
+    init(configuration: ClassifierConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String]) {
         self.configuration = configuration
         self.words = words
         self.labels = labels
+        var tokenizer = Tagger.surfaceTokenizer(from: words.tokenizer)
+        tokenizer.sentences = false
         self.tokenizer = tokenizer
         var generator = SeededGenerator(seed: configuration.encoder.seed)
         encoder = WordEncoder(initial: initial, settings: configuration.encoder, characterKind: .none, alphabetSize: 2, seed: generator.next())
@@ -122,11 +125,7 @@ public final class Classifier {
     }
 
     /// A tokenizer for texts given to this classifier (one per thread).
-    public func makeTokenizer() throws -> Tokenizer {
-        var configuration = tokenizer
-        configuration.sentences = false
-        return try Tokenizer(configuration: configuration)
-    }
+    public func makeTokenizer() throws -> Tokenizer { try Tokenizer(configuration: tokenizer) }
 }
 
 extension ClassificationMetrics {

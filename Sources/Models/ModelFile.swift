@@ -99,6 +99,32 @@ public enum ModelFile {
     public static func task(of path: String) throws -> Task { try read(path).header.task }
 }
 
+extension ModelFile {
+    /// Loads a model of `task`: the header is checked first (a model of another task is refused
+    /// with the command to use), then the weights are read into the model `build` makes.
+    static func load<Model>(_ path: String, task: Task, build: (Header, Matrix<Float>) -> Model?,
+                            parameters: (Model) -> [Parameter<Float>]) throws -> (Model, TrainingRecord?) {
+        let (header, weights) = try read(path)
+        guard header.task == task else {
+            let command = header.task == .tagger ? "wordpipe tag" : "wordpipe classify"
+            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")
+        }
+        guard header.words.count >= 2, !header.labels.isEmpty else {
+            throw ModelError.badModel(path: path, reason: "the header has no words or no labels")
+        }
+        let initial = Matrix<Float>(rows: header.words.count, columns: try embeddingDim(weights, path: path))
+        guard let model = build(header, initial) else {
+            throw ModelError.badModel(path: path, reason: "the header has no \(task.rawValue) configuration")
+        }
+        do {
+            try ParameterFile.decode(weights, path: path, into: parameters(model))
+        } catch {
+            throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
+        }
+        return (model, header.training)
+    }
+}
+
 extension Tagger {
     /// Saves the tagger (with `record`) to `path`, atomically.
     public func save(to path: String, record: TrainingRecord?) throws {
@@ -109,52 +135,32 @@ extension Tagger {
 
     /// Loads a tagger; refuses other files with the reason.
     public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) {
-        let (header, weights) = try ModelFile.read(path)
-        guard header.task == .tagger, let configuration = header.tagger else {
-            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a tagger (use wordpipe classify)")
-        }
-        guard header.words.count >= 2, !header.labels.isEmpty else {
-            throw ModelError.badModel(path: path, reason: "the header has no words or no labels")
-        }
-        let dim = try embeddingDim(weights, path: path)
-        let tagger = Tagger(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
-                            initial: Matrix(rows: header.words.count, columns: dim), labels: header.labels,
-                            alphabet: header.alphabet, tokenizer: header.tokenizer)
-        do {
-            try ParameterFile.decode(weights, path: path, into: tagger.allParameters)
-        } catch {
-            throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
-        }
-        return (tagger, header.training)
+        try ModelFile.load(path, task: .tagger, build: { header, initial in
+            header.tagger.map { configuration in
+                Tagger(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                       initial: initial, labels: header.labels, alphabet: header.alphabet, tokenizer: header.tokenizer)
+            }
+        }, parameters: \.allParameters)
     }
 }
 
 extension Classifier {
-    /// Saves the classifier (with `record`) to `path`, atomically.
+    /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
+    /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
     public func save(to path: String, record: TrainingRecord?) throws {
-        let header = ModelFile.Header(task: .classifier, tagger: nil, classifier: configuration, tokenizer: tokenizer,
+        let header = ModelFile.Header(task: .classifier, tagger: nil, classifier: configuration, tokenizer: words.tokenizer,
                                       words: words.words, labels: labels, alphabet: nil, training: record)
         try ModelFile.write(header: header, parameters: allParameters, to: path)
     }
 
     /// Loads a classifier; refuses other files with the reason.
     public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) {
-        let (header, weights) = try ModelFile.read(path)
-        guard header.task == .classifier, let configuration = header.classifier else {
-            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a classifier (use wordpipe tag)")
-        }
-        guard header.words.count >= 2, !header.labels.isEmpty, let tokenizer = header.tokenizer else {
-            throw ModelError.badModel(path: path, reason: "the header has no words, labels or tokenizer configuration")
-        }
-        let dim = try embeddingDim(weights, path: path)
-        let classifier = Classifier(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
-                                    initial: Matrix(rows: header.words.count, columns: dim), labels: header.labels, tokenizer: tokenizer)
-        do {
-            try ParameterFile.decode(weights, path: path, into: classifier.allParameters)
-        } catch {
-            throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
-        }
-        return (classifier, header.training)
+        try ModelFile.load(path, task: .classifier, build: { header, initial in
+            header.classifier.map { configuration in
+                Classifier(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                           initial: initial, labels: header.labels)
+            }
+        }, parameters: \.allParameters)
     }
 }
 

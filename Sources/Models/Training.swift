@@ -235,7 +235,7 @@ public enum ClassifierTraining {
         let labels = Set(train.examples.map(\.label)).sorted()
         let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let built = WordTable.build(trainingTokens: texts, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
-        let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels, tokenizer: surface)
+        let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels)
         var oovTrain: Double?, oovDev: Double?
         if let vectors {
             let store = VectorStore(vectors)
