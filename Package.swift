@@ -43,10 +43,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The word2vec inner loop (skip-gram/CBOW, NS/HS, pWord2Vec batching) in C.
         .target(name: "EmbeddingKernels"),
+        // Nearest-word scans in C: float32 scores in a fixed order, the float16 scan (AVX2 + F16C + FMA with a portable fallback).
+        .target(name: "QueryKernels"),
         .target(
             name: "Embeddings",
             dependencies: [
-                "WordPipeSupport", "Vocabulary", "Tokenization", "EmbeddingKernels", "CBLAS",
+                "WordPipeSupport", "Vocabulary", "Tokenization", "EmbeddingKernels", "QueryKernels", "CBLAS",
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),

@@ -10,6 +10,40 @@ public struct Neighbour: Sendable, Equatable, Codable {
     public var score: Double
 }
 
+/// The `k` best (score, id) pairs offered: higher scores first, the lower id first on equal
+/// scores; NaN scores and excluded ids are never kept. A size-k min-heap.
+struct TopK {
+    struct Entry: Comparable {
+        var score: Float
+        var id: Int32
+        // Lower score first; on ties the higher id is "smaller", so lower ids win.
+        static func < (a: Entry, b: Entry) -> Bool { a.score != b.score ? a.score < b.score : a.id > b.id }
+    }
+
+    let k: Int
+    var heap = Heap<Entry>()
+
+    init(k: Int) { self.k = k }
+
+    /// Keeps `id` if it is among the k best so far.
+    @inline(__always)
+    mutating func offer(_ id: Int32, _ score: Float, excluding: Set<Int32>) {
+        guard k > 0 else { return }
+        if heap.count == k, let minimum = heap.min, !(Entry(score: score, id: id) > minimum) { return }
+        if excluding.contains(id) || score.isNaN { return }
+        heap.insert(Entry(score: score, id: id))
+        if heap.count > k { _ = heap.popMin() }
+    }
+
+    /// The kept entries as neighbours, best first.
+    mutating func neighbours(_ words: [String]) -> [Neighbour] {
+        var result: [Neighbour] = []
+        result.reserveCapacity(heap.count)
+        while let entry = heap.popMax() { result.append(Neighbour(word: words[Int(entry.id)], score: Double(entry.score))) }
+        return result
+    }
+}
+
 /// How an analogy is answered (Levy and Goldberg 2014).
 public enum AnalogyMethod: String, Sendable, CaseIterable, Codable {
     /// 3CosAdd: nearest to b − a + c (gensim's `most_similar`).
@@ -34,6 +68,11 @@ extension VectorStore {
     /// `negative` (gensim's `most_similar`), searched among the `restrict` most frequent words
     /// (all when nil); the query words are never answers.
     public func nearest(positive: [String], negative: [String] = [], k: Int = 10, restrict: Int? = nil) throws -> [Neighbour] {
+        try nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .automatic)
+    }
+
+    /// `nearest(positive:negative:k:restrict:)` with the scan chosen (for tests).
+    func nearest(positive: [String], negative: [String], k: Int, restrict: Int?, scan: ScanMethod) throws -> [Neighbour] {
         guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
         // Resolved together, so that an error names every unknown word, negative ones too
         // (resolving the lists one after the other left out the negatives when a positive was unknown).
@@ -43,18 +82,22 @@ extension VectorStore {
         var query = [Float](repeating: 0, count: dim)
         for id in positiveIDs { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
         for id in negativeIDs { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
-        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)])[0]
+        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)], scan: scan)[0]
     }
 
     /// The nearest words to each query vector (not necessarily unit length: the ranking is
     /// the same), excluding the given ids. Queries are answered 64 at a time with one matrix
-    /// product each.
+    /// product each; a single query is one scan of the matrix (see `nearestSingle`).
     public func nearest(to queries: [[Float]], k: Int, restrict: Int? = nil, excluding: [Set<Int32>] = []) -> [[Neighbour]] {
+        nearest(to: queries, k: k, restrict: restrict, excluding: excluding, scan: .automatic)
+    }
+
+    /// `nearest(to:k:restrict:excluding:)` with the scan of single queries chosen (for tests).
+    func nearest(to queries: [[Float]], k: Int, restrict: Int?, excluding: [Set<Int32>], scan: ScanMethod) -> [[Neighbour]] {
         let rows = min(count, max(1, restrict ?? count))
-        let matrix = normalized
         var answers: [[Neighbour]] = []
         answers.reserveCapacity(queries.count)
-        var scores = [Float](repeating: 0, count: rows * min(64, max(1, queries.count)))
+        var scores: [Float] = []
         var start = 0
         while start < queries.count {
             let batch = Array(queries[start ..< min(queries.count, start + 64)])
@@ -63,17 +106,18 @@ extension VectorStore {
                 let norm = (query.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
                 return norm > 0 ? query.map { $0 / norm } : query
             }
-            matrix.withUnsafeBufferPointer { m in
+            if batch.count == 1 {
+                answers.append(nearestSingle(flat, k: k, rows: rows, excluding: start < excluding.count ? excluding[start] : [], method: scan))
+                start += 1
+                continue
+            }
+            if scores.isEmpty { scores = [Float](repeating: 0, count: rows * 64) }
+            normalized.withUnsafeBufferPointer { m in
                 flat.withUnsafeBufferPointer { q in
                     scores.withUnsafeMutableBufferPointer { s in
-                        if batch.count == 1 {
-                            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, m.baseAddress, Int32(dim),
-                                        q.baseAddress, 1, 0, s.baseAddress, 1)
-                        } else {
-                            // scores (batch × rows) = queries (batch × dim) · matrixᵀ (dim × rows)
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch.count), Int32(rows), Int32(dim), 1,
-                                        q.baseAddress, Int32(dim), m.baseAddress, Int32(dim), 0, s.baseAddress, Int32(rows))
-                        }
+                        // scores (batch × rows) = queries (batch × dim) · matrixᵀ (dim × rows)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch.count), Int32(rows), Int32(dim), 1,
+                                    q.baseAddress, Int32(dim), m.baseAddress, Int32(dim), 0, s.baseAddress, Int32(rows))
                     }
                 }
             }
@@ -91,24 +135,17 @@ extension VectorStore {
     /// The `k` best entries of `scores` (ids excluded), best first: a size-k min-heap, so
     /// O(n log k) instead of a full sort.
     func topK(_ scores: UnsafeBufferPointer<Float>, k: Int, excluding: Set<Int32>) -> [Neighbour] {
-        struct Entry: Comparable {
-            var score: Float
-            var id: Int32
-            // Lower score first; on ties the higher id is "smaller", so lower ids win.
-            static func < (a: Entry, b: Entry) -> Bool { a.score != b.score ? a.score < b.score : a.id > b.id }
-        }
-        guard k > 0 else { return [] }
-        var heap = Heap<Entry>()
-        for index in 0..<scores.count {
-            let score = scores[index]
-            if heap.count == k, let minimum = heap.min, !(Entry(score: score, id: Int32(index)) > minimum) { continue }
-            if excluding.contains(Int32(index)) || score.isNaN { continue }
-            heap.insert(Entry(score: score, id: Int32(index)))
-            if heap.count > k { _ = heap.popMin() }
-        }
-        var result: [Neighbour] = []
-        while let entry = heap.popMax() { result.append(Neighbour(word: vocabulary.words[Int(entry.id)], score: Double(entry.score))) }
-        return result
+        var selection = TopK(k: k)
+        for index in 0..<scores.count { selection.offer(Int32(index), scores[index], excluding: excluding) }
+        return selection.neighbours(vocabulary.words)
+    }
+
+    /// The `k` best of the rows `ids` with their `scores` (ids excluded), best first, chosen
+    /// exactly as `topK(_:k:excluding:)` chooses among all rows.
+    func topK(ids: ArraySlice<Int32>, scores: [Float], k: Int, excluding: Set<Int32>) -> [Neighbour] {
+        var selection = TopK(k: k)
+        for (id, score) in zip(ids, scores) { selection.offer(id, score, excluding: excluding) }
+        return selection.neighbours(vocabulary.words)
     }
 
     /// a is to b as c is to ?: the `k` best answers by `method`.

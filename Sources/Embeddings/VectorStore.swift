@@ -8,9 +8,11 @@ import WordPipeSupport
 /// matrix, its unit-normalized copy (computed on first use), and the tokenizer configuration
 /// the vectors were trained with, so that `King` finds `king` in a case-folded model.
 ///
-/// Like gensim's KeyedVectors: `nearest` is cosine similarity over the normalized matrix (one
-/// query is a matrix-vector product, `cblas_sgemv`; many are a matrix product, `cblas_sgemm`),
-/// with top-k kept by partial selection rather than a full sort.
+/// Like gensim's KeyedVectors: `nearest` is cosine similarity over the normalized matrix, with
+/// top-k kept by partial selection rather than a full sort. Many queries are a matrix product
+/// (`cblas_sgemm`); one query is a scan of float32 dot products in a fixed order, and on a large
+/// matrix a scan of a float16 copy (half the bytes) followed by the float32 scores of the few
+/// rows that can still be in the top k, which gives the same answer (see `nearestSingle`).
 public final class VectorStore: @unchecked Sendable {
     /// The words, counts and tokenizer configuration.
     public let vocabulary: Vocabulary
@@ -22,6 +24,9 @@ public final class VectorStore: @unchecked Sendable {
     public let vectors: [Float]
     private var normalizedStorage: [Float]?
     private let lock = NSLock()
+    /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
+    private var halfStorage: HalfMatrix??
+    private let halfLock = NSLock()
     private let lookupTokenizer: Tokenizer?
     private let tokenizerLock = NSLock()
 
@@ -56,6 +61,17 @@ public final class VectorStore: @unchecked Sendable {
         }
         normalizedStorage = result
         return result
+    }
+
+    /// The float16 copy of `normalized` for large-matrix queries, built once (nil when the
+    /// rows do not fit half precision, which unit rows always do).
+    var halfMatrix: HalfMatrix? {
+        halfLock.lock()
+        defer { halfLock.unlock() }
+        if let halfStorage { return halfStorage }
+        let half = HalfMatrix(normalized, rows: count, dim: dim)
+        halfStorage = .some(half)
+        return half
     }
 
     /// The id of `word`: as given, else as the stored tokenizer configuration would write it

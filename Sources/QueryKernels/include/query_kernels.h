@@ -1,0 +1,61 @@
+// QueryKernels: the scans behind nearest-word queries, in C.
+//
+// A query over a large matrix first scans a float16 copy of the unit-normalized matrix (half
+// the memory traffic of float32, dot products accumulated in float32), then rescores in float32
+// the few rows whose float16 score could still place them in the top k (see
+// Sources/Embeddings/VectorStore+Kernels.swift for the error bound that decides which).
+//
+// Float32 scores come from one dot product with a fixed summation order, the same for every
+// row, every CPU and both builds (AVX2 and portable): so an exact scan of all rows and a rescan
+// of a few rows give bit-identical scores. An AVX2 + F16C + FMA build is chosen at run time,
+// with a portable build otherwise (no unsafe flags). The header holds plain C types only.
+#ifndef WORDPIPE_QUERY_KERNELS_H
+#define WORDPIPE_QUERY_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The float32 score of every row: scores[r] = matrix[r·dim ..< (r+1)·dim] · query, r < rows.
+void wpq_scores_f32(const float *matrix, int64_t rows, int64_t dim, const float *query, float *scores);
+
+/// The float32 score of the rows `ids[0 ..< count]`, bit-identical to `wpq_scores_f32`'s.
+void wpq_scores_f32_rows(const float *matrix, int64_t dim, const float *query, const int32_t *ids, int64_t count,
+                         float *scores);
+
+/// Float32 to IEEE half (round to nearest even): `rows` rows of `dim` values into rows of
+/// `stride` halves (stride >= dim, a multiple of 8), the padding zeroed.
+void wpq_convert_f16(const float *matrix, int64_t rows, int64_t dim, uint16_t *halves, int64_t stride);
+
+/// IEEE half to float32 (exact).
+float wpq_half_to_float(uint16_t half);
+
+/// IEEE half from float32 (round to nearest even), as `wpq_convert_f16` does it.
+uint16_t wpq_float_to_half(float value);
+
+/// The float16 scores of rows [begin, end), accumulated in float32 in any order: scores[r] =
+/// halves[r·stride ..< (r+1)·stride] · query, where `query` holds `stride` floats (zero padded).
+/// With `threads` > 1 the rows are split between that many threads (the caller's is one).
+void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64_t end, const float *query,
+                    float *scores, int32_t threads);
+
+/// The k-th largest of scores[0 ..< count], NaNs skipped; -infinity when fewer than k are not NaN.
+float wpq_kth_largest(const float *scores, int64_t count, int64_t k);
+
+/// Writes to `ids` the indices r < count with scores[r] >= threshold or NaN, in increasing
+/// order, at most `capacity` of them; returns how many there are (possibly more than capacity).
+int64_t wpq_collect_at_least(const float *scores, int64_t count, float threshold, int32_t *ids, int64_t capacity);
+
+/// Returns 1 when the AVX2 + F16C + FMA build is in use.
+int32_t wpq_kernels_vectorized(void);
+
+/// For tests: 1 makes every call use the portable build (as on a CPU without AVX2), 0 restores
+/// the run-time choice. Not thread-safe against concurrent calls.
+void wpq_set_portable(int32_t portable);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,227 @@
+import Foundation
+import QueryKernels
+import Testing
+import Vocabulary
+@testable import Embeddings
+
+// The float16 scan with float32 rescoring must answer exactly as the float32 scan does: same
+// words, same scores, same order, for every k, restriction and negative word.
+
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A standard normal value (Box–Muller).
+private func gaussian(_ generator: inout SplitMix64) -> Float {
+    let u = Double.random(in: Double.ulpOfOne ..< 1, using: &generator), v = Double.random(in: 0 ..< 1, using: &generator)
+    return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
+}
+
+/// A store over `rows` (words w0, w1, … in frequency order).
+private func store(_ rows: [[Float]]) -> VectorStore {
+    let words = rows.indices.map { "w\($0)" }
+    let vocabulary = Vocabulary(words: words, counts: words.indices.map { Int64(rows.count - $0) })
+    return VectorStore(WordVectors(vocabulary: vocabulary, dim: rows[0].count, matrix: rows.flatMap { $0 }))
+}
+
+/// Gaussian rows: cosines spread as in the benchmark's random matrix.
+private func randomRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] {
+    var generator = SplitMix64(state: seed)
+    return (0..<count).map { _ in (0..<dim).map { _ in gaussian(&generator) } }
+}
+
+/// Near-ties everywhere: a few base directions, each repeated with perturbations far below
+/// half precision (most rows share their float16 copy with others), some exact duplicates
+/// (ties broken by id), components in the subnormal half range, zero rows and a NaN row.
+private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] {
+    var generator = SplitMix64(state: seed)
+    let bases = randomRows(6, dim: dim, seed: seed &+ 1)
+    var rows: [[Float]] = []
+    for index in 0..<count {
+        let base = bases[index % bases.count]
+        switch index % 11 {
+        case 0: rows.append(base)  // exact duplicates of the base
+        case 1: rows.append(base.map { $0 * 3 })  // the same direction, another length: the same unit row up to rounding
+        case 2 where index == 2: rows.append([Float](repeating: 0, count: dim))
+        case 3 where index == 3: rows.append([Float](repeating: .nan, count: dim))
+        case 4:
+            // Tiny components: subnormal halves once normalized.
+            var row = base
+            for i in Swift.stride(from: 0, to: dim, by: 3) { row[i] = Float.random(in: -1e-6 ... 1e-6, using: &generator) }
+            rows.append(row)
+        default:
+            // Relative perturbations of 1e-6 to 1e-5: below the float16 spacing (2^-11 relative).
+            let scale = Float.random(in: 1e-6 ... 1e-5, using: &generator)
+            rows.append(base.map { $0 * (1 + scale * gaussian(&generator)) })
+        }
+    }
+    return rows
+}
+
+@Suite(.serialized) struct NearestScanTests {
+    // MARK: kernels
+
+    @Test func halfConversionRoundsToNearestEven() {
+        var generator = SplitMix64(state: 7)
+        var values: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, 70000, .infinity, -.infinity, 0x1p-14, 0x1p-24, 0x1p-25,
+                               0x1.8p-25, 0x1p-26, 0x1.ffcp-15, 0x1.002p0, 0x1.006p0, 0x1.001p0, 0x1.003p0, .leastNonzeroMagnitude]
+        values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0x3000_0000 ... 0x4800_0000, using: &generator)) }
+        values += (0..<5_000).map { _ in -Float(bitPattern: UInt32.random(in: 0 ... 0x3880_0000, using: &generator)) }
+        for value in values {
+            // Swift's Float16 rounds to nearest even.
+            #expect(wpq_float_to_half(value) == Float16(value).bitPattern, "\(value)")
+        }
+        // Every half converts back exactly (NaNs stay NaN).
+        for bits in 0 ... UInt16.max {
+            let back = wpq_half_to_float(bits), expected = Float(Float16(bitPattern: bits))
+            #expect(back.bitPattern == expected.bitPattern || back.isNaN && expected.isNaN, "\(bits)")
+        }
+        // The vectorized copy (F16C when available) is the same as the portable one.
+        let dim = 21
+        let matrix = values.prefix(dim * 1000).map { $0 }
+        let rows = matrix.count / dim
+        var vectorized = [UInt16](repeating: 1, count: rows * 24), portable = [UInt16](repeating: 1, count: rows * 24)
+        wpq_convert_f16(matrix, Int64(rows), Int64(dim), &vectorized, 24)
+        wpq_set_portable(1)
+        wpq_convert_f16(matrix, Int64(rows), Int64(dim), &portable, 24)
+        wpq_set_portable(0)
+        #expect(vectorized == portable)
+        #expect((0..<rows).allSatisfy { row in vectorized[(row * 24 + dim) ..< (row * 24 + 24)].allSatisfy { $0 == 0 } })
+    }
+
+    /// Float32 scores are bit-identical between the builds and between a full scan and a rescan of some rows.
+    @Test(arguments: [1, 2, 7, 8, 9, 31, 32, 33, 64, 100, 300])
+    func float32ScoresHaveOneOrder(dim: Int) {
+        let rows = 37
+        let matrix = randomRows(rows, dim: dim, seed: UInt64(dim)).flatMap { $0 }
+        let query = randomRows(1, dim: dim, seed: 99)[0]
+        var vectorized = [Float](repeating: 0, count: rows), portable = vectorized, some = vectorized
+        wpq_scores_f32(matrix, Int64(rows), Int64(dim), query, &vectorized)
+        wpq_set_portable(1)
+        wpq_scores_f32(matrix, Int64(rows), Int64(dim), query, &portable)
+        wpq_set_portable(0)
+        let ids: [Int32] = [36, 0, 5, 5, 17]
+        wpq_scores_f32_rows(matrix, Int64(dim), query, ids, Int64(ids.count), &some)
+        #expect(vectorized.map(\.bitPattern) == portable.map(\.bitPattern))
+        #expect(ids.indices.allSatisfy { some[$0].bitPattern == vectorized[Int(ids[$0])].bitPattern })
+        for row in 0..<rows {
+            let exact = (0..<dim).reduce(0.0) { $0 + Double(matrix[row * dim + $1]) * Double(query[$1]) }
+            let magnitude = (0..<dim).reduce(0.0) { $0 + abs(Double(matrix[row * dim + $1]) * Double(query[$1])) }
+            #expect(abs(Double(vectorized[row]) - exact) <= 1.01 * Double(dim) * 0x1p-24 * magnitude)
+        }
+    }
+
+    /// The float16 scan is within the documented bound of the float32 score, threaded or not.
+    @Test(arguments: [(3, 1), (100, 1), (300, 2), (300, 3)])
+    func float16ScoresAreWithinTheBound(dim: Int, threads: Int32) throws {
+        let rows = 501
+        let normalized = store(randomRows(rows, dim: dim, seed: 5)).normalized
+        let half = try #require(HalfMatrix(normalized, rows: rows, dim: dim))
+        var query = [Float](repeating: 0, count: half.stride)
+        let direction = randomRows(1, dim: dim, seed: 6)[0]
+        let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        for i in 0..<dim { query[i] = direction[i] / norm }
+        var exact = [Float](repeating: 0, count: rows), halves = exact, portable = exact
+        wpq_scores_f32(normalized, Int64(rows), Int64(dim), query, &exact)
+        wpq_scores_f16(half.halves, Int64(half.stride), 0, Int64(rows), query, &halves, threads)
+        wpq_set_portable(1)
+        wpq_scores_f16(half.halves, Int64(half.stride), 0, Int64(rows), query, &portable, threads)
+        wpq_set_portable(0)
+        let bound = 1.01 * ((0x1p-11 + 3 * Double(dim) * 0x1p-24) * half.maxNorm + 0x1p-24 * Double(dim).squareRoot())
+        for row in 0..<rows {
+            #expect(abs(Double(halves[row]) - Double(exact[row])) <= bound)
+            #expect(abs(Double(portable[row]) - Double(exact[row])) <= bound)
+        }
+    }
+
+    // MARK: queries
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var rows: Int
+        var dim: Int
+        var adversarial: Bool
+        var testDescription: String { "\(name) \(rows)×\(dim)" }
+    }
+
+    static let cases = [
+        Case(name: "random", rows: 3000, dim: 50, adversarial: false),
+        Case(name: "random", rows: 1200, dim: 300, adversarial: false),
+        Case(name: "random", rows: 2000, dim: 13, adversarial: false),
+        Case(name: "near-ties", rows: 2500, dim: 40, adversarial: true),
+        Case(name: "near-ties", rows: 900, dim: 300, adversarial: true),
+    ]
+
+    /// The same answers from both scans, for k = 1, 10, 100, with restrict and negative words.
+    @Test(arguments: cases)
+    func halfPrecisionScanAnswersAsTheExactOne(_ c: Case) throws {
+        let rows = c.adversarial ? adversarialRows(c.rows, dim: c.dim, seed: UInt64(c.rows)) : randomRows(c.rows, dim: c.dim, seed: UInt64(c.rows))
+        let vectors = store(rows)
+        var generator = SplitMix64(state: UInt64(c.dim))
+        var rescored = 0, asked = 0
+        for k in [1, 10, 100] {
+            for restrict in [nil, c.rows / 3] {
+                for query in 0..<12 {
+                    let words = (0..<(1 + query % 3)).map { _ in "w\(Int.random(in: 0 ..< c.rows / 3, using: &generator))" }
+                    let positive = Array(words.prefix(query % 2 == 0 ? words.count : 1))
+                    let negative = query % 2 == 0 ? [] : Array(words.dropFirst())
+                    let exact = try vectors.nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .exact)
+                    let halves = try vectors.nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .halfPrecision)
+                    #expect(halves == exact, "k=\(k) restrict=\(restrict.map(String.init) ?? "all") +\(positive) -\(negative)")
+                    if !words.contains("w3") {  // w3 is the NaN row of the near-ties matrix: no answers at all
+                        #expect(exact.count == min(k, (restrict ?? c.rows) - Set(words).count - (c.adversarial ? 1 : 0)))
+                    }
+                }
+                // Raw query vectors too, some of them rows of the matrix (a score of 1 with itself).
+                for query in 0..<6 {
+                    let vector = query % 2 == 0 ? rows[query * 7] : randomRows(1, dim: c.dim, seed: UInt64(query + 1000))[0]
+                    let exact = vectors.nearest(to: [vector], k: k, restrict: restrict, excluding: [], scan: .exact)[0]
+                    let halves = vectors.nearest(to: [vector], k: k, restrict: restrict, excluding: [], scan: .halfPrecision)[0]
+                    #expect(halves == exact, "k=\(k) restrict=\(restrict.map(String.init) ?? "all") vector \(query)")
+                    if !c.adversarial, let half = vectors.halfMatrix {
+                        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                        let (answer, count) = vectors.halfPrecisionNearest(vector.map { $0 / norm }, half: half, k: k,
+                                                                             rows: restrict ?? c.rows, excluding: [])
+                        #expect(answer == exact)
+                        rescored += count
+                        asked += k
+                    }
+                }
+            }
+        }
+        // On random vectors the float16 pass leaves few rows to rescore beyond the k answers.
+        if !c.adversarial { #expect(Double(rescored) <= Double(asked) * 2 + 50, "\(rescored) rows rescored for \(asked) answers") }
+    }
+
+    /// Exact ties (duplicate rows) go to the lower id in both scans.
+    @Test func tiesGoToTheLowerID() throws {
+        let base = randomRows(1, dim: 24, seed: 3)[0]
+        let other = randomRows(30, dim: 24, seed: 4)
+        let vectors = store([base] + other + [base, base] + other + [base])
+        for scan in [ScanMethod.exact, .halfPrecision] {
+            let answers = vectors.nearest(to: [base], k: 4, restrict: nil, excluding: [], scan: scan)[0]
+            #expect(answers.map(\.word) == ["w0", "w31", "w32", "w63"])
+            #expect(Set(answers.map(\.score)).count == 1)
+        }
+    }
+
+    /// The portable build (no AVX2) answers the same.
+    @Test func portableBuildAnswersTheSame() throws {
+        let rows = adversarialRows(700, dim: 36, seed: 12)
+        let vectors = store(rows)
+        let fast = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .halfPrecision)
+        wpq_set_portable(1)
+        let portable = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .halfPrecision)
+        let exact = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .exact)
+        wpq_set_portable(0)
+        #expect(fast == exact)
+        #expect(portable == exact)
+    }
+}
