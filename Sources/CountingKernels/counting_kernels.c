@@ -4,11 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+// Keys are read as little-endian words (prefixes, zero-padded tails); every target we build for
+// (x86-64, arm64) is little-endian.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "counting_kernels.c assumes a little-endian target"
+#endif
+
 typedef struct {
     uint64_t hash;    // 0 marks an empty slot (real hashes are forced non-zero)
     int64_t count;
-    uint64_t offset;  // into the arena
-    uint32_t length;
+    uint64_t prefix;  // the key's first 8 bytes, zero-padded: short keys compare without the arena
+    uint64_t place;   // arena offset << 16 | length (keys are at most MAX_TOKEN = 2^16 - 1 bytes)
 } slot_t;
 
 struct wp_count_table {
@@ -21,36 +34,95 @@ struct wp_count_table {
 };
 
 #define MAX_TOKEN 65535
+#define HASH_M 0x9E3779B97F4A7C15ULL
 
-/// 64-bit hash of a byte string: 8 bytes at a time, multiply-xorshift mixing (in the spirit of
-/// wyhash/FxHash); quality is ample for a linear-probing table at load <= 0.5.
-static inline uint64_t hash_bytes(const uint8_t *bytes, uint32_t length) {
-    const uint64_t m = 0x9E3779B97F4A7C15ULL;
-    uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)length * m);
-    uint32_t i = 0;
-    for (; i + 8 <= length; i += 8) {
-        uint64_t word;
-        memcpy(&word, bytes + i, 8);
-        h = (h ^ word) * m;
-        h ^= h >> 32;
-    }
-    if (i < length) {
-        uint64_t word = 0;
-        memcpy(&word, bytes + i, length - i);
-        h = (h ^ word) * m;
-        h ^= h >> 32;
-    }
+static inline uint32_t slot_length(const slot_t *s) { return (uint32_t)(s->place & 0xFFFF); }
+static inline uint64_t slot_offset(const slot_t *s) { return s->place >> 16; }
+
+static inline uint64_t load64(const uint8_t *bytes) {
+    uint64_t word;
+    memcpy(&word, bytes, 8);
+    return word;
+}
+
+/// The first min(length, 8) bytes of a key as a little-endian word, zero-padded.
+static inline uint64_t key_prefix(const uint8_t *bytes, uint32_t length) {
+    uint64_t word = 0;
+    memcpy(&word, bytes, length < 8 ? length : 8);
+    return word;
+}
+
+static inline uint64_t hash_mix(uint64_t h, uint64_t word) {
+    h = (h ^ word) * HASH_M;
+    return h ^ (h >> 32);
+}
+
+static inline uint64_t hash_finish(uint64_t h) {
     h ^= h >> 29;
     h *= 0xBF58476D1CE4E5B9ULL;
     h ^= h >> 32;
     return h == 0 ? 1 : h;
 }
 
+/// 64-bit hash of a byte string whose first word is `prefix` (see `key_prefix`): 8 bytes at a
+/// time, multiply-xorshift mixing (in the spirit of wyhash/FxHash); quality is ample for a
+/// linear-probing table at load <= 0.5. The last partial word is zero-padded, so keys of up to
+/// 8 bytes hash from `prefix` alone.
+static inline uint64_t hash_key(const uint8_t *bytes, uint32_t length, uint64_t prefix) {
+    uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)length * HASH_M);
+    if (length == 0) return hash_finish(h);
+    h = hash_mix(h, prefix);
+    if (length <= 8) return hash_finish(h);
+    uint32_t i = 8;
+    for (; i + 8 <= length; i += 8) h = hash_mix(h, load64(bytes + i));
+    if (i < length) {
+        // The last 1-7 bytes, taken from the word that ends the key (length > 8 here).
+        uint64_t word = load64(bytes + length - 8) >> (8 * (8 - (length - i)));
+        h = hash_mix(h, word);
+    }
+    return hash_finish(h);
+}
+
+static inline uint64_t hash_bytes(const uint8_t *bytes, uint32_t length) {
+    return hash_key(bytes, length, key_prefix(bytes, length));
+}
+
+/// Whether slot `s` holds the key `bytes[0..<length]` with the given prefix (hash already equal).
+static inline int slot_matches(const wp_count_table *table, const slot_t *s, const uint8_t *bytes, uint32_t length,
+                               uint64_t prefix) {
+    if (slot_length(s) != length || s->prefix != prefix) return 0;
+    if (length <= 8) return 1;
+    const uint8_t *key = table->arena + slot_offset(s);
+    uint32_t i = 8;
+    for (; i + 8 <= length; i += 8)
+        if (load64(key + i) != load64(bytes + i)) return 0;
+    if (i < length && load64(key + length - 8) != load64(bytes + length - 8)) return 0;
+    return 1;
+}
+
+/// A zeroed slot array. Large arrays ask for transparent huge pages where the system offers
+/// them (Linux `madvise`): lookups land on random slots, and 4 KiB pages would cost a TLB miss
+/// on almost every one.
+static slot_t *allocate_slots(int64_t capacity) {
+    size_t bytes = (size_t)capacity * sizeof(slot_t);
+#if defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= huge) {
+        void *memory = NULL;
+        if (posix_memalign(&memory, huge, bytes) != 0) return NULL;
+        madvise(memory, bytes, MADV_HUGEPAGE);
+        memset(memory, 0, bytes);
+        return memory;
+    }
+#endif
+    return calloc((size_t)capacity, sizeof(slot_t));
+}
+
 wp_count_table *wp_count_table_create(void) {
     wp_count_table *table = calloc(1, sizeof(wp_count_table));
     if (table == NULL) return NULL;
     table->capacity = 1 << 16;
-    table->slots = calloc((size_t)table->capacity, sizeof(slot_t));
+    table->slots = allocate_slots(table->capacity);
     table->arenaCapacity = 1 << 20;
     table->arena = malloc(table->arenaCapacity);
     if (table->slots == NULL || table->arena == NULL) {
@@ -73,15 +145,15 @@ int64_t wp_count_table_capacity(const wp_count_table *table) { return table->cap
 int wp_count_table_entry(const wp_count_table *table, int64_t slot, const uint8_t **bytes, int32_t *length, int64_t *count) {
     const slot_t *s = &table->slots[slot];
     if (s->hash == 0) return 0;
-    *bytes = table->arena + s->offset;
-    *length = (int32_t)s->length;
+    *bytes = table->arena + slot_offset(s);
+    *length = (int32_t)slot_length(s);
     *count = s->count;
     return 1;
 }
 
 static int grow(wp_count_table *table) {
     int64_t capacity = table->capacity * 2;
-    slot_t *slots = calloc((size_t)capacity, sizeof(slot_t));
+    slot_t *slots = allocate_slots(capacity);
     if (slots == NULL) return -1;
     uint64_t mask = (uint64_t)capacity - 1;
     for (int64_t i = 0; i < table->capacity; i++) {
@@ -97,13 +169,15 @@ static int grow(wp_count_table *table) {
     return 0;
 }
 
-static inline int add_hashed(wp_count_table *table, const uint8_t *bytes, uint32_t length, uint64_t hash, int64_t count) {
+/// Adds `count` to the key (with its hash and prefix); a new key is copied into the arena.
+static inline int add_keyed(wp_count_table *table, const uint8_t *bytes, uint32_t length, uint64_t hash,
+                            uint64_t prefix, int64_t count) {
     uint64_t mask = (uint64_t)table->capacity - 1;
     uint64_t i = hash & mask;
     for (;;) {
         slot_t *s = &table->slots[i];
         if (s->hash == 0) break;
-        if (s->hash == hash && s->length == length && memcmp(table->arena + s->offset, bytes, length) == 0) {
+        if (s->hash == hash && slot_matches(table, s, bytes, length, prefix)) {
             s->count += count;
             return 0;
         }
@@ -122,12 +196,16 @@ static inline int add_hashed(wp_count_table *table, const uint8_t *bytes, uint32
     slot_t *s = &table->slots[i];
     s->hash = hash;
     s->count = count;
-    s->offset = table->arenaSize;
-    s->length = length;
+    s->prefix = prefix;
+    s->place = table->arenaSize << 16 | length;
     table->arenaSize += length;
     table->size++;
     if (table->size * 2 > table->capacity) return grow(table);
     return 0;
+}
+
+static inline int add_hashed(wp_count_table *table, const uint8_t *bytes, uint32_t length, uint64_t hash, int64_t count) {
+    return add_keyed(table, bytes, length, hash, key_prefix(bytes, length), count);
 }
 
 int wp_count_table_add(wp_count_table *table, const uint8_t *bytes, int32_t length, int64_t count) {
@@ -137,35 +215,94 @@ int wp_count_table_add(wp_count_table *table, const uint8_t *bytes, int32_t leng
 
 int64_t wp_count_table_get(const wp_count_table *table, const uint8_t *bytes, int32_t length) {
     uint32_t n = length > MAX_TOKEN ? MAX_TOKEN : (uint32_t)length;
-    uint64_t hash = hash_bytes(bytes, n);
+    uint64_t prefix = key_prefix(bytes, n);
+    uint64_t hash = hash_key(bytes, n, prefix);
     uint64_t mask = (uint64_t)table->capacity - 1;
     for (uint64_t i = hash & mask;; i = (i + 1) & mask) {
         const slot_t *s = &table->slots[i];
         if (s->hash == 0) return 0;
-        if (s->hash == hash && s->length == n && memcmp(table->arena + s->offset, bytes, n) == 0) return s->count;
+        if (s->hash == hash && slot_matches(table, s, bytes, n, prefix)) return s->count;
     }
 }
 
+static inline int is_separator(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+#if defined(__SSE2__)
+/// Bit i set when `bytes[i]` (0 <= i < 16) is a separator.
+static inline uint32_t separator_mask16(const uint8_t *bytes) {
+    __m128i x = _mm_loadu_si128((const __m128i *)bytes);
+    __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+    __m128i b = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(a, b));
+}
+#endif
+
+/// The end of the token that starts at `p` (the first separator after it, or `end`).
+static inline const uint8_t *token_end(const uint8_t *p, const uint8_t *end) {
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        uint32_t mask = separator_mask16(p);
+        if (mask != 0) return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (p < end && !is_separator(*p)) p++;
+    return p;
+}
+
+/// A token found by the scanner, waiting for its table lookup.
+typedef struct {
+    const uint8_t *bytes;
+    uint64_t hash;
+    uint64_t prefix;
+    uint32_t length;
+} pending_t;
+
+#define PENDING 8  // lookups in flight: the slot of a token is prefetched this many tokens ahead
+
+/// Token ends are found 16 bytes at a time (SSE2 where available). Each token's hash is computed
+/// as soon as it is cut and its slot prefetched; the lookup itself happens PENDING tokens later,
+/// in the same order, so the table (and its slot order) is exactly what one-by-one adds give,
+/// while the cache misses of rare words overlap with the scanning of the next tokens.
 int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines) {
-    size_t i = 0;
+    const uint8_t *p = buffer;
+    const uint8_t *end = buffer + length;
     int64_t tokenCount = 0, lineCount = 0;
-    while (i < length) {
-        uint8_t c = buffer[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            if (c == '\n') lineCount++;
-            i++;
+    pending_t pending[PENDING];
+    unsigned head = 0, used = 0;
+    while (p < end) {
+        uint8_t c = *p;
+        if (is_separator(c)) {
+            lineCount += c == '\n';
+            p++;
             continue;
         }
-        size_t start = i;
-        while (i < length) {
-            c = buffer[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') break;
-            i++;
+        const uint8_t *start = p;
+        p = token_end(p, end);
+        size_t n = (size_t)(p - start);
+        uint32_t cut = n > MAX_TOKEN ? MAX_TOKEN : (uint32_t)n;
+        uint64_t prefix;
+        if (end - start >= 8) {
+            prefix = load64(start);
+            if (cut < 8) prefix &= (1ULL << (8 * cut)) - 1;
+        } else {
+            prefix = key_prefix(start, cut);
         }
-        size_t n = i - start;
-        if (n > MAX_TOKEN) n = MAX_TOKEN;
-        if (add_hashed(table, buffer + start, (uint32_t)n, hash_bytes(buffer + start, (uint32_t)n), 1) != 0) return -1;
+        uint64_t hash = hash_key(start, cut, prefix);
+        __builtin_prefetch(&table->slots[hash & (uint64_t)(table->capacity - 1)]);
+        if (used == PENDING) {
+            pending_t *t = &pending[head];
+            if (add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1) != 0) return -1;
+            used--;
+            head = (head + 1) % PENDING;
+        }
+        pending[(head + used) % PENDING] = (pending_t){start, hash, prefix, cut};
+        used++;
         tokenCount++;
+    }
+    for (; used > 0; used--, head = (head + 1) % PENDING) {
+        pending_t *t = &pending[head];
+        if (add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1) != 0) return -1;
     }
     *tokens += tokenCount;
     *lines += lineCount;
@@ -176,7 +313,7 @@ int wp_count_table_merge(wp_count_table *table, const wp_count_table *other) {
     for (int64_t i = 0; i < other->capacity; i++) {
         const slot_t *s = &other->slots[i];
         if (s->hash == 0) continue;
-        if (add_hashed(table, other->arena + s->offset, s->length, s->hash, s->count) != 0) return -1;
+        if (add_keyed(table, other->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count) != 0) return -1;
     }
     return 0;
 }
@@ -193,7 +330,7 @@ int64_t wp_count_table_prune(wp_count_table *table, int64_t floor) {
             removed++;
             continue;
         }
-        if (add_hashed(fresh, table->arena + s->offset, s->length, s->hash, s->count) != 0) {
+        if (add_keyed(fresh, table->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count) != 0) {
             wp_count_table_destroy(fresh);
             return -1;
         }
