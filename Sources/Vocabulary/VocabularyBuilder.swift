@@ -65,7 +65,11 @@ public enum VocabularyBuilder {
             if let filePieces = try FilePiece.split(path, into: workers * 4) { pieces += filePieces } else { streamed.append(path) }
         }
         let pieceQueue = PieceQueue(pieces)
-        let queue = BoundedQueue<[UInt8]>(capacity: 2 * workers)
+        // Streamed input goes through a few reused buffers: one per counter, one being filled,
+        // one spare to copy the unfinished token into, and one queued.
+        let pool = ChunkPool(count: streamed.isEmpty ? 0 : workers + 3,
+                             byteCount: ChunkStreamReader.bufferSize(chunkSize: chunkSize))
+        let queue = BoundedQueue<StreamChunk>(capacity: workers + 3)
         let group = DispatchGroup()
         for counter in counters {
             group.enter()
@@ -73,41 +77,28 @@ public enum VocabularyBuilder {
                 defer { group.leave() }
                 do {
                     while let piece = pieceQueue.next() { try piece.read { try counter.count($0) } }
-                    while let chunk = queue.take() { try chunk.withUnsafeBytes { try counter.count($0) } }
+                    while let chunk = queue.take() {
+                        try counter.count(UnsafeRawBufferPointer(rebasing: pool.buffers[chunk.index][chunk.start..<chunk.end]))
+                        pool.give(chunk.index)
+                    }
                 } catch {
                     queue.fail(error)
+                    pool.close()
                 }
             }
         }
         var consumed: Int64 = 0
         var readError: Error?
         do {
+            let reader = ChunkStreamReader(pool: pool, queue: queue, chunkSize: chunkSize)
             for path in streamed {
                 let source = try ByteSource(path: path)
                 defer { source.close() }
-                var carry: [UInt8] = []
-                while true {
-                    var chunk = carry
-                    carry = []
-                    let old = chunk.count
-                    chunk.append(contentsOf: repeatElement(0, count: chunkSize))
-                    let got = try chunk.withUnsafeMutableBytes { raw in
-                        try source.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]))
-                    }
-                    chunk.removeLast(chunkSize - got)
-                    if got == 0 {
-                        if !chunk.isEmpty { guard queue.put(chunk) else { break } }
-                        break
-                    }
-                    // Cut after the last separator; the tail starts the next chunk.
-                    if let cut = chunk.lastIndex(where: isSeparator) {
-                        carry = Array(chunk[(cut + 1)...])
-                        chunk.removeSubrange((cut + 1)...)
-                    }
-                    guard queue.put(chunk) else { break }
+                let going = try reader.stream(source) {
                     progress.update(bytes: consumed + source.consumedBytes + pieceQueue.bytesDone, totalBytes: totalBytes,
                                     items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
                 }
+                guard going else { break }
                 consumed += source.size
             }
         } catch {
