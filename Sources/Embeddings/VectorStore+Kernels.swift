@@ -13,24 +13,20 @@ struct HalfMatrix: @unchecked Sendable {
     /// Converts `matrix` (`rows × dim`, rounded to nearest even); nil when a value is not finite
     /// or too large for a half, which unit rows never are.
     init?(_ matrix: [Float], rows: Int, dim: Int) {
-        var maxNorm = 0.0
-        for row in 0..<rows {
-            var sum = 0.0
-            for value in matrix[(row * dim) ..< ((row + 1) * dim)] { sum += Double(value) * Double(value) }
-            // NaN rows stay NaN in both precisions, and their scores are never answers; only finite
-            // rows need the bound (a NaN `sum` compares false).
-            if sum > maxNorm { maxNorm = sum }
-        }
-        guard maxNorm.isFinite, maxNorm <= 65504 * 65504 else { return nil }
-        self.maxNorm = maxNorm.squareRoot() * (1 + 1e-9)
         let stride = (dim + 7) / 8 * 8
-        self.stride = stride
-        halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
+        var largest = 0.0
+        let halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
             matrix.withUnsafeBufferPointer { m in
-                wpq_convert_f16(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride))
+                largest = wpq_convert_f16(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride))
             }
             initialized = rows * stride
         }
+        // NaN rows stay NaN in both precisions, and their scores are never answers; only finite
+        // rows need the bound. A row norm above the largest half cannot come from unit rows.
+        guard largest.isFinite, largest <= 65504 * 65504 else { return nil }
+        self.halves = halves
+        self.stride = stride
+        maxNorm = largest.squareRoot() * (1 + 1e-9)
     }
 }
 

@@ -206,15 +206,23 @@ WPQ_TARGET static void scores_f16_avx2(const uint16_t *halves, int64_t stride, i
 }
 #endif
 
-void wpq_convert_f16(const float *matrix, int64_t rows, int64_t dim, uint16_t *halves, int64_t stride) {
+double wpq_convert_f16(const float *matrix, int64_t rows, int64_t dim, uint16_t *halves, int64_t stride) {
+    double largest = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = matrix + r * dim;
+        double sum = 0;
+        for (int64_t i = 0; i < dim; i++) sum += (double)row[i] * (double)row[i];
+        if (sum > largest) largest = sum;  // false for NaN
+    }
 #if defined(__x86_64__)
-    if (vectorized()) { convert_f16_avx2(matrix, rows, dim, halves, stride); return; }
+    if (vectorized()) { convert_f16_avx2(matrix, rows, dim, halves, stride); return largest; }
 #endif
     for (int64_t r = 0; r < rows; r++) {
         int64_t i = 0;
         for (; i < dim; i++) halves[r * stride + i] = wpq_float_to_half(matrix[r * dim + i]);
         for (; i < stride; i++) halves[r * stride + i] = 0;
     }
+    return largest;
 }
 
 static void scores_f16_range(const uint16_t *halves, int64_t stride, int64_t begin, int64_t end, const float *query,

@@ -88,9 +88,9 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         let matrix = values.prefix(dim * 1000).map { $0 }
         let rows = matrix.count / dim
         var vectorized = [UInt16](repeating: 1, count: rows * 24), portable = [UInt16](repeating: 1, count: rows * 24)
-        wpq_convert_f16(matrix, Int64(rows), Int64(dim), &vectorized, 24)
+        let largest = wpq_convert_f16(matrix, Int64(rows), Int64(dim), &vectorized, 24)
         wpq_set_portable(1)
-        wpq_convert_f16(matrix, Int64(rows), Int64(dim), &portable, 24)
+        #expect(wpq_convert_f16(matrix, Int64(rows), Int64(dim), &portable, 24) == largest)
         wpq_set_portable(0)
         #expect(vectorized == portable)
         #expect((0..<rows).allSatisfy { row in vectorized[(row * 24 + dim) ..< (row * 24 + 24)].allSatisfy { $0 == 0 } })

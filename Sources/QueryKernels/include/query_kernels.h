@@ -26,8 +26,10 @@ void wpq_scores_f32_rows(const float *matrix, int64_t dim, const float *query, c
                          float *scores);
 
 /// Float32 to IEEE half (round to nearest even): `rows` rows of `dim` values into rows of
-/// `stride` halves (stride >= dim, a multiple of 8), the padding zeroed.
-void wpq_convert_f16(const float *matrix, int64_t rows, int64_t dim, uint16_t *halves, int64_t stride);
+/// `stride` halves (stride >= dim, a multiple of 8), the padding zeroed. Returns the largest
+/// squared Euclidean norm of a row, computed in double (rows with NaN left out; infinity when a
+/// row holds an infinity).
+double wpq_convert_f16(const float *matrix, int64_t rows, int64_t dim, uint16_t *halves, int64_t stride);
 
 /// IEEE half to float32 (exact).
 float wpq_half_to_float(uint16_t half);
