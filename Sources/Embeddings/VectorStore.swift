@@ -20,8 +20,19 @@ public final class VectorStore: @unchecked Sendable {
     public let dim: Int
     /// How the vectors were trained, when known.
     public let training: TrainingConfiguration?
-    /// Row-major `count × dim` vectors.
-    public let vectors: [Float]
+    /// Row-major `count × dim` vectors (a copy when the store reads a mapped file).
+    public var vectors: [Float] {
+        switch raw {
+        case .array(let matrix): return matrix
+        case .mapped(let file): return file.matrix()
+        }
+    }
+    /// Where the raw rows are: in memory, or in a memory-mapped native file.
+    private enum RawMatrix {
+        case array([Float])
+        case mapped(MappedVectorFile)
+    }
+    private let raw: RawMatrix
     private var normalizedStorage: [Float]?
     private let lock = NSLock()
     /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
@@ -31,16 +42,43 @@ public final class VectorStore: @unchecked Sendable {
     private let tokenizerLock = NSLock()
 
     /// Wraps vectors already in memory.
-    public init(_ vectors: WordVectors) {
-        vocabulary = vectors.vocabulary
-        dim = vectors.dim
-        training = vectors.training
-        self.vectors = vectors.matrix
-        lookupTokenizer = vectors.vocabulary.tokenizer.flatMap { configuration in
+    public convenience init(_ vectors: WordVectors) {
+        self.init(vocabulary: vectors.vocabulary, dim: vectors.dim, training: vectors.training, raw: .array(vectors.matrix))
+    }
+
+    private init(vocabulary: Vocabulary, dim: Int, training: TrainingConfiguration?, raw: RawMatrix) {
+        self.vocabulary = vocabulary
+        self.dim = dim
+        self.training = training
+        self.raw = raw
+        lookupTokenizer = vocabulary.tokenizer.flatMap { configuration in
             var single = configuration
             single.sentences = false
             return try? Tokenizer(configuration: single)
         }
+    }
+
+    /// Loads a vector file in any format `WordVectors.load(from:)` reads. A native file is
+    /// memory-mapped rather than read: its rows stay in the page cache, shared by every process
+    /// that maps the file, and only the normalized copy is made (on the first query).
+    public static func load(from path: String) throws -> (VectorStore, VectorLoadReport) {
+        if let handle = FileHandle(forReadingAtPath: path) {
+            let head = (try? handle.read(upToCount: 8)) ?? Data()
+            try? handle.close()
+            if head.elementsEqual(WordVectors.nativeMagic) {
+                let file = try MappedVectorFile(path: path)
+                let store = VectorStore(vocabulary: file.vocabulary, dim: file.dim, training: file.training, raw: .mapped(file))
+                return (store, VectorLoadReport(format: .native))
+            }
+        }
+        let (vectors, report) = try WordVectors.load(from: path)
+        return (VectorStore(vectors), report)
+    }
+
+    /// Whether the rows are read from a memory-mapped file in place.
+    public var isMapped: Bool {
+        if case .mapped(let file) = raw { return file.rows != nil }
+        return false
     }
 
     /// Number of words.
@@ -51,7 +89,11 @@ public final class VectorStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let normalizedStorage { return normalizedStorage }
-        var result = vectors
+        var result: [Float]
+        switch raw {
+        case .array(let matrix): result = matrix
+        case .mapped(let file): result = file.matrix()  // one copy: from the page cache straight into the normalized rows
+        }
         result.withUnsafeMutableBufferPointer { buffer in
             for row in 0..<count {
                 let base = buffer.baseAddress! + row * dim

@@ -104,47 +104,10 @@ extension WordVectors {
         try file.commit()
     }
 
-    /// Reads a native vector file, checking magic, version and size.
+    /// Reads a native vector file, checking magic, version and size (a copy of its rows; see
+    /// `VectorStore.load(from:)` for queries on the file in place).
     public static func readNative(from path: String) throws -> WordVectors {
-        let location = SourceLocation(path: path)
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw EmbeddingError.malformed(location: location, message: "cannot read: \(error.localizedDescription)")
-        }
-        guard data.count >= 40 else { throw EmbeddingError.malformed(location: location, message: "truncated: \(data.count) bytes, shorter than the header") }
-        guard data.prefix(8).elementsEqual(nativeMagic) else {
-            throw EmbeddingError.malformed(location: location, message: "not a WordPipe vector file (wrong magic number)")
-        }
-        func field<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
-            data.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-        }
-        let version = field(8, UInt32.self)
-        guard version <= nativeVersion else {
-            throw EmbeddingError.malformed(location: location, message: "vector format version \(version) is newer than this wordpipe reads (\(nativeVersion))")
-        }
-        let dim = Int(field(12, UInt32.self))
-        let rows = Int(clamping: field(16, UInt64.self))
-        let jsonLength = Int(clamping: field(24, UInt64.self))
-        let matrixOffset = Int(clamping: field(32, UInt64.self))
-        let expected = matrixOffset.addingReportingOverflow(rows.multipliedReportingOverflow(by: dim * 4).partialValue).partialValue
-        guard dim > 0, 40 + jsonLength <= matrixOffset, data.count == expected else {
-            throw EmbeddingError.malformed(location: location, message: "truncated or damaged: \(data.count) bytes, the header promises \(expected) (\(rows) × \(dim) floats)")
-        }
-        let header: NativeVectorHeader
-        do {
-            header = try JSONDecoder().decode(NativeVectorHeader.self, from: data[40 ..< 40 + jsonLength])
-        } catch {
-            throw EmbeddingError.malformed(location: location, message: "damaged header: \(error)")
-        }
-        guard header.words.count == rows, header.counts.count == rows else {
-            throw EmbeddingError.malformed(location: location, message: "header lists \(header.words.count) words for \(rows) rows")
-        }
-        let matrix = data[matrixOffset...].withUnsafeBytes { raw in
-            (0..<(rows * dim)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
-        let vocabulary = Vocabulary(words: header.words, counts: header.counts, specialCount: header.specialCount, tokenizer: header.tokenizer)
-        return WordVectors(vocabulary: vocabulary, dim: dim, matrix: matrix, training: header.training)
+        let file = try MappedVectorFile(path: path)
+        return WordVectors(vocabulary: file.vocabulary, dim: file.dim, matrix: file.matrix(), training: file.training)
     }
 }

@@ -6,13 +6,13 @@ import WordPipeSupport
 extension AnalogyMethod: ExpressibleByArgument {}
 extension VectorFileFormat: ExpressibleByArgument {}
 
-/// Loads a vector file for a command, reporting invalid words.
+/// Loads a vector file for a command (native files memory-mapped), reporting invalid words.
 func loadStore(_ path: String, stage: String) throws -> VectorStore {
-    let (vectors, report) = try WordVectors.load(from: path)
+    let (store, report) = try VectorStore.load(from: path)
     if report.invalidWords > 0 {
         StandardError.write("\(stage): \(path): \(report.invalidWords) words were not valid UTF-8 (replaced with U+FFFD)\n")
     }
-    return VectorStore(vectors)
+    return store
 }
 
 /// Writes a line to standard output at once (unbuffered, so answers reach a pipe immediately).
