@@ -100,22 +100,40 @@ static inline int slot_matches(const wp_count_table *table, const slot_t *s, con
     return 1;
 }
 
-/// A zeroed slot array. Large arrays ask for transparent huge pages where the system offers
-/// them (Linux `madvise`): lookups land on random slots, and 4 KiB pages would cost a TLB miss
-/// on almost every one.
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/// A zeroed slot array. On Linux, arrays of 2 MiB or more are mapped directly (the kernel
+/// hands out zeroed pages), aligned to 2 MiB and offered transparent huge pages: lookups land
+/// on random slots, and 4 KiB pages would cost a TLB miss on almost every one.
 static slot_t *allocate_slots(int64_t capacity) {
     size_t bytes = (size_t)capacity * sizeof(slot_t);
-#if defined(MADV_HUGEPAGE)
-    const size_t huge = (size_t)2 << 20;
-    if (bytes >= huge) {
-        void *memory = NULL;
-        if (posix_memalign(&memory, huge, bytes) != 0) return NULL;
-        madvise(memory, bytes, MADV_HUGEPAGE);
-        memset(memory, 0, bytes);
-        return memory;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= HUGE_PAGE) {
+        size_t span = bytes + HUGE_PAGE;
+        uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED) return NULL;
+        uint8_t *aligned = (uint8_t *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        if (aligned > raw) munmap(raw, (size_t)(aligned - raw));
+        size_t tail = (size_t)((raw + span) - (aligned + bytes));
+        if (tail > 0) munmap(aligned + bytes, tail);
+        madvise(aligned, bytes, MADV_HUGEPAGE);
+        return (slot_t *)aligned;
     }
 #endif
     return calloc((size_t)capacity, sizeof(slot_t));
+}
+
+/// Frees an array made by `allocate_slots(capacity)`.
+static void free_slots(slot_t *slots, int64_t capacity) {
+    if (slots == NULL) return;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    size_t bytes = (size_t)capacity * sizeof(slot_t);
+    if (bytes >= HUGE_PAGE) {
+        munmap(slots, bytes);
+        return;
+    }
+#endif
+    free(slots);
 }
 
 wp_count_table *wp_count_table_create(void) {
@@ -134,7 +152,7 @@ wp_count_table *wp_count_table_create(void) {
 
 void wp_count_table_destroy(wp_count_table *table) {
     if (table == NULL) return;
-    free(table->slots);
+    free_slots(table->slots, table->capacity);
     free(table->arena);
     free(table);
 }
@@ -163,7 +181,7 @@ static int grow(wp_count_table *table) {
         while (slots[j].hash != 0) j = (j + 1) & mask;
         slots[j] = s;
     }
-    free(table->slots);
+    free_slots(table->slots, table->capacity);
     table->slots = slots;
     table->capacity = capacity;
     return 0;
@@ -309,6 +327,40 @@ int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t len
     return 0;
 }
 
+/// A key to sort: its count, bytes and slot.
+typedef struct {
+    int64_t count;
+    const uint8_t *bytes;
+    uint32_t length;
+    int64_t slot;
+} sort_entry_t;
+
+/// Count descending, then bytes ascending (a key before its extensions), as unsigned bytes.
+static int compare_entries(const void *left, const void *right) {
+    const sort_entry_t *a = left, *b = right;
+    if (a->count != b->count) return a->count > b->count ? -1 : 1;
+    uint32_t common = a->length < b->length ? a->length : b->length;
+    int order = common > 0 ? memcmp(a->bytes, b->bytes, common) : 0;
+    if (order != 0) return order;
+    return a->length < b->length ? -1 : (a->length > b->length ? 1 : 0);
+}
+
+int64_t wp_count_table_sorted_slots(const wp_count_table *table, int64_t minimum, int64_t *slots) {
+    if (table->size == 0) return 0;
+    sort_entry_t *entries = malloc((size_t)table->size * sizeof(sort_entry_t));
+    if (entries == NULL) return -1;
+    int64_t n = 0;
+    for (int64_t i = 0; i < table->capacity; i++) {
+        const slot_t *s = &table->slots[i];
+        if (s->hash == 0 || s->count < minimum) continue;
+        entries[n++] = (sort_entry_t){s->count, table->arena + slot_offset(s), slot_length(s), i};
+    }
+    qsort(entries, (size_t)n, sizeof(sort_entry_t), compare_entries);
+    for (int64_t i = 0; i < n; i++) slots[i] = entries[i].slot;
+    free(entries);
+    return n;
+}
+
 int wp_count_table_merge(wp_count_table *table, const wp_count_table *other) {
     for (int64_t i = 0; i < other->capacity; i++) {
         const slot_t *s = &other->slots[i];
@@ -335,7 +387,7 @@ int64_t wp_count_table_prune(wp_count_table *table, int64_t floor) {
             return -1;
         }
     }
-    free(table->slots);
+    free_slots(table->slots, table->capacity);
     free(table->arena);
     *table = *fresh;
     free(fresh);

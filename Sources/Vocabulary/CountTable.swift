@@ -71,6 +71,29 @@ final class CountTable: @unchecked Sendable {
         return result
     }
 
+    /// Every (word, count) with count >= `minimum`, in `Vocabulary.precedes` order (count
+    /// descending, then UTF-8 bytes ascending), sorted by the keys' bytes in C. Nil when one of
+    /// those keys is not valid UTF-8: it decodes with U+FFFD, so two keys can give one word,
+    /// and the caller must merge them (`entries(minimum:)`) before sorting.
+    func sortedEntries(minimum: Int64) throws -> [(word: String, count: Int64)]? {
+        var slots = [Int64](repeating: 0, count: Int(max(1, size)))
+        let found = slots.withUnsafeMutableBufferPointer { wp_count_table_sorted_slots(table, minimum, $0.baseAddress) }
+        if found < 0 { throw VocabularyError.outOfMemory }
+        var result: [(word: String, count: Int64)] = []
+        result.reserveCapacity(Int(found))
+        var bytes: UnsafePointer<UInt8>?
+        var length: Int32 = 0
+        var count: Int64 = 0
+        for slot in slots.prefix(Int(found)) {
+            guard wp_count_table_entry(table, slot, &bytes, &length, &count) != 0 else { continue }
+            let key = UnsafeBufferPointer(start: bytes, count: Int(length))
+            let word = String(decoding: key, as: UTF8.self)
+            guard word.utf8.elementsEqual(key) else { return nil }
+            result.append((word, count))
+        }
+        return result
+    }
+
     /// The most frequent entry, if any.
     func mostFrequent() -> (word: String, count: Int64)? {
         let capacity = wp_count_table_capacity(table)

@@ -122,13 +122,19 @@ public enum VocabularyBuilder {
         summary.typesPruned = merged.pruned
         guard summary.tokens > 0 else { throw VocabularyError.emptyCorpus(inputs: inputs) }
 
-        var entries = merged.table.entries(minimum: Int64(configuration.minCount))
+        let minimum = Int64(configuration.minCount)
+        var entries: [(word: String, count: Int64)]
+        if let sorted = try merged.table.sortedEntries(minimum: minimum) {
+            entries = sorted
+        } else {
+            // Some key is not valid UTF-8: merge the keys that decode to the same word, then sort.
+            entries = deduplicated(merged.table.entries(minimum: minimum))
+            entries.sort(by: Vocabulary.precedes)
+        }
         if entries.isEmpty {
             let top = merged.table.mostFrequent()
             throw VocabularyError.nothingKept(minCount: configuration.minCount, mostFrequent: top?.word, count: top?.count ?? 0)
         }
-        entries = deduplicated(entries)
-        entries.sort(by: Vocabulary.precedes)
         if let maxSize = configuration.maxSize, entries.count > maxSize { entries.removeLast(entries.count - maxSize) }
         let specials = configuration.specials
         entries.removeAll { specials.contains($0.word) }

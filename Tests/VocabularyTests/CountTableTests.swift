@@ -46,4 +46,30 @@ import Testing
         #expect(removed == Int64(expected.values.filter { $0 <= 1 }.count))
         #expect(Dictionary(uniqueKeysWithValues: table.entries(minimum: 1).map { ($0.word, $0.count) }) == expected.filter { $0.value > 1 })
     }
+
+    @Test func sortedEntriesFollowVocabularyOrder() throws {
+        // Equal counts everywhere, keys that extend one another, and bytes above 0x7F.
+        let words = ["b", "a", "ab", "abc", "é", "e", "z", "ß", "日本", "日", "aa", "a\u{301}", "zz", "Z"]
+        let table = try CountTable()
+        for (index, word) in words.enumerated() { try table.add(word, count: Int64(1 + index % 3)) }
+        let expected = table.entries(minimum: 2).sorted(by: Vocabulary.precedes)
+        let sorted = try #require(try table.sortedEntries(minimum: 2))
+        #expect(sorted.map(\.word) == expected.map(\.word))
+        #expect(sorted.map(\.count) == expected.map(\.count))
+        #expect(try table.sortedEntries(minimum: 100)?.isEmpty == true)
+    }
+
+    @Test func keysThatAreNotUTF8AreMergedByTheWordTheyDecodeTo() throws {
+        // 0xFF and 0xFE both decode to U+FFFD.
+        var bytes: [UInt8] = []
+        for _ in 0..<3 { bytes += [0xFF, 0x20, 0xFE, 0x20, 0x61, 0x20] }
+        let table = try CountTable()
+        _ = try bytes.withUnsafeBytes { try table.scan($0) }
+        #expect(try table.sortedEntries(minimum: 1) == nil)
+        let path = try temporaryFile("", name: "invalid.txt")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (vocabulary, _) = try VocabularyBuilder.build(inputs: [path], configuration: VocabularyConfiguration(minCount: 1))
+        #expect(vocabulary.words == ["\u{FFFD}", "a"])
+        #expect(vocabulary.counts == [6, 3])
+    }
 }

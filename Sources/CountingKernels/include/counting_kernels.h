@@ -35,6 +35,12 @@ int64_t wp_count_table_get(const wp_count_table *table, const uint8_t *bytes, in
 /// memory. Tokens longer than 65,535 bytes are cut to that length.
 int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines);
 
+/// Writes to `slots` the slots of the keys whose count is >= `minimum`, most frequent first and
+/// equal counts by their bytes, ascending (unsigned; a key before its extensions). `slots` holds
+/// at least `wp_count_table_size(table)` entries. Returns how many were written, or -1 when out
+/// of memory.
+int64_t wp_count_table_sorted_slots(const wp_count_table *table, int64_t minimum, int64_t *slots);
+
 /// Adds every key and count of `other` into `table`. Returns 0, or -1 when out of memory.
 int wp_count_table_merge(wp_count_table *table, const wp_count_table *other);
 
