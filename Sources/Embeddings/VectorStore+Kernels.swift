@@ -49,9 +49,6 @@ extension VectorStore {
     /// its memory.
     static let halfScanMinimumValues = 1_000_000
 
-    /// Threads the float16 scan is split between.
-    static let halfScanThreads: Int32 = 1
-
     /// The `k` best rows among the first `rows` for one unit `query`, excluding `excluded`,
     /// best first; ties go to the lower id. The answer is always the float32 one (each score
     /// the fixed-order float32 dot product of `wpq_scores_f32`): the float16 scan only narrows
@@ -108,7 +105,7 @@ extension VectorStore {
         padded.replaceSubrange(0 ..< dim, with: query)
         var scores = [Float](repeating: 0, count: rows)
         half.halves.withUnsafeBufferPointer { h in
-            wpq_scores_f16(h.baseAddress, Int64(half.stride), 0, Int64(rows), padded, &scores, Self.halfScanThreads)
+            wpq_scores_f16(h.baseAddress, Int64(half.stride), 0, Int64(rows), padded, &scores)
         }
         // Excluded rows take no place in the k best.
         for id in excluded where id >= 0 && Int(id) < rows { scores[Int(id)] = -.infinity }

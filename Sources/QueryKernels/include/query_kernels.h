@@ -39,9 +39,8 @@ uint16_t wpq_float_to_half(float value);
 
 /// The float16 scores of rows [begin, end), accumulated in float32 in any order: scores[r] =
 /// halves[r·stride ..< (r+1)·stride] · query, where `query` holds `stride` floats (zero padded).
-/// With `threads` > 1 the rows are split between that many threads (the caller's is one).
 void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64_t end, const float *query,
-                    float *scores, int32_t threads);
+                    float *scores);
 
 /// The k-th largest of scores[0 ..< count], NaNs skipped; -infinity when fewer than k are not NaN.
 float wpq_kth_largest(const float *scores, int64_t count, int64_t k);
