@@ -36,8 +36,10 @@ public struct VocabularySummary: Sendable, Equatable {
 ///
 /// The corpus is read in chunks of about 4 MB cut after a space or line end (so a 100 MB
 /// one-line corpus is no problem), counted by `threads` workers into their own tables, and the
-/// tables are merged. Without a memory bound, counts are exact and the result does not depend
-/// on the thread count.
+/// tables are merged. Plain files are cut into byte ranges that the workers read themselves;
+/// compressed files and standard input are decompressed by the calling thread into a few
+/// reused buffers (`ChunkStreamReader`) while the workers count. Without a memory bound,
+/// counts are exact and the result does not depend on the thread count.
 public enum VocabularyBuilder {
     static let chunkSize = 4 << 20
 
