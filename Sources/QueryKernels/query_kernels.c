@@ -10,7 +10,8 @@
 #define WPQ_TARGET __attribute__((target("avx2,fma,f16c")))
 #endif
 
-// Float32 scores must not depend on the build: no a * b + c is ever fused into one rounding.
+// Float32 scores must not depend on the build or the compiler: operations are fused into one
+// rounding only where written (fmaf, _mm256_fmadd_ps), never by contraction of a * b + c.
 #pragma STDC FP_CONTRACT OFF
 
 // MARK: - Run-time choice
@@ -83,67 +84,108 @@ uint16_t wpq_float_to_half(float value) {
 
 // MARK: - Float32 dot product with a fixed order
 //
-// Blocks of 8 values go to 4 accumulators of 8 lanes in turn (block b to accumulator b mod 4);
-// the dim mod 8 last values are summed in order into `tail`. Then the lanes are summed as
-// (a0 + a1) + (a2 + a3), lane l + lane l+4, lane l + lane l+2, lane 0 + lane 1, plus tail.
-// The portable version spells the same operations out; each product is rounded, then added.
+// The order of OpenBLAS's sgemv on AVX2 machines (kernel/x86_64/sgemv_t_microk_haswell-4.c,
+// which `cblas_sgemv` ran for our queries before), so that scores keep their bits where that
+// kernel computed them: of the n4 = dim − dim mod 4 first values, 4 go to lanes 0-3 of an
+// 8-lane accumulator when n4 mod 8 = 4, then 8 when the rest mod 16 = 8, then 16 per step as
+// two 8-lane steps, each lane a fused multiply-add; then lane l + lane l+4, and
+// (lane 0 + lane 1) + (lane 2 + lane 3). The dim mod 4 last values are added as its scalar
+// epilogue adds them (see add_tail). The portable version does the same operations with fmaf,
+// so both builds give the same bits. Checked against cblas_sgemv (OpenBLAS 0.3.21, one thread,
+// Haswell, Zen, SkylakeX and Cooperlake kernels): bit-identical for dims 1 to 303 on every row
+// but the rows mod 4 last ones, which its SSE remainder kernels score.
+
+/// Lanes 0-3 after the lane l + lane l+4 step, reduced as the kernel's two haddps do.
+static inline float reduce_lanes(float l0, float l1, float l2, float l3) { return (l0 + l1) + (l2 + l3); }
+
+/// `sum` with the dim mod 4 last values added, in the order of the kernel's scalar epilogue.
+static inline float add_tail(float sum, const float *restrict v, const float *restrict q, int64_t dim) {
+    int64_t n4 = dim & ~(int64_t)3;
+    const float *a = v + n4, *x = q + n4;
+    switch (dim & 3) {
+    case 1: return fmaf(a[0], x[0], sum);
+    case 2: return sum + fmaf(a[0], x[0], a[1] * x[1]);
+    case 3: return sum + fmaf(a[2], x[2], fmaf(a[0], x[0], a[1] * x[1]));
+    default: return sum;
+    }
+}
 
 static float dot_f32_portable(const float *restrict v, const float *restrict q, int64_t dim) {
-    float a[4][8];
-    memset(a, 0, sizeof a);
-    int64_t blocks = dim / 8;
-    for (int64_t b = 0; b < blocks; b++) {
-        float *acc = a[b & 3];
-        for (int l = 0; l < 8; l++) {
-            float product = v[8 * b + l] * q[8 * b + l];
-            acc[l] = acc[l] + product;
-        }
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t n4 = dim & ~(int64_t)3, i = 0, left = n4;
+    if (left & 4) {
+        for (int l = 0; l < 4; l++) acc[l] = fmaf(v[l], q[l], acc[l]);
+        i = 4;
+        left -= 4;
     }
-    float tail = 0;
-    for (int64_t i = blocks * 8; i < dim; i++) {
-        float product = v[i] * q[i];
-        tail = tail + product;
+    if (left & 8) {
+        for (int l = 0; l < 8; l++) acc[l] = fmaf(v[i + l], q[i + l], acc[l]);
+        i += 8;
+        left -= 8;
     }
-    float s[8], h[4];
-    for (int l = 0; l < 8; l++) s[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l]);
-    for (int l = 0; l < 4; l++) h[l] = s[l] + s[l + 4];
-    float g0 = h[0] + h[2], g1 = h[1] + h[3];
-    return (g0 + g1) + tail;
+    for (; left > 0; i += 16, left -= 16) {
+        for (int l = 0; l < 8; l++) acc[l] = fmaf(v[i + l], q[i + l], acc[l]);
+        for (int l = 0; l < 8; l++) acc[l] = fmaf(v[i + 8 + l], q[i + 8 + l], acc[l]);
+    }
+    float sum = reduce_lanes(acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]);
+    return add_tail(sum, v, q, dim);
 }
 
 #if defined(__x86_64__)
-WPQ_TARGET static inline float dot_f32_avx2(const float *restrict v, const float *restrict q, int64_t dim) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    int64_t blocks = dim / 8, b = 0;
-    for (; b + 4 <= blocks; b += 4) {
-        const float *vb = v + 8 * b, *qb = q + 8 * b;
-        a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(vb), _mm256_loadu_ps(qb)));
-        a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(vb + 8), _mm256_loadu_ps(qb + 8)));
-        a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(vb + 16), _mm256_loadu_ps(qb + 16)));
-        a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_loadu_ps(vb + 24), _mm256_loadu_ps(qb + 24)));
+/// The scores of `count` (1 to 4) rows at once: the same operations per row as one at a time,
+/// interleaved so that the rows' fused multiply-add chains overlap.
+WPQ_TARGET static inline void dots_f32_avx2(const float *const *restrict rows, int count, const float *restrict q,
+                                            int64_t dim, float *restrict out) {
+    __m256 acc[4];
+    for (int k = 0; k < count; k++) acc[k] = _mm256_setzero_ps();
+    int64_t n4 = dim & ~(int64_t)3, i = 0, left = n4;
+    if (left & 4) {
+        __m128 x = _mm_loadu_ps(q);
+        for (int k = 0; k < count; k++)
+            acc[k] = _mm256_set_m128(_mm_setzero_ps(), _mm_fmadd_ps(_mm_loadu_ps(rows[k]), x, _mm_setzero_ps()));
+        i = 4;
+        left -= 4;
     }
-    if (b < blocks) { a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(v + 8 * b), _mm256_loadu_ps(q + 8 * b))); b++; }
-    if (b < blocks) { a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(v + 8 * b), _mm256_loadu_ps(q + 8 * b))); b++; }
-    if (b < blocks) { a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(v + 8 * b), _mm256_loadu_ps(q + 8 * b))); b++; }
-    float tail = 0;
-    for (int64_t i = blocks * 8; i < dim; i++) {
-        float product = v[i] * q[i];
-        tail = tail + product;
+    if (left & 8) {
+        __m256 x = _mm256_loadu_ps(q + i);
+        for (int k = 0; k < count; k++) acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[k] + i), x, acc[k]);
+        i += 8;
+        left -= 8;
     }
-    __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));  // lane l + lane l+4
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));                                          // lane l + lane l+2
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));                                      // lane 0 + lane 1
-    return _mm_cvtss_f32(h) + tail;
+    for (; left > 0; i += 16, left -= 16) {
+        __m256 x0 = _mm256_loadu_ps(q + i), x1 = _mm256_loadu_ps(q + i + 8);
+        for (int k = 0; k < count; k++) {
+            acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[k] + i), x0, acc[k]);
+            acc[k] = _mm256_fmadd_ps(_mm256_loadu_ps(rows[k] + i + 8), x1, acc[k]);
+        }
+    }
+    for (int k = 0; k < count; k++) {
+        __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc[k]), _mm256_extractf128_ps(acc[k], 1));
+        lo = _mm_hadd_ps(lo, lo);
+        lo = _mm_hadd_ps(lo, lo);
+        float sum = _mm_cvtss_f32(lo);
+        out[k] = add_tail(sum, rows[k], q, dim);
+    }
 }
 
 WPQ_TARGET static void scores_f32_avx2(const float *matrix, int64_t rows, int64_t dim, const float *query, float *scores) {
-    for (int64_t r = 0; r < rows; r++) scores[r] = dot_f32_avx2(matrix + r * dim, query, dim);
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4) {
+        const float *four[4] = {matrix + r * dim, matrix + (r + 1) * dim, matrix + (r + 2) * dim, matrix + (r + 3) * dim};
+        dots_f32_avx2(four, 4, query, dim, scores + r);
+    }
+    for (; r < rows; r++) {
+        const float *one[1] = {matrix + r * dim};
+        dots_f32_avx2(one, 1, query, dim, scores + r);
+    }
 }
 
 WPQ_TARGET static void scores_f32_rows_avx2(const float *matrix, int64_t dim, const float *query, const int32_t *ids,
                                             int64_t count, float *scores) {
-    for (int64_t i = 0; i < count; i++) scores[i] = dot_f32_avx2(matrix + (int64_t)ids[i] * dim, query, dim);
+    for (int64_t i = 0; i < count; i++) {
+        const float *one[1] = {matrix + (int64_t)ids[i] * dim};
+        dots_f32_avx2(one, 1, query, dim, scores + i);
+    }
 }
 #endif
 

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import QueryKernels
 import Testing
@@ -115,6 +116,26 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
             let exact = (0..<dim).reduce(0.0) { $0 + Double(matrix[row * dim + $1]) * Double(query[$1]) }
             let magnitude = (0..<dim).reduce(0.0) { $0 + abs(Double(matrix[row * dim + $1]) * Double(query[$1])) }
             #expect(abs(Double(vectorized[row]) - exact) <= 1.01 * Double(dim) * 0x1p-24 * magnitude)
+        }
+    }
+
+    /// The float32 scores keep the bits `cblas_sgemv` gave single queries before, where OpenBLAS
+    /// 0.3.21 runs its AVX2 kernels (rows in its groups of 4; small matrices, so that it stays on
+    /// one thread).
+    @Test(.enabled(if: wpq_kernels_vectorized() == 1 && String(cString: openblas_get_config()).contains("OpenBLAS 0.3.21")
+                   && ["Haswell", "Zen", "SkylakeX", "Cooperlake"].contains(String(cString: openblas_get_corename()))),
+          arguments: [12, 64, 100, 300, 50, 25])
+    func float32ScoresAreOpenBLASs(dim: Int) {
+        let rows = 400
+        let matrix = randomRows(rows, dim: dim, seed: UInt64(dim) + 40).flatMap { $0 }
+        let query = randomRows(1, dim: dim, seed: 41)[0]
+        var ours = [Float](repeating: 0, count: rows), blas = ours
+        wpq_scores_f32(matrix, Int64(rows), Int64(dim), query, &ours)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, matrix, Int32(dim), query, 1, 0, &blas, 1)
+        let differing = (0..<rows).filter { ours[$0].bitPattern != blas[$0].bitPattern }
+        // Haswell's and Zen's builds add the dim mod 4 last values in another order than SkylakeX's.
+        if dim % 4 == 0 || ["SkylakeX", "Cooperlake"].contains(String(cString: openblas_get_corename())) {
+            #expect(differing.isEmpty, "rows \(differing.prefix(5))")
         }
     }
 

@@ -5,9 +5,10 @@
 // the few rows whose float16 score could still place them in the top k (see
 // Sources/Embeddings/VectorStore+Kernels.swift for the error bound that decides which).
 //
-// Float32 scores come from one dot product with a fixed summation order, the same for every
-// row, every CPU and both builds (AVX2 and portable): so an exact scan of all rows and a rescan
-// of a few rows give bit-identical scores. An AVX2 + F16C + FMA build is chosen at run time,
+// Float32 scores come from one dot product with a fixed order of operations, the same for every
+// row, every CPU, every thread count and both builds (AVX2 and portable): so an exact scan of all
+// rows and a rescan of a few rows give bit-identical scores. The order is that of OpenBLAS's
+// sgemv on AVX2 machines, which answered single queries before. An AVX2 + F16C + FMA build is chosen at run time,
 // with a portable build otherwise (no unsafe flags). The header holds plain C types only.
 #ifndef WORDPIPE_QUERY_KERNELS_H
 #define WORDPIPE_QUERY_KERNELS_H
