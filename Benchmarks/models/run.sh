@@ -6,12 +6,13 @@
 #   NER   CoNLL-2003: BiLSTM (100 per direction, NCRF++'s size) with the Wikipedia vectors,
 #         with and without CRF, with and without character features, and random initialization
 #   POS   UD English-EWT and French-Sequoia (UPOS): BiLSTM + softmax
-#   CLS   SST-2 (binary sentiment) and TREC (6 coarse classes; train.txt split: the last 500
-#         questions are the dev set): BiLSTM, max pooling
+#   CLS   SST-2 (binary sentiment) and TREC (6 coarse classes; train.txt is ISO-8859-1, converted
+#         to UTF-8 here; the last 500 questions are the dev set): BiLSTM, max pooling
 #
 # Usage: Benchmarks/models/run.sh
 # Environment (all optional):
-#   ROWS="ner pos cls"   which groups to run
+#   ROWS="ner pos sst trec"   which groups to run
+#   APPEND=1             add to OUTDIR/results.jsonl instead of starting it afresh (the report covers all rows)
 #   NER_EPOCHS=20 POS_EPOCHS=20 SST_EPOCHS=5 TREC_EPOCHS=20   maximum epochs (patience 5 everywhere)
 #   THREADS=2            BLAS threads
 #   WORDPIPE=path        use this binary instead of building one
@@ -24,7 +25,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 DATA=${DATA:-$ROOT/../shared/data}
-ROWS=${ROWS:-ner pos cls}
+ROWS=${ROWS:-ner pos sst trec}
 NER_EPOCHS=${NER_EPOCHS:-20}
 POS_EPOCHS=${POS_EPOCHS:-20}
 SST_EPOCHS=${SST_EPOCHS:-5}
@@ -34,7 +35,7 @@ OUTDIR=${OUTDIR:-$HERE/out}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench-models}
 mkdir -p "$OUTDIR"
 RESULTS=$OUTDIR/results.jsonl
-: > "$RESULTS"
+[[ "${APPEND:-0}" == 1 ]] || : > "$RESULTS"
 
 if [[ -z "${WORDPIPE:-}" ]]; then
   (cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" >&2)
@@ -90,11 +91,14 @@ for row in $ROWS; do
         --dev "$DATA/pos/$dir/$stem-ud-dev.conllu" --vectors "$VECTORS" --hidden 100 --no-crf --epochs "$POS_EPOCHS" --patience 5
     done
     ;;
-  cls)
+  sst)
     run sst2 classification SST-2 "vectors, max pooling" train-classifier --train "$DATA/classification/sst2/train.tsv" \
       --dev "$DATA/classification/sst2/dev.tsv" --vectors "$VECTORS" --hidden 100 --pooling max --epochs "$SST_EPOCHS" --patience 5
-    # TREC: "COARSE:fine question" -> "COARSE<TAB>question"; the last 500 questions are the dev set.
-    awk '{ split($1, a, ":"); $1 = ""; sub(/^ /, ""); print a[1] "\t" $0 }' "$DATA/classification/trec/train.txt" > "$OUTDIR/trec-all.tsv"
+    ;;
+  trec)
+    # TREC: ISO-8859-1 "COARSE:fine question" -> UTF-8 "COARSE<TAB>question"; the last 500 questions are the dev set.
+    iconv -f ISO-8859-1 -t UTF-8 "$DATA/classification/trec/train.txt" \
+      | awk '{ split($1, a, ":"); $1 = ""; sub(/^ /, ""); print a[1] "\t" $0 }' > "$OUTDIR/trec-all.tsv"
     head -n -500 "$OUTDIR/trec-all.tsv" > "$OUTDIR/trec-train.tsv"
     tail -n 500 "$OUTDIR/trec-all.tsv" > "$OUTDIR/trec-dev.tsv"
     run trec classification TREC "vectors, max pooling" train-classifier --train "$OUTDIR/trec-train.tsv" --dev "$OUTDIR/trec-dev.tsv" \
