@@ -63,6 +63,8 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
     /// The step size in use.
     public var learningRate: Double { lr ?? optimizer.defaultLearningRate }
 
+    /// The data-file keys of the pipeline stages (`train`, `dev`, `test`), read by the stage.
+    public static let dataKeys = ["train", "dev", "test"]
     /// The keys of pipeline files.
     public static let keys = ["cell", "layers", "hidden", "bidirectional", "dropout", "optimizer", "lr", "epochs", "patience",
                        "batch", "clip", "freeze_embeddings", "dim", "seed"]
@@ -134,8 +136,10 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
     /// The keys of pipeline files.
     public static let keys = ["format", "column", "crf", "char_features"] + EncoderSettings.keys
 
+    /// Decodes flat settings; besides its own keys it accepts `dataKeys`, the data files a
+    /// pipeline stage names beside them, and rejects any other key with the closest valid one.
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: Self.keys)
+        try StrictKeys.check(decoder, allowed: EncoderSettings.dataKeys + Self.keys)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decodeIfPresent(TaggedDataFormat.self, forKey: .format) ?? .conll
         column = try c.decodeIfPresent(Int.self, forKey: .column)
@@ -181,8 +185,9 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable, Hashable {
     /// The keys of pipeline files.
     public static let keys = ["format", "pooling"] + EncoderSettings.keys
 
+    /// Decodes flat settings (see `TaggerConfiguration.init(from:)`).
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: Self.keys)
+        try StrictKeys.check(decoder, allowed: EncoderSettings.dataKeys + Self.keys)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         format = try c.decodeIfPresent(ClassificationDataFormat.self, forKey: .format) ?? .tsv
         pooling = try c.decodeIfPresent(Pooling.self, forKey: .pooling) ?? .max

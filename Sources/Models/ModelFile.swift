@@ -49,6 +49,24 @@ public enum ModelFile {
         var labels: [String]
         var alphabet: CharacterVocabulary?
         var training: TrainingRecord?
+        /// Which rows started from a word vector: a bit per word, base64 (absent without vectors).
+        var fromVectors: String?
+
+        static func packBits(_ flags: [Bool]?) -> String? {
+            guard let flags else { return nil }
+            var bytes = [UInt8](repeating: 0, count: (flags.count + 7) / 8)
+            for (index, flag) in flags.enumerated() where flag { bytes[index / 8] |= 1 << UInt8(index % 8) }
+            return Data(bytes).base64EncodedString()
+        }
+
+        func unpackedBits() -> [Bool]? {
+            guard let fromVectors, let data = Data(base64Encoded: fromVectors), data.count == (words.count + 7) / 8 else { return nil }
+            let bytes = [UInt8](data)
+            return (0..<words.count).map { bytes[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }
+        }
+
+        /// The word table the header describes.
+        func wordTable() -> WordTable { WordTable(words: words, tokenizer: tokenizer, fromVectors: unpackedBits()) }
     }
 
     static func write(header: Header, parameters: [Parameter<Float>], to path: String) throws {
@@ -109,10 +127,14 @@ extension ModelFile {
             let command = header.task == .tagger ? "wordpipe tag" : "wordpipe classify"
             throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")
         }
-        guard header.words.count >= 2, !header.labels.isEmpty else {
-            throw ModelError.badModel(path: path, reason: "the header has no words or no labels")
+        guard header.words.count >= 2, header.words[0] == WordTable.padding, header.words[1] == WordTable.unknown, !header.labels.isEmpty else {
+            throw ModelError.badModel(path: path, reason: "the header has no labels, or its words do not start with <pad>, <unk>")
         }
-        let initial = Matrix<Float>(rows: header.words.count, columns: try embeddingDim(weights, path: path))
+        let dim = try embeddingDim(weights, path: path)
+        guard header.words.count.multipliedReportingOverflow(by: dim * 4).partialValue <= weights.count else {
+            throw ModelError.badModel(path: path, reason: "truncated: \(header.words.count) words of dim \(dim) need more than the \(weights.count) bytes of weights")
+        }
+        let initial = Matrix<Float>(rows: header.words.count, columns: dim)
         guard let model = build(header, initial) else {
             throw ModelError.badModel(path: path, reason: "the header has no \(task.rawValue) configuration")
         }
@@ -129,7 +151,8 @@ extension Tagger {
     /// Saves the tagger (with `record`) to `path`, atomically.
     public func save(to path: String, record: TrainingRecord?) throws {
         let header = ModelFile.Header(task: .tagger, tagger: configuration, classifier: nil, tokenizer: words.tokenizer,
-                                      words: words.words, labels: labels, alphabet: alphabet, training: record)
+                                      words: words.words, labels: labels, alphabet: alphabet, training: record,
+                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
         try ModelFile.write(header: header, parameters: allParameters, to: path)
     }
 
@@ -137,7 +160,7 @@ extension Tagger {
     public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) {
         try ModelFile.load(path, task: .tagger, build: { header, initial in
             header.tagger.map { configuration in
-                Tagger(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                Tagger(configuration: configuration, words: header.wordTable(),
                        initial: initial, labels: header.labels, alphabet: header.alphabet, tokenizer: header.tokenizer)
             }
         }, parameters: \.allParameters)
@@ -149,7 +172,8 @@ extension Classifier {
     /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
     public func save(to path: String, record: TrainingRecord?) throws {
         let header = ModelFile.Header(task: .classifier, tagger: nil, classifier: configuration, tokenizer: words.tokenizer,
-                                      words: words.words, labels: labels, alphabet: nil, training: record)
+                                      words: words.words, labels: labels, alphabet: nil, training: record,
+                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
         try ModelFile.write(header: header, parameters: allParameters, to: path)
     }
 
@@ -157,7 +181,7 @@ extension Classifier {
     public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) {
         try ModelFile.load(path, task: .classifier, build: { header, initial in
             header.classifier.map { configuration in
-                Classifier(configuration: configuration, words: WordTable(words: header.words, tokenizer: header.tokenizer),
+                Classifier(configuration: configuration, words: header.wordTable(),
                            initial: initial, labels: header.labels)
             }
         }, parameters: \.allParameters)

@@ -148,6 +148,9 @@ public struct TaggerScore: Sendable {
     /// The share of tokens the model knows neither as written nor normalized (they read as
     /// `<unk>`), when computed.
     public var unknownRate: Double?
+    /// The share of tokens that are not words of the vectors the model started from, as written
+    /// or under their key (nil without vectors).
+    public var vectorOOVRate: Double?
     /// The main metric: entity micro-F1 (chunk tags) or token accuracy.
     public var main: Double { chunking ? metrics.micro.f1 : metrics.tokenAccuracy }
 }

@@ -117,10 +117,12 @@ public struct TaggerTrainingResult {
 public enum TaggerTraining {
     /// Reads labeled data for a tagger with `configuration`'s format and column, converting chunk
     /// tags to IOB2 when `chunking`.
-    static func read(_ path: String, configuration: TaggerConfiguration, requireTags: Bool = true) throws -> TaggedFile {
-        var file = try TaggedFile.read(path: path, format: configuration.format, tagColumn: configuration.column, requireTags: requireTags)
+    /// `chunking` nil: decided by the file's own tags (training data); otherwise as given (dev and
+    /// test follow the training data, so one stray tag cannot leave them in another scheme).
+    static func read(_ path: String, configuration: TaggerConfiguration, chunking: Bool? = nil) throws -> TaggedFile {
+        var file = try TaggedFile.read(path: path, format: configuration.format, tagColumn: configuration.column)
         let tags = file.sentences.lazy.flatMap(\.tags)
-        if !tags.isEmpty && TagSchemes.isChunkTagSet(tags) {
+        if chunking ?? (!tags.isEmpty && TagSchemes.isChunkTagSet(tags)) {
             for index in file.sentences.indices { file.sentences[index].tags = TagSchemes.toIOB2(file.sentences[index].tags) }
         }
         return file
@@ -131,7 +133,8 @@ public enum TaggerTraining {
                            threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
         BLAS.setThreads(max(threads, 1))
         let train = try read(trainPath, configuration: configuration)
-        let dev = try read(devPath, configuration: configuration)
+        let trainTags = train.sentences.lazy.flatMap(\.tags)
+        let dev = try read(devPath, configuration: configuration, chunking: !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags))
         let sentences = train.sentences.filter { !$0.tokens.isEmpty }
         guard !sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no sentences") }
         guard !dev.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no sentences") }
@@ -143,11 +146,8 @@ public enum TaggerTraining {
         let alphabet = configuration.charFeatures == .none ? nil : CharacterVocabulary(words: tokens.joined())
         let tagger = Tagger(configuration: configuration, words: built.table, initial: built.matrix, labels: labels,
                             alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
-        var oovTrain: Double?, oovDev: Double?
+        let oovTrain = built.table.vectorOOVRate(tokens), oovDev = built.table.vectorOOVRate(dev.sentences.map(\.tokens))
         if let vectors {
-            let store = VectorStore(vectors)
-            oovTrain = WordTable.oovRate(tokens, store: store)
-            oovDev = WordTable.oovRate(dev.sentences.map(\.tokens), store: store)
             log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
                        vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
         }
@@ -184,7 +184,7 @@ public enum TaggerTraining {
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
-        let file = try read(path, configuration: tagger.configuration)
+        let file = try read(path, configuration: tagger.configuration, chunking: tagger.isChunking)
         let known = Set(tagger.labels)
         for sentence in file.sentences {
             for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
@@ -197,6 +197,7 @@ public enum TaggerTraining {
         let lookup = tagger.words.lookup()
         let tokens = file.sentences.flatMap(\.tokens)
         score.unknownRate = tokens.isEmpty ? 0 : Double(tokens.filter { lookup($0) == 1 }.count) / Double(tokens.count)
+        score.vectorOOVRate = tagger.words.vectorOOVRate(file.sentences.map(\.tokens))
         return score
     }
 }
@@ -236,11 +237,8 @@ public enum ClassifierTraining {
         let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let built = WordTable.build(trainingTokens: texts, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
         let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels)
-        var oovTrain: Double?, oovDev: Double?
+        let oovTrain = built.table.vectorOOVRate(texts), oovDev = built.table.vectorOOVRate(devTexts)
         if let vectors {
-            let store = VectorStore(vectors)
-            oovTrain = WordTable.oovRate(texts, store: store)
-            oovDev = WordTable.oovRate(devTexts, store: store)
             log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
                        vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
         }
@@ -280,5 +278,11 @@ public enum ClassifierTraining {
         let tokenizer = try classifier.makeTokenizer()
         let texts = try tokenize(file.examples.map(\.text), with: tokenizer)
         return ClassificationMetrics(gold: file.examples.map(\.label), predicted: classifier.classify(texts))
+    }
+
+    /// The OOV rate of a labeled file's tokens against the vectors the classifier started from.
+    public static func vectorOOVRate(_ classifier: Classifier, path: String) throws -> Double? {
+        let file = try ClassificationFile.read(path: path, format: classifier.configuration.format)
+        return classifier.words.vectorOOVRate(try tokenize(file.examples.map(\.text), with: try classifier.makeTokenizer()))
     }
 }

@@ -9,7 +9,8 @@ final class TokenKeyer {
     private let tokenizer: Tokenizer?
     private var cache: [String: String] = [:]
 
-    /// A keyer for `configuration` (nil: every token is its own key).
+    /// A keyer for `configuration` (nil: the key is the lower-cased token, NCRF++'s fallback,
+    /// for vectors that carry no configuration, such as GloVe or word2vec files).
     init(configuration: TokenizerConfiguration?) {
         tokenizer = configuration.flatMap { configuration in
             var single = configuration
@@ -21,7 +22,7 @@ final class TokenKeyer {
     /// The key of `token`: the one token the configuration makes of it, or the token itself when
     /// it makes none or several (a number dropped, a word split).
     func key(_ token: String) -> String {
-        guard let tokenizer else { return token }
+        guard let tokenizer else { return token.lowercased() }
         if let known = cache[token] { return known }
         var result = token
         if let lines = try? tokenizer.tokenize(token), lines.count == 1, lines[0].count == 1 { result = lines[0][0] }
@@ -47,14 +48,34 @@ public struct WordTable: Sendable {
     public let words: [String]
     /// The tokenizer configuration of the vectors (nil: no vectors, or vectors without one).
     public let tokenizer: TokenizerConfiguration?
+    /// Per row, whether it started from a word vector (nil: no vectors were used).
+    public let fromVectors: [Bool]?
     private let index: [String: Int32]
 
     /// A table over `words` (which must start with `<pad>`, `<unk>`).
-    public init(words: [String], tokenizer: TokenizerConfiguration?) {
+    public init(words: [String], tokenizer: TokenizerConfiguration?, fromVectors: [Bool]? = nil) {
         precondition(words.count >= 2 && words[0] == Self.padding && words[1] == Self.unknown, "a word table starts with <pad>, <unk>")
+        precondition(fromVectors == nil || fromVectors?.count == words.count, "one vector flag per word")
         self.words = words
         self.tokenizer = tokenizer
+        self.fromVectors = fromVectors
         index = Dictionary(words.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The share of `tokens` that are not vector words as written or under their key (the OOV
+    /// rate against the vectors the model started from), or nil without vectors.
+    public func vectorOOVRate(_ tokens: [[String]]) -> Double? {
+        guard let fromVectors else { return nil }
+        let keyer = TokenKeyer(configuration: tokenizer)
+        func known(_ word: String) -> Bool { index[word].map { fromVectors[Int($0)] } ?? false }
+        var total = 0, missing = 0
+        for sentence in tokens {
+            for token in sentence {
+                total += 1
+                if !known(token) && !known(keyer.key(token)) { missing += 1 }
+            }
+        }
+        return total == 0 ? 0 : Double(missing) / Double(total)
     }
 
     /// The number of rows.
@@ -88,19 +109,23 @@ public struct WordTable: Sendable {
         }
         let trainingTypes = words.count - 2
         let dim = vectors?.dim ?? dim
-        let store = vectors.map { VectorStore($0) }
         if let vectors {
             for word in vectors.vocabulary.words where seen.insert(word).inserted { words.append(word) }
         }
-        let table = WordTable(words: words, tokenizer: vectors?.vocabulary.tokenizer)
+        let keyer = TokenKeyer(configuration: vectors?.vocabulary.tokenizer)
+        func vectorID(_ word: String) -> Int32? {
+            vectors.flatMap { $0.vocabulary.id(of: word) ?? $0.vocabulary.id(of: keyer.key(word)) }
+        }
         var generator = SeededGenerator(seed: seed)
         let limit = (3.0 / Double(dim)).squareRoot()
         var matrix = Matrix<Float>(rows: words.count, columns: dim)
         var typesWithVectors = 0
+        var fromVectors = [Bool](repeating: false, count: words.count)
         matrix.storage.withUnsafeMutableBufferPointer { out in
             for row in 2..<words.count {
                 let base = out.baseAddress! + row * dim
-                if let vectors, let store, let id = store.id(of: words[row]) {
+                if let vectors, let id = vectorID(words[row]) {
+                    fromVectors[row] = true
                     let start = Int(id) * dim
                     for j in 0..<dim { base[j] = vectors.matrix[start + j] }
                     if row < trainingTypes + 2 { typesWithVectors += 1 }
@@ -117,24 +142,7 @@ public struct WordTable: Sendable {
                 for j in 0..<dim { unk[j] = Float(generator.nextUniform(in: -limit...limit)) }
             }
         }
+        let table = WordTable(words: words, tokenizer: vectors?.vocabulary.tokenizer, fromVectors: vectors == nil ? nil : fromVectors)
         return (table, matrix, typesWithVectors, trainingTypes)
-    }
-
-    /// The share of `tokens` whose key is not among the vector words (`store`), in 0...1.
-    static func oovRate(_ tokens: [[String]], store: VectorStore) -> Double {
-        var total = 0, missing = 0
-        var cache: [String: Bool] = [:]
-        for sentence in tokens {
-            for token in sentence {
-                total += 1
-                let known: Bool
-                if let cached = cache[token] { known = cached } else {
-                    known = store.id(of: token) != nil
-                    cache[token] = known
-                }
-                if !known { missing += 1 }
-            }
-        }
-        return total == 0 ? 0 : Double(missing) / Double(total)
     }
 }

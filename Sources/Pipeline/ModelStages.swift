@@ -6,40 +6,25 @@ import WordPipeSupport
 /// `dev`, optional `test`, resolved against the pipeline file and hashed into the lock like any
 /// input) beside the keys of the task's configuration struct, which `wordpipe train-tagger`
 /// and `train-classifier` share.
-struct ModelStageSettings<Configuration: Codable> {
-    static var dataKeys: [String] { ["train", "dev", "test"] }
-
+struct ModelStageSettings<Configuration: Codable>: Decodable {
     var train: String
     var dev: String
     var test: String?
     var configuration: Configuration
 
-    /// Splits the settings object into data files and the configuration, rejecting unknown keys
-    /// with the closest valid one.
-    static func decode(_ data: Data, configurationKeys: [String]) throws -> ModelStageSettings {
-        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ModelError.invalidOption(name: "with", value: "(not a mapping)", expected: "a mapping of settings")
-        }
-        let allowed = dataKeys + configurationKeys
-        for key in object.keys.sorted() where !allowed.contains(key) {
-            var message = "unknown key '\(key)'"
-            if let guess = StrictKeys.closest(to: key, in: allowed) { message += " (did you mean '\(guess)'?)" }
-            throw ModelError.invalidOption(name: "with", value: message, expected: "one of \(allowed.joined(separator: ", "))")
-        }
-        func path(_ key: String, required: Bool) throws -> String? {
-            let value = object.removeValue(forKey: key)
-            if value == nil && !required { return nil }
-            guard let text = value as? String, !text.isEmpty else {
-                throw ModelError.invalidOption(name: key, value: value.map { "\($0)" } ?? "(missing)", expected: "the path of a data file")
-            }
-            return text
-        }
-        let train = try path("train", required: true) ?? ""
-        let dev = try path("dev", required: true) ?? ""
-        let test = try path("test", required: false)
-        let rest = try JSONSerialization.data(withJSONObject: object)
-        return ModelStageSettings(train: train, dev: dev, test: test, configuration: try JSONDecoder().decode(Configuration.self, from: rest))
+    enum CodingKeys: String, CodingKey { case train, dev, test }
+
+    /// Decodes the data paths and, from the same keys, the configuration (which accepts the
+    /// data keys and rejects any other unknown key with the closest valid one).
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        train = try container.decode(String.self, forKey: .train)
+        dev = try container.decode(String.self, forKey: .dev)
+        test = try container.decodeIfPresent(String.self, forKey: .test)
+        configuration = try Configuration(from: decoder)
     }
+
+    static func decode(_ data: Data) throws -> ModelStageSettings { try JSONDecoder().decode(Self.self, from: data) }
 
     /// The canonical JSON: the configuration's keys plus the data paths as written.
     func canonical() throws -> Data {
@@ -52,15 +37,16 @@ struct ModelStageSettings<Configuration: Codable> {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    /// The data files, resolved against `directory`.
-    func files(in directory: String) -> [String] {
-        [train, dev] .map { resolve($0, in: directory) } + (test.map { [resolve($0, in: directory)] } ?? [])
+    /// The data files by key, resolved against `directory`.
+    func files(in directory: String) -> [(key: String, path: String)] {
+        [("train", train), ("dev", dev)].map { ($0.0, resolve($0.1, in: directory)) } + (test.map { [("test", resolve($0, in: directory))] } ?? [])
     }
 
-    /// Throws when a data file is missing.
+    /// Throws, at the key, when a data file is missing.
     func checkFiles(in directory: String) throws {
-        for (key, path) in zip(["train", "dev", "test"], files(in: directory)) where !FileManager.default.fileExists(atPath: path) {
-            throw ModelError.invalidOption(name: key, value: "'\(path)'", expected: "an existing file")
+        for (key, path) in files(in: directory) where !FileManager.default.fileExists(atPath: path) {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: [CodingKeys(rawValue: key) ?? .train], debugDescription: "\(key): no such file '\(path)'"))
         }
     }
 }
@@ -69,16 +55,16 @@ extension StageType {
     static let trainTagger = StageType(
         name: "train-tagger", version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
         configure: { data, directory in
-            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data, configurationKeys: TaggerConfiguration.keys)
+            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data)
             try settings.checkFiles(in: directory)
             return try settings.canonical()
         },
         dataFiles: { data, directory in
-            (try? ModelStageSettings<TaggerConfiguration>.decode(data, configurationKeys: TaggerConfiguration.keys))?.files(in: directory) ?? []
+            (try? ModelStageSettings<TaggerConfiguration>.decode(data))?.files(in: directory).map(\.path) ?? []
         },
         run: { context, data in
-            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data, configurationKeys: TaggerConfiguration.keys)
-            let files = settings.files(in: context.baseDirectory)
+            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data)
+            let files = settings.files(in: context.baseDirectory).map(\.path)
             var notes: [String] = []
             let result = try TaggerTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: context.inputs[.vectors]?.first,
                                                 configuration: settings.configuration, threads: context.threads,
@@ -94,6 +80,7 @@ extension StageType {
             if files.count > 2 {
                 let test = try TaggerTraining.evaluate(result.tagger, path: files[2])
                 metrics["test_\(name)"] = test.main
+                if let oov = test.vectorOOVRate { metrics["oov_test"] = oov }
                 try OutputFile.writeAtomically(Data(try test.metrics.jsonString().utf8), to: context.outputDirectory + "/test.json")
             }
             try OutputFile.writeAtomically(Data(try result.dev.metrics.jsonString().utf8), to: context.outputDirectory + "/dev.json")
@@ -103,16 +90,16 @@ extension StageType {
     static let trainClassifier = StageType(
         name: "train-classifier", version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
         configure: { data, directory in
-            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data, configurationKeys: ClassifierConfiguration.keys)
+            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data)
             try settings.checkFiles(in: directory)
             return try settings.canonical()
         },
         dataFiles: { data, directory in
-            (try? ModelStageSettings<ClassifierConfiguration>.decode(data, configurationKeys: ClassifierConfiguration.keys))?.files(in: directory) ?? []
+            (try? ModelStageSettings<ClassifierConfiguration>.decode(data))?.files(in: directory).map(\.path) ?? []
         },
         run: { context, data in
-            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data, configurationKeys: ClassifierConfiguration.keys)
-            let files = settings.files(in: context.baseDirectory)
+            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data)
+            let files = settings.files(in: context.baseDirectory).map(\.path)
             var notes: [String] = []
             let result = try ClassifierTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: context.inputs[.vectors]?.first,
                                                     configuration: settings.configuration, threads: context.threads,
@@ -128,6 +115,7 @@ extension StageType {
                 let test = try ClassifierTraining.evaluate(result.classifier, path: files[2])
                 metrics["test_accuracy"] = test.accuracy
                 metrics["test_macro_f1"] = test.macroF1
+                if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: files[2]) { metrics["oov_test"] = oov }
                 try OutputFile.writeAtomically(Data(try test.jsonString().utf8), to: context.outputDirectory + "/test.json")
             }
             try OutputFile.writeAtomically(Data(try result.dev.jsonString().utf8), to: context.outputDirectory + "/dev.json")

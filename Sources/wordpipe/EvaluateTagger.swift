@@ -46,7 +46,7 @@ struct EvaluateTagger: ParsableCommand {
             } else if let model, let test {
                 let tagger = try Tagger.load(from: model).tagger
                 let score = try TaggerTraining.evaluate(tagger, path: test)
-                try output(score.metrics, unknownRate: score.unknownRate)
+                try output(score.metrics, unknownRate: score.unknownRate, vectorOOVRate: score.vectorOOVRate)
             }
         } catch {
             throw StageFailure(stage: "evaluate-tagger", underlying: error)
@@ -54,20 +54,26 @@ struct EvaluateTagger: ParsableCommand {
     }
 
     /// Prints the scores as JSON or as conlleval's report.
-    func output(_ metrics: ChunkMetrics, unknownRate: Double? = nil) throws {
+    func output(_ metrics: ChunkMetrics, unknownRate: Double? = nil, vectorOOVRate: Double? = nil) throws {
         if json {
-            var text = try metrics.jsonString()
-            if let unknownRate, text.hasSuffix("}") {
-                // One more key; "unknown_rate" sorts after every key of the metrics, so the order stays sorted.
-                text.removeLast()
-                text += String(format: ",\"unknown_rate\":%.6f}", unknownRate)
-            }
-            emit(text)
+            var extra: [String: Any] = [:]
+            if let unknownRate { extra["unknown_rate"] = unknownRate }
+            if let vectorOOVRate { extra["oov_vectors"] = vectorOOVRate }
+            emit(try mergedJSON(try metrics.jsonString(), extra))
         } else {
             FileHandle.standardOutput.write(Data(metrics.report().utf8))
             if let unknownRate {
                 emit(String(format: "unknown tokens (neither as written nor normalized in the model's vocabulary): %.2f%%", 100 * unknownRate))
             }
+            if let vectorOOVRate { emit(String(format: "OOV against the vectors the model started from: %.2f%% of tokens", 100 * vectorOOVRate)) }
         }
     }
+}
+
+/// `json` (one object) with `extra` keys added, keys sorted.
+func mergedJSON(_ json: String, _ extra: [String: Any]) throws -> String {
+    guard !extra.isEmpty, var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
+    object.merge(extra) { _, new in new }
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
 }

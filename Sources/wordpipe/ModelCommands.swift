@@ -106,10 +106,38 @@ func writeOutput(_ text: String, to path: String?) throws {
     }
 }
 
-/// The whole of `path`, or of stdin for "-".
+/// The whole of `path`, or of stdin for "-", which must be UTF-8 (else the first bad line is named).
 func readInput(_ path: String) throws -> String {
-    if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
-    return try String(decoding: Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    let name = path == "-" ? "<stdin>" : path
+    let data: Data
+    if path == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CorpusError.cannotOpen(path: path, reason: error.localizedDescription)
+        }
+    }
+    if let text = String(data: data, encoding: .utf8) { return text }
+    var line = 1
+    for piece in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        if String(data: Data(piece), encoding: .utf8) == nil { break }
+        line += 1
+    }
+    throw ModelError.badData(location: SourceLocation(path: name, line: line), message: "not valid UTF-8")
+}
+
+/// Refuses an output path whose directory does not exist, before hours of training.
+func checkOutputPath(_ path: String) throws {
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ValidationError("-o \(path): the directory \(directory) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory) else {
+        throw ValidationError("-o \(path): the directory \(directory) is not writable")
+    }
 }
 
 /// `wordpipe train-tagger`.
@@ -159,6 +187,7 @@ struct TrainTagger: ParsableCommand {
 
     func validate() throws {
         if let column, column < 1 { throw ValidationError("--column is 1-based, not \(column)") }
+        try checkOutputPath(output)
     }
 
     func run() throws {
@@ -258,6 +287,8 @@ struct TrainClassifier: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output model file.")
     var output: String
 
+    func validate() throws { try checkOutputPath(output) }
+
     var stageConfiguration: ClassifierConfiguration {
         var configuration = ClassifierConfiguration()
         configuration.format = format
@@ -332,10 +363,12 @@ struct EvaluateClassifier: ParsableCommand {
         do {
             let classifier = try Classifier.load(from: model).classifier
             let metrics = try ClassifierTraining.evaluate(classifier, path: test)
+            let oov = try ClassifierTraining.vectorOOVRate(classifier, path: test)
             if json {
-                emit(try metrics.jsonString())
+                emit(try mergedJSON(try metrics.jsonString(), oov.map { ["oov_vectors": $0] } ?? [:]))
             } else {
                 FileHandle.standardOutput.write(Data(metrics.report().utf8))
+                if let oov { emit(String(format: "OOV against the vectors the model started from: %.2f%% of tokens", 100 * oov)) }
             }
         } catch {
             throw StageFailure(stage: "evaluate-classifier", underlying: error)

@@ -121,6 +121,20 @@ enum Synthetic {
         let truncated = directory.appendingPathComponent("truncated.wpm").path
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
         #expect(throws: ModelError.self) { try Tagger.load(from: truncated) }
+        // A hand-edited header (the first word no longer <pad>) is refused, not trusted.
+        var edited = [UInt8](bytes)
+        let pad = Array("\"<pad>\"".utf8)
+        if let at = (0...(edited.count - pad.count)).first(where: { Array(edited[$0 ..< $0 + pad.count]) == pad }) {
+            edited.replaceSubrange(at ..< at + pad.count, with: Array("\"<PAD>\"".utf8))
+        }
+        let editedPath = directory.appendingPathComponent("edited.wpm").path
+        try Data(edited).write(to: URL(fileURLWithPath: editedPath))
+        do {
+            _ = try Tagger.load(from: editedPath)
+            Issue.record("an edited header was accepted")
+        } catch {
+            #expect("\(error)".contains("do not start with <pad>, <unk>"))
+        }
         let foreign = directory.appendingPathComponent("foreign.wpm").path
         try Data("not a model at all, just some text\n".utf8).write(to: URL(fileURLWithPath: foreign))
         do {
@@ -163,6 +177,11 @@ enum Synthetic {
         #expect(lookup("EU") == table.exactID("EU"))
         #expect(lookup("THE") == table.exactID("the"))  // not a training token: found through case folding
         #expect(lookup("Mars") == 1)
+        // Vectors without a tokenizer configuration (GloVe, word2vec files): the lower-cased token, as NCRF++.
+        let plain = WordVectors(vocabulary: Vocabulary(words: ["eu", "the"], counts: [2, 1]), dim: 2, matrix: [1, 0, 0, 1])
+        let plainTable = WordTable.build(trainingTokens: [["EU"]], vectors: plain, dim: 2, seed: 1)
+        #expect(plainTable.typesWithVectors == 1)
+        #expect(plainTable.table.lookup()("THE") == plainTable.table.exactID("the"))
         // A training token starts from the vector of its key; one without a vector is random.
         let eu = Int(try #require(table.exactID("EU")))
         #expect(Array(built.matrix.row(eu)) == [1, 0])
@@ -173,9 +192,11 @@ enum Synthetic {
     }
 
     @Test("the OOV rate counts tokens whose key is not among the vector words")
-    func oov() {
-        let rate = WordTable.oovRate([["EU", "rejects", "Paris"], ["the", "x"]], store: VectorStore(vectors()))
+    func oov() throws {
+        let built = WordTable.build(trainingTokens: [["EU", "rejects"]], vectors: vectors(), dim: 2, seed: 1)
+        let rate = try #require(built.table.vectorOOVRate([["EU", "rejects", "Paris"], ["the", "x"]]))
         #expect(abs(rate - 2.0 / 5.0) < 1e-12)
+        #expect(WordTable.build(trainingTokens: [["EU"]], vectors: nil, dim: 2, seed: 1).table.vectorOOVRate([["EU"]]) == nil)
     }
 }
 

@@ -162,7 +162,9 @@ struct Workspace {
         var lines: [String] = []
         _ = try runner.run(options: PipelineRunOptions(dryRun: true, threads: 1, progress: .never)) { lines.append($0) }
         #expect(lines.count == 5)
-        #expect(lines.allSatisfy { $0.contains("would run") })
+        // The lock beside the file is shared with a developer's own runs of the example, so a
+        // stage may already be up to date there; in a fresh clone every stage would run.
+        #expect(lines.allSatisfy { $0.contains("would run") || $0.hasSuffix(": up to date") }, "\(lines)")
         #expect(runner.stages.first?.rawFiles.count == 100)
     }
 
@@ -201,7 +203,10 @@ struct Workspace {
     func validation() throws {
         let misspelled = try Workspace(yaml: Self.yaml.replacingOccurrences(of: "hidden: 8", with: "hiden: 8"))
         try Data("a O\n".utf8).write(to: misspelled.directory.appendingPathComponent("data/ner.txt"))
-        #expect { try misspelled.run() } throws: { "\($0)".contains("did you mean 'hidden'") }
+        #expect { try misspelled.run() } throws: { error in
+            let message = "\(error)"
+            return message.contains("did you mean 'hidden'") && message.contains("pipe.yaml:") && message.contains("stage 'ner'")
+        }
         let missing = try Workspace(yaml: Self.yaml)
         #expect { try missing.run() } throws: { "\($0)".contains("data/ner.txt") }
     }

@@ -70,6 +70,14 @@ import TestSupport
         #expect(wrongTask.stderr.contains("tagger model, not a classifier"), "\(wrongTask.stderr)")
         let badOption = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", model, "--layers", "9"])
         #expect(badOption.status == 64, "\(badOption.stderr)")
+        let noDirectory = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", "/nonexistent-dir/m.wpm"])
+        #expect(noDirectory.status == 64 && noDirectory.stderr.contains("does not exist"), "\(noDirectory.stderr)")
+        // Input that is not UTF-8 is refused with its line, not read as replacement characters.
+        let latin1 = directory.appendingPathComponent("latin1.txt").path
+        try Data([0x4A, 0x6F, 0x68, 0x6E, 0x0A, 0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))
+        let notUTF8 = try CLI.run(["tag", "--model", model, "--format", "text", latin1])
+        #expect(notUTF8.status == 1)
+        #expect(notUTF8.stderr.contains("\(latin1):2: not valid UTF-8"), "\(notUTF8.stderr)")
     }
 
     @Test func classifierCommands() throws {
