@@ -253,7 +253,48 @@ extension Double: RecurrentScalar {
     @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
+// Threads: OpenBLAS's own threads, or workers over the batch — never both at once.
+//
+// Measured with Benchmarks/recurrent/run.sh (parts 3 and 4) on 2026-12-02, the shape
+// (1-layer BiLSTM, hidden 128, input 100, batch 32, lengths 20..40 seeded), forward + backward,
+// median of 60 timings, three runs of the script on a quiet shared 2-core AMD EPYC (Cooperlake kernels):
+//
+//   (a) whole batch, 1 OpenBLAS thread                          1.00x   (22,300–25,100 tokens/s)
+//   (b) whole batch, 2 OpenBLAS threads                         0.94x, 1.24x, 1.03x
+//   (c) 2 workers, each with its own copy of the layer and half
+//       of the batch, 1 OpenBLAS thread, gradients summed        1.83x, 1.78x, 1.83x
+//
+// (lengths as drawn; sorted longest first, with padded steps skipped: (b) 0.97–1.20x, (c) 1.67–1.73x.)
+//
+// OpenBLAS threads only the products (and only those with m·n·k above 65536 × 4, interface/gemm.c):
+// the element-wise half of every step and everything between the calls stay on one core, and a
+// per-step product of 32 × 512 × 128 is too small for two threads to gain much on it. Workers over
+// the batch run all of it in parallel. So (c) is the faster design on 2 cores, by about 1.8x,
+// while (b) ranged from 6% slower to 24% faster.
+//
+// What the library does today: the layers never start threads of their own and leave the
+// threads to OpenBLAS, which the trainers in Models set to `--threads` (`BLAS.setThreads`), i.e.
+// (b); the trainers are not batch-parallel yet. What wiring (c) into them takes is noted in
+// BENCHMARKS.md ("Threads", recurrent section). A batch-parallel trainer must call
+// `BLAS.setThreads(1)` first (the setting is process-wide): nesting OpenBLAS threads inside the
+// workers oversubscribes the cores.
+//
+// Concurrent calls are safe with Debian's build (libopenblas0-pthread 0.3.21, a USE_THREAD=1
+// build: `openblas_get_parallel()` is 1). Builds with threads lock OpenBLAS's shared buffer pool
+// (memory.c, `alloc_lock`; 0.3.7 added USE_LOCKING so that builds without threads do too, see
+// OpenMathLib/OpenBLAS#2126 and #2136), and since 0.3.4 the threaded level-3 driver is serialized
+// between callers (`level3_lock`, changelog); with one OpenBLAS thread `gemm` runs in the caller's
+// thread (`args.nthreads == 1` in interface/gemm.c) and never takes that lock.
+// Benchmarks/recurrent/blas_concurrency.c checks it: two threads × 1000 iterations of the six
+// sgemm shapes of an LSTM step gave results bit-identical to the serial ones; the test
+// "two halves on two threads" checks summed gradients against the whole batch's.
+
 /// The BLAS library behind the matrix products, and its threads.
+///
+/// The layers leave threads to OpenBLAS (`setThreads`). On 2 cores, two workers over the batch at
+/// one OpenBLAS thread each were measured 1.8x faster than one thread, and 1.4–1.9x faster than
+/// two OpenBLAS threads (see the comment above and BENCHMARKS.md). Never use both: set 1 thread
+/// before running workers.
 public enum BLAS {
     /// The OpenBLAS kernel family in use (e.g. `Haswell`, `SkylakeX`, `Prescott`).
     public static var coreName: String {
