@@ -97,6 +97,13 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
+/// The training log's line on the vectors: their size, how many training types start from one,
+/// and the OOV rates of train and dev.
+func vectorsLine(_ vectors: WordVectors, typesWithVectors: Int, trainingTypes: Int, oovTrain: Double?, oovDev: Double?) -> String {
+    String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
+           vectors.vocabulary.count, vectors.dim, typesWithVectors, trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0))
+}
+
 /// Loads word vectors for a model, or nil for random initialization.
 func loadVectors(_ path: String?) throws -> WordVectors? {
     guard let path else { return nil }
@@ -147,10 +154,7 @@ public enum TaggerTraining {
         let tagger = Tagger(configuration: configuration, words: built.table, initial: built.matrix, labels: labels,
                             alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
         let oovTrain = built.table.vectorOOVRate(tokens), oovDev = built.table.vectorOOVRate(dev.sentences.map(\.tokens))
-        if let vectors {
-            log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
-                       vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
-        }
+        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
         log("data: \(sentences.count) training sentences, \(dev.sentences.count) dev sentences, \(labels.count) labels (\(tagger.isChunking ? "IOB2 chunks, scored by entity F1" : "scored by accuracy")); \(built.table.count) words")
         let lookup = built.table.lookup()
         let ids = tokens.map { $0.map(lookup) }
@@ -238,10 +242,7 @@ public enum ClassifierTraining {
         let built = WordTable.build(trainingTokens: texts, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
         let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels)
         let oovTrain = built.table.vectorOOVRate(texts), oovDev = built.table.vectorOOVRate(devTexts)
-        if let vectors {
-            log(String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
-                       vectors.vocabulary.count, vectors.dim, built.typesWithVectors, built.trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0)))
-        }
+        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
         log("data: \(texts.count) training texts, \(devTexts.count) dev texts, \(labels.count) labels; \(built.table.count) words")
         let lookup = built.table.lookup()
         let ids = texts.map { $0.map(lookup) }
