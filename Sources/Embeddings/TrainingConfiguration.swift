@@ -38,7 +38,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
     public var epochs: Int
     /// Seed of the weights and of each worker's generator (worker i uses seed + i). Default: 1.
     public var seed: UInt64
-    /// Skip-gram with NS: share the negatives across a window (pWord2Vec's batching). Default: true.
+    /// Skip-gram with NS: share the negatives across a window and apply its updates together
+    /// (pWord2Vec's batching); false is word2vec.c's per-pair loop. Default: true.
     public var batched: Bool
     /// The vocabulary built when none is given.
     public var vocabulary: VocabularyConfiguration

@@ -67,7 +67,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the weights and of each worker's generator.")
     var seed: UInt64 = 1
 
-    @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window (pWord2Vec batching).")
+    @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window and apply its updates together (pWord2Vec batching); --no-batched is word2vec.c's per-pair loop.")
     var batched = true
 
     @Option(help: "Output format.")
