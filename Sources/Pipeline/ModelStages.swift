@@ -51,74 +51,84 @@ struct ModelStageSettings<Configuration: Codable>: Decodable {
     }
 }
 
-extension StageType {
-    static let trainTagger = StageType(
-        name: "train-tagger", version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
-        configure: { data, directory in
-            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data)
-            try settings.checkFiles(in: directory)
-            return try settings.canonical()
-        },
-        dataFiles: { data, directory in
-            (try? ModelStageSettings<TaggerConfiguration>.decode(data))?.files(in: directory).map(\.path) ?? []
-        },
-        run: { context, data in
-            let settings = try ModelStageSettings<TaggerConfiguration>.decode(data)
-            let files = settings.files(in: context.baseDirectory).map(\.path)
-            var notes: [String] = []
-            let result = try TaggerTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: context.inputs[.vectors]?.first,
-                                                configuration: settings.configuration, threads: context.threads,
-                                                log: { line in
-                                                    notes.append(line)
-                                                    if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
-                                                })
-            try result.tagger.save(to: context.outputDirectory + "/model.wpm", record: result.record)
-            let name = result.record.metric
-            var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
-                           "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
-            if let oov = result.record.oovDev { metrics["oov_dev"] = oov }
-            if files.count > 2 {
-                let test = try TaggerTraining.evaluate(result.tagger, path: files[2])
-                metrics["test_\(name)"] = test.main
-                if let oov = test.vectorOOVRate { metrics["oov_test"] = oov }
-                try OutputFile.writeAtomically(Data(try test.metrics.jsonString().utf8), to: context.outputDirectory + "/test.json")
-            }
-            try OutputFile.writeAtomically(Data(try result.dev.metrics.jsonString().utf8), to: context.outputDirectory + "/dev.json")
-            return StageOutcome(metrics: metrics, notes: notes)
-        })
+/// What a model stage's training leaves: the model file's writer, the metrics of the report and
+/// the dev (and test) score files' JSON.
+struct ModelStageResult {
+    var save: (String) throws -> Void
+    var metrics: [String: Double]
+    var devJSON: String
+    var testJSON: String?
+}
 
-    static let trainClassifier = StageType(
-        name: "train-classifier", version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
-        configure: { data, directory in
-            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data)
-            try settings.checkFiles(in: directory)
-            return try settings.canonical()
-        },
-        dataFiles: { data, directory in
-            (try? ModelStageSettings<ClassifierConfiguration>.decode(data))?.files(in: directory).map(\.path) ?? []
-        },
-        run: { context, data in
-            let settings = try ModelStageSettings<ClassifierConfiguration>.decode(data)
-            let files = settings.files(in: context.baseDirectory).map(\.path)
-            var notes: [String] = []
-            let result = try ClassifierTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: context.inputs[.vectors]?.first,
-                                                    configuration: settings.configuration, threads: context.threads,
-                                                    log: { line in
-                                                        notes.append(line)
-                                                        if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
-                                                    })
-            try result.classifier.save(to: context.outputDirectory + "/model.wpm", record: result.record)
-            var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
-                           "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
-                           "train_seconds": result.record.trainSeconds]
-            if files.count > 2 {
-                let test = try ClassifierTraining.evaluate(result.classifier, path: files[2])
-                metrics["test_accuracy"] = test.accuracy
-                metrics["test_macro_f1"] = test.macroF1
-                if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: files[2]) { metrics["oov_test"] = oov }
-                try OutputFile.writeAtomically(Data(try test.jsonString().utf8), to: context.outputDirectory + "/test.json")
-            }
-            try OutputFile.writeAtomically(Data(try result.dev.jsonString().utf8), to: context.outputDirectory + "/dev.json")
-            return StageOutcome(metrics: metrics, notes: notes)
-        })
+extension StageType {
+    /// A stage that trains a model on labeled data: `with` holds the data files beside the keys
+    /// of `Configuration`; writes `model.wpm`, `dev.json` and, with `test`, `test.json`.
+    /// `train` gets the settings, the resolved data files (train, dev, test), the vectors file,
+    /// the thread count and the log.
+    static func modelStage<Configuration: Codable & Sendable>(
+        name: String, _: Configuration.Type,
+        train: @escaping @Sendable (ModelStageSettings<Configuration>, [String], String?, Int, (String) -> Void) throws -> ModelStageResult
+    ) -> StageType {
+        StageType(
+            name: name, version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
+            configure: { data, directory in
+                let settings = try ModelStageSettings<Configuration>.decode(data)
+                try settings.checkFiles(in: directory)
+                return try settings.canonical()
+            },
+            dataFiles: { data, directory in
+                (try? ModelStageSettings<Configuration>.decode(data))?.files(in: directory).map(\.path) ?? []
+            },
+            run: { context, data in
+                let settings = try ModelStageSettings<Configuration>.decode(data)
+                let files = settings.files(in: context.baseDirectory).map(\.path)
+                var notes: [String] = []
+                let result = try train(settings, files, context.inputs[.vectors]?.first, context.threads) { line in
+                    notes.append(line)
+                    if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
+                }
+                try result.save(context.outputDirectory + "/model.wpm")
+                if let test = result.testJSON {
+                    try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
+                }
+                try OutputFile.writeAtomically(Data(result.devJSON.utf8), to: context.outputDirectory + "/dev.json")
+                return StageOutcome(metrics: result.metrics, notes: notes)
+            })
+    }
+
+    static let trainTagger = modelStage(name: "train-tagger", TaggerConfiguration.self) { settings, files, vectors, threads, log in
+        let result = try TaggerTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: vectors,
+                                            configuration: settings.configuration, threads: threads, log: log)
+        let name = result.record.metric
+        var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
+                       "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
+        if let oov = result.record.oovDev { metrics["oov_dev"] = oov }
+        var testJSON: String?
+        if files.count > 2 {
+            let test = try TaggerTraining.evaluate(result.tagger, path: files[2])
+            metrics["test_\(name)"] = test.main
+            if let oov = test.vectorOOVRate { metrics["oov_test"] = oov }
+            testJSON = try test.metrics.jsonString()
+        }
+        return ModelStageResult(save: { try result.tagger.save(to: $0, record: result.record) }, metrics: metrics,
+                                devJSON: try result.dev.metrics.jsonString(), testJSON: testJSON)
+    }
+
+    static let trainClassifier = modelStage(name: "train-classifier", ClassifierConfiguration.self) { settings, files, vectors, threads, log in
+        let result = try ClassifierTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: vectors,
+                                                configuration: settings.configuration, threads: threads, log: log)
+        var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
+                       "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
+                       "train_seconds": result.record.trainSeconds]
+        var testJSON: String?
+        if files.count > 2 {
+            let test = try ClassifierTraining.evaluate(result.classifier, path: files[2])
+            metrics["test_accuracy"] = test.accuracy
+            metrics["test_macro_f1"] = test.macroF1
+            if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: files[2]) { metrics["oov_test"] = oov }
+            testJSON = try test.jsonString()
+        }
+        return ModelStageResult(save: { try result.classifier.save(to: $0, record: result.record) }, metrics: metrics,
+                                devJSON: try result.dev.jsonString(), testJSON: testJSON)
+    }
 }
