@@ -58,6 +58,25 @@ public final class Parameter<Scalar: RecurrentScalar> {
         sparseGradient?.rows.squaredNorm ?? gradient.squaredNorm
     }
 
+    /// Adds `alpha` times `other`'s gradient to this one's: dense gradients with `axpy`, sparse
+    /// ones row by row in `other`'s row order (rows new here are appended in that order). The
+    /// batch-parallel trainer sums its workers' gradients into the main model's with this.
+    public func addGradient(of other: Parameter<Scalar>, scaledBy alpha: Scalar = 1) {
+        precondition(isSparse == other.isSparse && value.columns == other.value.columns,
+                     "cannot add the gradient of \(other.name) (\(other.value.shape)) to \(name) (\(value.shape))")
+        guard let source = other.sparseGradient else { return gradient.add(other.gradient, scaledBy: alpha) }
+        guard !source.ids.isEmpty else { return }
+        // Taken out of the property while it grows, so that its storage is not shared (and copied).
+        var target = sparseGradient ?? SparseRowGradient(columns: value.columns)
+        sparseGradient = nil
+        source.rows.storage.withUnsafeBufferPointer { rows in
+            for (slot, id) in source.ids.enumerated() {
+                target.add(rows.baseAddress! + slot * source.rows.columns, to: id, scaledBy: alpha)
+            }
+        }
+        sparseGradient = target
+    }
+
     /// Multiplies the gradient by `factor`.
     public func scaleGradient(by factor: Scalar) {
         if let sparse = sparseGradient {
@@ -90,8 +109,8 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
         self.slots = slots
     }
 
-    /// Adds `values` (`columns` of them) to the row of `id`.
-    public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32) {
+    /// Adds `alpha` times `values` (`columns` of them) to the row of `id`.
+    public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32, scaledBy alpha: Scalar = 1) {
         let columns = rows.columns
         let slot: Int
         if let existing = slots[id] {
@@ -104,7 +123,7 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
             rows = Matrix(rows: ids.count, columns: columns, storage: rows.storage)
         }
         rows.storage.withUnsafeMutableBufferPointer { buffer in
-            Scalar.axpy(count: columns, alpha: 1, x: values, y: buffer.baseAddress! + slot * columns)
+            Scalar.axpy(count: columns, alpha: alpha, x: values, y: buffer.baseAddress! + slot * columns)
         }
     }
 }
