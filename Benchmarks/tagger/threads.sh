@@ -32,28 +32,22 @@ R=${R:-3}
 THREADS=${THREADS:-1 2}
 BASELINE=${BASELINE:-}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench-tagger}
+WORDPIPE=${WORDPIPE:-}
 VECTORS=${VECTORS:-$ROOT/corpora/build-wikipedia/vectors/vectors.wpv}
 DATA=${DATA:-$ROOT/../shared/data/ner/conll2003}
 OUTDIR=${OUTDIR:-$HERE/out-threads}
 
 die() { echo "threads.sh: error: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 [ -f "$DATA/train.txt" ] && [ -f "$DATA/valid.txt" ] || die "no train.txt / valid.txt in $DATA"
 [ -f "$VECTORS" ] || die "no vectors at $VECTORS (wordpipe run corpora/wikipedia.yaml makes them)"
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 
-if [ -z "${WORDPIPE:-}" ]; then
-    log "release build of wordpipe (scratch $SCRATCH)"
-    (cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" 2>&1 | tail -1)
-    WORDPIPE=$(cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" --show-bin-path)/wordpipe
-fi
-[ -x "$WORDPIPE" ] || die "no wordpipe binary at $WORDPIPE"
-# A copy, so that a rebuild during the run cannot mix binaries.
-mkdir -p "$OUTDIR/bin"
-cp "$WORDPIPE" "$OUTDIR/bin/wordpipe"
-WP=$OUTDIR/bin/wordpipe
+wordpipe_binary
 COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)
 DIRTY=$(cd "$ROOT" && git status --porcelain --untracked-files=no -- Sources Package.swift | head -1)
 
