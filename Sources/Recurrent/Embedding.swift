@@ -146,11 +146,14 @@ public final class Embedding<Scalar: RecurrentScalar> {
         precondition(outputGradient.rows == ids.count && outputGradient.columns == dim,
                      "output gradient is \(outputGradient.shape) for \(ids.count) ids of dim \(dim)")
         guard isTrainable, !ids.isEmpty else { return }
+        // Taken out of the parameter while it grows, so that its storage is not shared (and copied).
         var sparse = weight.sparseGradient ?? SparseRowGradient(columns: dim)
+        weight.sparseGradient = nil
         let dim = self.dim
-        outputGradient.storage.withUnsafeBufferPointer { gradient in
-            for (position, id) in ids.enumerated() where !isPadding(id) {
-                sparse.add(gradient.baseAddress! + position * dim, to: id)
+        ids.withUnsafeBufferPointer { ids in
+            outputGradient.storage.withUnsafeBufferPointer { gradient in
+                Scalar.accumulateRows(count: ids.count, columns: dim, ids: ids.baseAddress!, skipping: paddingID,
+                                      rows: gradient.baseAddress!, scaledBy: 1, into: &sparse)
             }
         }
         weight.sparseGradient = sparse

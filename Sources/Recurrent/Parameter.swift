@@ -66,12 +66,18 @@ public final class Parameter<Scalar: RecurrentScalar> {
                      "cannot add the gradient of \(other.name) (\(other.value.shape)) to \(name) (\(value.shape))")
         guard let source = other.sparseGradient else { return gradient.add(other.gradient, scaledBy: alpha) }
         guard !source.ids.isEmpty else { return }
+        guard let existing = sparseGradient, !existing.ids.isEmpty else {
+            // Nothing here yet: `alpha` times the other's rows, as adding them to zero rows gives.
+            sparseGradient = SparseRowGradient(ids: source.ids, rows: source.rows.scaled(by: alpha), slots: source.slots)
+            return
+        }
         // Taken out of the property while it grows, so that its storage is not shared (and copied).
-        var target = sparseGradient ?? SparseRowGradient(columns: value.columns)
+        var target = existing
         sparseGradient = nil
-        source.rows.storage.withUnsafeBufferPointer { rows in
-            for (slot, id) in source.ids.enumerated() {
-                target.add(rows.baseAddress! + slot * source.rows.columns, to: id, scaledBy: alpha)
+        source.ids.withUnsafeBufferPointer { ids in
+            source.rows.storage.withUnsafeBufferPointer { rows in
+                Scalar.accumulateRows(count: ids.count, columns: source.rows.columns, ids: ids.baseAddress!, skipping: nil,
+                                      rows: rows.baseAddress!, scaledBy: alpha, into: &target)
             }
         }
         sparseGradient = target
@@ -110,6 +116,9 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
     }
 
     /// Adds `alpha` times `values` (`columns` of them) to the row of `id`.
+    ///
+    /// Called from generic code in another module this runs unspecialized, with a runtime type
+    /// lookup per call; for many rows, `Scalar.accumulateRows` runs specialized.
     public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32, scaledBy alpha: Scalar = 1) {
         let columns = rows.columns
         let slot: Int

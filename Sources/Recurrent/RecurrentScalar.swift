@@ -96,6 +96,12 @@ public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
     static func adagradUpdate(count: Int, learningRate: Self, epsilon: Self, weights: UnsafeMutablePointer<Self>,
                               gradient: UnsafePointer<Self>, sum: UnsafeMutablePointer<Self>)
 
+    /// Adds `alpha` times each of the `count` rows of `rows` (`columns` values each) to the row of
+    /// `gradient` for `ids[r]`, in order, skipping negative ids and `padding`: the embeddings'
+    /// backward pass, and the sum of batch-parallel workers' gradients (Parameter.swift).
+    static func accumulateRows(count: Int, columns: Int, ids: UnsafePointer<Int32>, skipping padding: Int32?,
+                               rows: UnsafePointer<Self>, scaledBy alpha: Self, into gradient: inout SparseRowGradient<Self>)
+
     // Kernels of the CRF (CRF+Kernels.swift) and the character encoder (CharacterEncoder+Kernels.swift).
 
     /// `out[i] = Double(x[i])` over `count` elements (the CRF computes in `Double`).
