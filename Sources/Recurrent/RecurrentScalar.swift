@@ -285,8 +285,9 @@ extension Double: RecurrentScalar {
 // sharing the weights copy-on-write, each with its own gradients and dropout generators, each
 // over a part of the batch balanced by tokens, their gradients summed in a fixed order, weighted
 // by each part's share of the loss's mean, before one optimizer step on the main model. With
-// `--threads 1` a batch runs serially, as before. The end-to-end figures on CoNLL-2003 are in
-// BENCHMARKS.md ("Batch-parallel training", recurrent section).
+// `--threads 1` a batch runs serially, as before. End to end on CoNLL-2003 (BENCHMARKS.md,
+// "Batch-parallel training", recurrent section) that gave 1.40x on two quiet cores: less than
+// (c) above, mostly because the optimizer step stays serial.
 //
 // Concurrent calls are safe with Debian's build (libopenblas0-pthread 0.3.21, a USE_THREAD=1
 // build: `openblas_get_parallel()` is 1). Builds with threads lock OpenBLAS's shared buffer pool
