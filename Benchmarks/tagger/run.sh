@@ -56,6 +56,8 @@ VECTORS_TXT=$OUTDIR/vectors.txt
 
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 for init in $INIT; do
     case $init in vectors|random) ;; *) die "unknown INIT '$init' (known: vectors, random)" ;; esac
@@ -75,15 +77,7 @@ if [ "$SKIP_WORDPIPE" = 1 ] && [ -f "$WPV" ] && [ "$VECTORS_TXT" -nt "$WPV" ]; t
 fi
 WP=
 if [ "$need_wordpipe" = 1 ]; then
-    if [ -z "$WORDPIPE" ]; then
-        log "release build of wordpipe (scratch $SCRATCH)"
-        (cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" 2>&1 | tail -1)
-        WORDPIPE=$(cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" --show-bin-path)/wordpipe
-    fi
-    [ -x "$WORDPIPE" ] || die "no wordpipe binary at $WORDPIPE"
-    mkdir -p "$OUTDIR/bin"
-    cp "$WORDPIPE" "$OUTDIR/bin/wordpipe"
-    WP=$OUTDIR/bin/wordpipe
+    wordpipe_binary
     log "wordpipe: $("$WP" --version 2>/dev/null || echo '?') ($WORDPIPE)"
 fi
 

@@ -92,6 +92,12 @@ public final class Tagger {
         return loss
     }
 
+    /// What the loss of `trainStep` is a mean over, for sentences of these lengths: their tokens
+    /// (softmax) or the non-empty sentences (CRF).
+    func lossCount(lengths: [Int]) -> Int {
+        crf == nil ? lengths.reduce(0, +) : lengths.filter { $0 > 0 }.count
+    }
+
     /// The predicted label ids of a batch.
     func predict(_ batch: Batch) -> [[Int32]] {
         let trace = encoder.forward(ids: batch.ids, characters: batch.characters, training: false)

@@ -38,6 +38,22 @@ enum TrainingLoop {
         return result
     }
 
+    /// The step `run` calls per batch: with one thread, `work` on `model` itself; with more,
+    /// `work` on `threads` replicas of it at once, each over a part of the batch, their gradients
+    /// summed into `model`'s (`BatchParallel`). `units` counts what the loss is a mean over.
+    /// More threads than `settings.batch` would only leave workers idle: there are at most that many.
+    static func step<Model: Replicable>(model: Model, threads: Int, settings: EncoderSettings, lengths: [Int],
+                                        units: @escaping ([Int]) -> Int, work: @escaping (Model, [Int]) -> Double) -> ([Int]) -> Double {
+        let workers = min(threads, settings.batch)
+        guard workers > 1 else { return { work(model, $0) } }
+        let parallel = BatchParallel(main: model, workers: workers, seed: settings.seed &+ 0x5851_F42D_4C95_7F2D)
+        return { parallel.step($0, lengths: lengths, units: units, work: work) }
+    }
+
+    /// OpenBLAS at one thread, whatever `--threads` is: more threads go to workers over the batch,
+    /// never into BLAS as well (nested threads oversubscribe the cores; see `BLAS`).
+    static func prepareThreads() { BLAS.setThreads(1) }
+
     /// Trains until `settings.epochs` or until `settings.patience` epochs pass without a better
     /// dev score; leaves the best epoch's weights in `all`.
     /// - Parameters:
@@ -135,10 +151,11 @@ public enum TaggerTraining {
         return file
     }
 
-    /// Trains a tagger on `trainPath`, selecting the epoch by its score on `devPath`.
+    /// Trains a tagger on `trainPath`, selecting the epoch by its score on `devPath`. With
+    /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
                            threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
-        BLAS.setThreads(max(threads, 1))
+        TrainingLoop.prepareThreads()
         let train = try read(trainPath, configuration: configuration)
         let trainTags = train.sentences.lazy.flatMap(\.tags)
         let dev = try read(devPath, configuration: configuration, chunking: !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags))
@@ -163,13 +180,17 @@ public enum TaggerTraining {
         let devSentences = dev.sentences.map(\.tokens)
         let devGold = dev.sentences.map(\.tags)
         var lastScore: TaggerScore?
+        let lengths = tokens.map(\.count)
+        let step = TrainingLoop.step(
+            model: tagger, threads: threads, settings: configuration.encoder, lengths: lengths,
+            units: { batch in tagger.lossCount(lengths: batch.map { lengths[$0] }) },
+            work: { model, batch in
+                model.trainStep(Tagger.Batch(ids: batch.map { ids[$0] }, characters: characters.map { c in batch.map { c[$0] } },
+                                             targets: batch.map { targets[$0] }))
+            })
         let outcome = try TrainingLoop.run(
-            settings: configuration.encoder, lengths: tokens.map(\.count), trainable: tagger.trainableParameters,
-            all: tagger.allParameters, metric: tagger.metricName,
-            step: { batch in
-                tagger.trainStep(Tagger.Batch(ids: batch.map { ids[$0] }, characters: characters.map { c in batch.map { c[$0] } },
-                                              targets: batch.map { targets[$0] }))
-            },
+            settings: configuration.encoder, lengths: lengths, trainable: tagger.trainableParameters,
+            all: tagger.allParameters, metric: tagger.metricName, step: step,
             evaluate: {
                 let score = tagger.score(gold: devGold, predicted: tagger.tag(devSentences))
                 lastScore = score
@@ -223,10 +244,11 @@ public enum ClassifierTraining {
         try texts.map { try tokenizer.tokenize($0).joined().map { $0 } }
     }
 
-    /// Trains a classifier on `trainPath`, selecting the epoch by its accuracy on `devPath`.
+    /// Trains a classifier on `trainPath`, selecting the epoch by its accuracy on `devPath`. With
+    /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
                            threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
-        BLAS.setThreads(max(threads, 1))
+        TrainingLoop.prepareThreads()
         let train = try ClassificationFile.read(path: trainPath, format: configuration.format)
         let dev = try ClassificationFile.read(path: devPath, format: configuration.format)
         guard !train.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no examples") }
@@ -249,10 +271,13 @@ public enum ClassifierTraining {
         let targets = train.examples.map { labelIDs[$0.label] ?? 0 }
         let devGold = dev.examples.map(\.label)
         var lastScore: ClassificationMetrics?
+        let lengths = texts.map(\.count)
+        let step = TrainingLoop.step(
+            model: classifier, threads: threads, settings: configuration.encoder, lengths: lengths, units: \.count,
+            work: { model, batch in model.trainStep(ids: batch.map { ids[$0] }, targets: batch.map { targets[$0] }) })
         let outcome = try TrainingLoop.run(
-            settings: configuration.encoder, lengths: texts.map(\.count), trainable: classifier.trainableParameters,
-            all: classifier.allParameters, metric: "accuracy",
-            step: { batch in classifier.trainStep(ids: batch.map { ids[$0] }, targets: batch.map { targets[$0] }) },
+            settings: configuration.encoder, lengths: lengths, trainable: classifier.trainableParameters,
+            all: classifier.allParameters, metric: "accuracy", step: step,
             evaluate: {
                 let score = ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts))
                 lastScore = score

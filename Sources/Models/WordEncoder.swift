@@ -16,9 +16,9 @@ final class WordEncoder {
     /// A seeded encoder over `table` rows of the `initial` embedding matrix.
     init(initial: Matrix<Float>, settings: EncoderSettings, characterKind: CharacterFeatureKind, alphabetSize: Int, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
-        embedding = Embedding<Float>(rows: initial.rows, dim: initial.columns, paddingID: 0, unknownID: 1,
-                                     trainable: !settings.freezeEmbeddings, seed: generator.next())
-        embedding.weight.value = initial
+        // The embedding's seed is drawn (and not used: the table is `initial`), so the seeds after it stay as they were.
+        _ = generator.next()
+        embedding = Embedding<Float>(table: initial, paddingID: 0, unknownID: 1, trainable: !settings.freezeEmbeddings)
         let characterSeed = generator.next()
         characters = characterKind == .none ? nil
             : CharacterEncoder<Float>(kind: characterKind, alphabetSize: alphabetSize, seed: characterSeed)

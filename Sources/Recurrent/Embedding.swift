@@ -45,6 +45,21 @@ public final class Embedding<Scalar: RecurrentScalar> {
         lookup = { index[$0] }
     }
 
+    /// A table over `table` as it is (no row is changed; the padding row should be zero). The
+    /// parameter is named `<name>.weight`.
+    public init(table: Matrix<Scalar>, paddingID: Int32? = nil, unknownID: Int32? = nil, trainable: Bool = true,
+                name: String = "embedding") {
+        precondition(table.rows > 0 && table.columns > 0, "an embedding needs positive sizes, got \(table.shape)")
+        for id in [paddingID, unknownID].compactMap({ $0 }) {
+            precondition(id >= 0 && Int(id) < table.rows, "special id \(id) is outside the \(table.rows) rows")
+        }
+        weight = Parameter(sparseName: "\(name).weight", value: table, isTrainable: trainable)
+        self.paddingID = paddingID
+        self.unknownID = unknownID
+        unknownToken = "<unk>"
+        lookup = { _ in nil }
+    }
+
     /// A table from trained vectors: rows in vocabulary order, then `<unk>` and `<pad>` rows
     /// appended when the vocabulary lacks them.
     public convenience init(vectors: WordVectors, trainable: Bool, unknownToken: String = "<unk>", paddingToken: String = "<pad>") {
@@ -146,11 +161,14 @@ public final class Embedding<Scalar: RecurrentScalar> {
         precondition(outputGradient.rows == ids.count && outputGradient.columns == dim,
                      "output gradient is \(outputGradient.shape) for \(ids.count) ids of dim \(dim)")
         guard isTrainable, !ids.isEmpty else { return }
+        // Taken out of the parameter while it grows, so that its storage is not shared (and copied).
         var sparse = weight.sparseGradient ?? SparseRowGradient(columns: dim)
+        weight.sparseGradient = nil
         let dim = self.dim
-        outputGradient.storage.withUnsafeBufferPointer { gradient in
-            for (position, id) in ids.enumerated() where !isPadding(id) {
-                sparse.add(gradient.baseAddress! + position * dim, to: id)
+        ids.withUnsafeBufferPointer { ids in
+            outputGradient.storage.withUnsafeBufferPointer { gradient in
+                Scalar.accumulateRows(count: ids.count, columns: dim, ids: ids.baseAddress!, skipping: paddingID,
+                                      rows: gradient.baseAddress!, scaledBy: 1, into: &sparse)
             }
         }
         weight.sparseGradient = sparse

@@ -58,6 +58,31 @@ public final class Parameter<Scalar: RecurrentScalar> {
         sparseGradient?.rows.squaredNorm ?? gradient.squaredNorm
     }
 
+    /// Adds `alpha` times `other`'s gradient to this one's: dense gradients with `axpy`, sparse
+    /// ones row by row in `other`'s row order (rows new here are appended in that order). The
+    /// batch-parallel trainer sums its workers' gradients into the main model's with this.
+    public func addGradient(of other: Parameter<Scalar>, scaledBy alpha: Scalar = 1) {
+        precondition(isSparse == other.isSparse && value.columns == other.value.columns,
+                     "cannot add the gradient of \(other.name) (\(other.value.shape)) to \(name) (\(value.shape))")
+        guard let source = other.sparseGradient else { return gradient.add(other.gradient, scaledBy: alpha) }
+        guard !source.ids.isEmpty else { return }
+        guard let existing = sparseGradient, !existing.ids.isEmpty else {
+            // Nothing here yet: `alpha` times the other's rows, as adding them to zero rows gives.
+            sparseGradient = SparseRowGradient(ids: source.ids, rows: source.rows.scaled(by: alpha), slots: source.slots)
+            return
+        }
+        // Taken out of the property while it grows, so that its storage is not shared (and copied).
+        var target = existing
+        sparseGradient = nil
+        source.ids.withUnsafeBufferPointer { ids in
+            source.rows.storage.withUnsafeBufferPointer { rows in
+                Scalar.accumulateRows(count: ids.count, columns: source.rows.columns, ids: ids.baseAddress!, skipping: nil,
+                                      rows: rows.baseAddress!, scaledBy: alpha, into: &target)
+            }
+        }
+        sparseGradient = target
+    }
+
     /// Multiplies the gradient by `factor`.
     public func scaleGradient(by factor: Scalar) {
         if let sparse = sparseGradient {
@@ -90,8 +115,11 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
         self.slots = slots
     }
 
-    /// Adds `values` (`columns` of them) to the row of `id`.
-    public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32) {
+    /// Adds `alpha` times `values` (`columns` of them) to the row of `id`.
+    ///
+    /// Called from generic code in another module this runs unspecialized, with a runtime type
+    /// lookup per call; for many rows, `Scalar.accumulateRows` runs specialized.
+    public mutating func add(_ values: UnsafePointer<Scalar>, to id: Int32, scaledBy alpha: Scalar = 1) {
         let columns = rows.columns
         let slot: Int
         if let existing = slots[id] {
@@ -104,7 +132,7 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
             rows = Matrix(rows: ids.count, columns: columns, storage: rows.storage)
         }
         rows.storage.withUnsafeMutableBufferPointer { buffer in
-            Scalar.axpy(count: columns, alpha: 1, x: values, y: buffer.baseAddress! + slot * columns)
+            Scalar.axpy(count: columns, alpha: alpha, x: values, y: buffer.baseAddress! + slot * columns)
         }
     }
 }

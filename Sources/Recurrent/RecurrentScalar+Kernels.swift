@@ -19,6 +19,14 @@ extension RecurrentScalar {
         for i in 0..<count { out[i] = x[i] * y[i] }
     }
 
+    /// Rows added to a sparse gradient (see the requirement).
+    public static func accumulateRows(count: Int, columns: Int, ids: UnsafePointer<Int32>, skipping padding: Int32?,
+                                      rows: UnsafePointer<Self>, scaledBy alpha: Self, into gradient: inout SparseRowGradient<Self>) {
+        for r in 0..<count where ids[r] >= 0 && ids[r] != padding {
+            gradient.add(rows + r * columns, to: ids[r], scaledBy: alpha)
+        }
+    }
+
     /// Inverted-dropout mask (see the requirement).
     public static func fillDropoutMask(count: Int, keepProbability: Double, generator: inout SeededGenerator,
                                        mask: UnsafeMutablePointer<Self>) {

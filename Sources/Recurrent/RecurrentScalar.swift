@@ -96,6 +96,12 @@ public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
     static func adagradUpdate(count: Int, learningRate: Self, epsilon: Self, weights: UnsafeMutablePointer<Self>,
                               gradient: UnsafePointer<Self>, sum: UnsafeMutablePointer<Self>)
 
+    /// Adds `alpha` times each of the `count` rows of `rows` (`columns` values each) to the row of
+    /// `gradient` for `ids[r]`, in order, skipping negative ids and `padding`: the embeddings'
+    /// backward pass, and the sum of batch-parallel workers' gradients (Parameter.swift).
+    static func accumulateRows(count: Int, columns: Int, ids: UnsafePointer<Int32>, skipping padding: Int32?,
+                               rows: UnsafePointer<Self>, scaledBy alpha: Self, into gradient: inout SparseRowGradient<Self>)
+
     // Kernels of the CRF (CRF+Kernels.swift) and the character encoder (CharacterEncoder+Kernels.swift).
 
     /// `out[i] = Double(x[i])` over `count` elements (the CRF computes in `Double`).
@@ -272,12 +278,16 @@ extension Double: RecurrentScalar {
 // the batch run all of it in parallel. So (c) is the faster design on 2 cores, by about 1.8x,
 // while (b) ranged from 6% slower to 24% faster.
 //
-// What the library does today: the layers never start threads of their own and leave the
-// threads to OpenBLAS, which the trainers in Models set to `--threads` (`BLAS.setThreads`), i.e.
-// (b); the trainers are not batch-parallel yet. What wiring (c) into them takes is noted in
-// BENCHMARKS.md ("Threads", recurrent section). A batch-parallel trainer must call
-// `BLAS.setThreads(1)` first (the setting is process-wide): nesting OpenBLAS threads inside the
-// workers oversubscribes the cores.
+// What the library does today: (c). The layers never start threads of their own. The trainers in
+// Models (`train-tagger`, `train-classifier`) set OpenBLAS to one thread (`BLAS.setThreads(1)`,
+// process-wide: nesting OpenBLAS threads inside the workers oversubscribes the cores) and, with
+// `--threads N` > 1, run each batch on N workers (Models' `BatchParallel`): N copies of the model
+// sharing the weights copy-on-write, each with its own gradients and dropout generators, each
+// over a part of the batch balanced by tokens, their gradients summed in a fixed order, weighted
+// by each part's share of the loss's mean, before one optimizer step on the main model. With
+// `--threads 1` a batch runs serially, as before. End to end on CoNLL-2003 (BENCHMARKS.md,
+// "Batch-parallel training", recurrent section) that gave 1.40x on two quiet cores: less than
+// (c) above, mostly because the optimizer step stays serial.
 //
 // Concurrent calls are safe with Debian's build (libopenblas0-pthread 0.3.21, a USE_THREAD=1
 // build: `openblas_get_parallel()` is 1). Builds with threads lock OpenBLAS's shared buffer pool
@@ -291,10 +301,10 @@ extension Double: RecurrentScalar {
 
 /// The BLAS library behind the matrix products, and its threads.
 ///
-/// The layers leave threads to OpenBLAS (`setThreads`). On 2 cores, two workers over the batch at
-/// one OpenBLAS thread each were measured 1.8x faster than one thread, and 1.4–1.9x faster than
-/// two OpenBLAS threads (see the comment above and BENCHMARKS.md). Never use both: set 1 thread
-/// before running workers.
+/// The layers start no threads; the trainers keep OpenBLAS at one thread and run workers over
+/// the batch instead. On 2 cores, two workers over the batch at one OpenBLAS thread each were
+/// measured 1.8x faster than one thread, and 1.4–1.9x faster than two OpenBLAS threads (see the
+/// comment above and BENCHMARKS.md). Never use both: set 1 thread before running workers.
 public enum BLAS {
     /// The OpenBLAS kernel family in use (e.g. `Haswell`, `SkylakeX`, `Prescott`).
     public static var coreName: String {

@@ -60,7 +60,7 @@ struct EncoderOptions: ParsableArguments {
     @Option(help: "Seed of initialization, dropout and batch order.")
     var seed: UInt64 = 1
 
-    @Option(help: "BLAS threads (default: all cores).")
+    @Option(help: "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores).")
     var threads: Int?
 
     var settings: EncoderSettings {
