@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// An optimizer: updates parameters from their accumulated gradients.
@@ -12,19 +13,86 @@ public protocol Optimizer<Scalar>: AnyObject {
     var learningRate: Double { get set }
     /// Applies one update to every trainable parameter.
     func step(_ parameters: [Parameter<Scalar>])
+    /// The same update on `workers` threads, bit-identical to `step(_:)`: the update is
+    /// element-wise, so each element gets the same arithmetic whichever thread runs it. Below
+    /// `minimumElements` elements to update in all, it runs on the calling thread alone.
+    func step(_ parameters: [Parameter<Scalar>], workers: Int, minimumElements: Int)
 }
+
+extension Optimizer {
+    /// `step(_:workers:minimumElements:)` with the threshold measured on 2 cores
+    /// (`parallelUpdateMinimum`).
+    public func step(_ parameters: [Parameter<Scalar>], workers: Int) {
+        step(parameters, workers: workers, minimumElements: parallelUpdateMinimum)
+    }
+}
+
+/// Below this many elements in all, an update or a norm is not worth a thread hop: on 2 cores a
+/// `concurrentPerform` over 2 workers costs about as much as updating this many Adam elements.
+public let parallelUpdateMinimum = 16_384
 
 /// Scales all gradients together so that their global L2 norm is at most `maxNorm` (Pascanu et
 /// al. 2013; PyTorch's `clip_grad_norm_`). Returns the norm before clipping.
+///
+/// With `workers` > 1 (and at least `minimumElements` gradient elements), the parameters are
+/// dealt out whole to that many threads, each computing its parameters' squared norms and
+/// scaling their gradients; the squared norms are then summed on the calling thread in the
+/// parameters' order, so the norm, the factor and the gradients are bit-identical to one thread's.
 @discardableResult
-public func clipGradients<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], maxNorm: Double) -> Double {
+public func clipGradients<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], maxNorm: Double, workers: Int = 1,
+                                                   minimumElements: Int = parallelUpdateMinimum) -> Double {
     precondition(maxNorm > 0, "maxNorm must be positive, got \(maxNorm)")
-    let norm = parameters.reduce(0.0) { $0 + Double($1.gradientSquaredNorm) }.squareRoot()
+    let sizes = parameters.map { $0.sparseGradient?.rows.count ?? $0.gradient.count }
+    var squares = [Double](repeating: 0, count: parameters.count)
+    // Why unchecked: each index is run by one thread only, and writes only slot `index` and
+    // reads only parameter `index` (a distinct object).
+    let shared = UncheckedSendable(parameters)
+    squares.withUnsafeMutableBufferPointer { squares in
+        let slots = UncheckedSendable(squares)
+        forEachWhole(sizes, workers: workers, minimumElements: minimumElements) { index in
+            slots.value[index] = Double(shared.value[index].gradientSquaredNorm)
+        }
+    }
+    // In the parameters' order from 0, as a serial `reduce` sums them.
+    let norm = squares.reduce(0.0, +).squareRoot()
     if norm > maxNorm {
         let factor = Scalar(maxNorm / (norm + 1e-6))
-        for parameter in parameters { parameter.scaleGradient(by: factor) }
+        // Each parameter is scaled by one thread only; parameters are distinct objects.
+        forEachWhole(sizes, workers: workers, minimumElements: minimumElements) { index in
+            shared.value[index].scaleGradient(by: factor)
+        }
     }
     return norm
+}
+
+/// Runs `body(index)` for every index of `sizes`, on the calling thread when `workers` < 2 or the
+/// sizes add up to less than `minimumElements`; otherwise on `workers` threads, each taking a
+/// contiguous run of indices of about equal total size.
+func forEachWhole(_ sizes: [Int], workers: Int, minimumElements: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let total = sizes.reduce(0, +)
+    guard workers > 1, sizes.count > 1, total >= max(minimumElements, 1) else {
+        for index in sizes.indices { body(index) }
+        return
+    }
+    // Index i goes to the worker whose share of the total holds the middle of its elements.
+    var owners: [Int] = []
+    var start = 0
+    for size in sizes {
+        owners.append(min((2 * start + size) * workers / (2 * total), workers - 1))
+        start += size
+    }
+    let shared = owners
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        for index in shared.indices where shared[index] == worker { body(index) }
+    }
+}
+
+/// A value handed to worker threads that Swift cannot prove safe to share; each use says why it is.
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    /// The value.
+    public let value: Value
+    /// Wraps `value`.
+    public init(_ value: Value) { self.value = value }
 }
 
 /// Per-parameter optimizer state: zeroed buffers of the parameter's size, at stable addresses.
@@ -39,29 +107,106 @@ final class OptimizerState<Scalar: RecurrentScalar> {
     }
 }
 
-/// Runs `update` over the dense gradient, or once per row of a sparse one, with pointers to the
-/// weights, the gradient and the state buffers at the same place.
-func forEachUpdate<Scalar: RecurrentScalar>(
-    _ parameter: Parameter<Scalar>, state: OptimizerState<Scalar>,
-    _ update: (_ count: Int, _ weights: UnsafeMutablePointer<Scalar>, _ gradient: UnsafePointer<Scalar>,
-               _ buffers: [UnsafeMutablePointer<Scalar>]) -> Void
-) {
-    let columns = parameter.value.columns
-    guard parameter.value.count > 0 else { return }
-    let buffers = state.buffers.map(\.pointer)
+/// An element-wise optimizer update over `count` elements: the weights, the gradient and the
+/// state buffers at the same place.
+typealias ElementUpdate<Scalar> = @Sendable (_ count: Int, _ weights: UnsafeMutablePointer<Scalar>, _ gradient: UnsafePointer<Scalar>,
+                                   _ buffers: [UnsafeMutablePointer<Scalar>]) -> Void
+
+/// Where one parameter's update reads and writes, valid while `withUpdateSites` runs its body.
+/// A dense parameter's units are its elements; a sparse one's are the rows of its gradient.
+struct UpdateSite<Scalar: RecurrentScalar> {
+    let weights: UnsafeMutablePointer<Scalar>
+    let gradient: UnsafePointer<Scalar>
+    /// The row ids of a sparse gradient (nil: dense).
+    let ids: UnsafePointer<Int32>?
+    let columns: Int
+    let units: Int
+    let buffers: [UnsafeMutablePointer<Scalar>]
+
+    var elements: Int { ids == nil ? units : units * columns }
+
+    /// `update` over units `range`: a dense run in one call, sparse rows one call each.
+    func run(_ range: Range<Int>, _ update: ElementUpdate<Scalar>) {
+        guard let ids else {
+            return update(range.count, weights + range.lowerBound, gradient + range.lowerBound, buffers.map { $0 + range.lowerBound })
+        }
+        for slot in range {
+            let offset = Int(ids[slot]) * columns
+            update(columns, weights + offset, gradient + slot * columns, buffers.map { $0 + offset })
+        }
+    }
+}
+
+/// Opens every parameter's weights (for writing) and gradient (for reading), one inside the
+/// other, and runs `body` with all of them open; parameters with nothing to update are left out.
+func withUpdateSites<Scalar: RecurrentScalar>(_ items: ArraySlice<(Parameter<Scalar>, OptimizerState<Scalar>)>,
+                                              _ sites: [UpdateSite<Scalar>], _ body: ([UpdateSite<Scalar>]) -> Void) {
+    guard let (parameter, state) = items.first else { return body(sites) }
+    let rest = items.dropFirst()
+    let sparse = parameter.sparseGradient
+    guard parameter.value.count > 0, sparse.map({ !$0.ids.isEmpty }) ?? true else { return withUpdateSites(rest, sites, body) }
+    let columns = parameter.value.columns, buffers = state.buffers.map(\.pointer)
     parameter.value.storage.withUnsafeMutableBufferPointer { weights in
-        if let sparse = parameter.sparseGradient {
-            guard !sparse.ids.isEmpty else { return }
-            sparse.rows.storage.withUnsafeBufferPointer { rows in
-                for (slot, id) in sparse.ids.enumerated() {
-                    let offset = Int(id) * columns
-                    update(columns, weights.baseAddress! + offset, rows.baseAddress! + slot * columns, buffers.map { $0 + offset })
+        if let sparse {
+            sparse.ids.withUnsafeBufferPointer { ids in
+                sparse.rows.storage.withUnsafeBufferPointer { rows in
+                    withUpdateSites(rest, sites + [UpdateSite(weights: weights.baseAddress!, gradient: rows.baseAddress!, ids: ids.baseAddress!,
+                                                              columns: columns, units: ids.count, buffers: buffers)], body)
                 }
             }
         } else {
             parameter.gradient.storage.withUnsafeBufferPointer { gradient in
-                update(weights.count, weights.baseAddress!, gradient.baseAddress!, buffers)
+                withUpdateSites(rest, sites + [UpdateSite(weights: weights.baseAddress!, gradient: gradient.baseAddress!, ids: nil,
+                                                          columns: columns, units: weights.count, buffers: buffers)], body)
             }
+        }
+    }
+}
+
+/// The pieces of `sites` each of `workers` threads updates: the elements of all sites, end to
+/// end, cut into `workers` runs of about equal length, each cut moved down to a row boundary in
+/// a sparse site. Every unit of every site is in exactly one piece.
+func updatePlan<Scalar>(_ sites: [UpdateSite<Scalar>], workers: Int) -> [[(site: Int, units: Range<Int>)]] {
+    let total = sites.reduce(0) { $0 + $1.elements }
+    var plan = [[(site: Int, units: Range<Int>)]](repeating: [], count: workers)
+    var start = 0
+    for (index, site) in sites.enumerated() {
+        let unit = site.ids == nil ? 1 : site.columns
+        // The first unit of worker w's run in this site: its cut, clamped to the site.
+        let first = { (worker: Int) in min(max(0, (worker * total / workers - start) / unit), site.units) }
+        for worker in 0..<workers {
+            let units = first(worker) ..< (worker + 1 == workers ? site.units : first(worker + 1))
+            if !units.isEmpty { plan[worker].append((index, units)) }
+        }
+        start += site.elements
+    }
+    return plan
+}
+
+/// Applies `update` to every trainable parameter (making each one's state of `buffers` buffers on
+/// first use): on the calling thread, or with `workers` > 1 and at least `minimumElements`
+/// elements to update, split over that many threads by `updatePlan`. Each element gets the same
+/// call with the same values either way, so the result is bit-identical.
+func applyUpdate<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], states: inout [ObjectIdentifier: OptimizerState<Scalar>],
+                                          buffers: Int, workers: Int, minimumElements: Int, _ update: @escaping ElementUpdate<Scalar>) {
+    var items: [(Parameter<Scalar>, OptimizerState<Scalar>)] = []
+    for parameter in parameters where parameter.isTrainable {
+        let state = states[ObjectIdentifier(parameter)] ?? OptimizerState(parameter, count: buffers)
+        states[ObjectIdentifier(parameter)] = state
+        items.append((parameter, state))
+    }
+    withUpdateSites(items[...], []) { sites in
+        guard workers > 1, sites.reduce(0, { $0 + $1.elements }) >= max(minimumElements, 1) else {
+            for site in sites { site.run(0 ..< site.units, update) }
+            return
+        }
+        let plan = updatePlan(sites, workers: workers)
+        // Why unchecked: the pieces of the plan are disjoint (no element of weights or state is in
+        // two), the gradients are only read, and every pointer stays valid until
+        // `concurrentPerform` returns, inside `withUpdateSites`.
+        let shared = UncheckedSendable(sites)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for piece in plan[worker] { shared.value[piece.site].run(piece.units, update) }
         }
     }
 }
@@ -83,15 +228,14 @@ public final class SGD<Scalar: RecurrentScalar>: Optimizer {
     }
 
     /// One SGD step.
-    public func step(_ parameters: [Parameter<Scalar>]) {
+    public func step(_ parameters: [Parameter<Scalar>]) { step(parameters, workers: 1, minimumElements: 0) }
+
+    /// One SGD step on `workers` threads (see the requirement).
+    public func step(_ parameters: [Parameter<Scalar>], workers: Int, minimumElements: Int) {
         let (lr, mu) = (Scalar(learningRate), Scalar(momentum))
-        for parameter in parameters where parameter.isTrainable {
-            let state = states[ObjectIdentifier(parameter)] ?? OptimizerState(parameter, count: momentum > 0 ? 1 : 0)
-            states[ObjectIdentifier(parameter)] = state
-            forEachUpdate(parameter, state: state) { count, weights, gradient, buffers in
-                Scalar.sgdUpdate(count: count, learningRate: lr, momentum: mu, weights: weights, gradient: gradient,
-                                 velocity: buffers.first)
-            }
+        applyUpdate(parameters, states: &states, buffers: momentum > 0 ? 1 : 0, workers: workers, minimumElements: minimumElements) {
+            count, weights, gradient, buffers in
+            Scalar.sgdUpdate(count: count, learningRate: lr, momentum: mu, weights: weights, gradient: gradient, velocity: buffers.first)
         }
     }
 }
@@ -117,18 +261,18 @@ public final class Adam<Scalar: RecurrentScalar>: Optimizer {
     }
 
     /// One Adam step.
-    public func step(_ parameters: [Parameter<Scalar>]) {
+    public func step(_ parameters: [Parameter<Scalar>]) { step(parameters, workers: 1, minimumElements: 0) }
+
+    /// One Adam step on `workers` threads (see the requirement).
+    public func step(_ parameters: [Parameter<Scalar>], workers: Int, minimumElements: Int) {
         stepCount += 1
         let c1 = Scalar(1 - Foundation.pow(beta1, Double(stepCount))), c2 = Scalar(1 - Foundation.pow(beta2, Double(stepCount)))
         let (lr, b1, b2, eps) = (Scalar(learningRate), Scalar(beta1), Scalar(beta2), Scalar(epsilon))
-        for parameter in parameters where parameter.isTrainable {
-            let state = states[ObjectIdentifier(parameter)] ?? OptimizerState(parameter, count: 2)
-            states[ObjectIdentifier(parameter)] = state
-            forEachUpdate(parameter, state: state) { count, weights, gradient, buffers in
-                Scalar.adamUpdate(count: count, learningRate: lr, beta1: b1, beta2: b2, epsilon: eps,
-                                  correction1: c1, correction2: c2, weights: weights, gradient: gradient,
-                                  m: buffers[0], v: buffers[1])
-            }
+        applyUpdate(parameters, states: &states, buffers: 2, workers: workers, minimumElements: minimumElements) {
+            count, weights, gradient, buffers in
+            Scalar.adamUpdate(count: count, learningRate: lr, beta1: b1, beta2: b2, epsilon: eps,
+                              correction1: c1, correction2: c2, weights: weights, gradient: gradient,
+                              m: buffers[0], v: buffers[1])
         }
     }
 }
@@ -150,14 +294,14 @@ public final class AdaGrad<Scalar: RecurrentScalar>: Optimizer {
     }
 
     /// One AdaGrad step.
-    public func step(_ parameters: [Parameter<Scalar>]) {
+    public func step(_ parameters: [Parameter<Scalar>]) { step(parameters, workers: 1, minimumElements: 0) }
+
+    /// One AdaGrad step on `workers` threads (see the requirement).
+    public func step(_ parameters: [Parameter<Scalar>], workers: Int, minimumElements: Int) {
         let (lr, eps) = (Scalar(learningRate), Scalar(epsilon))
-        for parameter in parameters where parameter.isTrainable {
-            let state = states[ObjectIdentifier(parameter)] ?? OptimizerState(parameter, count: 1)
-            states[ObjectIdentifier(parameter)] = state
-            forEachUpdate(parameter, state: state) { count, weights, gradient, buffers in
-                Scalar.adagradUpdate(count: count, learningRate: lr, epsilon: eps, weights: weights, gradient: gradient, sum: buffers[0])
-            }
+        applyUpdate(parameters, states: &states, buffers: 1, workers: workers, minimumElements: minimumElements) {
+            count, weights, gradient, buffers in
+            Scalar.adagradUpdate(count: count, learningRate: lr, epsilon: eps, weights: weights, gradient: gradient, sum: buffers[0])
         }
     }
 }
