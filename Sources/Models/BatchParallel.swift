@@ -151,8 +151,39 @@ final class BatchParallel<Model: Replicable> {
     }
 }
 
-/// A value handed to worker threads that Swift cannot prove safe to share; each use says why it is.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// Indices in `order` cut into batches of `size`, in that order (for inference, `order` is
+/// longest first).
+func inferenceBatches(of order: [Int], size: Int) -> [[Int]] {
+    stride(from: 0, to: order.count, by: size).map { Array(order[$0 ..< min($0 + size, order.count)]) }
+}
+
+extension Replicable {
+    /// `work` on each of `inputs` (inference batches), the results in the inputs' order. With
+    /// `threads` > 1 (and more than one input), the inputs are dealt to that many fresh replicas
+    /// by `tokens` (`BatchParallel.split`) and run at once; each replica holds this model's
+    /// weights (shared copy-on-write storage, only read) and drops them when done. A batch's
+    /// result does not depend on which model runs it or what else runs, so it is the same as on
+    /// one thread, bit for bit.
+    func mapBatches<Input, Output>(_ inputs: [Input], tokens: [Int], threads: Int, _ work: @Sendable (Self, Input) -> Output) -> [Output] {
+        let workers = min(threads, inputs.count)
+        guard workers > 1 else { return inputs.map { work(self, $0) } }
+        let parameters = allParameters
+        let replicas = (0..<workers).map { _ in replica(seed: 0) }
+        for replica in replicas {
+            for (parameter, source) in zip(replica.allParameters, parameters) { parameter.value = source.value }
+        }
+        let parts = BatchParallel<Self>.split(Array(inputs.indices), lengths: tokens, parts: workers)
+        var results = [Output?](repeating: nil, count: inputs.count)
+        // Why unchecked: worker w uses only replica w (its own layers and traces) and writes only
+        // the slots of its part; the parts are disjoint; the weights and the inputs are only
+        // read, and nothing writes them until every worker has returned.
+        let (models, batches) = (UncheckedSendable(replicas), UncheckedSendable(inputs))
+        results.withUnsafeMutableBufferPointer { results in
+            let slots = UncheckedSendable(results)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for index in parts[w] { slots.value[index] = work(models.value[w], batches.value[index]) }
+            }
+        }
+        return results.compactMap { $0 }
+    }
 }

@@ -109,17 +109,17 @@ public final class Classifier {
     }
 
     /// Labels tokenized texts, in batches sorted by length. An empty text gets the label the
-    /// model gives an empty encoding.
-    public func classify(_ texts: [[String]], batchSize: Int = 64) -> [String] {
+    /// model gives an empty encoding. With `threads` > 1, the batches are spread over that many
+    /// replicas (`mapBatches`), with the same labels.
+    public func classify(_ texts: [[String]], batchSize: Int = 64, threads: Int = 1) -> [String] {
         let lookup = words.lookup()
         var result = [String](repeating: "", count: texts.count)
         let order = texts.indices.sorted { texts[$0].count > texts[$1].count }
-        var start = 0
-        while start < order.count {
-            let indices = Array(order[start ..< min(start + batchSize, order.count)])
-            let predicted = predict(ids: indices.map { texts[$0].map(lookup) })
-            for (index, id) in zip(indices, predicted) { result[index] = labels[Int(id)] }
-            start += batchSize
+        let batches = inferenceBatches(of: order, size: batchSize)
+        let inputs = batches.map { indices in indices.map { texts[$0].map(lookup) } }
+        let predicted = mapBatches(inputs, tokens: inputs.map { $0.reduce(0) { $0 + $1.count } }, threads: threads) { $0.predict(ids: $1) }
+        for (indices, batch) in zip(batches, predicted) {
+            for (index, id) in zip(indices, batch) { result[index] = labels[Int(id)] }
         }
         return result
     }

@@ -109,17 +109,18 @@ public final class Tagger {
         }
     }
 
-    /// Tags sentences (tokens as written), in batches of `batchSize` sorted by length.
-    public func tag(_ sentences: [[String]], batchSize: Int = 64) -> [[String]] {
+    /// Tags sentences (tokens as written), in batches of `batchSize` sorted by length; with
+    /// `threads` > 1, the batches are spread over that many replicas (`mapBatches`), with the
+    /// same predictions.
+    public func tag(_ sentences: [[String]], batchSize: Int = 64, threads: Int = 1) -> [[String]] {
         let lookup = words.lookup()
         var result = [[String]](repeating: [], count: sentences.count)
         let order = sentences.indices.filter { !sentences[$0].isEmpty }.sorted { sentences[$0].count > sentences[$1].count }
-        var start = 0
-        while start < order.count {
-            let indices = Array(order[start ..< min(start + batchSize, order.count)])
-            let predicted = predict(batch(indices.map { sentences[$0] }, lookup: lookup))
-            for (index, ids) in zip(indices, predicted) { result[index] = ids.map { labels[Int($0)] } }
-            start += batchSize
+        let batches = inferenceBatches(of: order, size: batchSize)
+        let inputs = batches.map { indices in batch(indices.map { sentences[$0] }, lookup: lookup) }
+        let predicted = mapBatches(inputs, tokens: inputs.map { $0.ids.reduce(0) { $0 + $1.count } }, threads: threads) { $0.predict($1) }
+        for (indices, batch) in zip(batches, predicted) {
+            for (index, ids) in zip(indices, batch) { result[index] = ids.map { labels[Int($0)] } }
         }
         return result
     }

@@ -60,9 +60,12 @@ enum TrainingLoop {
     ///   - lengths: tokens per training example (for batching and tokens/s).
     ///   - step: forward and backward over the examples at these indices; returns the mean loss.
     ///   - evaluate: the dev score (higher is better).
+    ///   - threads: the threads that clipping and the optimizer step split their work over (both
+    ///     bit-identical to one thread's; see `clipGradients` and `Optimizer`).
     ///   - log: receives one line per epoch.
     static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
-                    metric: String, step: ([Int]) -> Double, evaluate: () -> Double, log: (String) -> Void) throws -> Outcome {
+                    metric: String, step: ([Int]) -> Double, evaluate: () -> Double, threads: Int = 1,
+                    log: (String) -> Void) throws -> Outcome {
         var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
         let base = settings.learningRate
         let optimizer: any Optimizer<Float> = settings.optimizer == .adam
@@ -80,8 +83,8 @@ enum TrainingLoop {
                 for parameter in trainable { parameter.zeroGradient() }
                 let loss = step(batch)
                 guard loss.isFinite else { throw ModelError.diverged(epoch: epoch, batch: number + 1) }
-                if settings.clip > 0 { clipGradients(trainable, maxNorm: settings.clip) }
-                optimizer.step(trainable)
+                if settings.clip > 0 { clipGradients(trainable, maxNorm: settings.clip, workers: threads) }
+                optimizer.step(trainable, workers: threads)
                 lossSum += loss * Double(batch.count)
                 tokens += batch.reduce(0) { $0 + lengths[$1] }
             }
@@ -192,14 +195,14 @@ public enum TaggerTraining {
             settings: configuration.encoder, lengths: lengths, trainable: tagger.trainableParameters,
             all: tagger.allParameters, metric: tagger.metricName, step: step,
             evaluate: {
-                let score = tagger.score(gold: devGold, predicted: tagger.tag(devSentences))
+                let score = tagger.score(gold: devGold, predicted: tagger.tag(devSentences, threads: threads))
                 lastScore = score
                 return score.main
             },
-            log: log)
+            threads: threads, log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
-            ?? tagger.score(gold: devGold, predicted: tagger.tag(devSentences))
+            ?? tagger.score(gold: devGold, predicted: tagger.tag(devSentences, threads: threads))
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
                                     metric: tagger.metricName, oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
@@ -279,13 +282,13 @@ public enum ClassifierTraining {
             settings: configuration.encoder, lengths: lengths, trainable: classifier.trainableParameters,
             all: classifier.allParameters, metric: "accuracy", step: step,
             evaluate: {
-                let score = ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts))
+                let score = ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts, threads: threads))
                 lastScore = score
                 return score.accuracy
             },
-            log: log)
+            threads: threads, log: log)
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
-            ?? ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts))
+            ?? ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts, threads: threads))
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.accuracy,
                                     metric: "accuracy", oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)

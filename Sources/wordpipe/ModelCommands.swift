@@ -230,8 +230,16 @@ struct Tag: ParsableCommand {
 
     enum TagInputFormat: String, ExpressibleByArgument, CaseIterable { case conll, conllu, text }
 
+    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
+    var threads: Int = 1
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
     func run() throws {
         do {
+            if threads > 1 { BLAS.setThreads(1) }
             let tagger = try Tagger.load(from: model).tagger
             let format = self.format ?? TagInputFormat(rawValue: tagger.configuration.format.rawValue) ?? .conll
             switch format {
@@ -241,7 +249,7 @@ struct Tag: ParsableCommand {
                 for line in try readInput(input).split(separator: "\n", omittingEmptySubsequences: false) {
                     sentences += try tokenizer.tokenize(String(line)).filter { !$0.isEmpty }
                 }
-                let tags = tagger.tag(sentences)
+                let tags = tagger.tag(sentences, threads: threads)
                 var text = ""
                 for (tokens, labels) in zip(sentences, tags) {
                     text += zip(tokens, labels).map { "\($0)/\($1)" }.joined(separator: " ") + "\n"
@@ -252,7 +260,7 @@ struct Tag: ParsableCommand {
                 let column = self.column ?? (dataFormat == tagger.configuration.format ? tagger.configuration.column : nil)
                 let file = try TaggedFile.parse(try readInput(input), name: input == "-" ? "<stdin>" : input, format: dataFormat,
                                                 tagColumn: column, requireTags: false)
-                try writeOutput(try file.rendered(predictions: tagger.tag(file.sentences.map(\.tokens))), to: output)
+                try writeOutput(try file.rendered(predictions: tagger.tag(file.sentences.map(\.tokens), threads: threads)), to: output)
             }
         } catch {
             throw StageFailure(stage: "tag", underlying: error)
@@ -327,14 +335,22 @@ struct Classify: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (default: stdout).")
     var output: String?
 
+    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
+    var threads: Int = 1
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
     func run() throws {
         do {
+            if threads > 1 { BLAS.setThreads(1) }
             let classifier = try Classifier.load(from: model).classifier
             let file = try ClassificationFile.parse(try readInput(input), name: input == "-" ? "<stdin>" : input,
                                                     format: format ?? classifier.configuration.format, requireLabels: false)
             let tokenizer = try classifier.makeTokenizer()
             let texts = try file.examples.map { try tokenizer.tokenize($0.text).joined().map { $0 } }
-            let labels = classifier.classify(texts)
+            let labels = classifier.classify(texts, threads: threads)
             var text = ""
             for (label, example) in zip(labels, file.examples) { text += "\(label)\t\(example.text)\n" }
             try writeOutput(text, to: output)
