@@ -212,9 +212,13 @@ import TestSupport
     @Test("training at 1 thread is what it was before batch-parallel training",
           .enabled(if: BLAS.coreName == recordedCore, "the recorded weights come from OpenBLAS's \(recordedCore) kernels"))
     func oneThreadUnchanged() throws {
-        let results = try Self.trainBoth(threads: 1)
-        #expect(results.count == Self.recorded.count)
-        for (actual, expected) in zip(results, Self.recorded) {
+        Self.expectRecorded(try Self.trainBoth(threads: 1), Self.recorded)
+    }
+
+    /// Expects each training's log and weight fingerprint to be the recorded one.
+    static func expectRecorded(_ results: [(log: [String], weights: UInt64)], _ recorded: [(log: [String], weights: UInt64)]) {
+        #expect(results.count == recorded.count)
+        for (actual, expected) in zip(results, recorded) {
             #expect(actual.log == expected.log)
             #expect(actual.weights == expected.weights, "weights \(String(actual.weights, radix: 16))")
         }

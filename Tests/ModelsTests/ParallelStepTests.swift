@@ -144,11 +144,6 @@ import TestSupport
     @Test("training at 2 threads is what it was before the step and dev evaluation were split",
           .enabled(if: BLAS.coreName == BatchParallelTrainingTests.recordedCore, "the recorded weights come from OpenBLAS's Cooperlake kernels"))
     func twoThreadsUnchanged() throws {
-        let results = try BatchParallelTrainingTests.trainBoth(threads: 2, characters: .lstm)
-        #expect(results.count == Self.recordedTwoThreads.count)
-        for (actual, expected) in zip(results, Self.recordedTwoThreads) {
-            #expect(actual.log == expected.log)
-            #expect(actual.weights == expected.weights, "weights \(String(actual.weights, radix: 16))")
-        }
+        BatchParallelTrainingTests.expectRecorded(try BatchParallelTrainingTests.trainBoth(threads: 2, characters: .lstm), Self.recordedTwoThreads)
     }
 }
