@@ -20,15 +20,15 @@ public protocol Optimizer<Scalar>: AnyObject {
 }
 
 extension Optimizer {
-    /// `step(_:workers:minimumElements:)` with the threshold measured on 2 cores
-    /// (`parallelUpdateMinimum`).
+    /// `step(_:workers:minimumElements:)` with the default threshold (`parallelUpdateMinimum`).
     public func step(_ parameters: [Parameter<Scalar>], workers: Int) {
         step(parameters, workers: workers, minimumElements: parallelUpdateMinimum)
     }
 }
 
-/// Below this many elements in all, an update or a norm is not worth a thread hop: on 2 cores a
-/// `concurrentPerform` over 2 workers costs about as much as updating this many Adam elements.
+/// Below this many elements in all, an update or a norm stays on the calling thread. A guess,
+/// not yet measured: a `concurrentPerform` costs some microseconds, about what updating a few
+/// thousand Adam elements takes.
 public let parallelUpdateMinimum = 16_384
 
 /// Scales all gradients together so that their global L2 norm is at most `maxNorm` (Pascanu et
