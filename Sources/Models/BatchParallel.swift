@@ -2,7 +2,7 @@ import Dispatch
 import Recurrent
 
 /// A model that batch-parallel training can copy for its workers.
-protocol Replicable: AnyObject {
+protocol Replicable: AnyObject, SendableMetatype {
     /// Every parameter, in an order that a replica's list matches one for one.
     var allParameters: [Parameter<Float>] { get }
     /// A copy of the architecture for one worker: the same parameters in the same order, its own
