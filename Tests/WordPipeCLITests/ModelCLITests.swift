@@ -80,6 +80,30 @@ import TestSupport
         #expect(notUTF8.stderr.contains("\(latin1):2: not valid UTF-8"), "\(notUTF8.stderr)")
     }
 
+    @Test("--tag-scheme bioes and --word-dropout train, tag in IOB2 and are validated by name")
+    func taggerSchemeAndWordDropout() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let train = try Self.write(Self.conll(90, offset: 0), "train.txt", in: directory)
+        let dev = try Self.write(Self.conll(30, offset: 7), "dev.txt", in: directory)
+        let model = directory.appendingPathComponent("bioes.wpm").path
+        let trained = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", model, "--tag-scheme", "bioes",
+                                   "--word-dropout", "0.05"] + Self.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("labels (BIOES chunks, scored by entity F1)"), "\(trained.stderr)")
+        let text = try CLI.run(["tag", "--model", model, "--format", "text"], stdin: Data("John Smith went to Paris.\n".utf8))
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("John/B-PER Smith/I-PER went/O to/O Paris/B-LOC ./"), "\(text.stdout)")
+        let scored = try CLI.run(["evaluate-tagger", "--model", model, "--test", dev, "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        #expect((((object?["micro"] as? [String: Any])?["f1"] as? Double) ?? 0) >= 0.9, "\(scored.stdout)")
+
+        for (option, value) in [("--word-dropout", "1.5"), ("--word-dropout", "-0.1"), ("--tag-scheme", "bilou")] {
+            let bad = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", model, option, value])
+            #expect(bad.status == 64 && bad.stderr.contains(option), "\(option) \(value): \(bad.stderr)")
+        }
+    }
+
     @Test func classifierCommands() throws {
         let directory = try SharedData.temporaryDirectory()
         func rows(_ count: Int, _ offset: Int) -> String {
