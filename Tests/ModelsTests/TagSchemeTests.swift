@@ -22,13 +22,7 @@ import Testing
     }
 
     static func train(scheme: TrainingTagScheme, crf: Bool = true) throws -> TaggerTrainingResult {
-        let train = try Synthetic.file(Synthetic.conll(count: 120, seed: 1), name: "train.txt")
-        let dev = try Synthetic.file(Synthetic.conll(count: 40, seed: 2), name: "dev.txt")
-        var configuration = TaggerConfiguration()
-        configuration.crf = crf
-        configuration.tagScheme = scheme
-        configuration.encoder = Synthetic.settings()
-        return try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
+        try TaggerLearningTests().train(crf: crf, scheme: scheme)
     }
 
     /// Whether `tags` is valid IOB2: only `O`, `B-X` and `I-X`, each `I-X` after `B-X` or `I-X`.
