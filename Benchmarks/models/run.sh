@@ -17,6 +17,7 @@
 #   ROWS="ner pos sst trec"   which groups to run (also ner-crf, ner-crf-bioes, ner-crf-wdrop)
 #   APPEND=1             add to OUTDIR/results.jsonl instead of starting it afresh (the report covers all rows)
 #   NER_EPOCHS=20 POS_EPOCHS=20 SST_EPOCHS=5 TREC_EPOCHS=20   maximum epochs (patience 5 everywhere)
+#   SEED=1               --seed of the NER rows (initialization, dropout, batch order)
 #   THREADS=2            --threads of each training run (workers over each batch; 1 = the serial trainer)
 #   WORDPIPE=path        use this binary instead of building one
 #   SCRATCH=dir          SwiftPM scratch path of the release build (default: .build-bench-models)
@@ -77,7 +78,7 @@ PY
 }
 
 NER=$DATA/ner/conll2003
-common=(train-tagger --train "$NER/train.txt" --dev "$NER/valid.txt" --hidden 100 --epochs "$NER_EPOCHS" --patience 5)
+common=(train-tagger --train "$NER/train.txt" --dev "$NER/valid.txt" --hidden 100 --epochs "$NER_EPOCHS" --patience 5 --seed "${SEED:-1}")
 for row in $ROWS; do
   case $row in
   ner-crf)       run ner-vec-crf        NER CoNLL-2003 "vectors, CRF"                      "${common[@]}" --vectors "$VECTORS" --crf ;;
