@@ -5,16 +5,20 @@
 #
 #   NER   CoNLL-2003: BiLSTM (100 per direction, NCRF++'s size) with the Wikipedia vectors,
 #         with and without CRF, with and without character features, and random initialization
+#   ner-crf, ner-crf-bioes, ner-crf-wdrop   (not in the default ROWS) the "vectors, CRF" row
+#         alone, then with --tag-scheme bioes and with --word-dropout 0.05, one row per group so
+#         that each can be run under its own lock
 #   POS   UD English-EWT and French-Sequoia (UPOS): BiLSTM + softmax
 #   CLS   SST-2 (binary sentiment) and TREC (6 coarse classes; train.txt is ISO-8859-1, converted
 #         to UTF-8 here; the last 500 questions are the dev set): BiLSTM, max pooling
 #
 # Usage: Benchmarks/models/run.sh
 # Environment (all optional):
-#   ROWS="ner pos sst trec"   which groups to run
+#   ROWS="ner pos sst trec"   which groups to run (also ner-crf, ner-crf-bioes, ner-crf-wdrop)
 #   APPEND=1             add to OUTDIR/results.jsonl instead of starting it afresh (the report covers all rows)
 #   NER_EPOCHS=20 POS_EPOCHS=20 SST_EPOCHS=5 TREC_EPOCHS=20   maximum epochs (patience 5 everywhere)
-#   THREADS=2            BLAS threads
+#   SEED=1               --seed of the NER rows (initialization, dropout, batch order)
+#   THREADS=2            --threads of each training run (workers over each batch; 1 = the serial trainer)
 #   WORDPIPE=path        use this binary instead of building one
 #   SCRATCH=dir          SwiftPM scratch path of the release build (default: .build-bench-models)
 #   OUTDIR=dir           models, logs, results (default: Benchmarks/models/out)
@@ -74,10 +78,13 @@ PY
 }
 
 NER=$DATA/ner/conll2003
+common=(train-tagger --train "$NER/train.txt" --dev "$NER/valid.txt" --hidden 100 --epochs "$NER_EPOCHS" --patience 5 --seed "${SEED:-1}")
 for row in $ROWS; do
   case $row in
+  ner-crf)       run ner-vec-crf        NER CoNLL-2003 "vectors, CRF"                      "${common[@]}" --vectors "$VECTORS" --crf ;;
+  ner-crf-bioes) run ner-vec-crf-bioes  NER CoNLL-2003 "vectors, CRF, BIOES"               "${common[@]}" --vectors "$VECTORS" --crf --tag-scheme bioes ;;
+  ner-crf-wdrop) run ner-vec-crf-wdrop  NER CoNLL-2003 "vectors, CRF, word dropout 0.05"   "${common[@]}" --vectors "$VECTORS" --crf --word-dropout 0.05 ;;
   ner)
-    common=(train-tagger --train "$NER/train.txt" --dev "$NER/valid.txt" --hidden 100 --epochs "$NER_EPOCHS" --patience 5)
     run ner-vec-crf        NER CoNLL-2003 "vectors, CRF"                "${common[@]}" --vectors "$VECTORS" --crf
     run ner-vec-softmax    NER CoNLL-2003 "vectors, softmax"            "${common[@]}" --vectors "$VECTORS" --no-crf
     run ner-vec-crf-char   NER CoNLL-2003 "vectors, CRF, char BiLSTM"   "${common[@]}" --vectors "$VECTORS" --crf --char-features lstm

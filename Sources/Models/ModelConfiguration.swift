@@ -25,6 +25,18 @@ public enum Pooling: String, Codable, Sendable, CaseIterable {
     case mean
 }
 
+/// The chunk-tag scheme a tagger trains on. Data in any chunk scheme is read as IOB2 and scored
+/// in IOB2 whichever it is; with `bioes` the training labels are BIOES (`S-X` for one-token
+/// chunks, `E-X` for the last token of longer ones), the CRF's constraints BIOES's, and the
+/// predictions converted back to IOB2. Tags that are not chunk tags (part of speech) are kept as
+/// they are either way.
+public enum TrainingTagScheme: String, Codable, Sendable, CaseIterable {
+    /// Train on IOB2 labels (`B-X`, `I-X`, `O`).
+    case iob2
+    /// Train on BIOES labels (NCRF++'s and Flair's default).
+    case bioes
+}
+
 /// The network and training settings shared by taggers and classifiers: embedding, recurrent
 /// encoder, optimizer and early stopping. Keys in pipeline files are the snake_case names.
 public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
@@ -56,6 +68,9 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
     public var dim: Int = 100
     /// Seed of the initialization, dropout and batch order. Default: 1.
     public var seed: UInt64 = 1
+    /// In training, the probability that a token's word id is replaced by `<unk>`'s, so that the
+    /// `<unk>` row learns what unknown words look like (Flair's `word_dropout`). Default: 0 (off).
+    public var wordDropout: Double = 0
 
     /// The defaults.
     public init() {}
@@ -67,11 +82,12 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
     public static let dataKeys = ["train", "dev", "test"]
     /// The keys of pipeline files.
     public static let keys = ["cell", "layers", "hidden", "bidirectional", "dropout", "optimizer", "lr", "epochs", "patience",
-                       "batch", "clip", "freeze_embeddings", "dim", "seed"]
+                       "batch", "clip", "freeze_embeddings", "dim", "seed", "word_dropout"]
 
     enum CodingKeys: String, CodingKey {
         case cell, layers, hidden, bidirectional, dropout, optimizer, lr, epochs, patience, batch, clip, dim, seed
         case freezeEmbeddings = "freeze_embeddings"
+        case wordDropout = "word_dropout"
     }
 
     /// Decodes from the same container as the task's own keys (settings are flat in pipeline files).
@@ -92,6 +108,28 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
         freezeEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .freezeEmbeddings) ?? d.freezeEmbeddings
         dim = try c.decodeIfPresent(Int.self, forKey: .dim) ?? d.dim
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        wordDropout = try c.decodeIfPresent(Double.self, forKey: .wordDropout) ?? d.wordDropout
+    }
+
+    /// Encodes every key; `word_dropout` only when on, so that the canonical settings of pipeline
+    /// locks and the headers of model files trained without it stay as they were.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cell, forKey: .cell)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(bidirectional, forKey: .bidirectional)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encodeIfPresent(lr, forKey: .lr)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(patience, forKey: .patience)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(clip, forKey: .clip)
+        try c.encode(freezeEmbeddings, forKey: .freezeEmbeddings)
+        try c.encode(dim, forKey: .dim)
+        try c.encode(seed, forKey: .seed)
+        if wordDropout != 0 { try c.encode(wordDropout, forKey: .wordDropout) }
     }
 
     /// Throws `ModelError.invalidOption` naming the first bad value.
@@ -108,6 +146,7 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
         try check((1...4096).contains(batch), "batch", batch, "an integer in 1...4096")
         try check(clip >= 0, "clip", clip, "a number >= 0 (0 = no clipping)")
         try check((1...4096).contains(dim), "dim", dim, "an integer in 1...4096")
+        try check(wordDropout >= 0 && wordDropout < 1, "word_dropout", wordDropout, "a number in [0, 1)")
     }
 }
 
@@ -122,6 +161,8 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
     public var crf: Bool = true
     /// Character features per word. Default: none.
     public var charFeatures: CharacterFeatureKind = .none
+    /// The labels chunk tags are trained on. Default: iob2.
+    public var tagScheme: TrainingTagScheme = .iob2
     /// The network and training settings.
     public var encoder = EncoderSettings()
 
@@ -131,10 +172,11 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
     enum CodingKeys: String, CodingKey {
         case format, column, crf
         case charFeatures = "char_features"
+        case tagScheme = "tag_scheme"
     }
 
     /// The keys of pipeline files.
-    public static let keys = ["format", "column", "crf", "char_features"] + EncoderSettings.keys
+    public static let keys = ["format", "column", "crf", "char_features", "tag_scheme"] + EncoderSettings.keys
 
     /// Decodes flat settings; besides its own keys it accepts `dataKeys`, the data files a
     /// pipeline stage names beside them, and rejects any other key with the closest valid one.
@@ -145,6 +187,7 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
         column = try c.decodeIfPresent(Int.self, forKey: .column)
         crf = try c.decodeIfPresent(Bool.self, forKey: .crf) ?? true
         charFeatures = try c.decodeIfPresent(CharacterFeatureKind.self, forKey: .charFeatures) ?? .none
+        tagScheme = try c.decodeIfPresent(TrainingTagScheme.self, forKey: .tagScheme) ?? .iob2
         encoder = try EncoderSettings(from: decoder)
         try validate()
     }
@@ -155,6 +198,9 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
         try c.encodeIfPresent(column, forKey: .column)
         try c.encode(crf, forKey: .crf)
         try c.encode(charFeatures, forKey: .charFeatures)
+        // Only when not the default, as `word_dropout`: model files without the key (all before
+        // it existed) are iob2 models, and pipeline locks of iob2 stages stay valid.
+        if tagScheme != .iob2 { try c.encode(tagScheme, forKey: .tagScheme) }
         try self.encoder.encode(to: encoder)
     }
 

@@ -9,7 +9,8 @@ import Tokenization
 /// encoder, dropout, a linear layer to label scores, and either a per-token softmax or a
 /// linear-chain CRF (forward algorithm for the loss, Viterbi for decoding) whose transitions
 /// forbid invalid IOB2 sequences (`O` followed by `I-PER` cannot be predicted). Chunk tags are
-/// converted to IOB2 on reading.
+/// converted to IOB2 on reading; with `tag_scheme: bioes` the network's labels are BIOES (and
+/// the CRF's constraints BIOES's), and `tag` converts its predictions back to IOB2.
 public final class Tagger {
     /// The settings it was built with.
     public let configuration: TaggerConfiguration
@@ -24,6 +25,12 @@ public final class Tagger {
     public let tokenizer: TokenizerConfiguration?
     /// Whether the labels are chunk tags (IOB2), scored by entity F1; else by token accuracy.
     public let isChunking: Bool
+    /// Whether the network's labels are BIOES chunk tags (`tag_scheme: bioes` on chunk data),
+    /// which `tag` converts to IOB2.
+    public let isBIOES: Bool
+    /// The labels `tag` can output: `labels`, in IOB2 when they are BIOES (`S-X` → `B-X`,
+    /// `E-X` → `I-X`).
+    public let outputLabels: [String]
 
     let encoder: WordEncoder
     let output: Linear<Float>
@@ -37,12 +44,15 @@ public final class Tagger {
         self.alphabet = alphabet
         self.tokenizer = tokenizer
         isChunking = TagSchemes.isChunkTagSet(labels)
+        isBIOES = isChunking && configuration.tagScheme == .bioes
+        outputLabels = isBIOES ? Set(labels.map(Self.iob2Label)).sorted() : labels
         var generator = SeededGenerator(seed: configuration.encoder.seed)
         encoder = WordEncoder(initial: initial, settings: configuration.encoder, characterKind: configuration.charFeatures,
                               alphabetSize: alphabet?.count ?? 2, seed: generator.next())
         output = Linear(inputSize: encoder.outputSize, outputSize: labels.count, seed: generator.next(), name: "output")
         if configuration.crf {
-            let constraints = isChunking ? CRFConstraints.iob2(labels: labels) : CRFConstraints.unconstrained(labelCount: labels.count)
+            let constraints = isBIOES ? CRFConstraints.bioes(labels: labels)
+                : isChunking ? CRFConstraints.iob2(labels: labels) : CRFConstraints.unconstrained(labelCount: labels.count)
             crf = CRF(labelCount: labels.count, constraints: constraints, seed: generator.next())
         } else {
             crf = nil
@@ -109,9 +119,16 @@ public final class Tagger {
         }
     }
 
+    /// The IOB2 label of one BIOES label: `S-X` → `B-X`, `E-X` → `I-X`, others unchanged.
+    static func iob2Label(_ label: String) -> String {
+        if label.hasPrefix("S-") { return "B-" + label.dropFirst(2) }
+        if label.hasPrefix("E-") { return "I-" + label.dropFirst(2) }
+        return label
+    }
+
     /// Tags sentences (tokens as written), in batches of `batchSize` sorted by length; with
     /// `threads` > 1, the batches are spread over that many replicas (`mapBatches`), with the
-    /// same predictions.
+    /// same predictions. Chunk tags come out in IOB2 whatever the training scheme.
     public func tag(_ sentences: [[String]], batchSize: Int = 64, threads: Int = 1) -> [[String]] {
         let lookup = words.lookup()
         var result = [[String]](repeating: [], count: sentences.count)
@@ -120,7 +137,10 @@ public final class Tagger {
         let inputs = batches.map { indices in batch(indices.map { sentences[$0] }, lookup: lookup) }
         let predicted = mapBatches(inputs, tokens: inputs.map { $0.ids.reduce(0) { $0 + $1.count } }, threads: threads) { $0.predict($1) }
         for (indices, batch) in zip(batches, predicted) {
-            for (index, ids) in zip(indices, batch) { result[index] = ids.map { labels[Int($0)] } }
+            for (index, ids) in zip(indices, batch) {
+                let tags = ids.map { labels[Int($0)] }
+                result[index] = isBIOES ? TagSchemes.fromBIOES(tags) : tags
+            }
         }
         return result
     }

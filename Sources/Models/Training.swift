@@ -166,7 +166,11 @@ public enum TaggerTraining {
         guard !sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no sentences") }
         guard !dev.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no sentences") }
         let vectors = try loadVectors(vectorsPath)
-        let labels = Set(sentences.flatMap(\.tags)).sorted()
+        // The training labels: the tags as read (IOB2 chunks or plain), or BIOES chunks (`tag_scheme: bioes`);
+        // dev keeps IOB2, which `tag` outputs either way.
+        let bioes = configuration.tagScheme == .bioes && !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags)
+        let trainingTags = sentences.map { bioes ? TagSchemes.toBIOES($0.tags) : $0.tags }
+        let labels = Set(trainingTags.joined()).sorted()
         let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let tokens = sentences.map(\.tokens)
         let built = WordTable.build(trainingTokens: tokens, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
@@ -175,10 +179,10 @@ public enum TaggerTraining {
                             alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
         let oovTrain = built.table.vectorOOVRate(tokens), oovDev = built.table.vectorOOVRate(dev.sentences.map(\.tokens))
         if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
-        log("data: \(sentences.count) training sentences, \(dev.sentences.count) dev sentences, \(labels.count) labels (\(tagger.isChunking ? "IOB2 chunks, scored by entity F1" : "scored by accuracy")); \(built.table.count) words")
+        log("data: \(sentences.count) training sentences, \(dev.sentences.count) dev sentences, \(labels.count) labels (\(tagger.isChunking ? "\(tagger.isBIOES ? "BIOES" : "IOB2") chunks, scored by entity F1" : "scored by accuracy")); \(built.table.count) words")
         let lookup = built.table.lookup()
         let ids = tokens.map { $0.map(lookup) }
-        let targets = sentences.map { $0.tags.map { labelIDs[$0] ?? 0 } }
+        let targets = trainingTags.map { $0.map { labelIDs[$0] ?? 0 } }
         let characters = alphabet.map { alphabet in tokens.map { $0.map { alphabet.ids(for: $0) } } }
         let devSentences = dev.sentences.map(\.tokens)
         let devGold = dev.sentences.map(\.tags)
@@ -213,11 +217,11 @@ public enum TaggerTraining {
     /// naming its line.
     public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
         let file = try read(path, configuration: tagger.configuration, chunking: tagger.isChunking)
-        let known = Set(tagger.labels)
+        let known = Set(tagger.outputLabels)
         for sentence in file.sentences {
             for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
                 throw ModelError.badData(location: SourceLocation(path: path, line: line),
-                                         message: "label '\(tag)' is not one of the model's \(tagger.labels.count) labels")
+                                         message: "label '\(tag)' is not one of the model's \(tagger.outputLabels.count) labels")
             }
         }
         let gold = file.sentences.map(\.tags)

@@ -12,13 +12,20 @@ final class WordEncoder {
     let inputDropout: Dropout<Float>
     let outputDropout: Dropout<Float>
     let bidirectional: Bool
+    /// The probability that a training token reads as `<unk>` (`EncoderSettings.wordDropout`).
+    let wordDropout: Double
+    /// The generator of word dropout, drawn from only when `wordDropout` > 0.
+    var wordDropoutGenerator: SeededGenerator
+
+    /// The row of `<unk>` (`WordTable.unknown`).
+    static let unknownID: Int32 = 1
 
     /// A seeded encoder over `table` rows of the `initial` embedding matrix.
     init(initial: Matrix<Float>, settings: EncoderSettings, characterKind: CharacterFeatureKind, alphabetSize: Int, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
         // The embedding's seed is drawn (and not used: the table is `initial`), so the seeds after it stay as they were.
         _ = generator.next()
-        embedding = Embedding<Float>(table: initial, paddingID: 0, unknownID: 1, trainable: !settings.freezeEmbeddings)
+        embedding = Embedding<Float>(table: initial, paddingID: 0, unknownID: Self.unknownID, trainable: !settings.freezeEmbeddings)
         let characterSeed = generator.next()
         characters = characterKind == .none ? nil
             : CharacterEncoder<Float>(kind: characterKind, alphabetSize: alphabetSize, seed: characterSeed)
@@ -33,6 +40,9 @@ final class WordEncoder {
         }
         inputDropout = Dropout(rate: settings.dropout, seed: generator.next())
         outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
+        // Drawn last, so the seeds before it are those of before word dropout existed.
+        wordDropout = settings.wordDropout
+        wordDropoutGenerator = SeededGenerator(seed: generator.next())
     }
 
     /// Features per output step.
@@ -64,7 +74,7 @@ final class WordEncoder {
     /// Encodes a batch of sentences given as word ids (and, with character features, each word's
     /// character ids).
     func forward(ids: [[Int32]], characters characterIDs: [[[Int32]]]?, training: Bool) -> Trace {
-        let tokens = TokenBatch(sequences: ids)
+        let tokens = TokenBatch(sequences: training ? droppingWords(ids) : ids)
         var input = embedding.forward(tokens)
         var characterTrace: CharacterTrace<Float>?
         var characterRows: [Int] = []
@@ -91,6 +101,17 @@ final class WordEncoder {
         let (outputValues, outputMask) = outputDropout.forward(recurrentTrace.output.values, training: training)
         return Trace(tokens: tokens, characterTrace: characterTrace, characterRows: characterRows, inputMask: inputMask,
                      recurrentTrace: recurrentTrace, outputMask: outputMask, output: recurrentTrace.output.replacingValues(outputValues))
+    }
+
+    /// `ids` with each word id replaced by `<unk>`'s (1) with probability `wordDropout`, one draw
+    /// per token in order; `ids` itself when word dropout is off (no draw is made).
+    func droppingWords(_ ids: [[Int32]]) -> [[Int32]] {
+        guard wordDropout > 0 else { return ids }
+        return ids.map { sentence in
+            sentence.map { id in
+                wordDropoutGenerator.nextUnit() < wordDropout ? Self.unknownID : id
+            }
+        }
     }
 
     /// Back-propagates `outputGradient` (∂L/∂output) to every parameter.

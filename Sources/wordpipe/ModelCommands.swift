@@ -10,6 +10,7 @@ extension CellKind: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension CharacterFeatureKind: ExpressibleByArgument {}
+extension TrainingTagScheme: ExpressibleByArgument {}
 extension TaggedDataFormat: ExpressibleByArgument {}
 extension ClassificationDataFormat: ExpressibleByArgument {}
 
@@ -60,6 +61,9 @@ struct EncoderOptions: ParsableArguments {
     @Option(help: "Seed of initialization, dropout and batch order.")
     var seed: UInt64 = 1
 
+    @Option(help: "In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).")
+    var wordDropout: Double = 0
+
     @Option(help: "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores).")
     var threads: Int?
 
@@ -79,6 +83,7 @@ struct EncoderOptions: ParsableArguments {
         settings.freezeEmbeddings = freezeEmbeddings
         settings.dim = dim
         settings.seed = seed
+        settings.wordDropout = wordDropout
         return settings
     }
 
@@ -147,7 +152,8 @@ struct TrainTagger: ParsableCommand {
         abstract: "Train a sequence tagger (NER, POS): embedding, recurrent encoder, softmax or CRF.",
         discussion: """
             Chunk tags (IOB1, IOB2, BIOES) are converted to IOB2 and scored by entity micro-F1 on --dev each \
-            epoch; other tags by token accuracy. The best epoch's weights are kept. Training tokens missing \
+            epoch; other tags by token accuracy. With --tag-scheme bioes the network trains on BIOES labels and \
+            its predictions are converted back to IOB2. The best epoch's weights are kept. Training tokens missing \
             from --vectors get random rows; tokens are looked up as written, then as the vectors' tokenizer \
             configuration writes them (so a case-folded model finds EU as eu).
             """)
@@ -170,6 +176,9 @@ struct TrainTagger: ParsableCommand {
     @Option(help: "Character features per word: none, lstm (BiLSTM) or cnn.")
     var charFeatures: CharacterFeatureKind = .none
 
+    @Option(help: "Labels chunk tags are trained on: iob2, or bioes (with BIOES CRF constraints); predictions and scores are IOB2 either way.")
+    var tagScheme: TrainingTagScheme = .iob2
+
     @OptionGroup var encoder: EncoderOptions
 
     @Option(name: .shortAndLong, help: "Output model file.")
@@ -181,6 +190,7 @@ struct TrainTagger: ParsableCommand {
         configuration.column = column
         configuration.crf = crf
         configuration.charFeatures = charFeatures
+        configuration.tagScheme = tagScheme
         configuration.encoder = encoder.settings
         return configuration
     }

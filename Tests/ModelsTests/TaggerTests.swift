@@ -55,12 +55,14 @@ enum Synthetic {
 }
 
 @Suite struct TaggerLearningTests {
-    func train(crf: Bool, characters: CharacterFeatureKind = .none, cell: CellKind = .lstm) throws -> TaggerTrainingResult {
+    func train(crf: Bool, characters: CharacterFeatureKind = .none, cell: CellKind = .lstm,
+               scheme: TrainingTagScheme = .iob2) throws -> TaggerTrainingResult {
         let train = try Synthetic.file(Synthetic.conll(count: 120, seed: 1), name: "train.txt")
         let dev = try Synthetic.file(Synthetic.conll(count: 40, seed: 2), name: "dev.txt")
         var configuration = TaggerConfiguration()
         configuration.crf = crf
         configuration.charFeatures = characters
+        configuration.tagScheme = scheme
         configuration.encoder = Synthetic.settings()
         configuration.encoder.cell = cell
         return try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })

@@ -207,6 +207,11 @@ struct Workspace {
             let message = "\(error)"
             return message.contains("did you mean 'hidden'") && message.contains("pipe.yaml:") && message.contains("stage 'ner'")
         }
+        let badDropout = try Workspace(yaml: Self.yaml.replacingOccurrences(of: "hidden: 8", with: "hidden: 8, word_dropout: 1.5"))
+        try Data("a O\n".utf8).write(to: badDropout.directory.appendingPathComponent("data/ner.txt"))
+        #expect { try badDropout.run() } throws: { error in
+            "\(error)".contains("word_dropout") && "\(error)".contains("stage 'ner'")
+        }
         let missing = try Workspace(yaml: Self.yaml)
         #expect { try missing.run() } throws: { "\($0)".contains("data/ner.txt") }
     }

@@ -28,6 +28,19 @@ import TestSupport
 
     static let small = ["--hidden", "12", "--dim", "12", "--epochs", "12", "--batch", "8", "--dropout", "0.1", "--lr", "0.02", "--threads", "1"]
 
+    /// `tag --format text` tags raw text through the ICU tokenizer, and `evaluate-tagger` scores
+    /// `dev` at 0.9 F1 or more, with the tagger in `model` trained on `conll`'s data.
+    static func expectTagsAndScores(model: String, dev: String) throws {
+        let text = try CLI.run(["tag", "--model", model, "--format", "text"], stdin: Data("John Smith went to Paris.\n".utf8))
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("John/B-PER Smith/I-PER went/O to/O Paris/B-LOC ./"), "\(text.stdout)")
+        let scored = try CLI.run(["evaluate-tagger", "--model", model, "--test", dev, "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        let f1 = (object?["micro"] as? [String: Any])?["f1"] as? Double
+        #expect((f1 ?? 0) >= 0.9, "\(scored.stdout)")
+    }
+
     @Test func taggerCommands() throws {
         let directory = try SharedData.temporaryDirectory()
         let train = try Self.write(Self.conll(90, offset: 0), "train.txt", in: directory)
@@ -49,16 +62,7 @@ import TestSupport
         #expect(output[0] == "-DOCSTART- O" && output[1] == "")
         #expect(output[2].hasPrefix(input[2] + " ") && output[2].split(separator: " ").count == 3)
 
-        // Raw text through the ICU tokenizer.
-        let text = try CLI.run(["tag", "--model", model, "--format", "text"], stdin: Data("John Smith went to Paris.\n".utf8))
-        #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.hasPrefix("John/B-PER Smith/I-PER went/O to/O Paris/B-LOC ./"), "\(text.stdout)")
-
-        let scored = try CLI.run(["evaluate-tagger", "--model", model, "--test", dev, "--json"])
-        #expect(scored.status == 0, "\(scored.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
-        let f1 = (object?["micro"] as? [String: Any])?["f1"] as? Double
-        #expect((f1 ?? 0) >= 0.9, "\(scored.stdout)")
+        try Self.expectTagsAndScores(model: model, dev: dev)
 
         // Bad input names file and line; a classifier-only command refuses a tagger.
         let broken = try Self.write("John B-PER\nSmith I-PER extra\n", "broken.txt", in: directory)
@@ -78,6 +82,24 @@ import TestSupport
         let notUTF8 = try CLI.run(["tag", "--model", model, "--format", "text", latin1])
         #expect(notUTF8.status == 1)
         #expect(notUTF8.stderr.contains("\(latin1):2: not valid UTF-8"), "\(notUTF8.stderr)")
+    }
+
+    @Test("--tag-scheme bioes and --word-dropout train, tag in IOB2 and are validated by name")
+    func taggerSchemeAndWordDropout() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let train = try Self.write(Self.conll(90, offset: 0), "train.txt", in: directory)
+        let dev = try Self.write(Self.conll(30, offset: 7), "dev.txt", in: directory)
+        let model = directory.appendingPathComponent("bioes.wpm").path
+        let trained = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", model, "--tag-scheme", "bioes",
+                                   "--word-dropout", "0.05"] + Self.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("labels (BIOES chunks, scored by entity F1)"), "\(trained.stderr)")
+        try Self.expectTagsAndScores(model: model, dev: dev)  // in IOB2
+
+        for (option, value) in [("--word-dropout", "1.5"), ("--word-dropout", "-0.1"), ("--tag-scheme", "bilou")] {
+            let bad = try CLI.run(["train-tagger", "--train", train, "--dev", dev, "-o", model, option, value])
+            #expect(bad.status == 64 && bad.stderr.contains(option), "\(option) \(value): \(bad.stderr)")
+        }
     }
 
     @Test func classifierCommands() throws {
