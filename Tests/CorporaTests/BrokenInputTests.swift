@@ -11,21 +11,9 @@ import WordPipeSupport
 private let enwikiDump = "corpora/xml/mediawiki/enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.xml"
 private let wikiExtractorFile = "corpora/enwiki-2015/AA/wiki_00"
 
-/// A small deterministic generator (SplitMix64) for reproducible random bytes.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random bytes with a NUL every 13 bytes, starting with one (so no magic number or BOM).
 private func binaryBytes(count: Int) -> [UInt8] {
-    var generator = SplitMix64(state: 42)
+    var generator = SplitMix64(seed: 42)
     return (0..<count).map { index in index % 13 == 0 ? 0 : UInt8.random(in: 0...255, using: &generator) }
 }
 

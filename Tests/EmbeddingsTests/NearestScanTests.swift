@@ -2,22 +2,12 @@ import CBLAS
 import Foundation
 import QueryKernels
 import Testing
+import TestSupport
 import Vocabulary
 @testable import Embeddings
 
 // The float16 scan with float32 rescoring must answer exactly as the float32 scan does: same
 // words, same scores, same order, for every k, restriction and negative word.
-
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A standard normal value (Box–Muller).
 private func gaussian(_ generator: inout SplitMix64) -> Float {
@@ -34,7 +24,7 @@ private func store(_ rows: [[Float]]) -> VectorStore {
 
 /// Gaussian rows: cosines spread as in the benchmark's random matrix.
 private func randomRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] {
-    var generator = SplitMix64(state: seed)
+    var generator = SplitMix64(seed: seed)
     return (0..<count).map { _ in (0..<dim).map { _ in gaussian(&generator) } }
 }
 
@@ -42,7 +32,7 @@ private func randomRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] {
 /// half precision (most rows share their float16 copy with others), some exact duplicates
 /// (ties broken by id), components in the subnormal half range, zero rows and a NaN row.
 private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] {
-    var generator = SplitMix64(state: seed)
+    var generator = SplitMix64(seed: seed)
     let bases = randomRows(6, dim: dim, seed: seed &+ 1)
     var rows: [[Float]] = []
     for index in 0..<count {
@@ -70,7 +60,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
     // MARK: kernels
 
     @Test func halfConversionRoundsToNearestEven() {
-        var generator = SplitMix64(state: 7)
+        var generator = SplitMix64(seed: 7)
         var values: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, 70000, .infinity, -.infinity, 0x1p-14, 0x1p-24, 0x1p-25,
                                0x1.8p-25, 0x1p-26, 0x1.ffcp-15, 0x1.002p0, 0x1.006p0, 0x1.001p0, 0x1.003p0, .leastNonzeroMagnitude]
         values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0x3000_0000 ... 0x4800_0000, using: &generator)) }
@@ -185,7 +175,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
     func halfPrecisionScanAnswersAsTheExactOne(_ c: Case) throws {
         let rows = c.adversarial ? adversarialRows(c.rows, dim: c.dim, seed: UInt64(c.rows)) : randomRows(c.rows, dim: c.dim, seed: UInt64(c.rows))
         let vectors = store(rows)
-        var generator = SplitMix64(state: UInt64(c.dim))
+        var generator = SplitMix64(seed: UInt64(c.dim))
         var rescored = 0, asked = 0
         for k in [1, 10, 100] {
             for restrict in [nil, c.rows / 3] {

@@ -248,7 +248,7 @@ import WordPipeSupport
     // MARK: Determinism
 
     @Test func outputIsTheSameWhateverTheThreadCount() throws {
-        var generator = Generator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var text = ""
         let phrases = ["new york", "united states", "world war", "of the"]
         for _ in 0..<3000 {
@@ -405,20 +405,5 @@ import WordPipeSupport
         let (npmiOutput, _) = try Self.run(text, npmi, threads: 2)
         #expect(npmiOutput.contains(" united_states "))
         #expect(npmiOutput == Self.referenceJoin(text, npmi))
-    }
-}
-
-extension PhrasesTests {
-    /// A small deterministic generator (SplitMix64) for test corpora.
-    struct Generator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
