@@ -71,4 +71,82 @@ import TestSupport
         #expect(result.status == 1)
         #expect(result.stderr.contains("wordpipe run: error: \(path):5:14: stage 't': input 'nothing.txt' does not exist"), "\(result.stderr)")
     }
+
+    /// Issue 13, defect 2: two pipeline files of one folder (each with its own work directory)
+    /// run at once keep both their entries in the shared wordpipe.lock.
+    @Test func twoPipelinesRunAtOnceKeepTheirLockEntries() throws {
+        for trial in 0..<6 {
+            let directory = try SharedData.temporaryDirectory()
+            try CLI.writeCorpus(directory.appendingPathComponent("corpus.txt"), lines: 200)
+            for name in ["a", "b"] {
+                let yaml = """
+                version: 1
+                workdir: build-\(name)
+                stages:
+                  tokens:
+                    type: tokenize
+                    inputs: [corpus.txt]
+                  vocab:
+                    type: vocab
+                    inputs: [tokens]
+                  phrased:
+                    type: phrases
+                    inputs: [tokens]
+                  vocab2:
+                    type: vocab
+                    inputs: [phrased]
+
+                """
+                try Data(yaml.utf8).write(to: directory.appendingPathComponent("\(name).yaml"))
+            }
+            let started = try ["a", "b"].map { try CLI.start(["run", directory.appendingPathComponent("\($0).yaml").path, "--threads", "1", "--progress", "never"]) }
+            for (process, out, err) in started {
+                let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "trial \(trial): \(stdout)\(stderr)")
+            }
+            for name in ["a", "b"] {
+                let status = try CLI.run(["status", directory.appendingPathComponent("\(name).yaml").path])
+                #expect(status.stdout == "tokens: up to date\nvocab: up to date\nphrased: up to date\nvocab2: up to date\n",
+                        "trial \(trial), \(name).yaml: \(status.stdout)\(status.stderr)")
+            }
+        }
+    }
+
+    /// Issue 13, defect 4: YAML alias bombs (9 levels of 9 aliases: 387 million values), one
+    /// under `with` and one as a mapping key (which YAML hashes whole), are refused with a
+    /// position in well under a second, not expanded. Each process is killed after 5 s, so the
+    /// test fails rather than hangs when a bomb is expanded.
+    @Test(arguments: ["with", "key"])
+    func aliasBombIsRefusedQuickly(place: String) throws {
+        let directory = try SharedData.temporaryDirectory()
+        try Data("a b\n".utf8).write(to: directory.appendingPathComponent("corpus.txt"))
+        var bomb = "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            bomb += "x\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let yaml: String
+        if place == "with" {
+            let indented = bomb.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
+            yaml = "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [corpus.txt]\n    with:\n\(indented)\n"
+        } else {
+            yaml = "version: 1\n\(bomb)? *a9\n: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [corpus.txt]\n"
+        }
+        let path = directory.appendingPathComponent("bomb.yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        let (process, out, err) = try CLI.start(["status", path])
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        let finished = !process.isRunning
+        if !finished { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(finished, "\(place): still running after 5 s")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        #expect(process.terminationStatus == 1, "\(place): \(stderr)")
+        #expect(stderr.contains("\(path):"), "\(stderr)")
+        #expect(stderr.contains("alias"), "\(stderr)")
+        if place == "with" { #expect(stderr.contains("stage 't'"), "\(stderr)") }
+    }
 }
