@@ -71,6 +71,15 @@ public struct PipelineFile {
     public var workdir: String
     /// The stages, in file order.
     public var stages: [StageDefinition]
+    /// Where the work directory is set (the `workdir` value, or the file for `--workdir` and the default).
+    public var workdirLocation: SourceLocation
+
+    /// The deepest nesting allowed inside a `with` mapping (settings need two or three levels).
+    static let maximumDepth = 64
+    /// The most values one stage's `with` may hold once YAML aliases are expanded.
+    static let maximumValuesPerStage = 10_000
+    /// The most values all `with` mappings of a file may hold once YAML aliases are expanded.
+    static let maximumValues = 1_000_000
 
     static let topKeys = ["version", "workdir", "stages"]
     static let stageKeys = ["type", "inputs", "with"]
@@ -85,6 +94,7 @@ public struct PipelineFile {
             throw PipelineError(SourceLocation(path: path), "cannot read the pipeline file")
         }
         let text = String(decoding: data, as: UTF8.self)
+        try YAMLGuard.checkKeys(text, path: path)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else { throw PipelineError(SourceLocation(path: path, line: 1, column: 1), "the file is empty") }
@@ -103,17 +113,29 @@ public struct PipelineFile {
         }
         if let override {
             workdir = URL(fileURLWithPath: override, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).absoluteURL.standardized.path
+            workdirLocation = SourceLocation(path: path)
         } else if let workdirNode = top["workdir"] {
             guard let value = workdirNode.string, !value.isEmpty else { throw PipelineError(location(workdirNode), "workdir must be a path") }
             workdir = URL(fileURLWithPath: value, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).absoluteURL.standardized.path
+            workdirLocation = location(workdirNode)
         } else {
             workdir = URL(fileURLWithPath: "build", relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).absoluteURL.standardized.path
+            workdirLocation = SourceLocation(path: path)
+        }
+        // A run makes a folder per stage in the work directory: never in / or the home directory.
+        let home = URL(fileURLWithPath: NSHomeDirectory()).standardized.path
+        var refused = ["/": "the root folder"]
+        for folder in [home, Ownership.canonical(home)] where folder != "/" { refused[folder] = "the home directory" }
+        if let what = refused[workdir] ?? refused[Ownership.canonical(workdir)] {
+            throw PipelineError(workdirLocation, (override == nil ? "" : "--workdir: ")
+                                + "the work directory cannot be \(what) (\(workdir)): a run writes a folder per stage there; use a folder of its own, such as build/")
         }
         guard let stagesNode = top["stages"] else { throw PipelineError(location(root), "missing 'stages'") }
         guard let stagesMapping = stagesNode.mapping, !stagesMapping.isEmpty else {
             throw PipelineError(location(stagesNode), "'stages' must be a mapping of stage names to stages")
         }
         var stages: [StageDefinition] = []
+        var budget = Self.maximumValues
         for (keyNode, stageNode) in stagesMapping {
             guard let name = keyNode.string, !name.isEmpty else { throw PipelineError(location(keyNode), "a stage name must be a string") }
             guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
@@ -121,11 +143,14 @@ public struct PipelineFile {
             }
             guard let mapping = stageNode.mapping else { throw PipelineError(location(stageNode), stage: name, "expected a mapping with type, inputs and with") }
             try Self.checkKeys(mapping, allowed: Self.stageKeys, path: path, stage: name, what: "key")
-            guard let typeNode = mapping["type"], let type = typeNode.string else {
+            // One pass over the keys (Yams' subscript compares nodes with tag resolution, a regex each).
+            var fields: [String: Node] = [:]
+            for (key, value) in mapping { if let name = key.string { fields[name] = value } }
+            guard let typeNode = fields["type"], let type = typeNode.string else {
                 throw PipelineError(location(stageNode), stage: name, "missing 'type'")
             }
             var inputs: [StageInput] = []
-            if let inputsNode = mapping["inputs"] {
+            if let inputsNode = fields["inputs"] {
                 let items: [Node]
                 if let sequence = inputsNode.sequence { items = Array(sequence) } else { items = [inputsNode] }
                 for item in items {
@@ -137,13 +162,23 @@ public struct PipelineFile {
             }
             var settingsNode: Node?
             var settings = Data("{}".utf8)
-            if let withNode = mapping["with"] {
+            if let withNode = fields["with"] {
                 guard withNode.mapping != nil || withNode.null != nil else {
                     throw PipelineError(location(withNode), stage: name, "'with' must be a mapping of settings")
                 }
-                if withNode.mapping != nil {
+                if let withMapping = withNode.mapping {
                     settingsNode = withNode
-                    settings = try JSONSerialization.data(withJSONObject: Self.plain(withNode), options: [.sortedKeys, .fragmentsAllowed])
+                    var object: [String: Any] = [:]
+                    var stageBudget = Self.maximumValuesPerStage
+                    for (key, value) in withMapping {
+                        let keyName = key.string ?? ""
+                        var limits = Limits(key: keyName, location: location(key), stage: name, values: min(stageBudget, budget))
+                        object[keyName] = try Self.plain(value, depth: 1, limits: &limits)
+                        let used = min(stageBudget, budget) - limits.values
+                        stageBudget -= used
+                        budget -= used
+                    }
+                    settings = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
                 }
             }
             stages.append(StageDefinition(name: name, type: type, inputs: inputs, settings: settings, settingsNode: settingsNode,
@@ -163,14 +198,40 @@ public struct PipelineFile {
         }
     }
 
+    /// What converting one `with` key may still use: values left (aliases counted each time
+    /// they are used) and the key, its position and the stage for the error.
+    struct Limits {
+        var key: String
+        var location: SourceLocation
+        var stage: String
+        var values: Int
+    }
+
     /// A YAML node as plain JSON-compatible values, scalars typed by YAML's core schema.
-    static func plain(_ node: Node) -> Any {
+    /// Refuses, at the `with` key, nesting deeper than `maximumDepth` and more values than
+    /// `limits.values`: a YAML alias bomb (`&a [*b, *b, …]` nested) stops after that many
+    /// values instead of expanding to gigabytes.
+    static func plain(_ node: Node, depth: Int, limits: inout Limits) throws -> Any {
+        limits.values -= 1
+        if limits.values < 0 {
+            throw PipelineError(limits.location, stage: limits.stage,
+                                "'with' key '\(limits.key)' holds too many values once YAML aliases (*name) are expanded: a stage may have "
+                                + "\(maximumValuesPerStage), a file \(maximumValues); write the settings out instead of repeating aliases")
+        }
+        if depth > maximumDepth, node.mapping != nil || node.sequence != nil {
+            throw PipelineError(limits.location, stage: limits.stage,
+                                "'with' key '\(limits.key)' nests lists or mappings more than \(maximumDepth) levels deep; the limit is \(maximumDepth) levels")
+        }
         if let mapping = node.mapping {
             var result: [String: Any] = [:]
-            for (key, value) in mapping { result[key.string ?? ""] = plain(value) }
+            for (key, value) in mapping { result[key.string ?? ""] = try plain(value, depth: depth + 1, limits: &limits) }
             return result
         }
-        if let sequence = node.sequence { return sequence.map(plain) }
+        if let sequence = node.sequence {
+            var result: [Any] = []
+            for value in sequence { result.append(try plain(value, depth: depth + 1, limits: &limits)) }
+            return result
+        }
         if node.null != nil { return NSNull() }
         if let value = node.bool { return value }
         if let value = node.int { return value }
@@ -240,6 +301,19 @@ public struct PipelineFile {
         let mark = node?.mark
         return PipelineError(SourceLocation(path: self.path, line: mark?.line ?? stage.location.line, column: mark?.column ?? stage.location.column),
                              stage: stage.name, message)
+    }
+
+    /// The position of the setting that names the file `path` (a `with` value, or an item of a
+    /// `with` list, resolved against the pipeline's directory); the stage's position otherwise.
+    func settingLocation(_ path: String, in stage: StageDefinition) -> SourceLocation {
+        for (_, value) in stage.settingsNode?.mapping ?? [:] {
+            for node in [value] + Array(value.sequence ?? []) {
+                if let text = node.scalar?.string, resolve(text, in: directory) == path, let mark = node.mark {
+                    return SourceLocation(path: self.path, line: mark.line, column: mark.column)
+                }
+            }
+        }
+        return stage.location
     }
 
     static func describe(_ type: Any.Type) -> String {
