@@ -27,34 +27,96 @@ public struct StageRecord: Codable, Sendable, Equatable {
     public var metrics: [String: Double]
 }
 
-/// One pipeline's part of `wordpipe.lock`: the record of how every artifact was made.
+/// One pipeline's record for one work directory in `wordpipe.lock`: how every artifact was made.
 public struct LockFile: Codable, Sendable, Equatable {
     public var stages: [String: StageRecord] = [:]
 
-    /// The whole file: one section per pipeline file of the directory.
+    /// The whole file (version 2): per pipeline file of the directory, one section per work
+    /// directory (relative to the pipeline file's directory when inside it).
+    ///
+    ///     { "version": 2, "pipelines": { "pipe.yaml": { "workdirs": { "build": { "stages": { … } } } } } }
     struct Contents: Codable {
-        var version = 1
+        var version = 2
+        var pipelines: [String: Pipeline] = [:]
+
+        struct Pipeline: Codable {
+            var workdirs: [String: LockFile] = [:]
+        }
+    }
+
+    /// Version 1 (until issue 13): one section per pipeline file, whatever the work directory.
+    struct VersionOne: Codable {
+        var version: Int
         var pipelines: [String: LockFile] = [:]
     }
 
+    struct Header: Codable {
+        var version: Int
+    }
+
+    /// The whole lock file at `path` (missing is empty). A version-1 file is migrated: each stage
+    /// record goes to the work directory that holds its recorded outputs (`WORKDIR/STAGE/FILE`);
+    /// a record without outputs is dropped (the stage shows as never run).
     static func contents(_ path: String) throws -> Contents {
         guard let data = FileManager.default.contents(atPath: path) else { return Contents() }
         do {
-            return try JSONDecoder().decode(Contents.self, from: data)
+            let header = try JSONDecoder().decode(Header.self, from: data)
+            switch header.version {
+            case 2:
+                return try JSONDecoder().decode(Contents.self, from: data)
+            case 1:
+                var contents = Contents()
+                for (name, section) in try JSONDecoder().decode(VersionOne.self, from: data).pipelines {
+                    var pipeline = Contents.Pipeline()
+                    for (stage, record) in section.stages {
+                        guard let output = record.outputs.first?.path else { continue }
+                        let workdir = (output as NSString).deletingLastPathComponent
+                        let key = (workdir as NSString).deletingLastPathComponent
+                        pipeline.workdirs[key.isEmpty ? "." : key, default: LockFile()].stages[stage] = record
+                    }
+                    contents.pipelines[name] = pipeline
+                }
+                return contents
+            default:
+                throw PipelineError(.init(path: path), "lock file version \(header.version) was written by a newer wordpipe; this one reads versions 1 and 2")
+            }
+        } catch let error as PipelineError {
+            throw error
         } catch {
             throw PipelineError(.init(path: path), "unreadable lock file (delete it to rebuild everything): \(error)")
         }
     }
 
-    /// Reads the section of `pipeline` (a file name) from the lock file at `path`; missing is empty.
-    static func read(_ path: String, pipeline: String) throws -> LockFile {
-        try contents(path).pipelines[pipeline] ?? LockFile()
+    /// The key of `workdir` in the lock: relative to `base` (the pipeline file's directory) when
+    /// inside it, `.` when it is `base`, else absolute.
+    static func key(workdir: String, base: String) -> String {
+        if workdir == base { return "." }
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return workdir.hasPrefix(prefix) ? String(workdir.dropFirst(prefix.count)) : workdir
     }
 
-    /// Writes this section, keeping the other pipelines' sections, atomically.
-    func write(to path: String, pipeline: String) throws {
+    /// Reads the section of `pipeline` (a file name) and `workdir` from the lock file at `path`;
+    /// missing is empty.
+    static func read(_ path: String, pipeline: String, workdir: String, base: String) throws -> LockFile {
+        try contents(path).pipelines[pipeline]?.workdirs[key(workdir: workdir, base: base)] ?? LockFile()
+    }
+
+    /// Writes this section, keeping every other section: read, change and write back (by an
+    /// atomic rename) while holding an exclusive `flock` on the lock file's directory, so that
+    /// pipelines run at once in one folder never lose each other's entries.
+    func write(to path: String, pipeline: String, workdir: String, base: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw PipelineError(.init(path: path), "cannot open its folder to lock it: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw PipelineError(.init(path: path), "cannot lock: \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(descriptor, LOCK_UN) }
         var all = try Self.contents(path)
-        all.pipelines[pipeline] = self
+        all.pipelines[pipeline, default: Contents.Pipeline()].workdirs[Self.key(workdir: workdir, base: base)] = self
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try OutputFile.writeAtomically(try encoder.encode(all), to: path)

@@ -151,6 +151,11 @@ struct StageType: Sendable {
                 }
             }
         },
+        dataFiles: { data, directory in
+            // The evaluation sets decide the result too: hashed into the lock, and checked like inputs.
+            guard let configuration = try? JSONDecoder().decode(EvaluationConfiguration.self, from: data) else { return [] }
+            return (configuration.analogies + configuration.pairs).map { resolve($0, in: directory) }
+        },
         run: { context, data in
             var configuration = try JSONDecoder().decode(EvaluationConfiguration.self, from: data)
             configuration.analogies = configuration.analogies.map { resolve($0, in: context.baseDirectory) }

@@ -7,7 +7,7 @@ import WordPipeSupport
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline file: every stage whose type, settings, inputs or outputs changed, and what depends on it.",
-        discussion: "Writes each stage into WORKDIR/STAGE (default: build/ beside the pipeline file), records content hashes in wordpipe.lock beside it, and writes WORKDIR/report.md and metrics.json.")
+        discussion: "Writes each stage into WORKDIR/STAGE (default: build/ beside the pipeline file), records content hashes in wordpipe.lock beside it (per pipeline file and work directory), and writes WORKDIR/report.md and metrics.json.")
 
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Run only these stages.")
     var only: [String] = []
 
-    @Flag(help: "Print the plan without running.")
+    @Flag(help: "Print the plan without running (creates nothing, takes no lock).")
     var dryRun = false
 
     @Option(help: "Work directory (default: the pipeline's workdir, or build/ beside it).")

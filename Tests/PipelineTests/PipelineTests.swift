@@ -80,7 +80,8 @@ struct Workspace {
         // so evaluate, whose inputs did not change, is not rerun.
         #expect(try workspace.run() == ["vectors"])
         // The lock records type, configuration and hashes.
-        let lock = try LockFile.read(workspace.directory.appendingPathComponent("wordpipe.lock").path, pipeline: "pipe.yaml")
+        let lock = try LockFile.read(workspace.directory.appendingPathComponent("wordpipe.lock").path, pipeline: "pipe.yaml",
+                                     workdir: workspace.directory.appendingPathComponent("build").path, base: workspace.directory.path)
         #expect(lock.stages["vectors"]?.type == "train@1")
         #expect(lock.stages["vectors"]?.configuration.contains("\"dim\":6") == true)
         #expect(lock.stages["tokens"]?.inputs.first?.path == "data/corpus.txt")
