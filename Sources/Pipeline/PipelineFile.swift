@@ -242,7 +242,9 @@ public struct PipelineFile {
     static func translate(_ error: YamlError, path: String) -> PipelineError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return PipelineError(SourceLocation(path: path, line: mark.line, column: mark.column), "malformed YAML: \(problem)")
+            // libyaml's own limit, in words that do not name its C function.
+            let text = problem.hasPrefix("Maximum nesting level") ? "lists or mappings nested more than 1000 levels deep (the YAML reader's limit)" : problem
+            return PipelineError(SourceLocation(path: path, line: mark.line, column: mark.column), "malformed YAML: \(text)")
         case .duplicatedKeysInMapping(let duplicates, _):
             return PipelineError(SourceLocation(path: path), "duplicated keys: \(duplicates.joined(separator: ", "))")
         default:

@@ -154,6 +154,12 @@ private func pipelineError(_ body: () throws -> Void, sourceLocation: Testing.So
         #expect(error?.message.contains("'normalize'") == true, "\(String(describing: error))")
         #expect(error?.message.contains("64 levels") == true, "\(String(describing: error))")
         #expect(error?.location.line == 6, "\(String(describing: error))")
+        // Past the YAML reader's own limit (1000), its error is worded for users.
+        let deeper = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        try workspace.edit { $0.replacingOccurrences(of: deep, with: deeper) }
+        let tooDeep = pipelineError { _ = try PipelineRunner(path: workspace.pipeline) }
+        #expect(tooDeep?.message.contains("nested more than 1000 levels deep") == true, "\(String(describing: tooDeep))")
+        #expect(tooDeep?.location.line == 6, "\(String(describing: tooDeep))")
     }
 
     /// `inputs: [/dev/zero]`, a FIFO inside an input folder, and a device as a data file are
