@@ -121,7 +121,9 @@ public final class PipelineRunner {
                     }
                     upstream.append((input.text, producerType.output))
                 } else {
-                    if !input.text.contains(where: { "*?[".contains($0) }) {
+                    if input.text.contains(where: { "*?[".contains($0) }) {
+                        try overlaps.checkPattern(resolve(input.text, in: file.directory), shown: input.text, at: input.location, stage: definition.name)
+                    } else {
                         try overlaps.check(resolve(input.text, in: file.directory), shown: input.text, at: input.location, stage: definition.name)
                     }
                     let matches = Self.expand(input.text, in: file.directory)
@@ -519,6 +521,22 @@ struct OverlapCheck {
             }
         }
         return nil
+    }
+
+    /// Throws, at `location`, when the glob `pattern` (absolute) would match the work directory,
+    /// a folder above it or an output directory, even one that does not exist yet.
+    func checkPattern(_ pattern: String, shown: String, at location: SourceLocation, stage: String) throws {
+        func matches(_ path: String) -> Bool { fnmatch(pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0 }
+        if let holder = holders.first(where: matches) {
+            try check(holder, shown: shown, at: location, stage: stage)
+        }
+        // Output directories are WORKDIR/STAGE: compared only when the pattern's folder part
+        // matches the work directory.
+        let folder = (pattern as NSString).deletingLastPathComponent
+        if workdirs.contains(where: { fnmatch(folder, $0, FNM_PATHNAME | FNM_PERIOD) == 0 }),
+           let output = outputs.keys.first(where: matches) {
+            try check(output, shown: shown, at: location, stage: stage)
+        }
     }
 
     /// Throws, at `location`, when the input `path` (absolute) overlaps an output directory.

@@ -41,6 +41,12 @@ private func pipelineError(_ body: () throws -> Void, sourceLocation: Testing.So
         let inside = try Workspace(yaml: "version: 1\nstages:\n  tokens:\n    type: tokenize\n    inputs: [.]\n")
         let first = pipelineError { _ = try PipelineRunner(path: inside.pipeline) }
         #expect(first?.location.line == 5 && first?.location.column == 14, "\(String(describing: first))")
+        // Globs that would match the work directory or an output directory, before either exists.
+        for glob in ["*", "buil?", "build/tok*", "[b]uild/*"] {
+            let globbed = try Workspace(yaml: "version: 1\nstages:\n  tokens:\n    type: tokenize\n    inputs: ['\(glob)']\n")
+            let error = pipelineError { _ = try PipelineRunner(path: globbed.pipeline) }
+            #expect(error?.location.line == 5 && error?.message.contains("directory") == true, "\(glob): \(String(describing: error))")
+        }
         // A tagger's train file under the output directory of stage `tokens`.
         let yaml = Workspace.yaml + "  ner:\n    type: train-tagger\n    with: { train: build/tokens/ner.txt, dev: data/ner.txt }\n"
         let data = try Workspace(yaml: yaml)
