@@ -204,8 +204,8 @@ import TestSupport
         let capture = try SharedData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: capture) }
         let out = capture.appendingPathComponent("stdout"), err = capture.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
@@ -312,6 +312,62 @@ import TestSupport
             base = last
         }
         print("fault matrix: \(Self.stages.count) stage types × \(Point.allCases.count) points × 2 variants took \(ContinuousClock.now - clock)")
+    }
+}
+
+extension FaultMatrixTests {
+    /// The hook itself: `POINT:N` fires on the N-th time, `POINT@FILE` only for that file, and
+    /// a value that names no point (or a count below 1) arms nothing. `tokenize -o OUT` commits
+    /// OUT, then `OUT.tokenizer.json`.
+    @Test func faultHookCountsAndMatchesFileNames() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("corpus.txt")
+        try CLI.writeCorpus(corpus, lines: 50)
+        for (index, fault) in ["output-rename:2", "output-rename@out0.txt.tokenizer.json", "output-rename:0", "no-such-point", "output-rename@other.txt"].enumerated() {
+            let out = directory.appendingPathComponent("out\(index).txt").path
+            let result = try Self.wordpipe(["tokenize", corpus.path, "-o", out, "--progress", "never"], fault: fault.replacingOccurrences(of: "out0", with: "out\(index)"),
+                                           temporary: directory)
+            let fires = index < 2
+            #expect(result.killed == fires, "\(fault): \(result.status) \(result.stderr)")
+            #expect(FileManager.default.fileExists(atPath: out), "\(fault): the first output is missing")
+            #expect(FileManager.default.fileExists(atPath: out + ".tokenizer.json") == !fires, "\(fault)")
+        }
+    }
+
+    /// SIGKILL while `wordpipe.lock` is replaced (new content synced, not yet renamed), at
+    /// either write of a stage run: the one that drops the stage's entry before its directory
+    /// moves, and the one that records it after. The lock stays whole, `status` tells the truth
+    /// (a stage moved into place but not recorded is "never run", and runs again), the rerun
+    /// recovers; a directory the killed run moved into place was complete (the rerun writes the
+    /// same bytes).
+    @Test(arguments: [1, 2]) func killedWhileTheLockIsWritten(write: Int) throws {
+        let workspace = try Workspace()
+        let built = try workspace.run(["--until", "tokens"])
+        #expect(built.status == 0, "\(built.stderr)")
+        for variant in [Variant.firstRun, .forced] {
+            let label = "phrases killed at write \(write) of wordpipe.lock, \(variant.rawValue)"
+            let before = try workspace.finalFiles()
+            let killed = try workspace.run(["--only", "phrased"] + (variant == .forced ? ["--force", "phrased"] : []),
+                                           fault: "output-rename@wordpipe.lock:\(write)")
+            #expect(killed.killed, "\(label): not killed: \(killed.stderr)")
+            let lock = try Data(contentsOf: workspace.directory.appendingPathComponent("wordpipe.lock"))
+            #expect((try? JSONSerialization.jsonObject(with: lock)) != nil, "\(label): wordpipe.lock is not complete JSON")
+            let after = try workspace.finalFiles()
+            for (path, data) in before where !path.hasPrefix("phrased/") {
+                #expect(after[path] == data, "\(label): \(path) changed")
+            }
+            let state = variant == .forced && write == 1 ? "up to date" : "never run"
+            #expect(try workspace.status() == Self.expectedStatus(through: 1, state: state), "\(label): status after the kill")
+            if state == "up to date" {
+                #expect(after == before, "\(label): status says up to date, but the files changed")
+            }
+            let rerun = try workspace.run(["--until", "phrased"])
+            try Self.expectRecovered(rerun, in: workspace, killed: killed.pid, stage: 1, knownLeak: true, label: label)
+            let rebuilt = try workspace.finalFiles()
+            for (path, data) in after where path.hasPrefix("phrased/") {
+                #expect(rebuilt[path] == data, "\(label): \(path), moved into place by the killed run, differs from the rerun's")
+            }
+        }
     }
 }
 
