@@ -125,6 +125,11 @@ import TestSupport
             return copy
         }
 
+        /// Deletes the workspace (its pipeline directory and TMPDIR share one parent).
+        func remove() {
+            try? FileManager.default.removeItem(at: directory.deletingLastPathComponent())
+        }
+
         /// `wordpipe ARGS` with this workspace's TMPDIR and, when given, an armed fault point.
         func wordpipe(_ arguments: [String], fault: String? = nil) throws -> Outcome {
             try FaultMatrixTests.wordpipe(arguments, fault: fault, temporary: temporary)
@@ -286,10 +291,13 @@ import TestSupport
     @Test func killedStagesLeaveNothingIncompleteAndRecover() throws {
         let clock = ContinuousClock.now
         var base = try Workspace()
+        var made = [base]
+        defer { for workspace in made { workspace.remove() } }
         for (index, stage) in Self.stages.enumerated() {
             var last = base
             for point in Point.allCases {
                 let workspace = try base.copy()
+                made.append(workspace)
                 for variant in [Variant.firstRun, .forced] {
                     let label = "\(stage.type) (\(stage.name)) killed at \(point.rawValue), \(variant.rawValue)"
                     let before = try workspace.finalFiles()
@@ -321,6 +329,7 @@ extension FaultMatrixTests {
     /// OUT, then `OUT.tokenizer.json`.
     @Test func faultHookCountsAndMatchesFileNames() throws {
         let directory = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("corpus.txt")
         try CLI.writeCorpus(corpus, lines: 50)
         for (index, fault) in ["output-rename:2", "output-rename@out0.txt.tokenizer.json", "output-rename:0", "no-such-point", "output-rename@other.txt"].enumerated() {
@@ -342,6 +351,7 @@ extension FaultMatrixTests {
     /// same bytes).
     @Test(arguments: [1, 2]) func killedWhileTheLockIsWritten(write: Int) throws {
         let workspace = try Workspace()
+        defer { workspace.remove() }
         let built = try workspace.run(["--until", "tokens"])
         #expect(built.status == 0, "\(built.stderr)")
         for variant in [Variant.firstRun, .forced] {
@@ -405,6 +415,7 @@ extension FaultMatrixTests {
     func fullDiskFailsCleanlyAndRecovers() throws {
         let clock = ContinuousClock.now
         var workspace = try Workspace()
+        defer { workspace.remove() }
         let mountPoint = try SharedData.temporaryDirectory()
         try #require(mount("tmpfs", mountPoint.path, "tmpfs", 0, "size=16m") == 0, "mount: \(String(cString: strerror(errno)))")
         defer {
