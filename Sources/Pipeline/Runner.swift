@@ -408,6 +408,7 @@ public final class PipelineRunner {
         }
         try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         try Ownership.mark(temporary, marker: Ownership.stageMarker)
+        FaultInjection.reach("stage-start")
         let inputRecords = try inputFiles(of: stage).compactMap { try hasher.record($0) }
         let context = StageContext(name: stage.name, inputs: inputs(of: stage), outputDirectory: temporary,
                                    threads: options.threads, progress: options.progress, baseDirectory: file.directory)
@@ -427,6 +428,7 @@ public final class PipelineRunner {
         lock.stages[stage.name] = nil
         try writeLock(lock)
         if Ownership.isMarked(final, marker: Ownership.stageMarker) { try manager.removeItem(atPath: final) }
+        FaultInjection.reach("stage-rename")
         try manager.moveItem(atPath: temporary, toPath: final)
         let outputs = try Self.outputNames(in: final).compactMap { try hasher.record(final + "/" + $0) }
         lock.stages[stage.name] = StageRecord(type: stage.type.versionedName, configuration: String(decoding: stage.configuration, as: UTF8.self),

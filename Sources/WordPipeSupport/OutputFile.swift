@@ -98,6 +98,7 @@ public final class OutputFile {
                 throw OutputError.writeFailed(path: path ?? "<stdout>", reason: String(cString: strerror(errno)))
             }
             offset += written
+            FaultInjection.reach("output-write", file: path)
         }
     }
 
@@ -120,6 +121,7 @@ public final class OutputFile {
         fsync(descriptor)
         close(descriptor)
         TemporaryFiles.shared.unregister(temporaryPath)
+        FaultInjection.reach("output-rename", file: path)
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
