@@ -33,10 +33,19 @@ enum Ownership {
     /// Writes `marker` into the directory `path`.
     static func mark(_ path: String, marker: String) throws {
         let text = "This folder was made by wordpipe, which may replace or delete it on a later run.\n"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + marker))
-        } catch {
-            throw PipelineError(SourceLocation(path: path), "cannot write the marker \(marker): \(error.localizedDescription)")
+        let file = path + "/" + marker
+        // POSIX calls, so that a full disk reads "No space left on device" (strerror), as the
+        // other writers say it.
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var failure = descriptor < 0 ? errno : 0
+        if descriptor >= 0 {
+            let written = text.utf8.withContiguousStorageIfAvailable { write(descriptor, $0.baseAddress, $0.count) } ?? -1
+            if written != text.utf8.count { failure = written < 0 ? errno : ENOSPC }
+            if close(descriptor) != 0 && failure == 0 { failure = errno }
+            if failure != 0 { unlink(file) }
+        }
+        if failure != 0 {
+            throw PipelineError(SourceLocation(path: file), "cannot write wordpipe's marker: \(String(cString: strerror(failure)))")
         }
     }
 

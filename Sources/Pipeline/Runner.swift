@@ -407,7 +407,12 @@ public final class PipelineRunner {
             try? manager.removeItem(atPath: file.workdir + "/" + entry)
         }
         try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        try Ownership.mark(temporary, marker: Ownership.stageMarker)
+        do {
+            try Ownership.mark(temporary, marker: Ownership.stageMarker)
+        } catch {
+            try? manager.removeItem(atPath: temporary)
+            throw StageError(stage: stage.name, underlying: error)
+        }
         FaultInjection.reach("stage-start")
         let inputRecords = try inputFiles(of: stage).compactMap { try hasher.record($0) }
         let context = StageContext(name: stage.name, inputs: inputs(of: stage), outputDirectory: temporary,
