@@ -138,6 +138,14 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
         #expect(size == expected)
     }
 
+    /// Counts whose sums overflow an Int64 (a vocabulary made in memory; `Vocabulary.read`
+    /// refuses such files) build a Huffman tree instead of trapping.
+    @Test func huffmanTreeOfHugeCounts() throws {
+        let tree = try HuffmanTree(counts: [.max, .max - 1, 1, 0])
+        #expect(tree.lengths.allSatisfy { $0 >= 1 && $0 <= 3 })
+        #expect(tree.lengths[0] <= tree.lengths[2])
+    }
+
     @Test func badSettingsNameTheOption() {
         for (configuration, name) in [(TrainingConfiguration(dim: 0), "dim"), (TrainingConfiguration(window: -1), "window"),
                                       (TrainingConfiguration(negative: 0), "negative"), (TrainingConfiguration(epochs: 0), "epochs")] {

@@ -60,4 +60,20 @@ import TestSupport
         #expect(result.status == 1)
         #expect(result.stderr.contains("wordpipe train: error: the corpus has no tokens"), "\(result.stderr)")
     }
+
+    /// A vocabulary line with count 9223372036854775807 crashed `train --vocab` (an overflow in
+    /// the sum of the counts, issue 13): now it is an error naming the file and line.
+    @Test func hugeVocabularyCountsAreAnErrorNamingTheLine() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt").path
+        try Data("the cat sat on the mat\nthe dog sat\n".utf8).write(to: URL(fileURLWithPath: corpus))
+        let vocabulary = directory.appendingPathComponent("v.tsv").path
+        try Data("the\t9223372036854775807\nsat\t2\ncat\t1\nmat\t1\non\t1\ndog\t1\n".utf8).write(to: URL(fileURLWithPath: vocabulary))
+        for loss in ["ns", "hs"] {
+            let result = try CLI.run(["train", corpus, "--vocab", vocabulary, "-o", directory.appendingPathComponent("v.wpv").path,
+                                      "--dim", "4", "--epochs", "1", "--loss", loss])
+            #expect(result.reason == .exit && result.status == 1, "\(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("\(vocabulary):2: the counts up to this line add up to more than 9223372036854775807"), "\(result.stderr)")
+        }
+    }
 }
