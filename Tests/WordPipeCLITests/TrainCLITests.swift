@@ -76,4 +76,53 @@ import TestSupport
             #expect(result.stderr.contains("\(vocabulary):2: the counts up to this line add up to more than 9223372036854775807"), "\(result.stderr)")
         }
     }
+
+    /// A checkpoint whose state has a position past the corpus end, no workers, or a repeated
+    /// worker crashed `train --resume` (index out of range, an overflow, division by zero) or
+    /// was silently accepted (issue 13): each is now an error naming state.json and the field,
+    /// and no output is written.
+    @Test func damagedCheckpointIsAnErrorNotACrash() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt")
+        try CLI.writeCorpus(corpus, lines: 300)
+        let settings = ["--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "2", "--progress", "never"]
+        let checkpoint = directory.appendingPathComponent("checkpoint").path
+        let output = directory.appendingPathComponent("v.wpv").path
+        let first = try CLI.run(["train", corpus.path, "-o", output, "--checkpoint", checkpoint] + settings)
+        #expect(first.status == 0, "\(first.stderr)")
+        let step = try String(contentsOfFile: checkpoint + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = checkpoint + "/" + step + "/state.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: file))
+        let changes: [(String, (inout [String: Any]) -> Void)] = [
+            ("field 'workers[1].next' is 99999999", { state in
+                var workers = state["workers"] as? [[String: Any]] ?? []
+                workers[1]["next"] = 99_999_999
+                state["workers"] = workers
+            }),
+            ("field 'workers[1].first/end'", { state in
+                var workers = state["workers"] as? [[String: Any]] ?? []
+                workers[1]["end"] = 99_999_999
+                state["workers"] = workers
+            }),
+            ("field 'wordsDone' is 9223372036854775000", { $0["wordsDone"] = Int64(9_223_372_036_854_775_000) }),
+            ("field 'workers' lists 0 workers, but 'threads' is 2", { $0["workers"] = [Any]() }),
+            ("field 'workers[1].first/end'", { state in
+                let workers = state["workers"] as? [Any] ?? []
+                state["workers"] = [workers[0], workers[0]]
+            }),
+        ]
+        for (message, change) in changes {
+            var state = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            // Back to the start of the last epoch, so that the resume trains.
+            state["epoch"] = 1
+            state["epochLosses"] = Array((state["epochLosses"] as? [Double] ?? []).prefix(1))
+            change(&state)
+            try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: file))
+            try? FileManager.default.removeItem(atPath: output)
+            let result = try CLI.run(["train", corpus.path, "-o", output, "--resume", checkpoint] + settings)
+            #expect(result.reason == .exit && result.status == 1, "\(message): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("wordpipe train: error: \(file): \(message)"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: output))
+        }
+    }
 }
