@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 import WordPipeSupport
 
@@ -38,6 +39,12 @@ extension CheckpointState {
         guard wordsDone >= 0 && wordsDone <= total else {
             throw fail("wordsDone", "is \(wordsDone), outside 0...\(total) (the corpus's \(totalWords) words × \(configuration.epochs) epochs)")
         }
+        // A word makes at most 2 × window contexts (skip-gram), each at most max(negative + 1,
+        // the longest Huffman code) predictions: a bound on a worker's predictions in an epoch,
+        // which keeps their sums far from overflowing.
+        let perWord = Int64(2 * configuration.window * max(configuration.negative + 1, Int(WP_MAX_CODE_LENGTH)))
+        let (predictionBound, predictionOverflow) = totalWords.multipliedReportingOverflow(by: perWord)
+        let maximumPredictions = predictionOverflow ? Int64.max / Int64(max(1, expected.count)) : predictionBound
         let low = Float(min(configuration.minAlpha, configuration.alpha))
         let high = Float(max(configuration.minAlpha, configuration.alpha))
         var pending: Int64 = 0
@@ -52,7 +59,9 @@ extension CheckpointState {
             guard worker.pending >= 0 && worker.pending <= totalWords else {
                 throw fail("\(name).pending", "is \(worker.pending), outside 0...\(totalWords) (the corpus words)")
             }
-            guard worker.predictions >= 0 else { throw fail("\(name).predictions", "is \(worker.predictions), below 0") }
+            guard worker.predictions >= 0 && worker.predictions <= maximumPredictions else {
+                throw fail("\(name).predictions", "is \(worker.predictions), outside 0...\(maximumPredictions) (the most an epoch of this corpus makes)")
+            }
             guard worker.loss.isFinite && worker.loss >= 0 else {
                 throw fail("\(name).loss", "is \(worker.loss), not a loss sum (a finite number >= 0)")
             }

@@ -194,6 +194,11 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
             workers[0]["alpha"] = 5
             state["workers"] = workers
         }, message: "field 'workers[0].alpha' is 5.0, outside the learning rates of the run"),
+        CheckpointCase(name: "predictions whose sum overflows", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["predictions"] = Int64.max
+            state["workers"] = workers
+        }, message: "field 'workers[0].predictions' is 9223372036854775807, outside 0..."),
         CheckpointCase(name: "a negative loss", change: { state in
             var workers = state["workers"] as! [[String: Any]]
             workers[1]["loss"] = -1

@@ -93,6 +93,8 @@ import TestSupport
         let step = try String(contentsOfFile: checkpoint + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let file = checkpoint + "/" + step + "/state.json"
         let original = try Data(contentsOf: URL(fileURLWithPath: file))
+        let saved = directory.appendingPathComponent("saved").path
+        try FileManager.default.copyItem(atPath: checkpoint, toPath: saved)
         let changes: [(String, (inout [String: Any]) -> Void)] = [
             ("field 'workers[1].next' is 99999999", { state in
                 var workers = state["workers"] as? [[String: Any]] ?? []
@@ -112,6 +114,9 @@ import TestSupport
             }),
         ]
         for (message, change) in changes {
+            // A fresh copy each time (a resume that went through would have moved the checkpoint on).
+            try FileManager.default.removeItem(atPath: checkpoint)
+            try FileManager.default.copyItem(atPath: saved, toPath: checkpoint)
             var state = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
             // Back to the start of the last epoch, so that the resume trains.
             state["epoch"] = 1
