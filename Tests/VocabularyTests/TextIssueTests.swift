@@ -136,4 +136,45 @@ import WordPipeSupport
         #expect(findings.invalid == [InvalidUTF8(path: path, sequences: 2, tokens: 2, firstLine: 211)])
         #expect(findings.firstNUL == nil)
     }
+
+    /// Random corpora of clean and unclean tokens: the summary's count and first line equal
+    /// those of an independent count (split at separators, Swift's decoder), at 1 and 2 threads.
+    @Test func findingsAgreeWithAnIndependentCountOnRandomCorpora() throws {
+        var generator = SplitMix64(seed: 29)
+        let pool: [[UInt8]] = [Array("the".utf8), Array("naïve".utf8), Array("東京".utf8), [0x63, 0xFF], [0xE6, 0x9D], [0xC3],
+                               [0xF0, 0x9F, 0x98, 0x41], Array("cat".utf8), Array("a".utf8), Array("😀".utf8)]
+        for round in 0..<20 {
+            var bytes: [UInt8] = []
+            var expectedSequences: Int64 = 0
+            var expectedTokens: Int64 = 0
+            var firstLine: Int64?
+            let lines = 1 + Int(generator.next() % 60)
+            for line in 1...lines {
+                for _ in 0..<Int(generator.next() % 8) {
+                    // Unclean tokens are rare: one draw in six from the whole pool.
+                    let token = generator.next() % 6 == 0 ? pool[Int(generator.next() % UInt64(pool.count))]
+                        : [pool[0], pool[1], pool[2], pool[7]][Int(generator.next() % 4)]
+                    let sequences = Self.replacements(token)
+                    if sequences > 0 {
+                        expectedSequences += sequences
+                        expectedTokens += 1
+                        if firstLine == nil { firstLine = Int64(line) }
+                    }
+                    bytes += token + [generator.next() % 3 == 0 ? 0x09 : 0x20]
+                }
+                bytes.append(0x0A)
+            }
+            let path = try temporaryFile("", name: "random\(round).txt")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            for threads in [1, 2] {
+                guard let summary = try? VocabularyBuilder.build(inputs: [path], configuration: VocabularyConfiguration(minCount: 1),
+                                                                 threads: threads).1 else {
+                    #expect(expectedTokens == 0 && !bytes.contains { $0 > 0x20 }, "round \(round): the build failed")
+                    continue
+                }
+                let expected = firstLine.map { [InvalidUTF8(path: path, sequences: expectedSequences, tokens: expectedTokens, firstLine: $0)] } ?? []
+                #expect(summary.invalidText == expected, "round \(round), \(threads) threads")
+            }
+        }
+    }
 }
