@@ -21,7 +21,8 @@ public struct VectorLoadReport: Sendable, Equatable {
     public var format: VectorFileFormat = .native
     /// Words whose bytes were not valid UTF-8 (replaced with U+FFFD).
     public var invalidWords = 0
-    /// Where the first of them is: `file:line` (text) or `file: byte N` (binary).
+    /// Where the first of them is: `file:line` (text) or `file: byte N` (binary; the offset
+    /// from the start of the file, from 0).
     public var firstInvalidWord: String?
 }
 
