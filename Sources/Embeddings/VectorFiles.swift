@@ -34,6 +34,7 @@ extension WordVectors {
     /// and counted). A header count that disagrees with the rows is an error naming both.
     public static func load(from path: String) throws -> (WordVectors, VectorLoadReport) {
         let location = SourceLocation(path: path)
+        try checkRegularFile(path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw EmbeddingError.malformed(location: location, message: "cannot open the file")
         }
@@ -68,6 +69,18 @@ extension WordVectors {
             return try readText(body, firstLine: 2, expectedRows: rows, dim: dim, path: path, format: .word2vecText)
         }
         return try readText(data[...], firstLine: 1, expectedRows: nil, dim: nil, path: path, format: .glove)
+    }
+
+    /// Throws unless `path` is a regular file (or a link to one): a FIFO would block the read
+    /// and a device never end it.
+    static func checkRegularFile(_ path: String) throws {
+        var info = stat()
+        // A path that cannot be examined is reported by the open that follows.
+        guard stat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                           message: "not a regular file (a directory, device or pipe); give a vector file")
+        }
     }
 
     /// Whether a header field is an integer (an optional sign, then digits).

@@ -64,6 +64,12 @@ extension Vocabulary {
     /// file, when present, supplies the special-token count and the tokenizer configuration.
     /// Lines must be in the vocabulary's order (counts not increasing after the specials).
     public static func read(from path: String, format: VocabularyFormat = .tsv) throws -> Vocabulary {
+        // A FIFO would block the read and a device never end it.
+        var status = stat()
+        if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+            throw VocabularyError.malformed(location: SourceLocation(path: path),
+                                            message: "not a regular file (a directory, device or pipe); give a vocabulary file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

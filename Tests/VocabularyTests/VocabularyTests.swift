@@ -174,6 +174,16 @@ func text8Slice(bytes: Int) throws -> String {
     }
 }
 
+extension VocabularyFileTests {
+    /// A device would never end the read, a FIFO would block it.
+    @Test func specialFilesAreRefused() {
+        #expect(throws: VocabularyError.malformed(location: .init(path: "/dev/zero"),
+                                                  message: "not a regular file (a directory, device or pipe); give a vocabulary file")) {
+            try Vocabulary.read(from: "/dev/zero")
+        }
+    }
+}
+
 @Suite struct VocabularyInfoTests {
     /// The side file's special-token count must fit the vocabulary, and its kind be ours.
     @Test(arguments: [
