@@ -475,7 +475,9 @@ private func errorText(_ body: () throws -> Any) -> String {
         #expect(errorText { try WordVectors.load(from: path) }.contains("truncated or damaged"))
         #expect(errorText { try WordVectors.load(from: "/nonexistent/v.bin") } == "/nonexistent/v.bin: cannot open the file")
         // A device would never end the read, a FIFO would block it.
-        for special in ["/dev/zero", NSTemporaryDirectory()] {
+        let fifo = try SharedData.temporaryDirectory().appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for special in ["/dev/zero", NSTemporaryDirectory(), fifo] {
             #expect(errorText { try WordVectors.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
             #expect(errorText { try VectorStore.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
         }
