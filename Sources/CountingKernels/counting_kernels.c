@@ -21,7 +21,7 @@ typedef struct {
     uint64_t hash;    // 0 marks an empty slot (real hashes are forced non-zero)
     int64_t count;
     uint64_t prefix;  // the key's first 8 bytes, zero-padded: short keys compare without the arena
-    uint64_t place;   // arena offset << 16 | length (keys are at most MAX_TOKEN = 2^16 - 1 bytes)
+    uint64_t place;   // arena offset << 18 | KEY_* flags << 16 | length (keys are at most MAX_TOKEN = 2^16 - 1 bytes)
 } slot_t;
 
 struct wp_count_table {
@@ -36,13 +36,90 @@ struct wp_count_table {
 #define MAX_TOKEN 65535
 #define HASH_M 0x9E3779B97F4A7C15ULL
 
-static inline uint32_t slot_length(const slot_t *s) { return (uint32_t)(s->place & 0xFFFF); }
-static inline uint64_t slot_offset(const slot_t *s) { return s->place >> 16; }
-
 static inline uint64_t load64(const uint8_t *bytes) {
     uint64_t word;
     memcpy(&word, bytes, 8);
     return word;
+}
+
+// Bits 16-17 of `place` say what is wrong with a key's bytes, found once, when the key is
+// added: the scanner then learns it from the slot it touches anyway, with no pass over the text.
+#define KEY_INVALID_UTF8 1  // not valid UTF-8
+#define KEY_NUL 2           // holds a NUL byte
+#define KEY_UNCHECKED (-1)  // `add_keyed`: check the bytes of a new key
+
+static inline uint32_t slot_length(const slot_t *s) { return (uint32_t)(s->place & 0xFFFF); }
+static inline uint64_t slot_offset(const slot_t *s) { return s->place >> 18; }
+static inline int slot_flags(const slot_t *s) { return (int)(s->place >> 16) & 3; }
+
+/// Whether any of the 8 bytes of `w` is >= 0x80 or zero (the classic has-zero-byte test).
+static inline int has_high_or_zero(uint64_t w) {
+    return ((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL) != 0;
+}
+
+/// One step of the Unicode "maximal subpart" practice at a byte >= 0x80: returns how many bytes
+/// the sequence starting at `bytes[i]` spans and sets `*invalid` when they are one ill-formed
+/// subpart (one U+FFFD). The well-formed sequences are those of Unicode 15, table 3-7.
+static size_t utf8_step(const uint8_t *bytes, size_t i, size_t length, int *invalid) {
+    uint8_t c = bytes[i];
+    size_t need;
+    uint8_t low = 0x80, high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) low = 0xA0;
+        if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) low = 0x90;
+        if (c == 0xF4) high = 0x8F;
+    } else {
+        *invalid = 1;
+        return 1;
+    }
+    size_t j = 1;
+    for (; j <= need && i + j < length; j++) {
+        uint8_t d = bytes[i + j];
+        if (j == 1 ? (d < low || d > high) : (d < 0x80 || d > 0xBF)) break;
+    }
+    *invalid = j <= need;
+    return j;
+}
+
+int64_t wp_utf8_invalid_sequences(const uint8_t *bytes, size_t length, int *has_nul) {
+    int64_t invalid = 0;
+    size_t i = 0;
+    while (i < length) {
+        uint8_t c = bytes[i];
+        if (c < 0x80) {
+            if (c == 0 && has_nul != NULL) *has_nul = 1;
+            i++;
+            // A run of ASCII, 8 bytes at a time.
+            while (i + 8 <= length && !has_high_or_zero(load64(bytes + i))) i += 8;
+            continue;
+        }
+        // The common well-formed 2- and 3-byte sequences in straight-line code.
+        if (c >= 0xC2 && c <= 0xDF && i + 1 < length && (bytes[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+        }
+        if (c >= 0xE1 && c <= 0xEC && i + 2 < length && (bytes[i + 1] & 0xC0) == 0x80 && (bytes[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
+        int bad;
+        i += utf8_step(bytes, i, length, &bad);
+        invalid += bad;
+    }
+    return invalid;
+}
+
+/// The KEY_* flags of a key's bytes (0 for valid UTF-8 without NUL). Called once per new key.
+static int key_flags(const uint8_t *bytes, uint32_t length) {
+    int nul = 0;
+    int64_t invalid = wp_utf8_invalid_sequences(bytes, length, &nul);
+    return (invalid > 0 ? KEY_INVALID_UTF8 : 0) | (nul ? KEY_NUL : 0);
 }
 
 /// The first min(length, 8) bytes of a key as a little-endian word, zero-padded.
@@ -187,9 +264,11 @@ static int grow(wp_count_table *table) {
     return 0;
 }
 
-/// Adds `count` to the key (with its hash and prefix); a new key is copied into the arena.
+/// Adds `count` to the key (with its hash and prefix); a new key is copied into the arena with
+/// `flags`, or with the flags of its bytes when `flags` is KEY_UNCHECKED. Returns the key's
+/// KEY_* flags (0 for a valid key), or -1 when out of memory.
 static inline int add_keyed(wp_count_table *table, const uint8_t *bytes, uint32_t length, uint64_t hash,
-                            uint64_t prefix, int64_t count) {
+                            uint64_t prefix, int64_t count, int flags) {
     uint64_t mask = (uint64_t)table->capacity - 1;
     uint64_t i = hash & mask;
     for (;;) {
@@ -197,7 +276,7 @@ static inline int add_keyed(wp_count_table *table, const uint8_t *bytes, uint32_
         if (s->hash == 0) break;
         if (s->hash == hash && slot_matches(table, s, bytes, length, prefix)) {
             s->count += count;
-            return 0;
+            return slot_flags(s);
         }
         i = (i + 1) & mask;
     }
@@ -211,24 +290,25 @@ static inline int add_keyed(wp_count_table *table, const uint8_t *bytes, uint32_
         table->arenaCapacity = capacity;
     }
     memcpy(table->arena + table->arenaSize, bytes, length);
+    if (flags == KEY_UNCHECKED) flags = key_flags(bytes, length);
     slot_t *s = &table->slots[i];
     s->hash = hash;
     s->count = count;
     s->prefix = prefix;
-    s->place = table->arenaSize << 16 | length;
+    s->place = table->arenaSize << 18 | (uint64_t)flags << 16 | length;
     table->arenaSize += length;
     table->size++;
-    if (table->size * 2 > table->capacity) return grow(table);
-    return 0;
+    if (table->size * 2 > table->capacity && grow(table) != 0) return -1;
+    return flags;
 }
 
 static inline int add_hashed(wp_count_table *table, const uint8_t *bytes, uint32_t length, uint64_t hash, int64_t count) {
-    return add_keyed(table, bytes, length, hash, key_prefix(bytes, length), count);
+    return add_keyed(table, bytes, length, hash, key_prefix(bytes, length), count, KEY_UNCHECKED);
 }
 
 int wp_count_table_add(wp_count_table *table, const uint8_t *bytes, int32_t length, int64_t count) {
     uint32_t n = length > MAX_TOKEN ? MAX_TOKEN : (uint32_t)length;
-    return add_hashed(table, bytes, n, hash_bytes(bytes, n), count);
+    return add_hashed(table, bytes, n, hash_bytes(bytes, n), count) < 0 ? -1 : 0;
 }
 
 int64_t wp_count_table_get(const wp_count_table *table, const uint8_t *bytes, int32_t length) {
@@ -278,11 +358,29 @@ typedef struct {
 
 #define PENDING 8  // lookups in flight: the slot of a token is prefetched this many tokens ahead
 
+/// Records a token whose key has the KEY_* `flags` (rarely called: keep it out of the loop).
+__attribute__((noinline, cold)) static void note_issue(wp_text_issues *issues, int flags, const pending_t *t,
+                                                       const uint8_t *buffer) {
+    if (issues == NULL) return;
+    int64_t offset = (int64_t)(t->bytes - buffer);
+    if (flags & KEY_INVALID_UTF8) {
+        issues->invalid_tokens++;
+        issues->invalid_sequences += wp_utf8_invalid_sequences(t->bytes, t->length, NULL);
+        if (issues->first_invalid < 0) issues->first_invalid = offset;
+    }
+    if (flags & KEY_NUL) {
+        issues->nul_tokens++;
+        if (issues->first_nul < 0) issues->first_nul = offset;
+    }
+}
+
 /// Token ends are found 16 bytes at a time (SSE2 where available). Each token's hash is computed
 /// as soon as it is cut and its slot prefetched; the lookup itself happens PENDING tokens later,
 /// in the same order, so the table (and its slot order) is exactly what one-by-one adds give,
 /// while the cache misses of rare words overlap with the scanning of the next tokens.
-int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines) {
+int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines,
+                        wp_text_issues *issues) {
+    if (issues != NULL) *issues = (wp_text_issues){0, 0, -1, 0, -1};
     const uint8_t *p = buffer;
     const uint8_t *end = buffer + length;
     int64_t tokenCount = 0, lineCount = 0;
@@ -310,7 +408,11 @@ int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t len
         __builtin_prefetch(&table->slots[hash & (uint64_t)(table->capacity - 1)]);
         if (used == PENDING) {
             pending_t *t = &pending[head];
-            if (add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1) != 0) return -1;
+            int flags = add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1, KEY_UNCHECKED);
+            if (__builtin_expect(flags != 0, 0)) {
+                if (flags < 0) return -1;
+                note_issue(issues, flags, t, buffer);
+            }
             used--;
             head = (head + 1) % PENDING;
         }
@@ -320,7 +422,9 @@ int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t len
     }
     for (; used > 0; used--, head = (head + 1) % PENDING) {
         pending_t *t = &pending[head];
-        if (add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1) != 0) return -1;
+        int flags = add_keyed(table, t->bytes, t->length, t->hash, t->prefix, 1, KEY_UNCHECKED);
+        if (flags < 0) return -1;
+        if (flags != 0) note_issue(issues, flags, t, buffer);
     }
     *tokens += tokenCount;
     *lines += lineCount;
@@ -365,7 +469,8 @@ int wp_count_table_merge(wp_count_table *table, const wp_count_table *other) {
     for (int64_t i = 0; i < other->capacity; i++) {
         const slot_t *s = &other->slots[i];
         if (s->hash == 0) continue;
-        if (add_keyed(table, other->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count) != 0) return -1;
+        if (add_keyed(table, other->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count, slot_flags(s)) < 0)
+            return -1;
     }
     return 0;
 }
@@ -382,7 +487,7 @@ int64_t wp_count_table_prune(wp_count_table *table, int64_t floor) {
             removed++;
             continue;
         }
-        if (add_keyed(fresh, table->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count) != 0) {
+        if (add_keyed(fresh, table->arena + slot_offset(s), slot_length(s), s->hash, s->prefix, s->count, slot_flags(s)) < 0) {
             wp_count_table_destroy(fresh);
             return -1;
         }
@@ -447,7 +552,7 @@ int wp_count_table_scan_pairs(wp_count_table *unigrams, wp_count_table *bigrams,
         }
         size_t n = i - start;
         uint32_t cut = n > MAX_TOKEN ? MAX_TOKEN : (uint32_t)n;
-        if (add_hashed(unigrams, buffer + start, cut, hash_bytes(buffer + start, cut), 1) != 0) {
+        if (add_hashed(unigrams, buffer + start, cut, hash_bytes(buffer + start, cut), 1) < 0) {
             status = -1;
             break;
         }
@@ -455,7 +560,7 @@ int wp_count_table_scan_pairs(wp_count_table *unigrams, wp_count_table *bigrams,
         if (previous != NULL) {
             const uint8_t *key;
             uint32_t keyLength = pair_key(previous, previousLength, buffer + start, cut, scratch, &key);
-            if (add_hashed(bigrams, key, keyLength, hash_bytes(key, keyLength), 1) != 0) {
+            if (add_hashed(bigrams, key, keyLength, hash_bytes(key, keyLength), 1) < 0) {
                 status = -1;
                 break;
             }
@@ -494,7 +599,7 @@ int wp_count_table_add_pair(wp_count_table *table, const uint8_t *a, int32_t a_l
     }
     const uint8_t *key;
     uint32_t keyLength = pair_key(a, (uint32_t)a_length, b, (uint32_t)b_length, scratch, &key);
-    int status = add_hashed(table, key, keyLength, hash_bytes(key, keyLength), count);
+    int status = add_hashed(table, key, keyLength, hash_bytes(key, keyLength), count) < 0 ? -1 : 0;
     if (scratch != stack) free(scratch);
     return status;
 }

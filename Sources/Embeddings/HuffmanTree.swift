@@ -38,7 +38,9 @@ struct HuffmanTree {
             parent[first.node] = next
             parent[second.node] = next
             bit[second.node] = 1  // word2vec: the second-smallest child gets code 1
-            heap.insert(Entry(count: first.count + second.count, node: next))
+            // Saturating: counts read from a file can add up to more than an Int64 holds.
+            let (sum, overflow) = first.count.addingReportingOverflow(second.count)
+            heap.insert(Entry(count: overflow ? .max : sum, node: next))
             next += 1
         }
         let root = 2 * n - 2

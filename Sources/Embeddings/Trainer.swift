@@ -402,24 +402,41 @@ final class Session: @unchecked Sendable {
         guard let latest = try? String(contentsOfFile: directory + "/latest", encoding: .utf8) else {
             throw EmbeddingError.malformed(location: location, message: "no checkpoint here (no 'latest' file)")
         }
-        let step = directory + "/" + latest.trimmingCharacters(in: .whitespacesAndNewlines)
+        // `latest` names a step directory beside it, nothing else.
+        let name = latest.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard name.hasPrefix("step-"), !name.contains("/"), name != "." && name != ".." else {
+            throw EmbeddingError.malformed(location: SourceLocation(path: directory + "/latest"),
+                                           message: "'\(name)' is not a checkpoint step name (step-EPOCH-WORDS); \(CheckpointState.advice)")
+        }
+        let step = directory + "/" + name
+        let stateFile = step + "/state.json"
         let state: CheckpointState
         do {
-            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: step + "/state.json")))
+            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
         } catch {
-            throw EmbeddingError.malformed(location: SourceLocation(path: step + "/state.json"), message: "unreadable checkpoint: \(error)")
+            throw EmbeddingError.malformed(location: SourceLocation(path: stateFile),
+                                           message: "unreadable checkpoint: \(CheckpointState.describe(error)); \(CheckpointState.advice)")
         }
         var differences = configuration.differences(from: state.configuration)
         if state.vocabularyFingerprint != vocabulary.fingerprint { differences.append("vocabulary: another vocabulary") }
         if state.threads != workers.count { differences.append("threads: \(state.threads) → \(workers.count)") }
         if !differences.isEmpty { throw EmbeddingError.checkpointMismatch(path: directory, differences: differences) }
+        try state.check(file: stateFile, expected: workers, totalWords: totalWords, configuration: configuration)
         for (name, pointer) in [("input.f32", input), ("output.f32", output)] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: step + "/" + name))
+            let path = step + "/" + name
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "cannot read: \(error.localizedDescription)")
+            }
             guard data.count == rows * dim * 4 else {
-                throw EmbeddingError.malformed(location: SourceLocation(path: step + "/" + name), message: "\(data.count) bytes, expected \(rows * dim * 4)")
+                throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                               message: "\(data.count) bytes, expected \(rows * dim * 4) (\(rows) × \(dim) floats); \(CheckpointState.advice)")
             }
             data.withUnsafeBytes { raw in
-                UnsafeMutableRawPointer(pointer).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+                guard let base = raw.baseAddress else { return }
+                UnsafeMutableRawPointer(pointer).copyMemory(from: base, byteCount: raw.count)
             }
         }
         epoch = state.epoch

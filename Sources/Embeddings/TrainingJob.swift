@@ -22,6 +22,7 @@ public enum TrainingJob {
         } else {
             let (built, summary) = try VocabularyBuilder.build(inputs: inputs, configuration: configuration.vocabulary,
                                                                threads: options.threads, progress: options.progress, stage: stage)
+            for invalid in summary.invalidText { StandardError.write("\(stage): vocabulary: \(invalid.warning)\n") }
             StandardError.write("\(stage): vocabulary: \(summary.line)\n")
             vocabulary = built
         }

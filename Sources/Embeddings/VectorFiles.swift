@@ -21,6 +21,9 @@ public struct VectorLoadReport: Sendable, Equatable {
     public var format: VectorFileFormat = .native
     /// Words whose bytes were not valid UTF-8 (replaced with U+FFFD).
     public var invalidWords = 0
+    /// Where the first of them is: `file:line` (text) or `file: byte N` (binary; the offset
+    /// from the start of the file, from 0).
+    public var firstInvalidWord: String?
 }
 
 extension WordVectors {
@@ -31,6 +34,7 @@ extension WordVectors {
     /// and counted). A header count that disagrees with the rows is an error naming both.
     public static func load(from path: String) throws -> (WordVectors, VectorLoadReport) {
         let location = SourceLocation(path: path)
+        try checkRegularFile(path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw EmbeddingError.malformed(location: location, message: "cannot open the file")
         }
@@ -50,8 +54,10 @@ extension WordVectors {
         let firstLineEnd = data.firstIndex(of: 0x0A) ?? data.endIndex
         let firstLine = String(decoding: data[data.startIndex..<firstLineEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let headerFields = firstLine.split(separator: " ")
-        if headerFields.count == 2, let rows = Int(headerFields[0]), let dim = Int(headerFields[1]), rows >= 0, dim > 0 {
-            let body = data[(firstLineEnd + 1)...]
+        if headerFields.count == 2, headerFields.allSatisfy(Self.isInteger) {
+            let (rows, dim) = try Self.checkHeader(headerFields[0], headerFields[1], path: path)
+            // The body starts after the header's newline (a file may be only the header).
+            let body = data[min(firstLineEnd + 1, data.endIndex)...]
             // Binary if the body is not text: look for a NUL or an invalid UTF-8 run near the start.
             let sample = body.prefix(4096)
             // Invalid UTF-8 alone is not enough when the first row reads as text: a small text file
@@ -65,11 +71,46 @@ extension WordVectors {
         return try readText(data[...], firstLine: 1, expectedRows: nil, dim: nil, path: path, format: .glove)
     }
 
+    /// Throws unless `path` is a regular file (or a link to one): a FIFO would block the read
+    /// and a device never end it.
+    static func checkRegularFile(_ path: String) throws {
+        var info = stat()
+        // A path that cannot be examined is reported by the open that follows.
+        guard stat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                           message: "not a regular file (a directory, device or pipe); give a vector file")
+        }
+    }
+
+    /// Whether a header field is an integer (an optional sign, then digits).
+    static func isInteger(_ field: Substring) -> Bool {
+        let digits = field.first == "-" || field.first == "+" ? field.dropFirst() : field
+        return !digits.isEmpty && digits.allSatisfy { $0 >= "0" && $0 <= "9" }
+    }
+
+    /// The vector count and dimension of a `V D` header, checked: V >= 0, D >= 1, both within
+    /// range. Whether the payload holds them is checked by the readers.
+    static func checkHeader(_ rowsField: Substring, _ dimField: Substring, path: String) throws -> (rows: Int, dim: Int) {
+        let location = SourceLocation(path: path, line: 1)
+        guard let rows = Int(rowsField), let dim = Int(dimField) else {
+            throw EmbeddingError.malformed(location: location, message: "the header '\(rowsField) \(dimField)' holds a number too large to be a vector count or dimension")
+        }
+        guard rows >= 0 else {
+            throw EmbeddingError.malformed(location: location, message: "the header gives \(rows) vectors; expected a count of at least 0")
+        }
+        guard dim >= 1 else {
+            throw EmbeddingError.malformed(location: location, message: "the header gives dimension \(dim); expected at least 1")
+        }
+        return (rows, dim)
+    }
+
     /// Heuristic: in a binary file, the first word is followed by 4 × dim bytes that are not
     /// all printable.
     static func looksLikeBinaryRows(_ sample: Data, dim: Int) -> Bool {
         guard let space = sample.firstIndex(of: 0x20) else { return false }
-        let values = sample[(space + 1)...].prefix(4 * dim)
+        // `dim` comes from the header: the sample bounds it, so 4 × dim cannot overflow.
+        let values = sample[(space + 1)...].prefix(4 * min(dim, sample.count))
         return values.contains { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }
     }
 
@@ -80,44 +121,75 @@ extension WordVectors {
         return fields.count > dim && fields.suffix(dim).allSatisfy { Float(String(decoding: $0, as: UTF8.self)) != nil }
     }
 
+    /// Reads word2vec's binary rows (`word`, a space, `dim` little-endian float32 values, an
+    /// optional newline). `body` keeps the file's indices, so errors name the byte offset in
+    /// the file. The header's counts are checked against the bytes present before anything is
+    /// allocated: a header promising more than the file can hold is an error, not a huge
+    /// allocation.
     static func readWord2VecBinary(_ body: Data.SubSequence, rows: Int, dim: Int, path: String) throws -> (WordVectors, VectorLoadReport) {
+        let location = SourceLocation(path: path)
+        // The smallest row is a 1-byte word, a space and the values.
+        let (rowBytes, rowOverflow) = dim.multipliedReportingOverflow(by: 4)
+        let (smallest, _) = rowBytes.addingReportingOverflow(2)
+        guard rows == 0 || !rowOverflow && rowBytes <= body.count else {
+            throw EmbeddingError.malformed(location: location,
+                                           message: "byte \(body.startIndex): truncated: the header promises vectors of \(dim) values (4 bytes each), but only \(body.count) bytes follow it")
+        }
+        guard rows == 0 || rows <= body.count / smallest else {
+            throw EmbeddingError.malformed(location: location,
+                                           message: "byte \(body.startIndex): truncated: the header promises \(rows) vectors of \(dim) values (at least \(smallest) bytes each), but only \(body.count) bytes follow it")
+        }
         var report = VectorLoadReport(format: .word2vecBin)
         var words: [String] = []
+        words.reserveCapacity(rows)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(rows)
         var matrix = [Float](repeating: 0, count: rows * dim)
         var index = body.startIndex
         for row in 0..<rows {
             while index < body.endIndex && (body[index] == 0x0A || body[index] == 0x0D) { index += 1 }
             guard let space = body[index...].firstIndex(of: 0x20) else {
-                throw EmbeddingError.malformed(location: SourceLocation(path: path),
-                                               message: "truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1)")
+                throw EmbeddingError.malformed(location: location,
+                                               message: "byte \(index): truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1)")
+            }
+            guard space > index else {
+                throw EmbeddingError.malformed(location: location, message: "byte \(index): vector \(row + 1) has an empty word")
             }
             let (word, invalid) = decodeWord(body[index..<space])
+            if invalid > 0 && report.firstInvalidWord == nil { report.firstInvalidWord = "\(path): byte \(index)" }
             report.invalidWords += invalid
             words.append(word)
+            offsets.append(index)
             let start = space + 1
-            guard body.endIndex - start >= 4 * dim else {
-                throw EmbeddingError.malformed(location: SourceLocation(path: path),
-                                               message: "truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1) ('\(word)')")
+            guard body.endIndex - start >= rowBytes else {
+                throw EmbeddingError.malformed(location: location,
+                                               message: "byte \(start): truncated: the header promises \(rows) vectors, the file ends in vector \(row + 1) ('\(word)')")
             }
-            body[start..<(start + 4 * dim)].withUnsafeBytes { raw in
+            body[start..<(start + rowBytes)].withUnsafeBytes { raw in
                 for offset in 0..<dim {
                     matrix[row * dim + offset] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset * 4, as: UInt32.self)))
                 }
             }
-            index = start + 4 * dim
+            index = start + rowBytes
         }
         while index < body.endIndex && (body[index] == 0x0A || body[index] == 0x0D || body[index] == 0x20) { index += 1 }
         if index < body.endIndex {
-            throw EmbeddingError.malformed(location: SourceLocation(path: path),
-                                           message: "the header says \(rows) vectors, but more data follows them")
+            throw EmbeddingError.malformed(location: location,
+                                           message: "byte \(index): the header says \(rows) vectors, but more data follows them")
         }
-        return (try assemble(words: words, matrix: matrix, dim: dim, path: path), report)
+        let vectors = try assemble(words: words, matrix: matrix, dim: dim) { first, second in
+            .malformed(location: location, message: "byte \(offsets[second]): '\(words[second])' appears twice (first at byte \(offsets[first]))")
+        }
+        return (vectors, report)
     }
 
+    /// Reads text rows (`word v1 … vD`); `dim` is the header's, or the first row's when nil
+    /// (GloVe). Errors name the file and line.
     static func readText(_ body: Data.SubSequence, firstLine: Int, expectedRows: Int?, dim expectedDim: Int?, path: String,
                          format: VectorFileFormat) throws -> (WordVectors, VectorLoadReport) {
         var report = VectorLoadReport(format: format)
         var words: [String] = []
+        var lines: [Int] = []
         var matrix: [Float] = []
         var dim = expectedDim
         var lineNumber = firstLine - 1
@@ -127,16 +199,22 @@ extension WordVectors {
             while let last = line.last, last == 0x0D || last == 0x20 || last == 0x09 { line = line.dropLast() }
             if line.isEmpty { continue }
             let fields = line.split(separator: 0x20)
-            if dim == nil { dim = fields.count - 1 }
+            let location = SourceLocation(path: path, line: lineNumber)
+            if dim == nil {
+                guard fields.count >= 2 else {
+                    throw EmbeddingError.malformed(location: location, message: "expected a word and at least one value, got \(fields.count) field")
+                }
+                dim = fields.count - 1
+            }
             guard let dim, dim > 0, fields.count > dim else {
-                throw EmbeddingError.malformed(location: SourceLocation(path: path, line: lineNumber),
+                throw EmbeddingError.malformed(location: location,
                                                message: "expected a word and \(dim ?? 0) values, got \(fields.count) fields")
             }
             var values: [Float] = []
             values.reserveCapacity(dim)
             for field in fields.suffix(dim) {
                 guard let value = Float(String(decoding: field, as: UTF8.self)) else {
-                    throw EmbeddingError.malformed(location: SourceLocation(path: path, line: lineNumber),
+                    throw EmbeddingError.malformed(location: location,
                                                    message: "'\(String(decoding: field, as: UTF8.self))' is not a number")
                 }
                 values.append(value)
@@ -144,8 +222,10 @@ extension WordVectors {
             // Words may contain spaces: everything before the last `dim` fields.
             let wordEnd = fields[fields.count - dim - 1].endIndex
             let (word, invalid) = decodeWord(line[line.startIndex..<wordEnd])
+            if invalid > 0 && report.firstInvalidWord == nil { report.firstInvalidWord = location.description }
             report.invalidWords += invalid
             words.append(word)
+            lines.append(lineNumber)
             matrix += values
         }
         if let expectedRows, expectedRows != words.count {
@@ -153,7 +233,11 @@ extension WordVectors {
                                            message: "the header says \(expectedRows) vectors, the file has \(words.count)")
         }
         guard let dim, !words.isEmpty else { throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "no vectors") }
-        return (try assemble(words: words, matrix: matrix, dim: dim, path: path), report)
+        let vectors = try assemble(words: words, matrix: matrix, dim: dim) { first, second in
+            .malformed(location: SourceLocation(path: path, line: lines[second]),
+                       message: "'\(words[second])' appears twice (first on line \(lines[first]))")
+        }
+        return (vectors, report)
     }
 
     static func decodeWord(_ bytes: Data.SubSequence) -> (String, Int) {
@@ -162,11 +246,14 @@ extension WordVectors {
     }
 
     /// Builds vectors with a vocabulary whose counts are unknown: descending pseudo-counts
-    /// keep the file's order (files are sorted by frequency by convention).
-    static func assemble(words: [String], matrix: [Float], dim: Int, path: String) throws -> WordVectors {
-        var seen = Set<String>()
-        for word in words where !seen.insert(word).inserted {
-            throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "'\(word)' appears twice")
+    /// keep the file's order (files are sorted by frequency by convention). A word read twice
+    /// is the error `duplicate(first row, second row)`.
+    static func assemble(words: [String], matrix: [Float], dim: Int,
+                         duplicate: (_ first: Int, _ second: Int) -> EmbeddingError) throws -> WordVectors {
+        var seen: [String: Int] = [:]
+        seen.reserveCapacity(words.count)
+        for (row, word) in words.enumerated() {
+            if let first = seen.updateValue(row, forKey: word) { throw duplicate(first, row) }
         }
         let counts = (0..<words.count).map { Int64(words.count - $0) }
         return WordVectors(vocabulary: Vocabulary(words: words, counts: counts), dim: dim, matrix: matrix)

@@ -62,6 +62,7 @@ public final class VectorStore: @unchecked Sendable {
     /// memory-mapped rather than read: its rows stay in the page cache, shared by every process
     /// that maps the file, and only the normalized copy is made (on the first query).
     public static func load(from path: String) throws -> (VectorStore, VectorLoadReport) {
+        try WordVectors.checkRegularFile(path)
         if let handle = FileHandle(forReadingAtPath: path) {
             let head = (try? handle.read(upToCount: 8)) ?? Data()
             try? handle.close()

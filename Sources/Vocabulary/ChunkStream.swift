@@ -53,6 +53,9 @@ struct StreamChunk: Sendable {
     /// The bytes to count: `buffer[start..<end]`.
     var start: Int
     var end: Int
+    /// The input's index (as given to `ChunkStreamReader.stream`) and the chunk's number in it.
+    var file = 0
+    var sequence: Int64 = 0
 }
 
 /// Reads one streamed input (compressed, or standard input) into a pool's buffers and queues
@@ -75,8 +78,13 @@ struct ChunkStreamReader {
 
     /// Streams `source` to the counters; calls `progress` after each chunk. Returns false when
     /// the counters stopped (the queue or the pool was closed).
-    func stream(_ source: ByteSource, progress: () -> Void) throws -> Bool {
+    func stream(_ source: ByteSource, file: Int = 0, progress: () -> Void) throws -> Bool {
         guard var current = pool.take() else { return false }
+        var sequence: Int64 = 0
+        func chunk(_ index: Int, _ start: Int, _ end: Int) -> StreamChunk {
+            defer { sequence += 1 }
+            return StreamChunk(index: index, start: start, end: end, file: file, sequence: sequence)
+        }
         var filled = 0          // bytes of `current` already holding the carried token
         var skipping = false    // inside a token longer than maxToken, already counted
         while true {
@@ -84,7 +92,7 @@ struct ChunkStreamReader {
             let got = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + chunkSize)]))
             if got == 0 {
                 // The end of the input ends the last token.
-                if filled > 0 { return queue.put(StreamChunk(index: current, start: 0, end: filled)) }
+                if filled > 0 { return queue.put(chunk(current, 0, filled)) }
                 pool.give(current)
                 return true
             }
@@ -108,14 +116,14 @@ struct ChunkStreamReader {
                 if tail > 0 {
                     pool.buffers[next].baseAddress!.copyMemory(from: buffer.baseAddress! + cut, byteCount: tail)
                 }
-                guard queue.put(StreamChunk(index: current, start: start, end: cut)) else { return false }
+                guard queue.put(chunk(current, start, cut)) else { return false }
                 current = next
                 filled = tail
             } else if end - start > Self.maxToken {
                 // No separator in the last maxToken + 1 bytes: a token longer than the count table
                 // keeps ends this chunk. Count it here, cut, and skip the rest of it.
                 guard let next = pool.take() else { return false }
-                guard queue.put(StreamChunk(index: current, start: start, end: end)) else { return false }
+                guard queue.put(chunk(current, start, end)) else { return false }
                 current = next
                 filled = 0
                 skipping = true

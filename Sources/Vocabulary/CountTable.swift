@@ -18,13 +18,30 @@ final class CountTable: @unchecked Sendable {
 
     /// Counts every whitespace-separated token of `buffer`; returns (tokens, lines).
     func scan(_ buffer: UnsafeRawBufferPointer) throws -> (tokens: Int64, lines: Int64) {
+        let result = try scanReporting(buffer)
+        return (result.tokens, result.lines)
+    }
+
+    /// Counts every whitespace-separated token of `buffer`; returns the tokens, the line ends,
+    /// and the tokens that are not valid UTF-8 or hold a NUL byte (found at no cost per token:
+    /// each key is checked once, when the table first stores it).
+    func scanReporting(_ buffer: UnsafeRawBufferPointer) throws -> (tokens: Int64, lines: Int64, issues: wp_text_issues) {
         var tokens: Int64 = 0
         var lines: Int64 = 0
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return (0, 0) }
-        if wp_count_table_scan(table, base.assumingMemoryBound(to: UInt8.self), buffer.count, &tokens, &lines) != 0 {
+        var issues = wp_text_issues(invalid_tokens: 0, invalid_sequences: 0, first_invalid: -1, nul_tokens: 0, first_nul: -1)
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return (0, 0, issues) }
+        if wp_count_table_scan(table, base.assumingMemoryBound(to: UInt8.self), buffer.count, &tokens, &lines, &issues) != 0 {
             throw VocabularyError.outOfMemory
         }
-        return (tokens, lines)
+        return (tokens, lines, issues)
+    }
+
+    /// The ill-formed UTF-8 sequences in `bytes` (each one U+FFFD when decoded), and whether
+    /// a NUL byte occurs: the check the table makes once per key.
+    static func textIssues(_ bytes: [UInt8]) -> (invalidSequences: Int64, nul: Bool) {
+        var nul: Int32 = 0
+        let invalid = bytes.withUnsafeBufferPointer { wp_utf8_invalid_sequences($0.baseAddress, $0.count, &nul) }
+        return (invalid, nul != 0)
     }
 
     /// Adds `count` to `word`.

@@ -12,7 +12,8 @@ public struct SubsamplingTable: Sendable, Equatable {
 
     /// Computes the table for `vocabulary` with word2vec's `sample` parameter.
     public init(vocabulary: Vocabulary, sample: Double) {
-        let total = Double(vocabulary.totalCount)
+        // Summed in Double: counts read from a file can add up to more than an Int64 holds.
+        let total = vocabulary.counts.reduce(0.0) { $0 + Double($1) }
         keepProbabilities = vocabulary.counts.map { count in
             Self.keepProbability(count: Double(count), total: total, sample: sample)
         }

@@ -38,8 +38,14 @@ public struct Vocabulary: Sendable, Equatable {
     /// The id of `word`, or nil when it is not in the vocabulary.
     public func id(of word: String) -> Int32? { ids[word] }
 
-    /// The sum of all counts: the corpus tokens the vocabulary covers.
-    public var totalCount: Int64 { counts.reduce(0, +) }
+    /// The sum of all counts: the corpus tokens the vocabulary covers (saturating at
+    /// `Int64.max`; `Vocabulary.read` refuses files whose counts add up to more).
+    public var totalCount: Int64 {
+        counts.reduce(Int64(0)) { total, count in
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            return overflow ? (count > 0 ? .max : .min) : sum
+        }
+    }
 
     /// A 64-bit FNV-1a hash of the words in id order: identifies the vocabulary an encoded
     /// corpus was made with.

@@ -17,6 +17,8 @@ public struct VocabularySummary: Sendable, Equatable {
     public var typesPruned: Int64 = 0
     /// The share of corpus tokens that are kept types.
     public var coverage: Double = 0
+    /// Ill-formed UTF-8 per file, in input order (each sequence replaced by U+FFFD in its word).
+    public var invalidText: [InvalidUTF8] = []
     /// Wall-clock seconds.
     public var seconds: Double = 0
 
@@ -25,6 +27,9 @@ public struct VocabularySummary: Sendable, Equatable {
         var text = "\(typesSeen) types seen, \(typesKept) kept, \(tokens) tokens"
         text += String(format: ", %.2f%% of tokens covered", coverage * 100)
         if typesPruned > 0 { text += ", \(typesPruned) types pruned by the memory bound (counts may be lower than exact)" }
+        if let first = invalidText.first {
+            text += ", \(invalidText.reduce(Int64(0)) { $0 + $1.sequences }) invalid UTF-8 sequences replaced by U+FFFD (first at \(first.path):\(first.firstLine))"
+        }
         text += String(format: ", %.2f s (%@ tokens/s)", seconds, Format.count(Double(tokens) / max(seconds, 1e-9)))
         return text
     }
@@ -40,6 +45,12 @@ public struct VocabularySummary: Sendable, Equatable {
 /// compressed files and standard input are decompressed by the calling thread into a few
 /// reused buffers (`ChunkStreamReader`) while the workers count. Without a memory bound,
 /// counts are exact and the result does not depend on the thread count.
+///
+/// Text that is not clean UTF-8 is handled as `tokenize` handles it: each ill-formed sequence
+/// becomes U+FFFD in its word, and the summary counts them per file with the first line where
+/// one occurred (`VocabularySummary.invalidText`). A NUL byte is an error naming its line: a
+/// tokenized corpus never holds one (`tokenize` refuses binary input), so the file is binary
+/// data or UTF-16 text. The check costs nothing per token: the count table checks each key once.
 public enum VocabularyBuilder {
     static let chunkSize = 4 << 20
 
@@ -58,13 +69,14 @@ public enum VocabularyBuilder {
         let workers = max(1, threads)
         // Per-thread bound: the tables are merged later, and the merge is bounded again.
         let bound = configuration.maxTypesInMemory.map { Int64(max(1000, $0 / workers)) }
-        let counters = try (0..<workers).map { _ in try Counter(bound: bound) }
+        let log = TextIssueLog()
+        let counters = try (0..<workers).map { _ in try Counter(bound: bound, log: log) }
         // Plain files are cut into byte ranges at separators and read by the workers
         // themselves; compressed files and stdin are streamed by this thread to the workers.
         var pieces: [FilePiece] = []
-        var streamed: [String] = []
-        for path in files {
-            if let filePieces = try FilePiece.split(path, into: workers * 4) { pieces += filePieces } else { streamed.append(path) }
+        var streamed: [(path: String, file: Int)] = []
+        for (file, path) in files.enumerated() {
+            if let filePieces = try FilePiece.split(path, file: file, into: workers * 4) { pieces += filePieces } else { streamed.append((path, file)) }
         }
         let pieceQueue = PieceQueue(pieces)
         // Streamed input goes through a few reused buffers: one per counter, one being filled,
@@ -78,9 +90,12 @@ public enum VocabularyBuilder {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    while let piece = pieceQueue.next() { try piece.read { try counter.count($0) } }
+                    while let piece = pieceQueue.next() {
+                        try piece.read { chunk, offset in try counter.count(chunk, place: ChunkPlace(file: piece.file, order: offset)) }
+                    }
                     while let chunk = queue.take() {
-                        try counter.count(UnsafeRawBufferPointer(rebasing: pool.buffers[chunk.index][chunk.start..<chunk.end]))
+                        try counter.count(UnsafeRawBufferPointer(rebasing: pool.buffers[chunk.index][chunk.start..<chunk.end]),
+                                          place: ChunkPlace(file: chunk.file, order: chunk.sequence))
                         pool.give(chunk.index)
                     }
                 } catch {
@@ -93,10 +108,10 @@ public enum VocabularyBuilder {
         var readError: Error?
         do {
             let reader = ChunkStreamReader(pool: pool, queue: queue, chunkSize: chunkSize)
-            for path in streamed {
+            for (path, file) in streamed {
                 let source = try ByteSource(path: path)
                 defer { source.close() }
-                let going = try reader.stream(source) {
+                let going = try reader.stream(source, file: file) {
                     progress.update(bytes: consumed + source.consumedBytes + pieceQueue.bytesDone, totalBytes: totalBytes,
                                     items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
                 }
@@ -114,6 +129,13 @@ public enum VocabularyBuilder {
         progress.finish()
         if let readError { throw readError }
         if let failure = queue.failure { throw failure }
+        let findings = log.findings(paths: files)
+        if let location = findings.firstNUL {
+            throw VocabularyError.malformed(
+                location: location,
+                message: "a NUL byte in a token: this is binary data or UTF-16 text, not a tokenized corpus (tokenize it first)")
+        }
+        summary.invalidText = findings.invalid
 
         // Merge into the first table.
         let merged = counters[0]
@@ -186,12 +208,14 @@ func isSeparator(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte =
 /// A byte range of a plain file that starts and ends at token separators.
 struct FilePiece: Sendable {
     var path: String
+    /// The file's index among the inputs.
+    var file = 0
     var start: Int64
     var end: Int64
 
     /// Cuts an uncompressed regular file into about `count` pieces at separators; nil for
     /// compressed files and standard input, which must be streamed.
-    static func split(_ path: String, into count: Int) throws -> [FilePiece]? {
+    static func split(_ path: String, file: Int = 0, into count: Int) throws -> [FilePiece]? {
         guard path != "-" else { return nil }
         let source = try ByteSource(path: path)
         defer { source.close() }
@@ -218,11 +242,12 @@ struct FilePiece: Sendable {
             if position > cuts.last ?? 0 && position < size { cuts.append(position) }
         }
         cuts.append(size)
-        return zip(cuts, cuts.dropFirst()).map { FilePiece(path: path, start: $0, end: $1) }
+        return zip(cuts, cuts.dropFirst()).map { FilePiece(path: path, file: file, start: $0, end: $1) }
     }
 
-    /// Reads the piece in chunks cut at separators and hands each to `body`.
-    func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Reads the piece in chunks cut at separators and hands each to `body`, with the chunk's
+    /// offset in the file.
+    func read(_ body: (UnsafeRawBufferPointer, Int64) throws -> Void) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw CorpusError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
@@ -232,6 +257,7 @@ struct FilePiece: Sendable {
         var position = start
         var carried = 0
         while position < end || carried > 0 {
+            let chunkStart = position - Int64(carried)
             let want = Int(min(Int64(chunkSize), end - position))
             var got = 0
             while got < want {
@@ -255,7 +281,7 @@ struct FilePiece: Sendable {
                     length = cut
                 }
             }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]))
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), chunkStart)
             if carried > 0 {
                 (buffer.baseAddress! + 0).copyMemory(from: buffer.baseAddress! + length, byteCount: carried)
             }
@@ -300,10 +326,13 @@ final class Counter: @unchecked Sendable {
     private(set) var pruned: Int64 = 0
     private var floor: Int64 = 1
     private let lock = NSLock()
+    /// Where each chunk's line ends and unclean tokens are recorded (when given).
+    let log: TextIssueLog?
 
-    init(bound: Int64?) throws {
+    init(bound: Int64?, log: TextIssueLog? = nil) throws {
         table = try CountTable()
         self.bound = bound
+        self.log = log
     }
 
     var tokensSoFar: Int64 {
@@ -312,8 +341,10 @@ final class Counter: @unchecked Sendable {
         return tokens
     }
 
-    func count(_ chunk: UnsafeRawBufferPointer) throws {
-        let (chunkTokens, chunkLines) = try table.scan(chunk)
+    /// Counts a chunk; `place` says where it lies, for the log.
+    func count(_ chunk: UnsafeRawBufferPointer, place: ChunkPlace = ChunkPlace(file: 0, order: 0)) throws {
+        let (chunkTokens, chunkLines, issues) = try table.scanReporting(chunk)
+        log?.record(place, chunk: chunk, lines: chunkLines, issues: issues)
         lock.lock()
         tokens += chunkTokens
         lines += chunkLines

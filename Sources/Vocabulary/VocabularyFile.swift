@@ -64,6 +64,12 @@ extension Vocabulary {
     /// file, when present, supplies the special-token count and the tokenizer configuration.
     /// Lines must be in the vocabulary's order (counts not increasing after the specials).
     public static func read(from path: String, format: VocabularyFormat = .tsv) throws -> Vocabulary {
+        // A FIFO would block the read and a device never end it.
+        var status = stat()
+        if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+            throw VocabularyError.malformed(location: SourceLocation(path: path),
+                                            message: "not a regular file (a directory, device or pipe); give a vocabulary file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -78,6 +84,10 @@ extension Vocabulary {
             } catch {
                 throw VocabularyError.malformed(location: SourceLocation(path: infoPath), message: "unreadable vocabulary info: \(error)")
             }
+            if let info, info.kind != "wordpipe.vocabulary" || info.version > 1 {
+                throw VocabularyError.malformed(location: SourceLocation(path: infoPath),
+                                                message: "not a vocabulary info file this wordpipe reads (kind '\(info.kind)', version \(info.version)); remove it or rebuild the vocabulary")
+            }
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw VocabularyError.malformed(location: SourceLocation(path: path), message: "not valid UTF-8")
@@ -85,6 +95,9 @@ extension Vocabulary {
         var words: [String] = []
         var counts: [Int64] = []
         var seen = Set<String>()
+        // The counts' sum is the corpus size: it must fit an Int64 (the sampling tables add them up).
+        var total: Int64 = 0
+        var largest: (count: Int64, line: Int) = (0, 0)
         let separator: Character = format == .tsv ? "\t" : " "
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
@@ -100,10 +113,22 @@ extension Vocabulary {
             guard seen.insert(word).inserted else {
                 throw VocabularyError.malformed(location: location, message: "'\(word)' appears twice")
             }
+            if count > largest.count { largest = (count, index + 1) }
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else {
+                throw VocabularyError.malformed(
+                    location: location,
+                    message: "the counts up to this line add up to more than \(Int64.max), more tokens than any corpus holds: a count is damaged (the largest, \(largest.count), is on line \(largest.line))")
+            }
+            total = sum
             words.append(word)
             counts.append(count)
         }
         if words.isEmpty { throw VocabularyError.malformed(location: SourceLocation(path: path), message: "empty vocabulary") }
+        if let info, info.specialCount < 0 || info.specialCount > words.count {
+            throw VocabularyError.malformed(location: SourceLocation(path: infoPath),
+                                            message: "specialCount is \(info.specialCount), but \(path) has \(words.count) words; remove the info file or rebuild the vocabulary")
+        }
         return Vocabulary(words: words, counts: counts, specialCount: info?.specialCount ?? 0, tokenizer: info?.tokenizer)
     }
 }

@@ -9,10 +9,14 @@ extension VectorFileFormat: ExpressibleByArgument {}
 /// Loads a vector file for a command (native files memory-mapped), reporting invalid words.
 func loadStore(_ path: String, stage: String) throws -> VectorStore {
     let (store, report) = try VectorStore.load(from: path)
-    if report.invalidWords > 0 {
-        StandardError.write("\(stage): \(path): \(report.invalidWords) words were not valid UTF-8 (replaced with U+FFFD)\n")
-    }
+    reportInvalidWords(report, path: path, stage: stage)
     return store
+}
+
+/// Warns about words that were not valid UTF-8, naming where the first one is.
+func reportInvalidWords(_ report: VectorLoadReport, path: String, stage: String) {
+    guard report.invalidWords > 0 else { return }
+    StandardError.write("\(stage): \(report.firstInvalidWord ?? path): \(report.invalidWords) words were not valid UTF-8 (replaced with U+FFFD; the first is here)\n")
 }
 
 /// Writes a line to standard output at once (unbuffered, so answers reach a pipe immediately).
@@ -203,6 +207,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         do {
             let (vectors, report) = try WordVectors.load(from: input)
+            reportInvalidWords(report, path: input, stage: "convert")
             try vectors.limited(to: limit).save(to: output, format: format)
             StandardError.write("convert: \(min(limit ?? Int.max, vectors.vocabulary.count)) vectors of \(vectors.dim) from \(report.format.rawValue) to \(format.rawValue)\n")
         } catch {

@@ -65,6 +65,7 @@ struct Vocab: ParsableCommand {
                                       specialCount: vocabulary.specialCount, corpusTokens: summary.tokens,
                                       typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)
             try vocabulary.write(to: output, format: format, info: format == .tsv ? info : nil)
+            for invalid in summary.invalidText { StandardError.write("vocab: \(invalid.warning)\n") }
             StandardError.write("vocab: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "vocab", underlying: error)

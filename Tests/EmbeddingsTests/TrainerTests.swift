@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import WordPipeSupport
 @testable import Embeddings
 @testable import Vocabulary
 
@@ -136,6 +137,129 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
         let rowBytes: Int = vocabulary.words.reduce(0) { (total: Int, word: String) -> Int in total + word.utf8.count + 66 }
         let expected = headerBytes + rowBytes
         #expect(size == expected)
+    }
+
+    struct CheckpointCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// Changes the decoded `state.json` (a JSON object).
+        var change: @Sendable (inout [String: Any]) -> Void
+        /// What the error says after `FILE: ` (nil: the resume succeeds).
+        var message: String?
+        var testDescription: String { name }
+    }
+
+    /// Every field of a checkpoint's state is checked against the corpus and the settings: a
+    /// position past the corpus end, an empty `workers` list or a repeated worker crashed
+    /// `train --resume` (index out of range, division by zero; issue 13).
+    @Test(arguments: [
+        CheckpointCase(name: "unchanged (the start of the last epoch)", change: { _ in }, message: nil),
+        CheckpointCase(name: "no workers", change: { $0["workers"] = [Any]() },
+                       message: "field 'workers' lists 0 workers, but 'threads' is 2"),
+        CheckpointCase(name: "a repeated worker", change: { state in
+            let workers = state["workers"] as! [Any]
+            state["workers"] = [workers[0], workers[0]]
+        }, message: "field 'workers[1].first/end' is 0..<"),
+        CheckpointCase(name: "a third worker", change: { state in
+            let workers = state["workers"] as! [Any]
+            state["workers"] = workers + [workers[1]]
+        }, message: "field 'workers' lists 3 workers, but 'threads' is 2"),
+        CheckpointCase(name: "a position past the corpus end", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[1]["next"] = 1_000_000
+            state["workers"] = workers
+        }, message: "field 'workers[1].next' is 1000000, outside the worker's pieces"),
+        CheckpointCase(name: "a range past the corpus end", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[1]["end"] = 1_000_000
+            state["workers"] = workers
+        }, message: "field 'workers[1].first/end' is"),
+        CheckpointCase(name: "a negative position", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["next"] = -3
+            state["workers"] = workers
+        }, message: "field 'workers[0].next' is -3"),
+        CheckpointCase(name: "an epoch past the last", change: { $0["epoch"] = 7 }, message: "field 'epoch' is 7, outside 0...3"),
+        CheckpointCase(name: "a negative epoch", change: { $0["epoch"] = -1 }, message: "field 'epoch' is -1, outside 0...3"),
+        CheckpointCase(name: "epoch losses of another epoch", change: { $0["epochLosses"] = [0.5] },
+                       message: "field 'epochLosses' holds 1 losses for 2 finished epochs"),
+        CheckpointCase(name: "words done below 0", change: { $0["wordsDone"] = -5 }, message: "field 'wordsDone' is -5, outside 0..."),
+        CheckpointCase(name: "words done past the run", change: { $0["wordsDone"] = Int64.max }, message: "field 'wordsDone' is 9223372036854775807"),
+        CheckpointCase(name: "pending words below 0", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["pending"] = -1
+            state["workers"] = workers
+        }, message: "field 'workers[0].pending' is -1"),
+        CheckpointCase(name: "a learning rate out of range", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["alpha"] = 5
+            state["workers"] = workers
+        }, message: "field 'workers[0].alpha' is 5.0, outside the learning rates of the run"),
+        CheckpointCase(name: "predictions whose sum overflows", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["predictions"] = Int64.max
+            state["workers"] = workers
+        }, message: "field 'workers[0].predictions' is 9223372036854775807, outside 0..."),
+        CheckpointCase(name: "a negative loss", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[1]["loss"] = -1
+            state["workers"] = workers
+        }, message: "field 'workers[1].loss' is -1.0"),
+        CheckpointCase(name: "another kind of file", change: { $0["kind"] = "wordpipe.model" },
+                       message: "field 'kind' is 'wordpipe.model', not 'wordpipe.training-checkpoint'"),
+        CheckpointCase(name: "a missing field", change: { state in
+            var workers = state["workers"] as! [[String: Any]]
+            workers[0]["next"] = nil
+            state["workers"] = workers
+        }, message: "unreadable checkpoint: field 'workers[0].next' is missing"),
+    ])
+    func damagedCheckpointStateIsAnErrorNamingTheField(_ c: CheckpointCase) throws {
+        let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 2000))
+        let directory = try SharedData.temporaryDirectory().appendingPathComponent("checkpoint").path
+        _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                              options: TrainingOptions(threads: 2, checkpoint: directory))
+        let step = try String(contentsOfFile: directory + "/latest", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = directory + "/" + step + "/state.json"
+        var state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        // The end of training, made the start of the last epoch: a resume trains one more epoch.
+        state["epoch"] = 2
+        state["epochLosses"] = Array((state["epochLosses"] as? [Double] ?? []).prefix(2))
+        c.change(&state)
+        try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: file))
+        let resume = { try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                                         options: TrainingOptions(threads: 2, resume: directory)) }
+        guard let message = c.message else {
+            #expect(try resume().1.epochLosses.count == 3)
+            return
+        }
+        do {
+            _ = try resume()
+            Issue.record("the damaged checkpoint was accepted")
+        } catch let EmbeddingError.malformed(location, got) {
+            #expect(location.path == file)
+            #expect(got.contains(message), "\(got)")
+            #expect(got.hasSuffix(CheckpointState.advice))
+        }
+    }
+
+    @Test func latestMustNameAStep() throws {
+        let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 500))
+        let directory = try SharedData.temporaryDirectory().appendingPathComponent("checkpoint").path
+        _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                              options: TrainingOptions(threads: 1, checkpoint: directory))
+        try Data("../../etc\n".utf8).write(to: URL(fileURLWithPath: directory + "/latest"))
+        #expect(throws: EmbeddingError.malformed(location: WordPipeSupport.SourceLocation(path: directory + "/latest"),
+                                                 message: "'../../etc' is not a checkpoint step name (step-EPOCH-WORDS); \(CheckpointState.advice)")) {
+            try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                              options: TrainingOptions(threads: 1, resume: directory))
+        }
+    }
+
+    /// Counts whose sums overflow an Int64 (a vocabulary made in memory; `Vocabulary.read`
+    /// refuses such files) build a Huffman tree instead of trapping.
+    @Test func huffmanTreeOfHugeCounts() throws {
+        let tree = try HuffmanTree(counts: [.max, .max - 1, 1, 0])
+        #expect(tree.lengths.allSatisfy { $0 >= 1 && $0 <= 3 })
+        #expect(tree.lengths[0] <= tree.lengths[2])
     }
 
     @Test func badSettingsNameTheOption() {

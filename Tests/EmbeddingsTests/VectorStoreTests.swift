@@ -360,6 +360,8 @@ private func errorText(_ body: () throws -> Any) -> String {
         var words: [String]
         var matrix: [Float]
         var invalidWords = 0
+        /// Where the report places the first invalid word, after the path.
+        var firstInvalid: String?
         var testDescription: String { name }
     }
 
@@ -380,10 +382,10 @@ private func errorText(_ body: () throws -> Any) -> String {
         TextCase(name: "no final newline, blank lines", bytes: bytes("2 2\nthe 1 2\n\nof 3 4"), format: .word2vecText,
                  words: ["the", "of"], matrix: [1, 2, 3, 4]),
         TextCase(name: "invalid UTF-8 in a word (text)", bytes: bytes("2 2\nthe 1 2\n") + [0x63, 0x61, 0xFF, 0x66, 0xE9] + bytes(" 3 4\n"),
-                 format: .word2vecText, words: ["the", "ca\u{FFFD}f\u{FFFD}"], matrix: [1, 2, 3, 4], invalidWords: 1),
+                 format: .word2vecText, words: ["the", "ca\u{FFFD}f\u{FFFD}"], matrix: [1, 2, 3, 4], invalidWords: 1, firstInvalid: ":3"),
         TextCase(name: "invalid UTF-8 in a word (binary)",
                  bytes: bytes("2 1\nthe ") + floatBytes([1]) + [0x0A, 0x63, 0x61, 0xFF, 0x20] + floatBytes([2]) + [0x0A],
-                 format: .word2vecBin, words: ["the", "ca\u{FFFD}"], matrix: [1, 2], invalidWords: 1),
+                 format: .word2vecBin, words: ["the", "ca\u{FFFD}"], matrix: [1, 2], invalidWords: 1, firstInvalid: ": byte 13"),
         // word2vec.c writes no newline after the last vector (and some writers none at all).
         TextCase(name: "binary without newlines", bytes: bytes("2 2\nthe ") + floatBytes([1, 2]) + bytes("of ") + floatBytes([3, 4]),
                  format: .word2vecBin, words: ["the", "of"], matrix: [1, 2, 3, 4]),
@@ -393,6 +395,7 @@ private func errorText(_ body: () throws -> Any) -> String {
         let (vectors, report) = try WordVectors.load(from: path)
         #expect(report.format == c.format)
         #expect(report.invalidWords == c.invalidWords)
+        #expect(report.firstInvalidWord == c.firstInvalid.map { path + $0 })
         #expect(vectors.vocabulary.words == c.words)
         #expect(vectors.matrix == c.matrix)
     }
@@ -409,20 +412,54 @@ private func errorText(_ body: () throws -> Any) -> String {
         var testDescription: String { name }
     }
 
+    /// Every reader's errors, each a bad file that crashed or misled a reader once (issue 13):
+    /// text errors name `file:line`, binary ones `file: byte N` (the offset in the file).
     @Test(arguments: [
         BrokenCase(name: "header promises more rows", bytes: bytes("3 2\nthe 1 2\nof 3 4\n"), message: ":1: the header says 3 vectors, the file has 2"),
         BrokenCase(name: "header promises fewer rows", bytes: bytes("1 2\nthe 1 2\nof 3 4\n"), message: ":1: the header says 1 vectors, the file has 2"),
         BrokenCase(name: "not a number", bytes: bytes("2 2\nthe 1 2\nof 3 x\n"), message: ":3: 'x' is not a number"),
         BrokenCase(name: "too few values", bytes: bytes("2 2\nthe 1 2\nof 3\n"), message: ":3: expected a word and 2 values, got 2 fields"),
         BrokenCase(name: "GloVe: a short line", bytes: bytes("the 1 2\nof 3 4\nand 5\n"), message: ":3: expected a word and 2 values, got 2 fields"),
-        BrokenCase(name: "duplicate word", bytes: bytes("2 1\nthe 1\nthe 2\n"), message: ": 'the' appears twice"),
+        BrokenCase(name: "GloVe: a word without values", bytes: bytes("the\nof 3 4\n"), message: ":1: expected a word and at least one value, got 1 field"),
+        BrokenCase(name: "duplicate word", bytes: bytes("2 1\nthe 1\nthe 2\n"), message: ":3: 'the' appears twice (first on line 2)"),
+        BrokenCase(name: "duplicate word (binary)", bytes: bytes("2 1\nthe ") + floatBytes([1]) + [0x0A] + bytes("the ") + floatBytes([2]),
+                   message: ": byte 13: 'the' appears twice (first at byte 4)"),
         BrokenCase(name: "empty", bytes: [], message: ": empty file"),
         BrokenCase(name: "truncated binary", bytes: bytes("2 2\nthe ") + floatBytes([1, 2]) + [0x0A] + bytes("of ") + floatBytes([3]),
-                   message: ": truncated: the header promises 2 vectors, the file ends in vector 2 ('of')"),
-        BrokenCase(name: "truncated binary in a word", bytes: bytes("3 2\nthe ") + floatBytes([1, 2]) + [0x0A] + bytes("o"),
-                   message: ": truncated: the header promises 3 vectors, the file ends in vector 2"),
+                   message: ": byte 20: truncated: the header promises 2 vectors, the file ends in vector 2 ('of')"),
+        BrokenCase(name: "truncated binary in a word", bytes: bytes("3 1\nthe ") + floatBytes([1]) + bytes("\nof ") + floatBytes([2]) + bytes("\nx"),
+                   message: ": byte 21: truncated: the header promises 3 vectors, the file ends in vector 3"),
+        BrokenCase(name: "truncated binary: fewer bytes than the rows need", bytes: bytes("3 2\nthe ") + floatBytes([1, 2]) + bytes("\no"),
+                   message: ": byte 4: truncated: the header promises 3 vectors of 2 values (at least 10 bytes each), but only 14 bytes follow it"),
         BrokenCase(name: "binary with extra rows", bytes: bytes("1 1\nthe ") + floatBytes([1]) + [0x0A] + bytes("of ") + floatBytes([2]),
-                   message: ": the header says 1 vectors, but more data follows them"),
+                   message: ": byte 13: the header says 1 vectors, but more data follows them"),
+        BrokenCase(name: "binary: an empty word", bytes: bytes("2 1\nthe ") + floatBytes([1]) + bytes("\n ") + floatBytes([2]),
+                   message: ": byte 13: vector 2 has an empty word"),
+        // Only the header, without a newline: the reader sliced past the end of the file and crashed.
+        BrokenCase(name: "only the header, no newline", bytes: bytes("2000 50"), message: ":1: the header says 2000 vectors, the file has 0"),
+        BrokenCase(name: "only the header", bytes: bytes("2000 50\n"), message: ":1: the header says 2000 vectors, the file has 0"),
+        BrokenCase(name: "header of zero vectors", bytes: bytes("0 50\n"), message: ": no vectors"),
+        // Counts that exceed the payload: refused before anything is allocated.
+        BrokenCase(name: "binary: more rows than bytes", bytes: bytes("2000000000000 50\nthe ") + floatBytes(Array(repeating: 1, count: 50)),
+                   message: ": byte 17: truncated: the header promises 2000000000000 vectors of 50 values (at least 202 bytes each), but only 204 bytes follow it"),
+        BrokenCase(name: "binary: a dimension larger than the file", bytes: bytes("1 1000000\nthe ") + floatBytes([1, 2]),
+                   message: ": byte 10: truncated: the header promises vectors of 1000000 values (4 bytes each), but only 12 bytes follow it"),
+        // 4 × dim and rows × dim overflowed.
+        BrokenCase(name: "binary: a dimension whose byte size overflows", bytes: bytes("1 4611686018427387904\nthe ") + floatBytes([1, 2]),
+                   message: ": byte 22: truncated: the header promises vectors of 4611686018427387904 values (4 bytes each), but only 12 bytes follow it"),
+        BrokenCase(name: "binary: rows × dim overflows", bytes: bytes("4611686018427387904 4\nthe ") + floatBytes([1, 2, 3, 4]),
+                   message: ": byte 22: truncated: the header promises 4611686018427387904 vectors of 4 values (at least 18 bytes each), but only 20 bytes follow it"),
+        BrokenCase(name: "text: a huge dimension", bytes: bytes("1 9223372036854775807\nthe 1 2\n"),
+                   message: ":2: expected a word and 9223372036854775807 values, got 3 fields"),
+        BrokenCase(name: "header: a count too large", bytes: bytes("99999999999999999999 2\nthe 1 2\n"),
+                   message: ":1: the header '99999999999999999999 2' holds a number too large to be a vector count or dimension"),
+        BrokenCase(name: "header: negative count", bytes: bytes("-5 2\nthe 1 2\n"), message: ":1: the header gives -5 vectors; expected a count of at least 0"),
+        BrokenCase(name: "header: negative dimension", bytes: bytes("1 -2\nthe 1 2\n"), message: ":1: the header gives dimension -2; expected at least 1"),
+        BrokenCase(name: "header: zero dimension", bytes: bytes("1 0\nthe\n"), message: ":1: the header gives dimension 0; expected at least 1"),
+        // A row of another dimension than the header's, and than the first row's (GloVe).
+        BrokenCase(name: "text: a row with fewer values", bytes: bytes("2 3\nthe 1 2 3\nof 1 2\n"), message: ":3: expected a word and 3 values, got 3 fields"),
+        BrokenCase(name: "GloVe: a row with fewer values", bytes: bytes("the 1 2 3\nof 1 2\n"), message: ":2: expected a word and 3 values, got 3 fields"),
+        BrokenCase(name: "text: a truncated last row", bytes: bytes("2 3\nthe 1 2 3\nof 1 2."), message: ":3: expected a word and 3 values, got 3 fields"),
     ])
     func brokenFilesAreErrorsNamingFileAndLine(_ c: BrokenCase) throws {
         let path = try temporaryFile("broken.vec", c.bytes)
@@ -437,6 +474,13 @@ private func errorText(_ body: () throws -> Any) -> String {
         try data.write(to: URL(fileURLWithPath: path))
         #expect(errorText { try WordVectors.load(from: path) }.contains("truncated or damaged"))
         #expect(errorText { try WordVectors.load(from: "/nonexistent/v.bin") } == "/nonexistent/v.bin: cannot open the file")
+        // A device would never end the read, a FIFO would block it.
+        let fifo = try SharedData.temporaryDirectory().appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        for special in ["/dev/zero", NSTemporaryDirectory(), fifo] {
+            #expect(errorText { try WordVectors.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
+            #expect(errorText { try VectorStore.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
+        }
     }
 }
 

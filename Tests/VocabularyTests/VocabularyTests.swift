@@ -156,6 +156,11 @@ func text8Slice(bytes: Int) throws -> String {
         ("the\t10\na\t-3\n", 2, "non-negative count"),
         ("the\t10\nthe\t3\n", 2, "appears twice"),
         ("\n\n", 0, "empty vocabulary"),
+        // Counts whose sum overflows an Int64 crashed `train --vocab` (issue 13).
+        ("the\t9223372036854775807\nsat\t2\n", 2,
+         "the counts up to this line add up to more than 9223372036854775807, more tokens than any corpus holds: a count is damaged (the largest, 9223372036854775807, is on line 1)"),
+        ("a\t4611686018427387904\nb\t4611686018427387903\nc\t1\n", 3, "(the largest, 4611686018427387904, is on line 1)"),
+        ("the\t92233720368547758070\n", 1, "non-negative count"),
     ])
     func malformedFilesNameTheLine(text: String, line: Int, message: String) throws {
         let path = try temporaryFile(text, name: "vocab.tsv")
@@ -169,7 +174,51 @@ func text8Slice(bytes: Int) throws -> String {
     }
 }
 
+extension VocabularyFileTests {
+    /// A device would never end the read, a FIFO would block it.
+    @Test func specialFilesAreRefused() {
+        #expect(throws: VocabularyError.malformed(location: .init(path: "/dev/zero"),
+                                                  message: "not a regular file (a directory, device or pipe); give a vocabulary file")) {
+            try Vocabulary.read(from: "/dev/zero")
+        }
+    }
+}
+
+@Suite struct VocabularyInfoTests {
+    /// The side file's special-token count must fit the vocabulary, and its kind be ours.
+    @Test(arguments: [
+        (#"{"kind":"wordpipe.vocabulary","version":1,"specialCount":5,"corpusTokens":3,"typesSeen":2,"typesPruned":0,"configuration":{}}"#,
+         "specialCount is 5, but"),
+        (#"{"kind":"wordpipe.vocabulary","version":1,"specialCount":-1,"corpusTokens":3,"typesSeen":2,"typesPruned":0,"configuration":{}}"#,
+         "specialCount is -1, but"),
+        (#"{"kind":"wordpipe.model","version":1,"specialCount":0,"corpusTokens":3,"typesSeen":2,"typesPruned":0,"configuration":{}}"#,
+         "not a vocabulary info file this wordpipe reads (kind 'wordpipe.model', version 1)"),
+    ])
+    func infoFileIsChecked(json: String, message: String) throws {
+        let path = try temporaryFile("the\t2\ncat\t1\n", name: "vocab.tsv")
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path + ".json"))
+        do {
+            _ = try Vocabulary.read(from: path)
+            Issue.record("no error for \(json)")
+        } catch let VocabularyError.malformed(location, got) {
+            #expect(location.path == path + ".json")
+            #expect(got.contains(message), "\(got)")
+        }
+    }
+}
+
 @Suite struct SamplingTableTests {
+    /// Counts that add up to more than an Int64 holds (a vocabulary made in memory, not read)
+    /// give tables, not an overflow trap.
+    @Test func hugeCountsDoNotOverflow() {
+        let vocabulary = Vocabulary(words: ["a", "b", "c"], counts: [.max, .max, 1])
+        #expect(vocabulary.totalCount == .max)
+        let keep = SubsamplingTable(vocabulary: vocabulary, sample: 1e-3).keepProbabilities
+        #expect(keep.allSatisfy { $0 > 0 && $0 <= 1 })
+        let noise = NoiseDistribution(vocabulary: vocabulary, exponent: 0.75)
+        #expect(abs(noise.probabilities.reduce(0, +) - 1) < 1e-12)
+    }
+
     @Test func keepProbabilitiesFromWord2vecFormula() {
         // t = sample × total = 1e-3 × 1000 = 1. keep(c) = (sqrt(c / t) + 1) × t / c, capped at 1.
         #expect(SubsamplingTable.keepProbability(count: 100, total: 1000, sample: 1e-3).isApproximatelyEqual(to: 0.11))  // (10 + 1) / 100

@@ -183,4 +183,23 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         #expect(badLimit.status == 64)
         #expect(badLimit.stderr.contains("--limit must be at least 1"))
     }
+
+    /// A word2vec file that is only its header `2000 50`, without a newline, crashed `nearest`,
+    /// `evaluate` and `convert` (issue 13): now each exits 1 with an error naming the file and line.
+    @Test func headerOnlyFileIsAnErrorInEveryCommand() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = directory.appendingPathComponent("header-only.vec").path
+        try Data("2000 50".utf8).write(to: URL(fileURLWithPath: vectors))
+        let pairs = directory.appendingPathComponent("pairs.tsv").path
+        try Data("east\tnorth\t1\nnorth\twest\t2\n".utf8).write(to: URL(fileURLWithPath: pairs))
+        let output = directory.appendingPathComponent("out.vec").path
+        for arguments in [["nearest", "--vectors", vectors, "the"], ["evaluate", "--vectors", vectors, "--pairs", pairs],
+                          ["convert", vectors, "-o", output, "--format", "glove"]] {
+            let result = try CLI.run(arguments)
+            #expect(result.reason == .exit && result.status == 1, "\(arguments[0]): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("\(vectors):1: the header says 2000 vectors, the file has 0"), "\(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
 }

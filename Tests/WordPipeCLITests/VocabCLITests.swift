@@ -37,4 +37,32 @@ import TestSupport
         #expect(badMin.status == 64)
         #expect(badMin.stderr.contains("--min-count"))
     }
+
+    /// `vocab` accepted NUL bytes and invalid UTF-8 that `tokenize` rejects (issue 13): now it
+    /// reports invalid UTF-8 as `tokenize` does (file, first line, count) and refuses a NUL byte
+    /// with its line, as `tokenize` refuses binary input.
+    @Test func vocabReportsInvalidUTF8AsTokenizeDoesAndRefusesNUL() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let unclean = directory.appendingPathComponent("unclean.txt").path
+        try Data(Array("a b c\nd ".utf8) + [0xFF, 0xFE] + Array(" e\nq ".utf8) + [0xC3] + Array(" r\n".utf8))
+            .write(to: URL(fileURLWithPath: unclean))
+        let warning = "\(unclean):2: 3 invalid UTF-8 sequences replaced by U+FFFD (first on this line)"
+        let tokenize = try CLI.run(["tokenize", unclean, "-o", directory.appendingPathComponent("t.txt").path])
+        #expect(tokenize.status == 0)
+        #expect(tokenize.stderr.contains("tokenize: " + warning), "\(tokenize.stderr)")
+        let vocab = try CLI.run(["vocab", unclean, "-o", directory.appendingPathComponent("v.tsv").path, "--min-count", "1"])
+        #expect(vocab.status == 0)
+        #expect(vocab.stderr.contains("vocab: " + warning), "\(vocab.stderr)")
+        #expect(vocab.stderr.contains("3 invalid UTF-8 sequences replaced by U+FFFD (first at \(unclean):2)"))
+
+        let binary = directory.appendingPathComponent("binary.txt").path
+        try Data(Array("a b\nc d\0e\n".utf8)).write(to: URL(fileURLWithPath: binary))
+        let refused = try CLI.run(["vocab", binary, "-o", directory.appendingPathComponent("b.tsv").path, "--min-count", "1"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("wordpipe vocab: error: \(binary):2: a NUL byte in a token"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("b.tsv").path))
+        let tokenizeBinary = try CLI.run(["tokenize", binary, "-o", directory.appendingPathComponent("b.txt").path])
+        #expect(tokenizeBinary.status == 1)
+        #expect(tokenizeBinary.stderr.contains("looks like binary data"))
+    }
 }

@@ -30,10 +30,31 @@ int wp_count_table_add(wp_count_table *table, const uint8_t *bytes, int32_t leng
 /// Returns the count of a key (0 if absent).
 int64_t wp_count_table_get(const wp_count_table *table, const uint8_t *bytes, int32_t length);
 
+/// What a scanned buffer held besides well-formed tokens.
+typedef struct {
+    /// Tokens (occurrences) that are not valid UTF-8, and their ill-formed sequences (each one
+    /// U+FFFD when decoded, by the Unicode "maximal subpart" practice that Swift and ICU follow).
+    int64_t invalid_tokens;
+    int64_t invalid_sequences;
+    /// The byte offset in the buffer of the first such token, or -1.
+    int64_t first_invalid;
+    /// Tokens holding a NUL byte, and the offset of the first, or -1.
+    int64_t nul_tokens;
+    int64_t first_nul;
+} wp_text_issues;
+
 /// Splits `buffer` into tokens at ' ', '\t', '\r', '\n' and counts each one. Adds the number
-/// of tokens to `*tokens` and the number of '\n' to `*lines`. Returns 0, or -1 when out of
-/// memory. Tokens longer than 65,535 bytes are cut to that length.
-int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines);
+/// of tokens to `*tokens` and the number of '\n' to `*lines`, and sets `*issues` (when not
+/// NULL) to the buffer's tokens that are not valid UTF-8 or hold a NUL byte. Each key is
+/// checked once, when the table first stores it, and remembers the result, so the check
+/// costs nothing per token. Returns 0, or -1 when out of memory. Tokens longer than 65,535
+/// bytes are cut to that length (which can cut a character).
+int wp_count_table_scan(wp_count_table *table, const uint8_t *buffer, size_t length, int64_t *tokens, int64_t *lines,
+                        wp_text_issues *issues);
+
+/// The number of ill-formed UTF-8 sequences in `bytes` (each one U+FFFD when decoded, as
+/// above); sets `*has_nul` to 1 (when not NULL) if a NUL byte occurs.
+int64_t wp_utf8_invalid_sequences(const uint8_t *bytes, size_t length, int *has_nul);
 
 /// Writes to `slots` the slots of the keys whose count is >= `minimum`, most frequent first and
 /// equal counts by their bytes, ascending (unsigned; a key before its extensions). `slots` holds
