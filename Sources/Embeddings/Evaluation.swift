@@ -130,17 +130,12 @@ extension VectorStore {
             human.append(score)
             model.append(Double(zip(unitVector(ia), unitVector(ib)).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
         }
-        // Correlations need two points: fewer is a file that was not read as meant (or does not fit the vocabulary).
+        // Correlations need two points: a file read as fewer was not read as meant. (Fewer than
+        // two pairs inside the vocabulary give nan, as in gensim, with the pairs and OOV counted.)
         if human.count + skipped < 2 {
             throw EmbeddingError.malformed(location: SourceLocation(path: path), message: """
                 read as \(human.count + skipped) word pair\(human.count + skipped == 1 ? "" : "s"); a pair file needs at least 2 lines \
                 of `word1 word2 score` (fields separated by tabs or spaces)
-                """)
-        }
-        if human.count < 2 {
-            throw EmbeddingError.malformed(location: SourceLocation(path: path), message: """
-                only \(human.count) of its \(human.count + skipped) pairs have both words among the \(restrict.map { "\($0) most frequent words" } ?? "words") \
-                of the vectors; correlations need at least 2 (raise --restrict or check the words' case)
                 """)
         }
         return PairEvaluation(pearson: Statistics.pearson(human, model), spearman: Statistics.spearman(human, model),
