@@ -140,17 +140,21 @@ WPC_SSE42 static uint32_t crc32c_sse42(uint32_t crc, const unsigned char *data, 
 
 // MARK: - Run-time choice
 
+// Read and written with relaxed atomics: several threads may checksum at once (both paths give
+// the same value, so a test switching paths never changes a result).
 static int portable_override = 0;
 
 static int hardware(void) {
-    if (portable_override) return 0;
+    if (__atomic_load_n(&portable_override, __ATOMIC_RELAXED)) return 0;
 #if defined(__x86_64__)
     static int answer = -1;
-    if (answer < 0) {
+    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    if (known < 0) {
         __builtin_cpu_init();
-        answer = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+        known = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
     }
-    return answer;
+    return known;
 #else
     return 0;
 #endif
@@ -158,7 +162,7 @@ static int hardware(void) {
 
 int32_t wpc_crc32c_hardware(void) { return hardware(); }
 
-void wpc_set_portable(int32_t portable) { portable_override = portable ? 1 : 0; }
+void wpc_set_portable(int32_t portable) { __atomic_store_n(&portable_override, portable ? 1 : 0, __ATOMIC_RELAXED); }
 
 uint32_t wpc_crc32c(uint32_t crc, const void *data, size_t length) {
     const unsigned char *bytes = (const unsigned char *)data;
