@@ -143,22 +143,14 @@ struct NativeVectorLayout {
 }
 
 extension WordVectors {
-    /// Checks the fixed fields, the header checksum (version 2) and the JSON header of a native
-    /// file's bytes against each other and against the file size. The rows' checksum is left to
-    /// the caller.
+    /// Checks the fixed fields of a native file's bytes and the header checksum (version 2)
+    /// against each other and against the file size, without decoding the JSON header
+    /// (`decodeNativeHeader`) or the rows' checksum (left to the caller).
     ///
     /// Layout, little-endian: magic `WPVECTRS` (8), version (4), dim (4), rows (8), JSON length
     /// (8), rows offset (8); version 2 adds the rows' CRC-32C (4) and the header's CRC-32C (4,
     /// over the 44 bytes before it, the JSON and the zero padding up to the rows). Then the
     /// JSON header, zero padding to a multiple of 64, and the float32 rows.
-    static func parseNativeHeader(_ data: UnsafeRawBufferPointer, location: SourceLocation) throws -> NativeVectorLayout {
-        var layout = try parseNativeFixedFields(data, location: location)
-        layout.header = try decodeNativeHeader(data, layout: layout, location: location)
-        return layout
-    }
-
-    /// The first half of `parseNativeHeader`: the fixed fields, the header checksum and the
-    /// sizes, without decoding the JSON.
     static func parseNativeFixedFields(_ data: UnsafeRawBufferPointer, location: SourceLocation) throws -> NativeVectorLayout {
         func damaged(_ message: String) -> EmbeddingError { .malformed(location: location, message: message) }
         guard data.count >= 40 else { throw damaged("truncated: \(data.count) bytes, shorter than the header") }
@@ -205,7 +197,7 @@ extension WordVectors {
                                   rowsChecksum: rowsChecksum, headerChecksum: headerChecksum, jsonLength: jsonLength)
     }
 
-    /// The second half of `parseNativeHeader`: the JSON header, checked against the fixed fields.
+    /// The JSON header after `parseNativeFixedFields`, checked against the fixed fields.
     static func decodeNativeHeader(_ data: UnsafeRawBufferPointer, layout: NativeVectorLayout, location: SourceLocation) throws
         -> NativeVectorHeader {
         func damaged(_ message: String) -> EmbeddingError { .malformed(location: location, message: message) }
