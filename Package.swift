@@ -33,7 +33,9 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // zlib and libbz2 for transparent .gz/.bz2 input.
         .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libbz2-dev"])]),
-        .target(name: "WordPipeSupport"),
+        // CRC-32C, the checksum of every binary file (SSE4.2 with a portable fallback, chosen at run time).
+        .target(name: "ChecksumKernels"),
+        .target(name: "WordPipeSupport", dependencies: ["ChecksumKernels"]),
         .target(name: "Corpora", dependencies: ["WordPipeSupport", "CLibXML2", "CCompression"]),
         .target(name: "Tokenization", dependencies: ["WordPipeSupport", "Corpora", "ICUShims"]),
         // The counting hot loop (hash table keyed by token bytes) in C.
@@ -55,7 +57,7 @@ let package = Package(
         // The sigmoid/tanh part of a recurrent step for float32 in C (AVX2 + FMA with a portable fallback).
         .target(name: "RecurrentKernels"),
         // Recurrent networks (RNN, LSTM, GRU; bidirectional and stacked) with explicit BPTT, on CBLAS.
-        .target(name: "Recurrent", dependencies: ["CBLAS", "RecurrentKernels", "Vocabulary", "Embeddings"]),
+        .target(name: "Recurrent", dependencies: ["WordPipeSupport", "CBLAS", "RecurrentKernels", "Vocabulary", "Embeddings"]),
         // Sequence taggers (N-N) and text classifiers (N-1) on the recurrent layers, their metrics and model files.
         .target(
             name: "Models",
@@ -81,6 +83,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
+        .testTarget(name: "WordPipeSupportTests", dependencies: ["WordPipeSupport", "ChecksumKernels", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),

@@ -67,7 +67,7 @@ extension VectorStore {
         var sections: [AnalogyEvaluation.Section] = []
         var queries: [[Float]] = []
         var questions: [(section: Int, ids: [Int32], words: [String])] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in Self.lines(text).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             if line.hasPrefix(":") {
@@ -111,7 +111,7 @@ extension VectorStore {
         var human: [Double] = []
         var model: [Double] = []
         var skipped = 0
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in Self.lines(text).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.contains("\t") ? line.split(separator: "\t").map(String.init) : line.split(separator: " ").map(String.init)
@@ -130,8 +130,23 @@ extension VectorStore {
             human.append(score)
             model.append(Double(zip(unitVector(ia), unitVector(ib)).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
         }
+        // Correlations need two points: a file read as fewer was not read as meant. (Fewer than
+        // two pairs inside the vocabulary give nan, as in gensim, with the pairs and OOV counted.)
+        if human.count + skipped < 2 {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path), message: """
+                read as \(human.count + skipped) word pair\(human.count + skipped == 1 ? "" : "s"); a pair file needs at least 2 lines \
+                of `word1 word2 score` (fields separated by tabs or spaces)
+                """)
+        }
         return PairEvaluation(pearson: Statistics.pearson(human, model), spearman: Statistics.spearman(human, model),
                               pairs: human.count, skipped: skipped)
+    }
+
+    /// The lines of an evaluation file, ended by LF, CRLF or CR (Python's universal newlines,
+    /// as gensim reads them). A Swift `String` keeps CRLF as one `Character`, so splitting at
+    /// "\n" alone would leave a CRLF file as one line.
+    static func lines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
     }
 
     private func readEvaluationFile(_ path: String) throws -> String {

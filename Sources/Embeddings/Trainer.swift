@@ -115,6 +115,8 @@ struct CheckpointState: Codable {
     var wordsDone: Int64
     var workers: [WorkerState]
     var epochLosses: [Double]
+    /// CRC-32C of `input.f32` and `output.f32`, by file name (absent in older checkpoints).
+    var checksums: [String: UInt32]?
 }
 
 /// Shared weights and the bookkeeping of one training run.
@@ -378,14 +380,15 @@ final class Session: @unchecked Sendable {
         let temporary = directory + "/.\(name).partial-\(getpid())"
         try? manager.removeItem(atPath: temporary)
         try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let weights = [("input.f32", Data(bytes: input, count: rows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
         let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
                                     threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
-                                    workers: workers, epochLosses: summary.epochLosses)
+                                    workers: workers, epochLosses: summary.epochLosses,
+                                    checksums: Dictionary(uniqueKeysWithValues: weights.map { ($0.0, CRC32C.checksum(of: $0.1)) }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
-        try OutputFile.writeAtomically(Data(bytes: input, count: rows * dim * 4), to: temporary + "/input.f32")
-        try OutputFile.writeAtomically(Data(bytes: output, count: rows * dim * 4), to: temporary + "/output.f32")
+        for (name, data) in weights { try OutputFile.writeAtomically(data, to: temporary + "/" + name) }
         let final = directory + "/" + name
         try? manager.removeItem(atPath: final)
         try manager.moveItem(atPath: temporary, toPath: final)
@@ -433,6 +436,12 @@ final class Session: @unchecked Sendable {
             guard data.count == rows * dim * 4 else {
                 throw EmbeddingError.malformed(location: SourceLocation(path: path),
                                                message: "\(data.count) bytes, expected \(rows * dim * 4) (\(rows) × \(dim) floats); \(CheckpointState.advice)")
+            }
+            if let stored = state.checksums?[name] {
+                let computed = CRC32C.checksum(of: data)
+                guard computed == stored else {
+                    throw EmbeddingError.malformed(location: SourceLocation(path: step + "/" + name), message: "damaged checkpoint weights: their CRC-32C is \(CRC32C.hex(computed)), state.json records \(CRC32C.hex(stored)) (start again without --resume)")
+                }
             }
             data.withUnsafeBytes { raw in
                 guard let base = raw.baseAddress else { return }

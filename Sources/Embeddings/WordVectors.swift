@@ -32,7 +32,7 @@ public struct WordVectors: Sendable {
 
 /// The file formats vectors are written in.
 public enum VectorFormat: String, Codable, Sendable, CaseIterable {
-    /// WordPipe's own: magic, version, vocabulary with counts, configurations, aligned float32 rows.
+    /// WordPipe's own: magic, version, checksums, vocabulary with counts, configurations, aligned float32 rows.
     case native
     /// word2vec's binary format (`-binary 1`), as gensim's `load_word2vec_format(binary=True)` reads.
     case word2vecBin = "word2vec-bin"
@@ -52,8 +52,12 @@ struct NativeVectorHeader: Codable {
 extension WordVectors {
     /// The magic number of native vector files.
     static let nativeMagic = Array("WPVECTRS".utf8)
-    /// The native format version written and read.
-    public static let nativeVersion: UInt32 = 1
+    /// The native format version written; versions 1 (without checksums) and 2 are read.
+    public static let nativeVersion: UInt32 = 2
+    /// The fixed fields before the JSON header in version 2: magic, version, dim, rows, JSON
+    /// length, matrix offset, then the CRC-32C of the rows and the CRC-32C of the header (the
+    /// 44 bytes before it, the JSON and the padding).
+    static let nativeFixedSize = 48
 
     /// Writes the vectors atomically in `format`.
     public func write(to path: String, format: VectorFormat) throws {
@@ -87,8 +91,9 @@ extension WordVectors {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let json = try encoder.encode(header)
-            // magic(8) version(4) dim(4) rows(8) json length(8) matrix offset(8) = 40 bytes, then JSON, then padding to 64.
-            let matrixOffset = (40 + json.count + 63) / 64 * 64
+            let matrixOffset = (Self.nativeFixedSize + json.count + 63) / 64 * 64
+            let padding = [UInt8](repeating: 0, count: matrixOffset - Self.nativeFixedSize - json.count)
+            let rowsChecksum = matrix.withUnsafeBytes { CRC32C.checksum($0) }
             var fixed: [UInt8] = Self.nativeMagic
             func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { fixed.append(contentsOf: $0) } }
             put(Self.nativeVersion)
@@ -96,9 +101,14 @@ extension WordVectors {
             put(UInt64(vocabulary.count))
             put(UInt64(json.count))
             put(UInt64(matrixOffset))
+            put(rowsChecksum)
+            var headerChecksum = CRC32C.checksum(of: fixed)
+            headerChecksum = CRC32C.checksum(of: json, continuing: headerChecksum)
+            headerChecksum = CRC32C.checksum(of: padding, continuing: headerChecksum)
+            put(headerChecksum)
             try file.write(fixed)
             try file.write(json)
-            try file.write([UInt8](repeating: 0, count: matrixOffset - 40 - json.count))
+            try file.write(padding)
             try matrix.withUnsafeBytes { try file.write($0) }
         }
         try file.commit()

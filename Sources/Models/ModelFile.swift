@@ -27,15 +27,17 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
 /// tokenizer configuration, words, labels, alphabet, training record) and the weights in
 /// `ParameterFile`'s layout.
 ///
-/// Layout: `WPMODEL\0`, UInt32 version, UInt64 header length, the header (UTF-8 JSON), then the
-/// parameter bytes. A reader checks the magic, the version and the task before anything else,
-/// so a vector file, a model of another version or a classifier given to `tag` is refused with
-/// the reason.
+/// Layout (little-endian): `WPMODEL\0`, UInt32 version, UInt64 header length; version 2 adds the
+/// CRC-32C of the weights (UInt32) and the CRC-32C of the 24 bytes before it and the header
+/// (UInt32); then the header (UTF-8 JSON), then the parameter bytes. A reader checks the magic,
+/// the version, the header's checksum and the task before anything else, so a vector file, a
+/// model of a newer version, a damaged file or a classifier given to `tag` is refused with the
+/// reason. Version 1 files (without checksums) are still read.
 public enum ModelFile {
     /// The magic number.
     public static let magic: [UInt8] = Array("WPMODEL".utf8) + [0]
-    /// The format version written and read.
-    public static let version: UInt32 = 1
+    /// The format version written; versions 1 and 2 are read.
+    public static let version: UInt32 = 2
 
     /// The kind of model in a file.
     public enum Task: String, Codable, Sendable { case tagger, classifier }
@@ -73,15 +75,28 @@ public enum ModelFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try encoder.encode(header)
+        let weights = ParameterFile.encode(parameters)
         var bytes = magic
         withUnsafeBytes(of: version.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: CRC32C.checksum(of: weights).littleEndian) { bytes.append(contentsOf: $0) }
+        let headerChecksum = CRC32C.checksum(of: json, continuing: CRC32C.checksum(of: bytes))
+        withUnsafeBytes(of: headerChecksum.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: json)
-        bytes.append(contentsOf: ParameterFile.encode(parameters))
+        bytes.append(contentsOf: weights)
         try OutputFile.writeAtomically(Data(bytes), to: path)
     }
 
-    static func read(_ path: String) throws -> (header: Header, weights: [UInt8]) {
+    /// What `read` found besides the header and the weights.
+    struct Layout {
+        var version: UInt32
+        var headerChecksum: UInt32?
+        var weightsChecksum: UInt32?
+    }
+
+    /// Reads and checks a model file: magic, version, the header's checksum and JSON, and (with
+    /// `verify`, the default) the weights' checksum.
+    static func read(_ path: String, verify: Bool = true) throws -> (header: Header, weights: [UInt8], layout: Layout) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -96,25 +111,46 @@ public enum ModelFile {
             bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
         }
         let fileVersion = integer(UInt32.self, at: magic.count)
-        guard fileVersion == version else {
-            throw ModelError.badModel(path: path, reason: "model format version \(fileVersion); this wordpipe reads version \(version)")
+        guard (1 ... version).contains(fileVersion) else {
+            throw ModelError.badModel(path: path, reason: "model format version \(fileVersion); this wordpipe reads versions 1 to \(version)")
         }
         let length = integer(UInt64.self, at: magic.count + 4)
-        let start = magic.count + 12
-        guard length <= UInt64(bytes.count - start) else {
-            throw ModelError.badModel(path: path, reason: "truncated: the header is \(length) bytes, the file has \(bytes.count - start) after it starts")
+        let start = fileVersion >= 2 ? magic.count + 20 : magic.count + 12
+        guard bytes.count >= start, length <= UInt64(bytes.count - start) else {
+            throw ModelError.badModel(path: path, reason: "truncated or damaged: a header of \(length) bytes does not fit the \(bytes.count) bytes of the file")
+        }
+        let jsonEnd = start + Int(length)
+        var layout = Layout(version: fileVersion)
+        if fileVersion >= 2 {
+            let stored = integer(UInt32.self, at: magic.count + 16)
+            let computed = bytes.withUnsafeBytes { raw in
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start ..< jsonEnd]),
+                                continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0 ..< magic.count + 16])))
+            }
+            guard computed == stored else {
+                throw ModelError.badModel(path: path, reason: "damaged header: its CRC-32C is \(CRC32C.hex(computed)), the file records \(CRC32C.hex(stored)) (the file changed after it was written; restore it or train again)")
+            }
+            layout.headerChecksum = stored
+            let weightsStored = integer(UInt32.self, at: magic.count + 12)
+            layout.weightsChecksum = weightsStored
+            if verify {
+                let weightsComputed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[jsonEnd...])) }
+                guard weightsComputed == weightsStored else {
+                    throw ModelError.badModel(path: path, reason: "damaged weights: their CRC-32C is \(CRC32C.hex(weightsComputed)), the header records \(CRC32C.hex(weightsStored)) (the file changed after it was written; restore it or train again)")
+                }
+            }
         }
         let header: Header
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[start ..< start + Int(length)]))
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[start ..< jsonEnd]))
         } catch {
             throw ModelError.badModel(path: path, reason: "unreadable header: \(error)")
         }
-        return (header, Array(bytes[(start + Int(length))...]))
+        return (header, Array(bytes[jsonEnd...]), layout)
     }
 
     /// The task of the model in `path`.
-    public static func task(of path: String) throws -> Task { try read(path).header.task }
+    public static func task(of path: String) throws -> Task { try read(path, verify: false).header.task }
 }
 
 extension ModelFile {
@@ -122,7 +158,7 @@ extension ModelFile {
     /// with the command to use), then the weights are read into the model `build` makes.
     static func load<Model>(_ path: String, task: Task, build: (Header, Matrix<Float>) -> Model?,
                             parameters: (Model) -> [Parameter<Float>]) throws -> (Model, TrainingRecord?) {
-        let (header, weights) = try read(path)
+        let (header, weights, _) = try read(path)
         guard header.task == task else {
             let command = header.task == .tagger ? "wordpipe tag" : "wordpipe classify"
             throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")

@@ -1,16 +1,19 @@
 import Foundation
+import WordPipeSupport
 
 /// Saves and loads a model's parameters in a small versioned binary file.
 ///
 /// Layout (little-endian): the magic `WPRNNPAR`, a version (UInt32), the bytes per value (UInt32:
 /// 4 or 8), the parameter count (UInt32); then per parameter its name (UInt32 length + UTF-8), rows
-/// and columns (UInt64 each) and the values, row-major. A reader checks every field against the
-/// model it loads into and rejects a truncated, foreign or mismatched file with a clear error.
+/// and columns (UInt64 each) and the values, row-major; then (version 2) the CRC-32C of all the
+/// bytes before it. A reader checks the checksum first, then every field against the model it
+/// loads into, and rejects a damaged, truncated, foreign or mismatched file with a clear error.
+/// Version 1 files (without the checksum) are still read.
 public enum ParameterFile {
     /// The magic number at the start of every file.
     public static let magic = Array("WPRNNPAR".utf8)
-    /// The format version written and read.
-    public static let version: UInt32 = 1
+    /// The format version written; versions 1 and 2 are read.
+    public static let version: UInt32 = 2
 
     /// Writes `parameters` to `path` atomically.
     public static func write<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], to path: String) throws {
@@ -38,7 +41,39 @@ public enum ParameterFile {
                 if MemoryLayout<Scalar>.size == 4 { put(Float(value).bitPattern) } else { put(Double(value).bitPattern) }
             }
         }
+        put(CRC32C.checksum(of: bytes))
         return bytes
+    }
+
+    /// One parameter's entry in a file.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var rows: Int
+        public var columns: Int
+    }
+
+    /// The layout of parameter-file bytes, checked for consistency (every entry inside the bytes,
+    /// nothing after the last, the checksum when `verify`) without a model to load into.
+    public static func structure(_ bytes: [UInt8], path: String, verify: Bool = true)
+        throws -> (version: UInt32, valueSize: Int, entries: [Entry], checksum: UInt32?) {
+        var reader = try Reader(checking: bytes, path: path, verify: verify)
+        let width = try reader.header()
+        var entries: [Entry] = []
+        let count = try reader.integer(UInt32.self, "parameter count")
+        for _ in 0 ..< count {
+            let length = Int(try reader.integer(UInt32.self, "name length"))
+            let name = String(decoding: try reader.take(length, "name"), as: UTF8.self)
+            let rows = try reader.integer(UInt64.self, "rows"), columns = try reader.integer(UInt64.self, "columns")
+            let (values, overflow) = rows.multipliedReportingOverflow(by: columns)
+            let (size, sizeOverflow) = values.multipliedReportingOverflow(by: UInt64(width))
+            guard !overflow, !sizeOverflow, size <= UInt64(reader.end - reader.offset) else {
+                throw RecurrentError.malformedFile(path: path, reason: "truncated or damaged: '\(name)' of \(rows) × \(columns) needs more than the \(reader.end - reader.offset) bytes left")
+            }
+            _ = try reader.take(Int(size), "values of '\(name)'")
+            entries.append(Entry(name: name, rows: Int(rows), columns: Int(columns)))
+        }
+        try reader.finish()
+        return (reader.version, width, entries, reader.checksum)
     }
 
     /// Loads the values in `path` into `parameters`, which must match the file's names and shapes
@@ -56,19 +91,8 @@ public enum ParameterFile {
     /// Loads parameter-file bytes (`encode`'s output; `path` names them in errors) into
     /// `parameters`, as `read` does.
     public static func decode<Scalar: RecurrentScalar>(_ bytes: [UInt8], path: String, into parameters: [Parameter<Scalar>]) throws {
-        var reader = Reader(bytes: bytes, path: path)
-        guard reader.bytes.count >= magic.count, Array(reader.bytes[0..<magic.count]) == magic else {
-            throw RecurrentError.malformedFile(path: path, reason: "not a WordPipe parameter file (wrong magic number)")
-        }
-        reader.offset = magic.count
-        let fileVersion = try reader.integer(UInt32.self, "version")
-        guard fileVersion == version else {
-            throw RecurrentError.malformedFile(path: path, reason: "format version \(fileVersion), this reader reads version \(version)")
-        }
-        let width = try reader.integer(UInt32.self, "value size")
-        guard width == 4 || width == 8 else {
-            throw RecurrentError.malformedFile(path: path, reason: "values of \(width) bytes; expected 4 (float32) or 8 (float64)")
-        }
+        var reader = try Reader(checking: bytes, path: path, verify: true)
+        let width = try reader.header()
         let count = try reader.integer(UInt32.self, "parameter count")
         guard count == parameters.count else {
             throw RecurrentError.mismatchedFile(path: path, reason: "the file has \(count) parameters, the model \(parameters.count)")
@@ -82,7 +106,7 @@ public enum ParameterFile {
                 throw RecurrentError.mismatchedFile(
                     path: path, reason: "the file has '\(name)' of \(rows) × \(columns) where the model has '\(parameter.name)' of \(parameter.value.shape)")
             }
-            let raw = try reader.take(Int(rows * columns) * Int(width), "values of '\(name)'")
+            let raw = try reader.take(Int(rows * columns) * width, "values of '\(name)'")
             values.append(raw.withUnsafeBytes { buffer in
                 (0..<Int(rows * columns)).map { index in
                     width == 4
@@ -91,9 +115,7 @@ public enum ParameterFile {
                 }
             })
         }
-        guard reader.offset == reader.bytes.count else {
-            throw RecurrentError.malformedFile(path: path, reason: "\(reader.bytes.count - reader.offset) unexpected bytes after the last parameter")
-        }
+        try reader.finish()
         // Only now, when the whole file has been read, are the parameters changed.
         for (parameter, value) in zip(parameters, values) {
             parameter.value = Matrix(rows: parameter.value.rows, columns: parameter.value.columns, storage: value)
@@ -104,11 +126,66 @@ public enum ParameterFile {
     private struct Reader {
         let bytes: [UInt8]
         let path: String
+        /// Where the parameters end (before the checksum in version 2).
+        let end: Int
+        let version: UInt32
+        /// The stored checksum (version 2).
+        let checksum: UInt32?
         var offset = 0
 
+        /// Checks the magic and the version, and (version 2, with `verify`) the checksum over
+        /// everything before it, before any other field is read.
+        init(checking bytes: [UInt8], path: String, verify: Bool) throws {
+            self.bytes = bytes
+            self.path = path
+            let fixed = magic.count + 4
+            guard bytes.count >= fixed, Array(bytes[0..<magic.count]) == magic else {
+                throw RecurrentError.malformedFile(path: path, reason: "not a WordPipe parameter file (wrong magic number)")
+            }
+            let fileVersion = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: magic.count, as: UInt32.self)) }
+            guard (1 ... ParameterFile.version).contains(fileVersion) else {
+                throw RecurrentError.malformedFile(path: path, reason: "format version \(fileVersion), this reader reads versions 1 to \(ParameterFile.version)")
+            }
+            version = fileVersion
+            if fileVersion >= 2 {
+                guard bytes.count >= fixed + 4 else {
+                    throw RecurrentError.malformedFile(path: path, reason: "truncated at byte \(bytes.count) while reading the checksum")
+                }
+                end = bytes.count - 4
+                let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) }
+                if verify {
+                    let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0 ..< bytes.count - 4])) }
+                    guard computed == stored else {
+                        throw RecurrentError.malformedFile(path: path, reason: "damaged: the weights' CRC-32C is \(CRC32C.hex(computed)), the file records \(CRC32C.hex(stored)) (the file changed after it was written, or is truncated; restore it or train again)")
+                    }
+                }
+                checksum = stored
+            } else {
+                end = bytes.count
+                checksum = nil
+            }
+            offset = fixed
+        }
+
+        /// The value size, after the version.
+        mutating func header() throws -> Int {
+            let width = try integer(UInt32.self, "value size")
+            guard width == 4 || width == 8 else {
+                throw RecurrentError.malformedFile(path: path, reason: "values of \(width) bytes; expected 4 (float32) or 8 (float64)")
+            }
+            return Int(width)
+        }
+
+        /// Checks that nothing follows the last parameter.
+        func finish() throws {
+            guard offset == end else {
+                throw RecurrentError.malformedFile(path: path, reason: "\(end - offset) unexpected bytes after the last parameter")
+            }
+        }
+
         mutating func take(_ count: Int, _ field: String) throws -> ArraySlice<UInt8> {
-            guard count >= 0, offset + count <= bytes.count else {
-                throw RecurrentError.malformedFile(path: path, reason: "truncated at byte \(bytes.count) while reading \(field)")
+            guard count >= 0, count <= end - offset else {
+                throw RecurrentError.malformedFile(path: path, reason: "truncated at byte \(end) while reading \(field)")
             }
             defer { offset += count }
             return bytes[offset ..< offset + count]

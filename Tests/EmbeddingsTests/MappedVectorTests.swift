@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Tokenization
 import Vocabulary
+import WordPipeSupport
 @testable import Embeddings
 
 /// Native vector files are memory-mapped by `VectorStore.load(from:)`.
@@ -48,6 +49,9 @@ import Vocabulary
         let offset = Int(UInt64(littleEndian: bytes[32..<40].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
         bytes.insert(0, at: offset)
         withUnsafeBytes(of: UInt64(offset + 1).littleEndian) { bytes.replaceSubrange(32..<40, with: $0) }
+        // The header changed: its checksum (bytes 44 ..< 48, over 0 ..< 44 and 48 ..< the rows) is written again.
+        let headerChecksum = CRC32C.checksum(of: bytes[48 ..< offset + 1], continuing: CRC32C.checksum(of: bytes[0 ..< 44]))
+        withUnsafeBytes(of: headerChecksum.littleEndian) { bytes.replaceSubrange(44..<48, with: $0) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let (store, _) = try VectorStore.load(from: path)
         #expect(!store.isMapped)

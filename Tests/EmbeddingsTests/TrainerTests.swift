@@ -105,6 +105,32 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
         }
     }
 
+    /// A flipped bit in a checkpoint's weights is refused on resume (state.json records their
+    /// CRC-32C), where it was silently trained on.
+    @Test func damagedCheckpointWeightsAreRefused() throws {
+        let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 500))
+        let directory = try SharedData.temporaryDirectory().appendingPathComponent("checkpoint").path
+        _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                              options: TrainingOptions(threads: 1, checkpoint: directory))
+        let step = directory + "/" + (try String(contentsOfFile: directory + "/latest", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)
+        for name in ["input.f32", "output.f32"] {
+            let path = step + "/" + name
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            var damaged = original
+            damaged[damaged.count / 3] ^= 0x20
+            try damaged.write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
+                                      options: TrainingOptions(threads: 1, resume: directory))
+                Issue.record("a damaged \(name) was resumed from")
+            } catch let EmbeddingError.malformed(location, message) {
+                #expect(location.path == path)
+                #expect(message.hasPrefix("damaged checkpoint weights: their CRC-32C is"), "\(message)")
+            }
+            try original.write(to: URL(fileURLWithPath: path))
+        }
+    }
+
     @Test func nativeAndWord2vecFilesRoundTrip() throws {
         let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 500))
         let (vectors, _) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,

@@ -270,6 +270,42 @@ private func errorText(_ body: () throws -> Any) -> String {
         #expect(abs(restricted.spearman - 1) < 1e-12)
     }
 
+    /// Public similarity sets ship with CRLF line endings (issue 13): a Swift `String` keeps
+    /// "\r\n" as one `Character`, so the whole file was read as one pair, `Spearman nan`, exit 0.
+    /// Read as gensim (universal newlines) does, CRLF and CR files give the LF file's answer.
+    @Test(arguments: ["\r\n", "\r"])
+    func wordPairsWithCRLFReadAsWithLF(ending: String) throws {
+        let lines = ["# a comment", "Word 1\tWord 2\tHuman (mean)", "east\tw10\t9.0", "EAST\tw50\t6", "east\tnorth\t3.0",
+                     "east\twest\t1.0", "north\tw135\t5.0", "east\tnowhere\t2.0"]
+        let unix = try compass.evaluatePairs(path: try temporaryFile("pairs-lf.tsv", lines.joined(separator: "\n") + "\n"), restrict: nil)
+        let path = try temporaryFile("pairs-crlf.tsv", lines.joined(separator: ending) + ending)
+        let evaluation = try compass.evaluatePairs(path: path, restrict: nil)
+        #expect(evaluation == unix)
+        #expect(evaluation.pairs == 5 && evaluation.skipped == 1)
+        #expect(abs(evaluation.spearman - 0.9) < 1e-9)
+    }
+
+    /// A pair file read as fewer than 2 pairs is an error that names the file (not `nan`).
+    @Test func fewerThanTwoPairsIsAnError() throws {
+        let one = try temporaryFile("one-pair.tsv", "east\tw10\t9.0\n")
+        #expect(errorText { try compass.evaluatePairs(path: one, restrict: nil) }.hasPrefix("\(one): read as 1 word pair;"))
+        let empty = try temporaryFile("no-pairs.tsv", "# nothing here\n")
+        #expect(errorText { try compass.evaluatePairs(path: empty, restrict: nil) }.hasPrefix("\(empty): read as 0 word pairs;"))
+        // Two pairs read, one with both words known: nan, as gensim, with the counts that tell why.
+        let unknown = try temporaryFile("unknown-pairs.tsv", "east\tw10\t9.0\neast\tnowhere\t2.0\n")
+        let evaluation = try compass.evaluatePairs(path: unknown, restrict: nil)
+        #expect(evaluation.pairs == 1 && evaluation.skipped == 1 && evaluation.spearman.isNaN)
+    }
+
+    /// The analogy reader splits lines the same way: a CRLF questions file gives the LF answers.
+    @Test func analogiesWithCRLFReadAsWithLF() throws {
+        let unix = try compass.evaluateAnalogies(path: try temporaryFile("questions-lf.txt", Self.questions), restrict: nil)
+        let crlf = Self.questions.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+        let evaluation = try compass.evaluateAnalogies(path: try temporaryFile("questions-crlf.txt", crlf), restrict: nil)
+        #expect(evaluation == unix)
+        #expect(evaluation.total.correct == 4)
+    }
+
     struct CorrelationCase: Sendable, CustomTestStringConvertible {
         var x: [Double]
         var y: [Double]

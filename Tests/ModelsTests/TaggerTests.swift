@@ -5,6 +5,7 @@ import Recurrent
 import TestSupport
 import Tokenization
 import Vocabulary
+import WordPipeSupport
 @testable import Models
 
 /// Synthetic labeled data whose tags follow from the words, so a small model must learn them.
@@ -129,6 +130,10 @@ enum Synthetic {
         if let at = (0...(edited.count - pad.count)).first(where: { Array(edited[$0 ..< $0 + pad.count]) == pad }) {
             edited.replaceSubrange(at ..< at + pad.count, with: Array("\"<PAD>\"".utf8))
         }
+        // Sealed again with a matching header checksum (offset 24: over bytes 0 ..< 24 and the JSON from 28).
+        let jsonLength = Int(UInt64(littleEndian: edited[12 ..< 20].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        let sealed = CRC32C.checksum(of: edited[28 ..< 28 + jsonLength], continuing: CRC32C.checksum(of: edited[0 ..< 24]))
+        withUnsafeBytes(of: sealed.littleEndian) { edited.replaceSubrange(24 ..< 28, with: $0) }
         let editedPath = directory.appendingPathComponent("edited.wpm").path
         try Data(edited).write(to: URL(fileURLWithPath: editedPath))
         do {

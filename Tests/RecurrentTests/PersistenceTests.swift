@@ -2,6 +2,7 @@ import Foundation
 import Recurrent
 import Testing
 import TestSupport
+import WordPipeSupport
 
 @Suite("Schedules and parameter files")
 struct PersistenceTests {
@@ -68,9 +69,13 @@ struct PersistenceTests {
         #expect(reason(bytes.dropLast(5), into: target.parameters).contains("truncated"))
         #expect(reason(Data("not a model at all".utf8), into: target.parameters).contains("wrong magic number"))
         var future = bytes
-        future[8] = 2
-        #expect(reason(future, into: target.parameters).contains("format version 2"))
-        #expect(reason(bytes + Data([0]), into: target.parameters).contains("unexpected bytes"))
+        future[8] = 3
+        #expect(reason(future, into: target.parameters).contains("format version 3"))
+        // A byte after the last parameter, sealed with a matching checksum (a writer bug, not damage).
+        var longer = bytes.dropLast(4) + Data([0])
+        withUnsafeBytes(of: CRC32C.checksum(of: longer).littleEndian) { longer.append(contentsOf: $0) }
+        #expect(reason(longer, into: target.parameters).contains("unexpected bytes"))
+        #expect(reason(bytes + Data([0]), into: target.parameters).contains("damaged: the weights' CRC-32C"))
         let other = RecurrentLayer<Float>(.gru, inputSize: 2, hiddenSize: 3, seed: 1)
         #expect(reason(bytes, into: other.parameters).contains("where the model has 'rnn.weight_ih' of 9 × 2"))
         #expect(reason(bytes, into: Array(target.parameters.prefix(2))).contains("the file has 4 parameters, the model 2"))

@@ -1,0 +1,105 @@
+import Embeddings
+import Foundation
+import Recurrent
+import Vocabulary
+import WordPipeSupport
+
+extension ModelFile {
+    /// Describes a model file for `wordpipe inspect`. The header and its checksum are always
+    /// checked; with `verify`, the weights' checksum too, and the weights are loaded into the
+    /// model the header describes (every name and shape compared).
+    public static func describe(path: String, verify: Bool) throws -> ArtifactDescription {
+        let (header, weights, layout) = try read(path, verify: verify)
+        if verify {
+            switch header.task {
+            case .tagger: _ = try Tagger.load(from: path)
+            case .classifier: _ = try Classifier.load(from: path)
+            }
+        }
+        let structure = try ParameterFile.structure(weights, path: path, verify: verify)
+        let encoder = header.tagger?.encoder ?? header.classifier?.encoder
+        var fields: [ArtifactDescription.Field] = [
+            .init("task", .text(header.task.rawValue)),
+            .init("words", .integer(header.words.count)),
+            .init("labels", .integer(header.labels.count)),
+            .init("label names", .list(header.labels)),
+        ]
+        if let first = structure.entries.first { fields.append(.init("dim", .integer(first.columns))) }
+        if let encoder {
+            fields.append(.init("encoder", .text("\(encoder.bidirectional ? "bidirectional " : "")\(encoder.cell.rawValue), \(encoder.layers) layer\(encoder.layers == 1 ? "" : "s") of \(encoder.hidden)")))
+        }
+        if let tagger = header.tagger {
+            fields.append(.init("crf", .flag(tagger.crf)))
+            fields.append(.init("character features", .text(tagger.charFeatures.rawValue)))
+        }
+        if let classifier = header.classifier { fields.append(.init("pooling", .text(classifier.pooling.rawValue))) }
+        fields.append(.init("tokenizer configuration", .flag(header.tokenizer != nil)))
+        fields.append(.init("parameters", .integer(structure.entries.count)))
+        fields.append(.init("values", .integer(structure.entries.reduce(0) { $0 + $1.rows * $1.columns })))
+        fields.append(.init("value size", .integer(structure.valueSize)))
+        if let training = header.training {
+            fields.append(.init("trained", .text("\(training.epochs) epochs, best \(training.bestEpoch), dev \(training.metric) \(String(format: "%.4f", training.devScore))")))
+        }
+        var checksums: [ArtifactDescription.Checksum] = []
+        if let stored = layout.headerChecksum { checksums.append(.init(part: "header", stored: stored, verified: true)) }
+        if let stored = layout.weightsChecksum { checksums.append(.init(part: "weights", stored: stored, verified: verify)) }
+        if let stored = structure.checksum { checksums.append(.init(part: "parameters", stored: stored, verified: verify)) }
+        return ArtifactDescription(path: path, kind: "model", magic: "WPMODEL", version: Int(layout.version),
+                                   currentVersion: Int(version), fields: fields, checksums: checksums, verified: verify)
+    }
+}
+
+/// The binary files WordPipe writes, told apart by their magic numbers.
+public enum Artifact {
+    /// The kinds, by magic number.
+    public enum Kind: String, Sendable, CaseIterable {
+        case vectors, encodedCorpus = "encoded corpus", model, parameters
+    }
+
+    /// The kind of the file at `path` from its first 8 bytes, or nil for any other file.
+    public static func kind(of path: String) throws -> Kind? {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ModelError.badModel(path: path, reason: "cannot open the file")
+        }
+        defer { try? handle.close() }
+        let head = Array((try? handle.read(upToCount: 8)) ?? Data())
+        switch head {
+        case Array("WPVECTRS".utf8): return .vectors
+        case EncodedCorpus.magic: return .encodedCorpus
+        case ModelFile.magic: return .model
+        case ParameterFile.magic: return .parameters
+        default: return nil
+        }
+    }
+
+    /// Describes a WordPipe binary file (`wordpipe inspect`): what it is, its format version,
+    /// its sizes and checksums. With `verify`, every checksum is computed and the header is
+    /// compared with the payload; any mismatch is an error that says what is wrong.
+    public static func describe(path: String, verify: Bool) throws -> ArtifactDescription {
+        switch try kind(of: path) {
+        case .vectors: return try WordVectors.describeNative(path: path, verify: verify)
+        case .encodedCorpus: return try EncodedCorpus.describe(path: path, verify: verify)
+        case .model: return try ModelFile.describe(path: path, verify: verify)
+        case .parameters: return try describeParameters(path: path, verify: verify)
+        case nil:
+            throw ModelError.badModel(path: path, reason: "not a WordPipe binary file (no known magic number): inspect reads vector files (.wpv), encoded corpora (.wpc), model files and parameter files; text formats (word2vec, GloVe, vocabularies) carry no checksum")
+        }
+    }
+
+    static func describeParameters(path: String, verify: Bool) throws -> ArtifactDescription {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)) } catch {
+            throw RecurrentError.malformedFile(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let structure = try ParameterFile.structure(bytes, path: path, verify: verify)
+        let fields: [ArtifactDescription.Field] = [
+            .init("parameters", .integer(structure.entries.count)),
+            .init("shapes", .list(structure.entries.map { "\($0.name) \($0.rows)×\($0.columns)" })),
+            .init("values", .integer(structure.entries.reduce(0) { $0 + $1.rows * $1.columns })),
+            .init("value size", .integer(structure.valueSize)),
+        ]
+        let checksums = structure.checksum.map { [ArtifactDescription.Checksum(part: "parameters", stored: $0, verified: verify)] } ?? []
+        return ArtifactDescription(path: path, kind: "parameters", magic: "WPRNNPAR", version: Int(structure.version),
+                                   currentVersion: Int(ParameterFile.version), fields: fields, checksums: checksums, verified: verify)
+    }
+}

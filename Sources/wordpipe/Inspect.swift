@@ -1,0 +1,93 @@
+import ArgumentParser
+import Models
+import WordPipeSupport
+
+/// `wordpipe inspect`: what a WordPipe binary file is, and with `--verify` whether it is intact.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tell what a WordPipe binary file is (vectors, encoded corpus, model, parameters) and check it.",
+        discussion: """
+        Shows the kind, the format version, the sizes (words × dim, tokens and sentences, task and \
+        labels) and the checksums. The header and its checksum are always checked; --verify also \
+        computes the payload's checksum and compares the header with the payload, and exits 1 \
+        with the reason on any mismatch. Files of format version 1 have no checksums: they still \
+        load, and the command that made them writes the current version.
+        """)
+
+    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file or parameter file.")
+    var file: String
+
+    @Flag(help: "Compute every checksum and compare the header with the payload.")
+    var verify = false
+
+    @Flag(help: "One JSON object.")
+    var json = false
+
+    func run() throws {
+        let description: ArtifactDescription
+        do {
+            description = try Artifact.describe(path: file, verify: verify)
+        } catch {
+            throw StageFailure(stage: "inspect", underlying: error)
+        }
+        if json { printJSON(Self.dictionary(description)) } else { Self.lines(description).forEach { emit($0) } }
+    }
+
+    /// The text form: one `name: value` line per fact.
+    static func lines(_ description: ArtifactDescription) -> [String] {
+        var lines = ["\(description.path): \(description.kind), \(description.magic) format version \(description.version)"]
+        for field in description.fields {
+            let value: String
+            switch field.value {
+            case .integer(let number): value = String(number)
+            case .text(let text): value = text
+            case .flag(let flag): value = flag ? "yes" : "no"
+            case .list(let items): value = items.count > 20 ? items.prefix(20).joined(separator: ", ") + ", … (\(items.count))" : items.joined(separator: ", ")
+            }
+            lines.append("  \(field.name): \(value)")
+        }
+        if description.checksums.isEmpty {
+            lines.append("  checksums: none (format version \(description.version)); \(upgradeHint(description))")
+        }
+        for checksum in description.checksums {
+            lines.append("  checksum of the \(checksum.part): \(checksum.algorithm) \(CRC32C.hex(checksum.stored)), \(checksum.verified ? "verified" : "not computed (use --verify)")")
+        }
+        if description.verified {
+            lines.append(description.checksums.isEmpty
+                ? "verified: the header agrees with the payload (no checksum to compute in format version \(description.version))"
+                : "verified: every checksum matches and the header agrees with the payload")
+        }
+        return lines
+    }
+
+    /// How to get a file of the current format version.
+    static func upgradeHint(_ description: ArtifactDescription) -> String {
+        switch description.kind {
+        case "vectors": return "`wordpipe convert \(description.path) -o NEW.wpv --format native` writes version \(description.currentVersion) with checksums"
+        case "encoded corpus": return "`wordpipe encode` writes version \(description.currentVersion) with checksums"
+        default: return "training again writes version \(description.currentVersion) with checksums"
+        }
+    }
+
+    /// The JSON form (snake_case keys, as the other commands' JSON).
+    static func dictionary(_ description: ArtifactDescription) -> [String: Any] {
+        var fields: [String: Any] = [:]
+        for field in description.fields {
+            let key = field.name.replacingOccurrences(of: " ", with: "_")
+            switch field.value {
+            case .integer(let number): fields[key] = number
+            case .text(let text): fields[key] = text
+            case .flag(let flag): fields[key] = flag
+            case .list(let items): fields[key] = items
+            }
+        }
+        return [
+            "path": description.path, "kind": description.kind, "magic": description.magic,
+            "version": description.version, "current_version": description.currentVersion, "fields": fields,
+            "checksums": description.checksums.map {
+                ["part": $0.part, "algorithm": $0.algorithm, "stored": CRC32C.hex($0.stored), "verified": $0.verified] as [String: Any]
+            },
+            "verified": description.verified,
+        ]
+    }
+}
