@@ -56,8 +56,10 @@ extension CheckpointState {
             guard worker.next >= worker.first && worker.next <= worker.end else {
                 throw fail("\(name).next", "is \(worker.next), outside the worker's pieces \(worker.first)...\(worker.end) (a position past the corpus end)")
             }
-            guard worker.pending >= 0 && worker.pending <= totalWords else {
-                throw fail("\(name).pending", "is \(worker.pending), outside 0...\(totalWords) (the corpus words)")
+            // Words read but not yet added to wordsDone carry over epoch ends (the trainer adds
+            // them every 10,000 words), so a worker may hold up to the whole run's words.
+            guard worker.pending >= 0 && worker.pending <= total else {
+                throw fail("\(name).pending", "is \(worker.pending), outside 0...\(total) (the run's words)")
             }
             guard worker.predictions >= 0 && worker.predictions <= maximumPredictions else {
                 throw fail("\(name).predictions", "is \(worker.predictions), outside 0...\(maximumPredictions) (the most an epoch of this corpus makes)")
