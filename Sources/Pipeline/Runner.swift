@@ -328,7 +328,7 @@ public final class PipelineRunner {
                  hasher: FileHasher) throws -> StageRun {
         let manager = FileManager.default
         let final = directory(of: stage.name)
-        let temporary = file.workdir + "/.\(stage.name).partial-\(getpid())"
+        let temporary = TemporaryPath.beside(final)
         // Leftovers of interrupted runs never look complete; clear them.
         for entry in (try? manager.contentsOfDirectory(atPath: file.workdir)) ?? [] where entry.hasPrefix(".\(stage.name).partial-") {
             try? manager.removeItem(atPath: file.workdir + "/" + entry)

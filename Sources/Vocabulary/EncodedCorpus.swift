@@ -190,6 +190,7 @@ extension EncodedCorpus {
         ids.reserveCapacity(1 << 20)
         var sentenceOpen = false
         func flush() throws {
+            try Interruption.check()
             ids.withUnsafeBytes { raw in
                 crc = crc32(crc, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(raw.count))
             }

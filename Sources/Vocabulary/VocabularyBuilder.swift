@@ -78,8 +78,15 @@ public enum VocabularyBuilder {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    while let piece = pieceQueue.next() { try piece.read { try counter.count($0) } }
+                    // Each chunk (4 MB at most) is a boundary where an interrupt stops the worker.
+                    while let piece = pieceQueue.next() {
+                        try piece.read {
+                            try Interruption.check()
+                            try counter.count($0)
+                        }
+                    }
                     while let chunk = queue.take() {
+                        try Interruption.check()
                         try counter.count(UnsafeRawBufferPointer(rebasing: pool.buffers[chunk.index][chunk.start..<chunk.end]))
                         pool.give(chunk.index)
                     }
@@ -112,6 +119,7 @@ public enum VocabularyBuilder {
                             items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
         }
         progress.finish()
+        try Interruption.check()
         if let readError { throw readError }
         if let failure = queue.failure { throw failure }
 
