@@ -83,7 +83,20 @@ public enum Interruption {
         let watcher = Thread { watch(reader: reader, grace: grace) }
         watcher.stackSize = 1 << 18
         watcher.start()
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for number in [SIGINT, SIGTERM, SIGHUP] {
+            // SIGINT and SIGHUP ignored from the start stay ignored: a shell does that for
+            // background jobs, and `nohup` for SIGHUP.
+            var previous = sigaction()
+            sigaction(number, nil, &previous)
+            #if os(Linux)
+            let ignored = unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            #else
+            let ignored = unsafeBitCast(previous.__sigaction_u.__sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            #endif
+            if ignored && number != SIGTERM { continue }
+            sigaddset(&unblock, number)
             var action = sigaction()
             #if os(Linux)
             action.__sigaction_handler.sa_handler = { number in Interruption.handle(number) }
@@ -94,6 +107,10 @@ public enum Interruption {
             action.sa_flags = SA_RESTART
             sigaction(number, &action, nil)
         }
+        // A parent may hand down a mask that blocks them (threads started later inherit this
+        // thread's mask; threads that libraries started earlier keep theirs, and the kernel
+        // delivers to a thread that does not block the signal).
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     /// The signal handler: async-signal-safe (atomics and `write` only).
