@@ -30,8 +30,6 @@ public struct InterruptedError: Error, CustomStringConvertible, Equatable {
 public enum Interruption {
     /// The first signal received, 0 while none.
     private static let received = Atomic<Int32>(0)
-    /// Signals received so far.
-    private static let count = Atomic<Int>(0)
     /// Nesting depth of `cooperating` sections.
     private static let depth = Atomic<Int>(0)
     /// The write end of the watcher's pipe (-1 before `install`).
@@ -76,7 +74,6 @@ public enum Interruption {
         _ = fcntl(ends[1], F_SETFL, O_NONBLOCK)
         // Touch every static the handler uses, so that none is first initialized inside it.
         _ = received.load(ordering: .relaxed)
-        _ = count.load(ordering: .relaxed)
         wakeDescriptor.store(ends[1], ordering: .sequentiallyConsistent)
         _ = TemporaryFiles.shared
         let reader = ends[0]
@@ -117,7 +114,6 @@ public enum Interruption {
     private static func handle(_ number: Int32) {
         let saved = errno
         _ = received.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
-        count.add(1, ordering: .sequentiallyConsistent)
         var byte = UInt8(truncatingIfNeeded: number)
         _ = write(wakeDescriptor.load(ordering: .relaxed), &byte, 1)
         errno = saved

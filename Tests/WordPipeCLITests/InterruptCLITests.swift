@@ -242,6 +242,40 @@ import TestSupport
         }
     }
 
+    /// The safety net: a command that stops on interrupts but is stuck where it does not check
+    /// (here `tag` reading a standard input that never ends) is ended by the watcher after the
+    /// 5 s grace period, still with 128 + the signal and no crash.
+    @Test func workThatDoesNotStopIsEndedAfterTheGracePeriod() throws {
+        let inputs = try Self.inputs()
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["tag", "--model", inputs.tagger, "-", "--threads", "2"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        defer { try? input.fileHandleForWriting.close() }
+        let pid = process.processIdentifier
+        // The handlers are in place soon after start (OpenBLAS may start threads even earlier,
+        // so the thread count is only a lower bound on the wait).
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline,
+              ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).count < 2 {
+            usleep(10_000)
+        }
+        usleep(1_000_000)
+        let start = Date()
+        kill(pid, SIGTERM)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        #expect(process.terminationReason == .exit, "\(stderr)")
+        #expect(process.terminationStatus == 128 + SIGTERM, "\(stderr)")
+        #expect(stderr.contains("did not stop within 5 s"), "\(stderr)")
+        #expect(seconds >= 4.5 && seconds < 30, "ended after \(seconds) s")
+    }
+
     /// `train`'s encoded copy of the corpus is beside the output, named with its owner
     /// (`.OUT.corpus.wpc.partial-PID-START`), not in the temporary folder; after SIGKILL it
     /// stays (nothing can remove it then), and the next run in that folder removes it.
