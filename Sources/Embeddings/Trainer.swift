@@ -265,6 +265,8 @@ final class Session: @unchecked Sendable {
                 lastTime = now
                 lastLoss = (loss, predictions)
             }
+            // Every worker has returned: stopping here leaves no thread inside the kernels.
+            try Interruption.check()
             if let failure = takeFailure() { throw failure }
             if workers.allSatisfy({ $0.next >= $0.end }) {
                 let loss = workers.reduce(0.0) { $0 + $1.loss }
@@ -333,7 +335,8 @@ final class Session: @unchecked Sendable {
             if configuration.loss == .hs { model.negative = 0 }
             corpus.withIDs { ids in
                 while state.next < state.end && readInSegment < quota {
-                    if stopRequested.load(ordering: .relaxed) { return }
+                    // A sentence (at most 1,000 words) is the boundary where an interrupt stops a worker.
+                    if stopRequested.load(ordering: .relaxed) || Interruption.requested { return }
                     let length = pieceLengths[state.next]
                     let result = wp_train_sentence(&model, &c, ids.baseAddress! + pieceStarts[state.next], length, alpha)
                     if result < 0 {
@@ -377,9 +380,17 @@ final class Session: @unchecked Sendable {
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let done = wordsDone.load(ordering: .relaxed) + workers.reduce(0) { $0 + $1.pending }
         let name = "step-\(epoch)-\(done)"
-        let temporary = directory + "/.\(name).partial-\(getpid())"
+        let temporary = TemporaryPath.beside(directory + "/" + name)
         try? manager.removeItem(atPath: temporary)
-        try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        try TemporaryFiles.shared.creating(temporary, isDirectory: true) {
+            try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        }
+        // Removed with its contents if anything below fails; unregistered once it is in place.
+        var placed = false
+        defer {
+            if !placed { try? manager.removeItem(atPath: temporary) }
+            TemporaryFiles.shared.unregister(temporary)
+        }
         let weights = [("input.f32", Data(bytes: input, count: rows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
         let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
                                     threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
@@ -392,6 +403,7 @@ final class Session: @unchecked Sendable {
         let final = directory + "/" + name
         try? manager.removeItem(atPath: final)
         try manager.moveItem(atPath: temporary, toPath: final)
+        placed = true
         try OutputFile.writeAtomically(Data((name + "\n").utf8), to: directory + "/latest")
         // Older steps are no longer needed.
         for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix("step-") && entry != name {

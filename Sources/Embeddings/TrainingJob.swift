@@ -31,11 +31,19 @@ public enum TrainingJob {
         }
         let corpus: EncodedCorpus
         var temporary: String?
-        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+        defer {
+            if let temporary {
+                try? FileManager.default.removeItem(atPath: temporary)
+                TemporaryFiles.shared.unregister(temporary)
+            }
+        }
         if inputs.count == 1, isEncodedCorpus(inputs[0]) {
             corpus = try EncodedCorpus(path: inputs[0], vocabulary: vocabulary)
         } else {
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("wordpipe-\(getpid())-\(UUID().uuidString).wpc").path
+            // Beside the output (`.OUT.corpus.wpc.partial-PID-START`), so a killed run's copy is
+            // found and removed by the next run there (`TemporaryPath`).
+            let path = TemporaryPath.beside(output, suffix: ".corpus.wpc")
+            TemporaryFiles.shared.register(path)
             temporary = path
             let encoded = try EncodedCorpus.encode(inputs: inputs, vocabulary: vocabulary, to: path)
             let covered = Double(encoded.tokens) / Double(max(1, encoded.tokens + encoded.unknown))
@@ -48,6 +56,7 @@ public enum TrainingJob {
         }
         let (vectors, summary) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
                                                    options: options, stage: stage)
+        try Interruption.check()
         try vectors.write(to: output, format: format)
         return (vectors, summary)
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Recurrent
+import WordPipeSupport
 
 /// A model that batch-parallel training can copy for its workers.
 protocol Replicable: AnyObject, SendableMetatype {
@@ -164,9 +165,21 @@ extension Replicable {
     /// weights (shared copy-on-write storage, only read) and drops them when done. A batch's
     /// result does not depend on which model runs it or what else runs, so it is the same as on
     /// one thread, bit for bit.
+    ///
+    /// On an interrupt (`Interruption.requested`) the workers stop at the next batch and the
+    /// result holds only the batches done, not in order: the caller checks `Interruption` before
+    /// using it.
     func mapBatches<Input, Output>(_ inputs: [Input], tokens: [Int], threads: Int, _ work: @Sendable (Self, Input) -> Output) -> [Output] {
         let workers = min(threads, inputs.count)
-        guard workers > 1 else { return inputs.map { work(self, $0) } }
+        guard workers > 1 else {
+            var results: [Output] = []
+            results.reserveCapacity(inputs.count)
+            for input in inputs {
+                if Interruption.requested { break }
+                results.append(work(self, input))
+            }
+            return results
+        }
         let parameters = allParameters
         let replicas = (0..<workers).map { _ in replica(seed: 0) }
         for replica in replicas {
@@ -181,7 +194,10 @@ extension Replicable {
         results.withUnsafeMutableBufferPointer { results in
             let slots = UncheckedSendable(results)
             DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for index in parts[w] { slots.value[index] = work(models.value[w], batches.value[index]) }
+                for index in parts[w] {
+                    if Interruption.requested { break }
+                    slots.value[index] = work(models.value[w], batches.value[index])
+                }
             }
         }
         return results.compactMap { $0 }

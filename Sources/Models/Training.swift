@@ -80,6 +80,8 @@ enum TrainingLoop {
             let epochStart = clock.now
             var lossSum = 0.0, tokens = 0
             for (number, batch) in batches(lengths: lengths, size: settings.batch, generator: &generator).enumerated() {
+                // A batch boundary: every worker of the last step has returned (see `Interruption`).
+                try Interruption.check()
                 for parameter in trainable { parameter.zeroGradient() }
                 let loss = step(batch)
                 guard loss.isFinite else { throw ModelError.diverged(epoch: epoch, batch: number + 1) }
@@ -90,7 +92,10 @@ enum TrainingLoop {
             }
             let seconds = (clock.now - epochStart).seconds
             trainSeconds += seconds
+            try Interruption.check()
             let score = evaluate()
+            // The evaluation stops early on an interrupt, so its score means nothing then.
+            try Interruption.check()
             let improved = score > best
             if improved {
                 best = score
@@ -207,6 +212,7 @@ public enum TaggerTraining {
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? tagger.score(gold: devGold, predicted: tagger.tag(devSentences, threads: threads))
+        try Interruption.check()
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
                                     metric: tagger.metricName, oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
@@ -225,7 +231,9 @@ public enum TaggerTraining {
             }
         }
         let gold = file.sentences.map(\.tags)
-        var score = tagger.score(gold: gold, predicted: tagger.tag(file.sentences.map(\.tokens)))
+        let predicted = tagger.tag(file.sentences.map(\.tokens))
+        try Interruption.check()
+        var score = tagger.score(gold: gold, predicted: predicted)
         let lookup = tagger.words.lookup()
         let tokens = file.sentences.flatMap(\.tokens)
         score.unknownRate = tokens.isEmpty ? 0 : Double(tokens.filter { lookup($0) == 1 }.count) / Double(tokens.count)
@@ -293,6 +301,7 @@ public enum ClassifierTraining {
             threads: threads, log: log)
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts, threads: threads))
+        try Interruption.check()
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.accuracy,
                                     metric: "accuracy", oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
@@ -310,7 +319,9 @@ public enum ClassifierTraining {
         }
         let tokenizer = try classifier.makeTokenizer()
         let texts = try tokenize(file.examples.map(\.text), with: tokenizer)
-        return ClassificationMetrics(gold: file.examples.map(\.label), predicted: classifier.classify(texts))
+        let predicted = classifier.classify(texts)
+        try Interruption.check()
+        return ClassificationMetrics(gold: file.examples.map(\.label), predicted: predicted)
     }
 
     /// The OOV rate of a labeled file's tokens against the vectors the classifier started from.

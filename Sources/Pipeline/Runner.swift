@@ -401,7 +401,7 @@ public final class PipelineRunner {
         let final = directory(of: stage.name)
         // Only a stage directory wordpipe made is ever replaced; checked before the stage runs.
         try Ownership.checkStageDirectory(final, stage: stage.name, recorded: lock.stages[stage.name]?.outputs ?? [], base: file.directory)
-        let temporary = file.workdir + "/.\(stage.name).partial-\(getpid())"
+        let temporary = TemporaryPath.beside(final)
         // Leftovers of interrupted runs never look complete; clear them.
         for entry in (try? manager.contentsOfDirectory(atPath: file.workdir)) ?? [] where entry.hasPrefix(".\(stage.name).partial-") {
             try? manager.removeItem(atPath: file.workdir + "/" + entry)

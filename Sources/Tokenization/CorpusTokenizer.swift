@@ -99,6 +99,7 @@ public enum CorpusTokenizer {
         if options.threads == 1 {
             let tokenizer = try Tokenizer(configuration: configuration.tokenizer)
             while let batch = try Batch.read(from: reader) {
+                try Interruption.check()
                 let result = try batch.tokenize(with: tokenizer, joinPieces: joinPieces)
                 try writer.write(result)
                 counts += result.counts
@@ -139,6 +140,7 @@ public enum CorpusTokenizer {
                 do {
                     let tokenizer = try Tokenizer(configuration: configuration)
                     while let (sequence, batch) = queue.take() {
+                        if Interruption.requested { break }
                         queue.deliver(sequence, Result { try batch.tokenize(with: tokenizer, joinPieces: joinPieces) })
                     }
                 } catch {
@@ -153,9 +155,16 @@ public enum CorpusTokenizer {
         var submitted = 0
         var written = 0
         var readError: Error?
-        defer { queue.close() }
+        // No worker outlives the run (an interrupt ends the process once this returns).
+        defer {
+            queue.close()
+            queue.waitForExits(threads)
+        }
         do {
             while let batch = try Batch.read(from: reader) {
+                // A batch (about 1 MB) is the boundary where an interrupt stops the run; the
+                // workers finish the batch in hand and exit when the queue closes.
+                try Interruption.check()
                 // Write whatever is ready while the queue is full, so memory stays bounded.
                 while !queue.offer(submitted, batch) {
                     let result = try queue.result(for: written).get()
@@ -172,6 +181,7 @@ public enum CorpusTokenizer {
         queue.close()
         if let readError { throw readError }
         while written < submitted {
+            try Interruption.check()
             let result = try queue.result(for: written).get()
             try writer.write(result)
             counts += result.counts
@@ -334,6 +344,13 @@ final class WorkQueue: @unchecked Sendable {
         inFlight -= 1
         condition.broadcast()
         return results.removeValue(forKey: sequence)!
+    }
+
+    /// Waits until `count` workers have called `workerExited`.
+    func waitForExits(_ count: Int) {
+        condition.lock()
+        while workers < count { condition.wait() }
+        condition.unlock()
     }
 
     /// No more batches will be offered; workers drain the queue and exit.

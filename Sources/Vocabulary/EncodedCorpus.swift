@@ -301,6 +301,7 @@ extension EncodedCorpus {
         ids.reserveCapacity(1 << 20)
         var sentenceOpen = false
         func flush() throws {
+            try Interruption.check()
             crc = ids.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
             try ids.withUnsafeBytes { try file.write($0) }
             ids.removeAll(keepingCapacity: true)

@@ -204,6 +204,7 @@ public final class PhraseCounts: @unchecked Sendable {
             reading: for path in files {
                 let chunker = try LineChunker(path: path, chunkSize: chunkSize)
                 while let chunk = try chunker.next() {
+                    try Interruption.check()
                     guard queue.put(chunk) else { break reading }
                     progress.update(bytes: consumed + chunker.consumedBytes, totalBytes: totalBytes,
                                     items: workers.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
@@ -216,6 +217,7 @@ public final class PhraseCounts: @unchecked Sendable {
         queue.close()
         group.wait()
         progress.finish()
+        try Interruption.check()
         if let readError { throw readError }
         if let failure = queue.failure { throw failure }
         let merged = workers[0]
@@ -378,26 +380,23 @@ public enum PhrasesError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Temporary files beside the output (`.OUT.STAGE-PID-NAME`), removed at the end or on
-/// interrupt.
+/// Temporary files beside the output (`.OUT.STAGE-NAME.partial-PID-START`, `TemporaryPath`'s
+/// scheme), removed at the end or on interrupt, and by a later run if this one is killed.
 final class ScratchFiles {
-    private let prefix: String
+    private let output: String
+    private let stage: String
     private var paths: [String] = []
 
-    /// Files go beside `output`, or into the temporary directory when `output` is `-`.
+    /// Files go beside `output`, or into the temporary directory when `output` is `-` (standard
+    /// output), as `.wordpipe-stdout.STAGE-NAME.partial-…`.
     init(besides output: String, stage: String) {
-        let pid = getpid()
-        if output == "-" {
-            prefix = (NSTemporaryDirectory() as NSString).appendingPathComponent("wordpipe-\(stage)-\(pid)-")
-        } else {
-            let url = URL(fileURLWithPath: output)
-            prefix = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".\(stage)-\(pid)-"
-        }
+        self.output = output == "-" ? (NSTemporaryDirectory() as NSString).appendingPathComponent("wordpipe-stdout") : output
+        self.stage = stage
     }
 
     /// A new path (the file is not created) registered for removal.
     func make(_ name: String) throws -> String {
-        let path = prefix + name
+        let path = TemporaryPath.beside(output, suffix: ".\(stage)-\(name)")
         paths.append(path)
         TemporaryFiles.shared.register(path)
         return path
@@ -592,6 +591,7 @@ final class PhraseJoiner {
         for path in files {
             let chunker = try LineChunker(path: path, chunkSize: chunkSize)
             while let chunk = try chunker.next() {
+                try Interruption.check()
                 tokens += try feed(chunk.bytes)
                 try file.write(output)
                 output.removeAll(keepingCapacity: true)

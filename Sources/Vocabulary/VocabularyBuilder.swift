@@ -90,10 +90,15 @@ public enum VocabularyBuilder {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
+                    // Each chunk (4 MB at most) is a boundary where an interrupt stops the worker.
                     while let piece = pieceQueue.next() {
-                        try piece.read { chunk, offset in try counter.count(chunk, place: ChunkPlace(file: piece.file, order: offset)) }
+                        try piece.read { chunk, offset in
+                            try Interruption.check()
+                            try counter.count(chunk, place: ChunkPlace(file: piece.file, order: offset))
+                        }
                     }
                     while let chunk = queue.take() {
+                        try Interruption.check()
                         try counter.count(UnsafeRawBufferPointer(rebasing: pool.buffers[chunk.index][chunk.start..<chunk.end]),
                                           place: ChunkPlace(file: chunk.file, order: chunk.sequence))
                         pool.give(chunk.index)
@@ -127,6 +132,7 @@ public enum VocabularyBuilder {
                             items: counters.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
         }
         progress.finish()
+        try Interruption.check()
         if let readError { throw readError }
         if let failure = queue.failure { throw failure }
         let findings = log.findings(paths: files)

@@ -20,7 +20,8 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
 
 /// A buffered output that appears under its final name only when complete.
 ///
-/// Bytes go to a temporary file beside the destination (`.NAME.partial-PID`); `commit()`
+/// Bytes go to a temporary file beside the destination (`.NAME.partial-PID-START`, see
+/// `TemporaryPath`); `commit()`
 /// flushes, syncs and renames it over the destination, so an interrupted run never leaves a
 /// torn file under the real name. A file that is never committed is removed when closed.
 /// Writing to standard output (`path == nil`) streams directly.
@@ -36,15 +37,16 @@ public final class OutputFile {
     /// Opens `path` for writing through a temporary name; nil or `-` means standard output.
     public init(path: String?) throws {
         if let path, path != "-" {
-            let url = URL(fileURLWithPath: path)
-            let directory = url.deletingLastPathComponent().path
-            let temporary = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+            let temporary = TemporaryPath.beside(path)
+            // Created under the registry's lock, so an interrupt either sees it or stops its creation.
+            let fd = try TemporaryFiles.shared.creating(temporary) { () throws -> Int32 in
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                if fd < 0 { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
+                return fd
+            }
             self.path = path
             self.temporaryPath = temporary
             self.descriptor = fd
-            TemporaryFiles.shared.register(temporary)
         } else {
             self.path = nil
             self.temporaryPath = nil
@@ -120,7 +122,8 @@ public final class OutputFile {
         guard let path, let temporaryPath else { return }
         fsync(descriptor)
         close(descriptor)
-        TemporaryFiles.shared.unregister(temporaryPath)
+        // Unregistered only after the rename: an interrupt in between removes nothing it should keep.
+        defer { TemporaryFiles.shared.unregister(temporaryPath) }
         FaultInjection.reach("output-rename", file: path)
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
@@ -134,51 +137,5 @@ public final class OutputFile {
         let file = try OutputFile(path: path)
         try file.write(data)
         try file.commit()
-    }
-}
-
-/// The temporary files in progress, removed if the process is interrupted (SIGINT, SIGTERM).
-public final class TemporaryFiles: @unchecked Sendable {
-    /// The process-wide registry.
-    public static let shared = TemporaryFiles()
-    private let lock = NSLock()
-    private var paths: Set<String> = []
-    private var sources: [DispatchSourceSignal] = []
-
-    /// Adds `path` to the files removed on interrupt (a temporary file made by other means).
-    public func register(_ path: String) {
-        lock.lock()
-        paths.insert(path)
-        lock.unlock()
-    }
-
-    /// Removes `path` from the files removed on interrupt (it was deleted or kept on purpose).
-    public func unregister(_ path: String) {
-        lock.lock()
-        paths.remove(path)
-        lock.unlock()
-    }
-
-    /// Installs handlers so that SIGINT and SIGTERM remove the registered files, then exit
-    /// with 128 + the signal number. Call once from the command-line entry point.
-    public func removeOnInterrupt() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in
-                self?.removeAll()
-                StandardError.write("\ninterrupted: partial outputs removed\n")
-                exit(128 + signalNumber)
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func removeAll() {
-        lock.lock()
-        for path in paths { unlink(path) }
-        paths.removeAll()
-        lock.unlock()
     }
 }

@@ -104,6 +104,8 @@ struct EncoderOptions: ParsableArguments {
 
 /// Writes `text` to `path` atomically, or to stdout when `path` is nil or "-".
 func writeOutput(_ text: String, to path: String?) throws {
+    // Predictions made while an interrupt stopped the workers are incomplete.
+    try Interruption.check()
     if let path, path != "-" {
         try OutputFile.writeAtomically(Data(text.utf8), to: path)
     } else {
@@ -204,6 +206,7 @@ struct TrainTagger: ParsableCommand {
         do {
             let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
                                                 threads: encoder.threadCount, log: { StandardError.write("train-tagger: \($0)\n") })
+            try Interruption.check()
             try result.tagger.save(to: output, record: result.record)
             StandardError.write(String(format: "train-tagger: kept epoch %d of %d, dev %@ %.4f; wrote %@\n", result.record.bestEpoch,
                                        result.record.epochs, result.record.metric, result.record.devScore, output))
@@ -270,7 +273,9 @@ struct Tag: ParsableCommand {
                 let column = self.column ?? (dataFormat == tagger.configuration.format ? tagger.configuration.column : nil)
                 let file = try TaggedFile.parse(try readInput(input), name: input == "-" ? "<stdin>" : input, format: dataFormat,
                                                 tagColumn: column, requireTags: false)
-                try writeOutput(try file.rendered(predictions: tagger.tag(file.sentences.map(\.tokens), threads: threads)), to: output)
+                let predictions = tagger.tag(file.sentences.map(\.tokens), threads: threads)
+                try Interruption.check()
+                try writeOutput(try file.rendered(predictions: predictions), to: output)
             }
         } catch {
             throw StageFailure(stage: "tag", underlying: error)
@@ -361,6 +366,7 @@ struct Classify: ParsableCommand {
             let tokenizer = try classifier.makeTokenizer()
             let texts = try file.examples.map { try tokenizer.tokenize($0.text).joined().map { $0 } }
             let labels = classifier.classify(texts, threads: threads)
+            try Interruption.check()
             var text = ""
             for (label, example) in zip(labels, file.examples) { text += "\(label)\t\(example.text)\n" }
             try writeOutput(text, to: output)

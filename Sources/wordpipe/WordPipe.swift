@@ -15,19 +15,54 @@ struct WordPipe: ParsableCommand {
     )
 
     /// Runs the command and maps every error to a message naming the stage and a non-zero exit.
+    ///
+    /// SIGINT, SIGTERM and SIGHUP (see `Interruption`): a command that `StopsOnInterrupt`
+    /// stops its workers at the next batch, removes its partial outputs and exits with
+    /// 128 + the signal; the others end at once the same way.
     static func main() {
-        TemporaryFiles.shared.removeOnInterrupt()
+        Interruption.install()
         do {
             var command = try parseAsRoot()
-            try command.run()
-        } catch let error as StageFailure {
+            if command is StopsOnInterrupt {
+                try Interruption.cooperating { try command.run() }
+            } else {
+                try command.run()
+            }
+            // A signal that came after the last check: the outputs are complete, the exit says so.
+            if let signal = Interruption.signal { Interruption.finish(signal: signal, message: "interrupted after the outputs were written") }
+        } catch {
+            if let signal = Interruption.signal { Interruption.finish(signal: signal) }
+            report(error)
+        }
+    }
+
+    private static func report(_ error: Error) -> Never {
+        switch error {
+        case let error as StageFailure:
             StandardError.write("wordpipe \(error.stage): error: \(error.underlying)\n")
             Foundation.exit(1)
-        } catch {
+        default:
             exit(withError: error)
         }
     }
 }
+
+/// A command whose long-running work checks `Interruption` at batch or chunk boundaries, so
+/// that a signal waits for its workers to stop (see `Interruption.cooperating`).
+protocol StopsOnInterrupt {}
+
+extension Tokenize: StopsOnInterrupt {}
+extension Vocab: StopsOnInterrupt {}
+extension Phrases: StopsOnInterrupt {}
+extension Encode: StopsOnInterrupt {}
+extension Train: StopsOnInterrupt {}
+extension TrainTagger: StopsOnInterrupt {}
+extension Tag: StopsOnInterrupt {}
+extension EvaluateTagger: StopsOnInterrupt {}
+extension TrainClassifier: StopsOnInterrupt {}
+extension Classify: StopsOnInterrupt {}
+extension EvaluateClassifier: StopsOnInterrupt {}
+extension Run: StopsOnInterrupt {}
 
 /// An error raised while a stage ran, with the stage's name for the message.
 struct StageFailure: Error {
