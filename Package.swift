@@ -88,7 +88,6 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
-        .testTarget(name: "WordPipeSupportTests", dependencies: ["WordPipeSupport", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
     ]
 )

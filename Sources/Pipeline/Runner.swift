@@ -360,6 +360,10 @@ public final class PipelineRunner {
         if !options.dryRun {
             try Ownership.claim(workdir: file.workdir)
             guardFile = try WorkdirLock(directory: file.workdir)
+            // Temporaries of runs that died (killed stages that will not rerun, a lock update
+            // cut short) go now, not only when their stage runs again.
+            TemporaryPath.removeStale(in: file.workdir)
+            TemporaryPath.removeStale(in: file.directory)
         }
         defer { guardFile?.release() }
         var lock = try readLock()

@@ -64,16 +64,6 @@ import TestSupport
     /// Whether the stage had never run before it was killed, or was forced over a complete output.
     enum Variant: String { case firstRun = "first run", forced = "forced rerun" }
 
-    /// The checks that fail today only because stale temporaries are not yet removed at the
-    /// next run (issue 13, defect 5; being done on branch i13-signals):
-    /// - a stage forced over a complete output and killed before its rename is still up to
-    ///   date, so the rerun does not run it and its `.STAGE.partial-PID` directory stays;
-    /// - `train` killed while encoding leaves `.wordpipe-PID-UUID.wpc.partial-PID` in TMPDIR
-    ///   (its first output file).
-    static func waitsForStaleCleanup(type: String, point: Point, variant: Variant) -> Bool {
-        (variant == .forced && point != .rename) || (type == "train" && (point == .middle || point == .fileRename))
-    }
-
     // MARK: - The workspace
 
     /// A pipeline directory (pipe.yaml, data/, build/) and its own temporary directory.
@@ -268,18 +258,12 @@ import TestSupport
 
     /// The checks after a rerun: it succeeded, every stage through `index` is up to date and the
     /// later ones never ran, and no temporary is left.
-    static func expectRecovered(_ rerun: Outcome, in workspace: Workspace, killed: Int32, stage index: Int, knownLeak: Bool,
+    static func expectRecovered(_ rerun: Outcome, in workspace: Workspace, killed: Int32, stage index: Int,
                                 label: String) throws {
         #expect(rerun.status == 0 && rerun.reason == .exit, "\(label): rerun failed: \(rerun.stderr)")
         #expect(try workspace.status() == expectedStatus(through: index + 1, state: "never run"), "\(label): status after the rerun")
         let left = try workspace.leftovers(pids: [killed, rerun.pid])
-        if knownLeak {
-            withKnownIssue("waiting for stale temp cleanup (i13-signals)") {
-                #expect(left.isEmpty, "\(label): temporaries left after the rerun: \(left)")
-            }
-        } else {
-            #expect(left.isEmpty, "\(label): temporaries left after the rerun: \(left)")
-        }
+        #expect(left.isEmpty, "\(label): temporaries left after the rerun: \(left)")
     }
 
     // MARK: - Tests
@@ -307,9 +291,7 @@ import TestSupport
                     let state = variant == .forced && point != .rename ? "up to date" : "never run"
                     try Self.expectKilled(killed, in: workspace, before: before, stage: index, state: state, label: label)
                     let rerun = try workspace.run(["--until", stage.name])
-                    try Self.expectRecovered(rerun, in: workspace, killed: killed.pid, stage: index,
-                                             knownLeak: Self.waitsForStaleCleanup(type: stage.type, point: point, variant: variant),
-                                             label: label)
+                    try Self.expectRecovered(rerun, in: workspace, killed: killed.pid, stage: index, label: label)
                     // The stage must have run in the first round, and not again in the forced one
                     // unless its output was lost (killed at the rename).
                     #expect(rerun.stdout.contains("\(stage.name): running") == (variant == .firstRun || point == .rename),
@@ -372,7 +354,7 @@ extension FaultMatrixTests {
                 #expect(after == before, "\(label): status says up to date, but the files changed")
             }
             let rerun = try workspace.run(["--until", "phrased"])
-            try Self.expectRecovered(rerun, in: workspace, killed: killed.pid, stage: 1, knownLeak: true, label: label)
+            try Self.expectRecovered(rerun, in: workspace, killed: killed.pid, stage: 1, label: label)
             let rebuilt = try workspace.finalFiles()
             for (path, data) in after where path.hasPrefix("phrased/") {
                 #expect(rebuilt[path] == data, "\(label): \(path), moved into place by the killed run, differs from the rerun's")
