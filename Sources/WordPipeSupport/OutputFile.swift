@@ -120,8 +120,17 @@ public final class OutputFile {
         try flush()
         finished = true
         guard let path, let temporaryPath else { return }
-        fsync(descriptor)
-        close(descriptor)
+        // A failed sync or close means the bytes may not be on disk (NFS, a full disk that
+        // delayed allocation hid, an I/O error): the file must not move into place.
+        let synced = fsync(descriptor) == 0 || errno == EINVAL
+        let syncError = errno
+        let closed = close(descriptor) == 0
+        let closeError = errno
+        if !synced || !closed {
+            unlink(temporaryPath)
+            TemporaryFiles.shared.unregister(temporaryPath)
+            throw OutputError.writeFailed(path: path, reason: String(cString: strerror(synced ? closeError : syncError)))
+        }
         // Unregistered only after the rename: an interrupt in between removes nothing it should keep.
         defer { TemporaryFiles.shared.unregister(temporaryPath) }
         FaultInjection.reach("output-rename", file: path)
@@ -130,6 +139,17 @@ public final class OutputFile {
             unlink(temporaryPath)
             throw OutputError.cannotRename(from: temporaryPath, to: path, reason: reason)
         }
+        Self.syncDirectory(of: path)
+    }
+
+    /// Syncs the directory holding `path`, so that a rename survives a power cut (as SQLite
+    /// does after creating its journal). Best effort: some file systems refuse it.
+    static func syncDirectory(of path: String) {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     /// Writes `data` to `path` atomically (temporary name, then rename).
