@@ -8,13 +8,8 @@ import WordPipeSupport
 /// Native vector files carry CRC-32C checksums of their header and rows (issue 13: bit flips in
 /// `.wpv` rows loaded without complaint in 42 of 45 trials).
 @Suite struct VectorIntegrityTests {
-    static let vectors: WordVectors = {
-        let words = (0..<40).map { "w\($0)" }
-        let matrix = (0..<(40 * 7)).map { Float(sin(Double($0) * 0.37)) }
-        return WordVectors(vocabulary: Vocabulary(words: words, counts: (0..<40).map { Int64(100 - $0) },
-                                                  tokenizer: TokenizerConfiguration(normalize: .nfkcCasefold)),
-                           dim: 7, matrix: matrix, training: TrainingConfiguration(dim: 7))
-    }()
+    /// The small matrix of the memory-mapping tests.
+    static var vectors: WordVectors { MappedVectorTests.vectors }
 
     private func nativeBytes() throws -> (path: String, bytes: [UInt8]) {
         let path = try SharedData.temporaryDirectory().appendingPathComponent("integrity-\(UUID().uuidString).wpv").path
