@@ -135,23 +135,13 @@ func loadVectors(_ path: String?) throws -> WordVectors? {
 }
 
 extension TrainingLoop {
-    /// What training a model gives.
-    struct Trained<Model: TrainableModel> {
-        /// The model with the best dev epoch's weights.
-        var model: Model
-        /// How it was trained.
-        var record: TrainingRecord
-        /// Its dev score.
-        var dev: Model.Metrics
-    }
-
     /// Trains a model of any task on `trainPath`, selecting the epoch by its dev score on
     /// `devPath`: reads the data, builds the word table (from `vectorsPath`'s vectors or random)
     /// and the model, and runs the epochs (`run`). With `threads` > 1, each batch runs on that
     /// many workers (`BatchParallel`) and dev prediction on as many replicas; with 1, serially.
     static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, threads: Int,
-                                             log: (String) -> Void) throws -> Trained<Model> {
+                                             log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
         prepareThreads()
         let (train, dev) = try Model.readTraining(trainPath: trainPath, devPath: devPath, configuration: configuration)
         let vectors = try loadVectors(vectorsPath)
@@ -186,18 +176,34 @@ extension TrainingLoop {
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
                                     metric: model.metricName, oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
-        return Trained(model: model, record: record, dev: devScore)
+        return TrainingResult(model: model, record: record, dev: devScore)
     }
 }
 
-/// What training a tagger gives.
-public struct TaggerTrainingResult {
-    /// The tagger with the best dev epoch's weights.
-    public var tagger: Tagger
+/// What training a model gives.
+public struct TrainingResult<Model, Metrics> {
+    /// The model with the best dev epoch's weights.
+    public var model: Model
     /// How it was trained.
     public var record: TrainingRecord
     /// Its dev score.
-    public var dev: TaggerScore
+    public var dev: Metrics
+}
+
+/// What training a tagger gives.
+public typealias TaggerTrainingResult = TrainingResult<Tagger, TaggerScore>
+
+extension TrainingResult where Model == Tagger {
+    /// The tagger with the best dev epoch's weights.
+    public var tagger: Tagger { model }
+}
+
+/// What training a classifier gives.
+public typealias ClassifierTrainingResult = TrainingResult<Classifier, ClassificationMetrics>
+
+extension TrainingResult where Model == Classifier {
+    /// The classifier with the best dev epoch's weights.
+    public var classifier: Classifier { model }
 }
 
 /// Trains sequence taggers (`wordpipe train-tagger`).
@@ -219,9 +225,8 @@ public enum TaggerTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
                            threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
-        let trained = try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                                             configuration: configuration, threads: threads, log: log)
-        return TaggerTrainingResult(tagger: trained.model, record: trained.record, dev: trained.dev)
+        try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
@@ -247,16 +252,6 @@ public enum TaggerTraining {
     }
 }
 
-/// What training a classifier gives.
-public struct ClassifierTrainingResult {
-    /// The classifier with the best dev epoch's weights.
-    public var classifier: Classifier
-    /// How it was trained.
-    public var record: TrainingRecord
-    /// Its dev score.
-    public var dev: ClassificationMetrics
-}
-
 /// Trains text classifiers (`wordpipe train-classifier`).
 public enum ClassifierTraining {
     /// Tokenizes texts with `tokenizer` (one line per text).
@@ -268,9 +263,8 @@ public enum ClassifierTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
                            threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
-        let trained = try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                                             configuration: configuration, threads: threads, log: log)
-        return ClassifierTrainingResult(classifier: trained.model, record: trained.record, dev: trained.dev)
+        try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
     /// Classifies a labeled file and scores it; a label the model does not know is an error
