@@ -3,6 +3,7 @@ import Embeddings
 import Foundation
 import Recurrent
 import Tokenization
+import WordPipeSupport
 
 /// A text classifier: one label per text (sentiment, question type).
 ///
@@ -141,6 +142,13 @@ extension Classifier: TrainableModel {
     static func settings(of configuration: ClassifierConfiguration) -> EncoderSettings { configuration.encoder }
 
     func writeSection(into header: inout ModelFile.Header) { header.classifier = configuration }
+
+    static var applyCommand: String { "wordpipe classify" }
+
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
+        guard let classifier = header.classifier else { return (nil, []) }
+        return (classifier.encoder, [.init("pooling", .text(classifier.pooling.rawValue))])
+    }
 
     static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Classifier? {
         header.classifier.map { configuration in

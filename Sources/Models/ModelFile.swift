@@ -160,7 +160,7 @@ extension ModelFile {
                             parameters: (Model) -> [Parameter<Float>]) throws -> (Model, TrainingRecord?) {
         let (header, weights, _) = try read(path)
         guard header.task == task else {
-            let command = header.task == .tagger ? "wordpipe tag" : "wordpipe classify"
+            let command = header.task.modelType.applyCommand
             throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")
         }
         guard header.words.count >= 2, header.words[0] == WordTable.padding, header.words[1] == WordTable.unknown, !header.labels.isEmpty else {

@@ -1,5 +1,6 @@
 import Embeddings
 import Recurrent
+import WordPipeSupport
 
 /// A task's training data, read from its files and labeled: what the generic trainer
 /// (`TrainingLoop.train`) needs from every task, whatever its examples look like.
@@ -65,6 +66,11 @@ protocol TrainableModel: Replicable {
     /// Writes the task's own part of the model-file header (its configuration and what else it
     /// needs to be rebuilt) into `header`, which holds the parts every model has.
     func writeSection(into header: inout ModelFile.Header)
+    /// The command that applies a model of this task (named when another task's file is given).
+    static var applyCommand: String { get }
+    /// For `wordpipe inspect`: the network settings in the task's header section, and the
+    /// section's own fields (shown after the encoder's).
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field])
     /// The model a header describes, its weights not yet read (`initial` is the embedding table's
     /// shape); nil when the header has no section for this task.
     static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Self?
@@ -100,6 +106,17 @@ protocol TrainableModel: Replicable {
     func score(gold: [Gold], predicted: [Gold]) -> Metrics
     /// The name of the main dev metric (`dev_NAME` in the per-epoch line).
     var metricName: String { get }
+}
+
+extension ModelFile.Task {
+    /// The model type that writes and reads this task's files: the one place that maps a task to
+    /// its type.
+    var modelType: any TrainableModel.Type {
+        switch self {
+        case .tagger: Tagger.self
+        case .classifier: Classifier.self
+        }
+    }
 }
 
 extension TrainableModel {

@@ -3,6 +3,7 @@ import Embeddings
 import Foundation
 import Recurrent
 import Tokenization
+import WordPipeSupport
 
 /// A sequence tagger: one label per token (named entities, parts of speech).
 ///
@@ -199,6 +200,13 @@ extension Tagger: TrainableModel {
     func writeSection(into header: inout ModelFile.Header) {
         header.tagger = configuration
         header.alphabet = alphabet
+    }
+
+    static var applyCommand: String { "wordpipe tag" }
+
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
+        guard let tagger = header.tagger else { return (nil, []) }
+        return (tagger.encoder, [.init("crf", .flag(tagger.crf)), .init("character features", .text(tagger.charFeatures.rawValue))])
     }
 
     static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Tagger? {
