@@ -183,6 +183,17 @@ extension Classifier: TrainableModel {
         Classifier(configuration: configuration, words: words, initial: initial, labels: data.labels)
     }
 
+    /// Tokenizes the texts with the model's tokenizer.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [String]) {
+        let file = try ClassificationFile.read(path: path, format: configuration.format)
+        let known = Set(labels)
+        for example in file.examples where !known.contains(example.label) {
+            throw ModelError.badData(location: SourceLocation(path: path, line: example.line),
+                                     message: "label '\(example.label)' is not one of the model's \(labels.count) labels")
+        }
+        return (try ClassifierTraining.tokenize(file.examples.map(\.text), with: try makeTokenizer()), file.examples.map(\.label))
+    }
+
     func dataLine(_ data: TaskData<String>) -> String {
         "data: \(data.tokens.count) training texts, \(data.devTokens.count) dev texts, \(labels.count) labels; \(words.count) words"
     }

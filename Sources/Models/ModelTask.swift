@@ -88,6 +88,10 @@ protocol TrainableModel: Replicable {
     /// The training log's line on the data.
     func dataLine(_ data: TaskData<Gold>) -> String
 
+    /// Reads a labeled file to score the model on: each example's tokens and gold label. A gold
+    /// label the model cannot predict is an error naming its line.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [Gold])
+
     // MARK: Batches, loss and gradients
 
     /// Encodes the training examples (`ids`: their tokens' rows in `words`).
@@ -127,6 +131,15 @@ extension TrainableModel {
                                       fromVectors: ModelFile.Header.packBits(words.fromVectors))
         writeSection(into: &header)
         try ModelFile.write(header: header, parameters: allParameters, to: path)
+    }
+
+    /// Predicts the examples of a labeled file and scores them; returns the metrics and the
+    /// examples' tokens.
+    func evaluate(path: String) throws -> (metrics: Metrics, tokens: [[String]]) {
+        let (tokens, gold) = try readLabeled(path)
+        let predicted = predict(tokens, threads: 1)
+        try Interruption.check()
+        return (score(gold: gold, predicted: predicted), tokens)
     }
 
     /// Loads a model of this task; refuses other files with the reason.

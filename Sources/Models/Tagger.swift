@@ -245,6 +245,19 @@ extension Tagger: TrainableModel {
                       alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
     }
 
+    /// Reads chunk tags as IOB2 when the model's labels are chunk tags.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [[String]]) {
+        let file = try TaggerTraining.read(path, configuration: configuration, chunking: isChunking)
+        let known = Set(outputLabels)
+        for sentence in file.sentences {
+            for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
+                throw ModelError.badData(location: SourceLocation(path: path, line: line),
+                                         message: "label '\(tag)' is not one of the model's \(outputLabels.count) labels")
+            }
+        }
+        return (file.sentences.map(\.tokens), file.sentences.map(\.tags))
+    }
+
     func dataLine(_ data: TaskData<[String]>) -> String {
         "data: \(data.tokens.count) training sentences, \(data.devTokens.count) dev sentences, \(labels.count) labels (\(isChunking ? "\(isBIOES ? "BIOES" : "IOB2") chunks, scored by entity F1" : "scored by accuracy")); \(words.count) words"
     }

@@ -232,22 +232,11 @@ public enum TaggerTraining {
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
-        let file = try read(path, configuration: tagger.configuration, chunking: tagger.isChunking)
-        let known = Set(tagger.outputLabels)
-        for sentence in file.sentences {
-            for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
-                throw ModelError.badData(location: SourceLocation(path: path, line: line),
-                                         message: "label '\(tag)' is not one of the model's \(tagger.outputLabels.count) labels")
-            }
-        }
-        let gold = file.sentences.map(\.tags)
-        let predicted = tagger.tag(file.sentences.map(\.tokens))
-        try Interruption.check()
-        var score = tagger.score(gold: gold, predicted: predicted)
+        var (score, sentences) = try tagger.evaluate(path: path)
         let lookup = tagger.words.lookup()
-        let tokens = file.sentences.flatMap(\.tokens)
+        let tokens = Array(sentences.joined())
         score.unknownRate = tokens.isEmpty ? 0 : Double(tokens.filter { lookup($0) == 1 }.count) / Double(tokens.count)
-        score.vectorOOVRate = tagger.words.vectorOOVRate(file.sentences.map(\.tokens))
+        score.vectorOOVRate = tagger.words.vectorOOVRate(sentences)
         return score
     }
 }
@@ -270,17 +259,7 @@ public enum ClassifierTraining {
     /// Classifies a labeled file and scores it; a label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ classifier: Classifier, path: String) throws -> ClassificationMetrics {
-        let file = try ClassificationFile.read(path: path, format: classifier.configuration.format)
-        let known = Set(classifier.labels)
-        for example in file.examples where !known.contains(example.label) {
-            throw ModelError.badData(location: SourceLocation(path: path, line: example.line),
-                                     message: "label '\(example.label)' is not one of the model's \(classifier.labels.count) labels")
-        }
-        let tokenizer = try classifier.makeTokenizer()
-        let texts = try tokenize(file.examples.map(\.text), with: tokenizer)
-        let predicted = classifier.classify(texts)
-        try Interruption.check()
-        return ClassificationMetrics(gold: file.examples.map(\.label), predicted: predicted)
+        try classifier.evaluate(path: path).metrics
     }
 
     /// The OOV rate of a labeled file's tokens against the vectors the classifier started from.
