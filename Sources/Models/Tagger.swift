@@ -185,13 +185,8 @@ public struct TaggerScore: Codable, Sendable {
 }
 
 extension Tagger: TrainableModel {
-    /// The training examples encoded: word ids, character ids (with character features) and
-    /// label ids, one array per sentence.
-    struct Encoded {
-        var ids: [[Int32]]
-        var characters: [[[Int32]]]?
-        var targets: [[Int32]]
-    }
+    /// The training examples encoded, as one batch of them all.
+    typealias Encoded = Batch
 
     static var task: ModelFile.Task { .tagger }
 
