@@ -1,7 +1,9 @@
 import Corpora
+import Embeddings
 import Foundation
 import Recurrent
 import Tokenization
+import WordPipeSupport
 
 /// A text classifier: one label per text (sentiment, question type).
 ///
@@ -126,6 +128,93 @@ public final class Classifier {
 
     /// A tokenizer for texts given to this classifier (one per thread).
     public func makeTokenizer() throws -> Tokenizer { try Tokenizer(configuration: tokenizer) }
+}
+
+extension Classifier: TrainableModel {
+    /// The training examples encoded: word ids and label ids, one each per text.
+    struct Encoded {
+        var ids: [[Int32]]
+        var targets: [Int32]
+    }
+
+    static var task: ModelFile.Task { .classifier }
+
+    static func settings(of configuration: ClassifierConfiguration) -> EncoderSettings { configuration.encoder }
+
+    func writeSection(into header: inout ModelFile.Header) { header.classifier = configuration }
+
+    static var applyCommand: String { "wordpipe classify" }
+
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
+        guard let classifier = header.classifier else { return (nil, []) }
+        return (classifier.encoder, [.init("pooling", .text(classifier.pooling.rawValue))])
+    }
+
+    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Classifier? {
+        header.classifier.map { configuration in
+            Classifier(configuration: configuration, words: header.wordTable(), initial: initial, labels: header.labels)
+        }
+    }
+
+    static func readTraining(trainPath: String, devPath: String, configuration: ClassifierConfiguration) throws -> (train: ClassificationFile, dev: ClassificationFile) {
+        let train = try ClassificationFile.read(path: trainPath, format: configuration.format)
+        let dev = try ClassificationFile.read(path: devPath, format: configuration.format)
+        guard !train.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no examples") }
+        guard !dev.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no examples") }
+        return (train, dev)
+    }
+
+    /// The texts tokenized as the model will tokenize them: the vectors' segmentation rules,
+    /// surface forms kept, one line per text.
+    static func taskData(train: ClassificationFile, dev: ClassificationFile, vectors: WordVectors?,
+                         configuration: ClassifierConfiguration) throws -> TaskData<String> {
+        var surface = Tagger.surfaceTokenizer(from: vectors?.vocabulary.tokenizer)
+        surface.sentences = false
+        let tokenizer = try Tokenizer(configuration: surface)
+        let gold = train.examples.map(\.label)
+        return TaskData(tokens: try ClassifierTraining.tokenize(train.examples.map(\.text), with: tokenizer), gold: gold,
+                        labels: Set(gold).sorted(),
+                        devTokens: try ClassifierTraining.tokenize(dev.examples.map(\.text), with: tokenizer),
+                        devGold: dev.examples.map(\.label))
+    }
+
+    static func make(configuration: ClassifierConfiguration, words: WordTable, initial: Matrix<Float>, data: TaskData<String>,
+                     vectors: WordVectors?) -> Classifier {
+        Classifier(configuration: configuration, words: words, initial: initial, labels: data.labels)
+    }
+
+    /// Tokenizes the texts with the model's tokenizer.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [String]) {
+        let file = try ClassificationFile.read(path: path, format: configuration.format)
+        let known = Set(labels)
+        for example in file.examples where !known.contains(example.label) {
+            throw ModelError.badData(location: SourceLocation(path: path, line: example.line),
+                                     message: "label '\(example.label)' is not one of the model's \(labels.count) labels")
+        }
+        return (try ClassifierTraining.tokenize(file.examples.map(\.text), with: try makeTokenizer()), file.examples.map(\.label))
+    }
+
+    func dataLine(_ data: TaskData<String>) -> String {
+        "data: \(data.tokens.count) training texts, \(data.devTokens.count) dev texts, \(labels.count) labels; \(words.count) words"
+    }
+
+    func encode(_ data: TaskData<String>, ids: [[Int32]]) -> Encoded {
+        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        return Encoded(ids: ids, targets: data.gold.map { labelIDs[$0] ?? 0 })
+    }
+
+    func lossAndGradients(_ batch: [Int], of encoded: Encoded) -> Double {
+        trainStep(ids: batch.map { encoded.ids[$0] }, targets: batch.map { encoded.targets[$0] })
+    }
+
+    /// The loss is a mean over texts.
+    func lossUnits(lengths: [Int]) -> Int { lengths.count }
+
+    func predict(_ inputs: [[String]], threads: Int) -> [String] { classify(inputs, threads: threads) }
+
+    func score(gold: [String], predicted: [String]) -> ClassificationMetrics { ClassificationMetrics(gold: gold, predicted: predicted) }
+
+    var metricName: String { "accuracy" }
 }
 
 extension ClassificationMetrics {

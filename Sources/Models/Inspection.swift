@@ -5,19 +5,19 @@ import Vocabulary
 import WordPipeSupport
 
 extension ModelFile {
+    /// Loads a model of `type` from `path` (every name and shape compared with the header).
+    private static func loadModel<Model: TrainableModel>(_ type: Model.Type, from path: String) throws {
+        _ = try Model.loadModel(from: path)
+    }
+
     /// Describes a model file for `wordpipe inspect`. The header and its checksum are always
     /// checked; with `verify`, the weights' checksum too, and the weights are loaded into the
     /// model the header describes (every name and shape compared).
     public static func describe(path: String, verify: Bool) throws -> ArtifactDescription {
         let (header, weights, layout) = try read(path, verify: verify)
-        if verify {
-            switch header.task {
-            case .tagger: _ = try Tagger.load(from: path)
-            case .classifier: _ = try Classifier.load(from: path)
-            }
-        }
+        if verify { try loadModel(header.task.modelType, from: path) }
         let structure = try ParameterFile.structure(weights, path: path, verify: verify)
-        let encoder = header.tagger?.encoder ?? header.classifier?.encoder
+        let section = header.task.modelType.describeSection(of: header)
         var fields: [ArtifactDescription.Field] = [
             .init("task", .text(header.task.rawValue)),
             .init("words", .integer(header.words.count)),
@@ -25,14 +25,10 @@ extension ModelFile {
             .init("label names", .list(header.labels)),
         ]
         if let first = structure.entries.first { fields.append(.init("dim", .integer(first.columns))) }
-        if let encoder {
+        if let encoder = section.settings {
             fields.append(.init("encoder", .text("\(encoder.bidirectional ? "bidirectional " : "")\(encoder.cell.rawValue), \(encoder.layers) layer\(encoder.layers == 1 ? "" : "s") of \(encoder.hidden)")))
         }
-        if let tagger = header.tagger {
-            fields.append(.init("crf", .flag(tagger.crf)))
-            fields.append(.init("character features", .text(tagger.charFeatures.rawValue)))
-        }
-        if let classifier = header.classifier { fields.append(.init("pooling", .text(classifier.pooling.rawValue))) }
+        fields += section.fields
         fields.append(.init("tokenizer configuration", .flag(header.tokenizer != nil)))
         fields.append(.init("parameters", .integer(structure.entries.count)))
         fields.append(.init("values", .integer(structure.entries.reduce(0) { $0 + $1.rows * $1.columns })))

@@ -160,7 +160,7 @@ extension ModelFile {
                             parameters: (Model) -> [Parameter<Float>]) throws -> (Model, TrainingRecord?) {
         let (header, weights, _) = try read(path)
         guard header.task == task else {
-            let command = header.task == .tagger ? "wordpipe tag" : "wordpipe classify"
+            let command = header.task.modelType.applyCommand
             throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")
         }
         guard header.words.count >= 2, header.words[0] == WordTable.padding, header.words[1] == WordTable.unknown, !header.labels.isEmpty else {
@@ -185,43 +185,19 @@ extension ModelFile {
 
 extension Tagger {
     /// Saves the tagger (with `record`) to `path`, atomically.
-    public func save(to path: String, record: TrainingRecord?) throws {
-        let header = ModelFile.Header(task: .tagger, tagger: configuration, classifier: nil, tokenizer: words.tokenizer,
-                                      words: words.words, labels: labels, alphabet: alphabet, training: record,
-                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
-        try ModelFile.write(header: header, parameters: allParameters, to: path)
-    }
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
 
     /// Loads a tagger; refuses other files with the reason.
-    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) {
-        try ModelFile.load(path, task: .tagger, build: { header, initial in
-            header.tagger.map { configuration in
-                Tagger(configuration: configuration, words: header.wordTable(),
-                       initial: initial, labels: header.labels, alphabet: header.alphabet, tokenizer: header.tokenizer)
-            }
-        }, parameters: \.allParameters)
-    }
+    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) { try loadModel(from: path) }
 }
 
 extension Classifier {
     /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
     /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
-    public func save(to path: String, record: TrainingRecord?) throws {
-        let header = ModelFile.Header(task: .classifier, tagger: nil, classifier: configuration, tokenizer: words.tokenizer,
-                                      words: words.words, labels: labels, alphabet: nil, training: record,
-                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
-        try ModelFile.write(header: header, parameters: allParameters, to: path)
-    }
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
 
     /// Loads a classifier; refuses other files with the reason.
-    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) {
-        try ModelFile.load(path, task: .classifier, build: { header, initial in
-            header.classifier.map { configuration in
-                Classifier(configuration: configuration, words: header.wordTable(),
-                           initial: initial, labels: header.labels)
-            }
-        }, parameters: \.allParameters)
-    }
+    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) { try loadModel(from: path) }
 }
 
 /// The embedding width, read from the first parameter's shape in parameter-file bytes (magic,

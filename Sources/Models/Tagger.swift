@@ -1,7 +1,9 @@
 import Corpora
+import Embeddings
 import Foundation
 import Recurrent
 import Tokenization
+import WordPipeSupport
 
 /// A sequence tagger: one label per token (named entities, parts of speech).
 ///
@@ -167,7 +169,7 @@ public final class Tagger {
 }
 
 /// A tagger's score on labeled data: entity F1 for chunk tags, token accuracy otherwise.
-public struct TaggerScore: Sendable {
+public struct TaggerScore: Codable, Sendable {
     /// Whether the labels are chunk tags.
     public var chunking: Bool
     /// All the numbers.
@@ -180,6 +182,95 @@ public struct TaggerScore: Sendable {
     public var vectorOOVRate: Double?
     /// The main metric: entity micro-F1 (chunk tags) or token accuracy.
     public var main: Double { chunking ? metrics.micro.f1 : metrics.tokenAccuracy }
+}
+
+extension Tagger: TrainableModel {
+    /// The training examples encoded, as one batch of them all.
+    typealias Encoded = Batch
+
+    static var task: ModelFile.Task { .tagger }
+
+    static func settings(of configuration: TaggerConfiguration) -> EncoderSettings { configuration.encoder }
+
+    func writeSection(into header: inout ModelFile.Header) {
+        header.tagger = configuration
+        header.alphabet = alphabet
+    }
+
+    static var applyCommand: String { "wordpipe tag" }
+
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
+        guard let tagger = header.tagger else { return (nil, []) }
+        return (tagger.encoder, [.init("crf", .flag(tagger.crf)), .init("character features", .text(tagger.charFeatures.rawValue))])
+    }
+
+    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Tagger? {
+        header.tagger.map { configuration in
+            Tagger(configuration: configuration, words: header.wordTable(),
+                   initial: initial, labels: header.labels, alphabet: header.alphabet, tokenizer: header.tokenizer)
+        }
+    }
+
+    /// Reads the training file (its tags decide whether they are chunk tags) and the dev file
+    /// (read as the training file's tags are).
+    static func readTraining(trainPath: String, devPath: String, configuration: TaggerConfiguration) throws -> (train: TaggedFile, dev: TaggedFile) {
+        var train = try TaggerTraining.read(trainPath, configuration: configuration)
+        let trainTags = train.sentences.lazy.flatMap(\.tags)
+        let dev = try TaggerTraining.read(devPath, configuration: configuration, chunking: !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags))
+        train.sentences = train.sentences.filter { !$0.tokens.isEmpty }
+        guard !train.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no sentences") }
+        guard !dev.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no sentences") }
+        return (train, dev)
+    }
+
+    /// The training labels: the tags as read (IOB2 chunks or plain), or BIOES chunks
+    /// (`tag_scheme: bioes`); dev keeps IOB2, which `tag` outputs either way.
+    static func taskData(train: TaggedFile, dev: TaggedFile, vectors: WordVectors?, configuration: TaggerConfiguration) throws -> TaskData<[String]> {
+        let trainTags = train.sentences.lazy.flatMap(\.tags)
+        let bioes = configuration.tagScheme == .bioes && !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags)
+        let trainingTags = train.sentences.map { bioes ? TagSchemes.toBIOES($0.tags) : $0.tags }
+        return TaskData(tokens: train.sentences.map(\.tokens), gold: trainingTags, labels: Set(trainingTags.joined()).sorted(),
+                        devTokens: dev.sentences.map(\.tokens), devGold: dev.sentences.map(\.tags))
+    }
+
+    static func make(configuration: TaggerConfiguration, words: WordTable, initial: Matrix<Float>, data: TaskData<[String]>,
+                     vectors: WordVectors?) -> Tagger {
+        let alphabet = configuration.charFeatures == .none ? nil : CharacterVocabulary(words: data.tokens.joined())
+        return Tagger(configuration: configuration, words: words, initial: initial, labels: data.labels,
+                      alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
+    }
+
+    /// Reads chunk tags as IOB2 when the model's labels are chunk tags.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [[String]]) {
+        let file = try TaggerTraining.read(path, configuration: configuration, chunking: isChunking)
+        let known = Set(outputLabels)
+        for sentence in file.sentences {
+            for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
+                throw ModelError.badData(location: SourceLocation(path: path, line: line),
+                                         message: "label '\(tag)' is not one of the model's \(outputLabels.count) labels")
+            }
+        }
+        return (file.sentences.map(\.tokens), file.sentences.map(\.tags))
+    }
+
+    func dataLine(_ data: TaskData<[String]>) -> String {
+        "data: \(data.tokens.count) training sentences, \(data.devTokens.count) dev sentences, \(labels.count) labels (\(isChunking ? "\(isBIOES ? "BIOES" : "IOB2") chunks, scored by entity F1" : "scored by accuracy")); \(words.count) words"
+    }
+
+    func encode(_ data: TaskData<[String]>, ids: [[Int32]]) -> Encoded {
+        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        return Encoded(ids: ids, characters: alphabet.map { alphabet in data.tokens.map { $0.map { alphabet.ids(for: $0) } } },
+                       targets: data.gold.map { $0.map { labelIDs[$0] ?? 0 } })
+    }
+
+    func lossAndGradients(_ batch: [Int], of encoded: Encoded) -> Double {
+        trainStep(Batch(ids: batch.map { encoded.ids[$0] }, characters: encoded.characters.map { c in batch.map { c[$0] } },
+                        targets: batch.map { encoded.targets[$0] }))
+    }
+
+    func lossUnits(lengths: [Int]) -> Int { lossCount(lengths: lengths) }
+
+    func predict(_ inputs: [[String]], threads: Int) -> [[String]] { tag(inputs, threads: threads) }
 }
 
 /// The index of the largest value of a row (the first on ties).

@@ -134,14 +134,76 @@ func loadVectors(_ path: String?) throws -> WordVectors? {
     return try WordVectors.load(from: path).0
 }
 
-/// What training a tagger gives.
-public struct TaggerTrainingResult {
-    /// The tagger with the best dev epoch's weights.
-    public var tagger: Tagger
+extension TrainingLoop {
+    /// Trains a model of any task on `trainPath`, selecting the epoch by its dev score on
+    /// `devPath`: reads the data, builds the word table (from `vectorsPath`'s vectors or random)
+    /// and the model, and runs the epochs (`run`). With `threads` > 1, each batch runs on that
+    /// many workers (`BatchParallel`) and dev prediction on as many replicas; with 1, serially.
+    static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
+                                             configuration: Model.Configuration, threads: Int,
+                                             log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
+        prepareThreads()
+        let (train, dev) = try Model.readTraining(trainPath: trainPath, devPath: devPath, configuration: configuration)
+        let vectors = try loadVectors(vectorsPath)
+        let data = try Model.taskData(train: train, dev: dev, vectors: vectors, configuration: configuration)
+        let settings = Model.settings(of: configuration)
+        let built = WordTable.build(trainingTokens: data.tokens, vectors: vectors, dim: settings.dim, seed: settings.seed)
+        let model = Model.make(configuration: configuration, words: built.table, initial: built.matrix, data: data, vectors: vectors)
+        let oovTrain = built.table.vectorOOVRate(data.tokens), oovDev = built.table.vectorOOVRate(data.devTokens)
+        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
+        log(model.dataLine(data))
+        let lookup = built.table.lookup()
+        let encoded = model.encode(data, ids: data.tokens.map { $0.map(lookup) })
+        var lastScore: Model.Metrics?
+        let lengths = data.tokens.map(\.count)
+        let step = self.step(
+            model: model, threads: threads, settings: settings, lengths: lengths,
+            units: { batch in model.lossUnits(lengths: batch.map { lengths[$0] }) },
+            work: { model, batch in model.lossAndGradients(batch, of: encoded) })
+        let outcome = try run(
+            settings: settings, lengths: lengths, trainable: model.trainableParameters,
+            all: model.allParameters, metric: model.metricName, step: step,
+            evaluate: {
+                let score = model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
+                lastScore = score
+                return score.main
+            },
+            threads: threads, log: log)
+        // The last evaluation is the kept weights' when the last epoch was the best.
+        let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
+            ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
+        try Interruption.check()
+        let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
+                                    metric: model.metricName, oovTrain: oovTrain, oovDev: oovDev,
+                                    trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
+        return TrainingResult(model: model, record: record, dev: devScore)
+    }
+}
+
+/// What training a model gives.
+public struct TrainingResult<Model, Metrics> {
+    /// The model with the best dev epoch's weights.
+    public var model: Model
     /// How it was trained.
     public var record: TrainingRecord
     /// Its dev score.
-    public var dev: TaggerScore
+    public var dev: Metrics
+}
+
+/// What training a tagger gives.
+public typealias TaggerTrainingResult = TrainingResult<Tagger, TaggerScore>
+
+extension TrainingResult where Model == Tagger {
+    /// The tagger with the best dev epoch's weights.
+    public var tagger: Tagger { model }
+}
+
+/// What training a classifier gives.
+public typealias ClassifierTrainingResult = TrainingResult<Classifier, ClassificationMetrics>
+
+extension TrainingResult where Model == Classifier {
+    /// The classifier with the best dev epoch's weights.
+    public var classifier: Classifier { model }
 }
 
 /// Trains sequence taggers (`wordpipe train-tagger`).
@@ -163,93 +225,20 @@ public enum TaggerTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
                            threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
-        TrainingLoop.prepareThreads()
-        let train = try read(trainPath, configuration: configuration)
-        let trainTags = train.sentences.lazy.flatMap(\.tags)
-        let dev = try read(devPath, configuration: configuration, chunking: !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags))
-        let sentences = train.sentences.filter { !$0.tokens.isEmpty }
-        guard !sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no sentences") }
-        guard !dev.sentences.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no sentences") }
-        let vectors = try loadVectors(vectorsPath)
-        // The training labels: the tags as read (IOB2 chunks or plain), or BIOES chunks (`tag_scheme: bioes`);
-        // dev keeps IOB2, which `tag` outputs either way.
-        let bioes = configuration.tagScheme == .bioes && !trainTags.isEmpty && TagSchemes.isChunkTagSet(trainTags)
-        let trainingTags = sentences.map { bioes ? TagSchemes.toBIOES($0.tags) : $0.tags }
-        let labels = Set(trainingTags.joined()).sorted()
-        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
-        let tokens = sentences.map(\.tokens)
-        let built = WordTable.build(trainingTokens: tokens, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
-        let alphabet = configuration.charFeatures == .none ? nil : CharacterVocabulary(words: tokens.joined())
-        let tagger = Tagger(configuration: configuration, words: built.table, initial: built.matrix, labels: labels,
-                            alphabet: alphabet, tokenizer: vectors?.vocabulary.tokenizer)
-        let oovTrain = built.table.vectorOOVRate(tokens), oovDev = built.table.vectorOOVRate(dev.sentences.map(\.tokens))
-        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
-        log("data: \(sentences.count) training sentences, \(dev.sentences.count) dev sentences, \(labels.count) labels (\(tagger.isChunking ? "\(tagger.isBIOES ? "BIOES" : "IOB2") chunks, scored by entity F1" : "scored by accuracy")); \(built.table.count) words")
-        let lookup = built.table.lookup()
-        let ids = tokens.map { $0.map(lookup) }
-        let targets = trainingTags.map { $0.map { labelIDs[$0] ?? 0 } }
-        let characters = alphabet.map { alphabet in tokens.map { $0.map { alphabet.ids(for: $0) } } }
-        let devSentences = dev.sentences.map(\.tokens)
-        let devGold = dev.sentences.map(\.tags)
-        var lastScore: TaggerScore?
-        let lengths = tokens.map(\.count)
-        let step = TrainingLoop.step(
-            model: tagger, threads: threads, settings: configuration.encoder, lengths: lengths,
-            units: { batch in tagger.lossCount(lengths: batch.map { lengths[$0] }) },
-            work: { model, batch in
-                model.trainStep(Tagger.Batch(ids: batch.map { ids[$0] }, characters: characters.map { c in batch.map { c[$0] } },
-                                             targets: batch.map { targets[$0] }))
-            })
-        let outcome = try TrainingLoop.run(
-            settings: configuration.encoder, lengths: lengths, trainable: tagger.trainableParameters,
-            all: tagger.allParameters, metric: tagger.metricName, step: step,
-            evaluate: {
-                let score = tagger.score(gold: devGold, predicted: tagger.tag(devSentences, threads: threads))
-                lastScore = score
-                return score.main
-            },
-            threads: threads, log: log)
-        // The last evaluation is the kept weights' when the last epoch was the best.
-        let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
-            ?? tagger.score(gold: devGold, predicted: tagger.tag(devSentences, threads: threads))
-        try Interruption.check()
-        let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
-                                    metric: tagger.metricName, oovTrain: oovTrain, oovDev: oovDev,
-                                    trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
-        return TaggerTrainingResult(tagger: tagger, record: record, dev: devScore)
+        try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
-        let file = try read(path, configuration: tagger.configuration, chunking: tagger.isChunking)
-        let known = Set(tagger.outputLabels)
-        for sentence in file.sentences {
-            for (tag, line) in zip(sentence.tags, sentence.lines) where !known.contains(tag) {
-                throw ModelError.badData(location: SourceLocation(path: path, line: line),
-                                         message: "label '\(tag)' is not one of the model's \(tagger.outputLabels.count) labels")
-            }
-        }
-        let gold = file.sentences.map(\.tags)
-        let predicted = tagger.tag(file.sentences.map(\.tokens))
-        try Interruption.check()
-        var score = tagger.score(gold: gold, predicted: predicted)
+        var (score, sentences) = try tagger.evaluate(path: path)
         let lookup = tagger.words.lookup()
-        let tokens = file.sentences.flatMap(\.tokens)
+        let tokens = Array(sentences.joined())
         score.unknownRate = tokens.isEmpty ? 0 : Double(tokens.filter { lookup($0) == 1 }.count) / Double(tokens.count)
-        score.vectorOOVRate = tagger.words.vectorOOVRate(file.sentences.map(\.tokens))
+        score.vectorOOVRate = tagger.words.vectorOOVRate(sentences)
         return score
     }
-}
-
-/// What training a classifier gives.
-public struct ClassifierTrainingResult {
-    /// The classifier with the best dev epoch's weights.
-    public var classifier: Classifier
-    /// How it was trained.
-    public var record: TrainingRecord
-    /// Its dev score.
-    public var dev: ClassificationMetrics
 }
 
 /// Trains text classifiers (`wordpipe train-classifier`).
@@ -263,65 +252,14 @@ public enum ClassifierTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
                            threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
-        TrainingLoop.prepareThreads()
-        let train = try ClassificationFile.read(path: trainPath, format: configuration.format)
-        let dev = try ClassificationFile.read(path: devPath, format: configuration.format)
-        guard !train.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(trainPath): no examples") }
-        guard !dev.examples.isEmpty else { throw ModelError.badData(location: nil, message: "\(devPath): no examples") }
-        let vectors = try loadVectors(vectorsPath)
-        var surface = Tagger.surfaceTokenizer(from: vectors?.vocabulary.tokenizer)
-        surface.sentences = false
-        let tokenizer = try Tokenizer(configuration: surface)
-        let texts = try tokenize(train.examples.map(\.text), with: tokenizer)
-        let devTexts = try tokenize(dev.examples.map(\.text), with: tokenizer)
-        let labels = Set(train.examples.map(\.label)).sorted()
-        let labelIDs = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
-        let built = WordTable.build(trainingTokens: texts, vectors: vectors, dim: configuration.encoder.dim, seed: configuration.encoder.seed)
-        let classifier = Classifier(configuration: configuration, words: built.table, initial: built.matrix, labels: labels)
-        let oovTrain = built.table.vectorOOVRate(texts), oovDev = built.table.vectorOOVRate(devTexts)
-        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
-        log("data: \(texts.count) training texts, \(devTexts.count) dev texts, \(labels.count) labels; \(built.table.count) words")
-        let lookup = built.table.lookup()
-        let ids = texts.map { $0.map(lookup) }
-        let targets = train.examples.map { labelIDs[$0.label] ?? 0 }
-        let devGold = dev.examples.map(\.label)
-        var lastScore: ClassificationMetrics?
-        let lengths = texts.map(\.count)
-        let step = TrainingLoop.step(
-            model: classifier, threads: threads, settings: configuration.encoder, lengths: lengths, units: \.count,
-            work: { model, batch in model.trainStep(ids: batch.map { ids[$0] }, targets: batch.map { targets[$0] }) })
-        let outcome = try TrainingLoop.run(
-            settings: configuration.encoder, lengths: lengths, trainable: classifier.trainableParameters,
-            all: classifier.allParameters, metric: "accuracy", step: step,
-            evaluate: {
-                let score = ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts, threads: threads))
-                lastScore = score
-                return score.accuracy
-            },
-            threads: threads, log: log)
-        let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
-            ?? ClassificationMetrics(gold: devGold, predicted: classifier.classify(devTexts, threads: threads))
-        try Interruption.check()
-        let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.accuracy,
-                                    metric: "accuracy", oovTrain: oovTrain, oovDev: oovDev,
-                                    trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
-        return ClassifierTrainingResult(classifier: classifier, record: record, dev: devScore)
+        try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
     /// Classifies a labeled file and scores it; a label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ classifier: Classifier, path: String) throws -> ClassificationMetrics {
-        let file = try ClassificationFile.read(path: path, format: classifier.configuration.format)
-        let known = Set(classifier.labels)
-        for example in file.examples where !known.contains(example.label) {
-            throw ModelError.badData(location: SourceLocation(path: path, line: example.line),
-                                     message: "label '\(example.label)' is not one of the model's \(classifier.labels.count) labels")
-        }
-        let tokenizer = try classifier.makeTokenizer()
-        let texts = try tokenize(file.examples.map(\.text), with: tokenizer)
-        let predicted = classifier.classify(texts)
-        try Interruption.check()
-        return ClassificationMetrics(gold: file.examples.map(\.label), predicted: predicted)
+        try classifier.evaluate(path: path).metrics
     }
 
     /// The OOV rate of a labeled file's tokens against the vectors the classifier started from.

@@ -1,0 +1,149 @@
+import Embeddings
+import Recurrent
+import WordPipeSupport
+
+/// A task's training data, read from its files and labeled: what the generic trainer
+/// (`TrainingLoop.train`) needs from every task, whatever its examples look like.
+struct TaskData<Gold> {
+    /// The training examples' tokens (the words the model's table is built from).
+    var tokens: [[String]]
+    /// Their training labels, one per example (a tag per token, or one label).
+    var gold: [Gold]
+    /// The labels the output layer predicts, by id.
+    var labels: [String]
+    /// The dev examples' tokens.
+    var devTokens: [[String]]
+    /// Their gold labels, as predictions are scored.
+    var devGold: [Gold]
+}
+
+/// A dev score: one number to select the epoch on (higher is better), within the full metrics.
+protocol SelectionMetrics: Codable, Sendable {
+    /// The number the trainer selects on.
+    var main: Double { get }
+}
+
+extension TaggerScore: SelectionMetrics {}
+
+extension ClassificationMetrics: SelectionMetrics {
+    var main: Double { accuracy }
+}
+
+/// A trainable model type: what `TrainingLoop.train`, `save` and `load` need from a task, in the
+/// spirit of spaCy's `TrainablePipe` and fastText's `Loss`. Taggers (a label per token) and
+/// classifiers (a label per text) conform; a new model type conforms and gets the training loop
+/// (bucketed batches, batch-parallel replicas, optimizer, clipping, dev selection, patience, the
+/// per-epoch line), the model file and inference over threads without copying them.
+///
+/// Every model of the family embeds words from a `WordTable` (its first parameter is the
+/// embedding table) and predicts over a list of `labels`.
+protocol TrainableModel: Replicable {
+    /// Everything that decides a trained model (flat snake_case keys in pipeline files).
+    associatedtype Configuration: Codable & Sendable & Equatable
+    /// The examples of one data file as read.
+    associatedtype Examples
+    /// The label of one example, gold or predicted: a tag per token, or one label.
+    associatedtype Gold
+    /// The full dev metrics.
+    associatedtype Metrics: SelectionMetrics
+    /// The training examples encoded for the network, from which batches are cut.
+    associatedtype Encoded
+
+    // MARK: Configuration and header
+
+    /// The task recorded in the model-file header.
+    static var task: ModelFile.Task { get }
+    /// The settings it was built with.
+    var configuration: Configuration { get }
+    /// The network and training settings of a configuration.
+    static func settings(of configuration: Configuration) -> EncoderSettings
+    /// The words it knows.
+    var words: WordTable { get }
+    /// The parameters the optimizer updates (`allParameters` holds every one, in model-file order).
+    var trainableParameters: [Parameter<Float>] { get }
+    /// The labels, by id.
+    var labels: [String] { get }
+    /// Writes the task's own part of the model-file header (its configuration and what else it
+    /// needs to be rebuilt) into `header`, which holds the parts every model has.
+    func writeSection(into header: inout ModelFile.Header)
+    /// The command that applies a model of this task (named when another task's file is given).
+    static var applyCommand: String { get }
+    /// For `wordpipe inspect`: the network settings in the task's header section, and the
+    /// section's own fields (shown after the encoder's).
+    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field])
+    /// The model a header describes, its weights not yet read (`initial` is the embedding table's
+    /// shape); nil when the header has no section for this task.
+    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Self?
+
+    // MARK: Data
+
+    /// Reads the training and dev files; an error names the file when either has no examples.
+    static func readTraining(trainPath: String, devPath: String, configuration: Configuration) throws -> (train: Examples, dev: Examples)
+    /// The tokens and labels of the examples read; `vectors` are those the model starts from
+    /// (their tokenizer configuration may decide how texts are split).
+    static func taskData(train: Examples, dev: Examples, vectors: WordVectors?, configuration: Configuration) throws -> TaskData<Gold>
+    /// A new model to train: the word table and its initial embeddings are built from the data.
+    static func make(configuration: Configuration, words: WordTable, initial: Matrix<Float>, data: TaskData<Gold>,
+                     vectors: WordVectors?) -> Self
+    /// The training log's line on the data.
+    func dataLine(_ data: TaskData<Gold>) -> String
+
+    /// Reads a labeled file to score the model on: each example's tokens and gold label. A gold
+    /// label the model cannot predict is an error naming its line.
+    func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [Gold])
+
+    // MARK: Batches, loss and gradients
+
+    /// Encodes the training examples (`ids`: their tokens' rows in `words`).
+    func encode(_ data: TaskData<Gold>, ids: [[Int32]]) -> Encoded
+    /// Forward and backward over the examples at `batch` (indices into `encoded`); gradients
+    /// accumulate; returns the mean loss.
+    func lossAndGradients(_ batch: [Int], of encoded: Encoded) -> Double
+    /// What the loss is a mean over, for examples of these lengths (tokens, sentences or texts).
+    func lossUnits(lengths: [Int]) -> Int
+
+    // MARK: Prediction and score
+
+    /// Predicts the labels of tokenized examples, spread over `threads`.
+    func predict(_ inputs: [[String]], threads: Int) -> [Gold]
+    /// Scores predictions against gold labels.
+    func score(gold: [Gold], predicted: [Gold]) -> Metrics
+    /// The name of the main dev metric (`dev_NAME` in the per-epoch line).
+    var metricName: String { get }
+}
+
+extension ModelFile.Task {
+    /// The model type that writes and reads this task's files: the one place that maps a task to
+    /// its type.
+    var modelType: any TrainableModel.Type {
+        switch self {
+        case .tagger: Tagger.self
+        case .classifier: Classifier.self
+        }
+    }
+}
+
+extension TrainableModel {
+    /// Saves the model (with `record`) to `path`, atomically.
+    func saveModel(to path: String, record: TrainingRecord?) throws {
+        var header = ModelFile.Header(task: Self.task, tagger: nil, classifier: nil, tokenizer: words.tokenizer,
+                                      words: words.words, labels: labels, alphabet: nil, training: record,
+                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
+        writeSection(into: &header)
+        try ModelFile.write(header: header, parameters: allParameters, to: path)
+    }
+
+    /// Predicts the examples of a labeled file and scores them; returns the metrics and the
+    /// examples' tokens.
+    func evaluate(path: String) throws -> (metrics: Metrics, tokens: [[String]]) {
+        let (tokens, gold) = try readLabeled(path)
+        let predicted = predict(tokens, threads: 1)
+        try Interruption.check()
+        return (score(gold: gold, predicted: predicted), tokens)
+    }
+
+    /// Loads a model of this task; refuses other files with the reason.
+    static func loadModel(from path: String) throws -> (Self, TrainingRecord?) {
+        try ModelFile.load(path, task: task, build: build(header:initial:), parameters: \.allParameters)
+    }
+}
