@@ -25,6 +25,10 @@ public struct StageRecord: Codable, Sendable, Equatable {
     public var seconds: Double
     /// The stage's key figures.
     public var metrics: [String: Double]
+    /// The stage's typed result as JSON (its `StageType`'s `Result`), for the report of a run
+    /// where the stage is up to date. Absent in locks written before issue 14, and ignored when
+    /// deciding whether a stage is up to date.
+    public var result: String? = nil
 }
 
 /// One pipeline's record for one work directory in `wordpipe.lock`: how every artifact was made.

@@ -6,7 +6,7 @@ import WordPipeSupport
 /// `dev`, optional `test`, resolved against the pipeline file and hashed into the lock like any
 /// input) beside the keys of the task's configuration struct, which `wordpipe train-tagger`
 /// and `train-classifier` share.
-struct ModelStageSettings<Configuration: Codable>: Decodable {
+struct ModelStageSettings<Configuration: Codable & Sendable>: Decodable, Sendable {
     var train: String
     var dev: String
     var test: String?
@@ -37,98 +37,130 @@ struct ModelStageSettings<Configuration: Codable>: Decodable {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    /// The data files by key, resolved against `directory`.
-    func files(in directory: String) -> [(key: String, path: String)] {
-        [("train", train), ("dev", dev)].map { ($0.0, resolve($0.1, in: directory)) } + (test.map { [("test", resolve($0, in: directory))] } ?? [])
+    /// The data files by role, resolved against `directory`.
+    func files(in directory: String) -> ModelDataFiles {
+        ModelDataFiles(train: resolve(train, in: directory), dev: resolve(dev, in: directory), test: test.map { resolve($0, in: directory) })
     }
 
     /// Throws, at the key, when a data file is missing.
     func checkFiles(in directory: String) throws {
-        for (key, path) in files(in: directory) where !FileManager.default.fileExists(atPath: path) {
+        for (key, path) in files(in: directory).byKey where !FileManager.default.fileExists(atPath: path) {
             throw DecodingError.dataCorrupted(DecodingError.Context(
                 codingPath: [CodingKeys(rawValue: key) ?? .train], debugDescription: "\(key): no such file '\(path)'"))
         }
     }
 }
 
-/// What a model stage's training leaves: the model file's writer, the metrics of the report and
+/// A model stage's labeled data files by role, resolved.
+struct ModelDataFiles: Sendable {
+    /// What the model learns from.
+    var train: String
+    /// What each epoch is scored on (the best epoch's weights are kept).
+    var dev: String
+    /// Scored once at the end, when given.
+    var test: String?
+
+    /// The files with their settings keys, in the order train, dev, test.
+    var byKey: [(key: String, path: String)] { [("train", train), ("dev", dev)] + (test.map { [("test", $0)] } ?? []) }
+}
+
+/// What a model stage's training reports: its key figures and the training log (one line per
+/// epoch).
+struct ModelStageResult: StageResult {
+    var metrics: [String: Double]
+    var notes: [String]
+}
+
+/// What a model stage's training leaves: the model file's writer, the figures of the report and
 /// the dev (and test) score files' JSON.
-struct ModelStageResult {
+struct TrainedModel {
     var save: (String) throws -> Void
     var metrics: [String: Double]
     var devJSON: String
     var testJSON: String?
 }
 
-extension StageType {
-    /// A stage that trains a model on labeled data: `with` holds the data files beside the keys
-    /// of `Configuration`; writes `model.wpm`, `dev.json` and, with `test`, `test.json`.
-    /// `train` gets the settings, the resolved data files (train, dev, test), the vectors file,
-    /// the thread count and the log.
-    static func modelStage<Configuration: Codable & Sendable>(
-        name: String, _: Configuration.Type,
-        train: @escaping @Sendable (ModelStageSettings<Configuration>, [String], String?, Int, (String) -> Void) throws -> ModelStageResult
-    ) -> StageType {
-        StageType(
-            name: name, version: 1, output: .model, outputFile: "model.wpm", required: [], optional: [.vectors],
-            configure: { data, directory in
-                let settings = try ModelStageSettings<Configuration>.decode(data)
-                try settings.checkFiles(in: directory)
-                return try settings.canonical()
-            },
-            dataFiles: { data, directory in
-                (try? ModelStageSettings<Configuration>.decode(data))?.files(in: directory).map(\.path) ?? []
-            },
-            run: { context, data in
-                let settings = try ModelStageSettings<Configuration>.decode(data)
-                let files = settings.files(in: context.baseDirectory).map(\.path)
-                var notes: [String] = []
-                let result = try train(settings, files, context.inputs[.vectors]?.first, context.threads) { line in
-                    notes.append(line)
-                    if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
-                }
-                try result.save(context.outputDirectory + "/model.wpm")
-                if let test = result.testJSON {
-                    try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
-                }
-                try OutputFile.writeAtomically(Data(result.devJSON.utf8), to: context.outputDirectory + "/dev.json")
-                return StageOutcome(metrics: result.metrics, notes: notes)
-            })
-    }
+/// A stage that trains a model on labeled data: `with` holds the data files beside the keys of
+/// the task's configuration; writes `model.wpm`, `dev.json` and, with `test`, `test.json`.
+protocol ModelStage: Stage where Configuration == ModelStageSettings<TaskConfiguration>, Result == ModelStageResult {
+    associatedtype TaskConfiguration: Codable & Sendable
+    /// Trains on `files` (with the vectors file, when the stage has one) and scores dev and test;
+    /// `log` gets the per-epoch lines.
+    static func train(_ configuration: TaskConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
+                      log: (String) -> Void) throws -> TrainedModel
+}
 
-    static let trainTagger = modelStage(name: "train-tagger", TaggerConfiguration.self) { settings, files, vectors, threads, log in
-        let result = try TaggerTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: vectors,
-                                            configuration: settings.configuration, threads: threads, log: log)
+extension ModelStage {
+    static var version: Int { 1 }
+    static var output: ArtifactKind { .model }
+    static var outputFile: String { "model.wpm" }
+    static var required: [ArtifactKind] { [] }
+    static var optional: [ArtifactKind] { [.vectors] }
+
+    static func validate(_ configuration: Configuration, directory: String) throws { try configuration.checkFiles(in: directory) }
+    static func canonical(_ configuration: Configuration) throws -> Data { try configuration.canonical() }
+    static func dataFiles(_ configuration: Configuration, directory: String) -> [String] { configuration.files(in: directory).byKey.map(\.path) }
+
+    static func run(_ configuration: Configuration, context: StageContext) throws -> ModelStageResult {
+        let files = configuration.files(in: context.baseDirectory)
+        var notes: [String] = []
+        let trained = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, threads: context.threads) { line in
+            notes.append(line)
+            if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
+        }
+        try trained.save(context.outputDirectory + "/model.wpm")
+        if let test = trained.testJSON {
+            try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
+        }
+        try OutputFile.writeAtomically(Data(trained.devJSON.utf8), to: context.outputDirectory + "/dev.json")
+        return ModelStageResult(metrics: trained.metrics, notes: notes)
+    }
+}
+
+/// `train-tagger` (`wordpipe train-tagger`).
+enum TrainTaggerStage: ModelStage {
+    static let name = "train-tagger"
+
+    static func train(_ configuration: TaggerConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
+                      log: (String) -> Void) throws -> TrainedModel {
+        let result = try TaggerTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
+                                            configuration: configuration, threads: threads, log: log)
         let name = result.record.metric
         var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
                        "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
         if let oov = result.record.oovDev { metrics["oov_dev"] = oov }
         var testJSON: String?
-        if files.count > 2 {
-            let test = try TaggerTraining.evaluate(result.tagger, path: files[2])
+        if let testPath = files.test {
+            let test = try TaggerTraining.evaluate(result.tagger, path: testPath)
             metrics["test_\(name)"] = test.main
             if let oov = test.vectorOOVRate { metrics["oov_test"] = oov }
             testJSON = try test.metrics.jsonString()
         }
-        return ModelStageResult(save: { try result.tagger.save(to: $0, record: result.record) }, metrics: metrics,
-                                devJSON: try result.dev.metrics.jsonString(), testJSON: testJSON)
+        return TrainedModel(save: { try result.tagger.save(to: $0, record: result.record) }, metrics: metrics,
+                            devJSON: try result.dev.metrics.jsonString(), testJSON: testJSON)
     }
+}
 
-    static let trainClassifier = modelStage(name: "train-classifier", ClassifierConfiguration.self) { settings, files, vectors, threads, log in
-        let result = try ClassifierTraining.run(trainPath: files[0], devPath: files[1], vectorsPath: vectors,
-                                                configuration: settings.configuration, threads: threads, log: log)
+/// `train-classifier` (`wordpipe train-classifier`).
+enum TrainClassifierStage: ModelStage {
+    static let name = "train-classifier"
+
+    static func train(_ configuration: ClassifierConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
+                      log: (String) -> Void) throws -> TrainedModel {
+        let result = try ClassifierTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
+                                                configuration: configuration, threads: threads, log: log)
         var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
                        "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
                        "train_seconds": result.record.trainSeconds]
         var testJSON: String?
-        if files.count > 2 {
-            let test = try ClassifierTraining.evaluate(result.classifier, path: files[2])
+        if let testPath = files.test {
+            let test = try ClassifierTraining.evaluate(result.classifier, path: testPath)
             metrics["test_accuracy"] = test.accuracy
             metrics["test_macro_f1"] = test.macroF1
-            if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: files[2]) { metrics["oov_test"] = oov }
+            if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: testPath) { metrics["oov_test"] = oov }
             testJSON = try test.jsonString()
         }
-        return ModelStageResult(save: { try result.classifier.save(to: $0, record: result.record) }, metrics: metrics,
-                                devJSON: try result.dev.jsonString(), testJSON: testJSON)
+        return TrainedModel(save: { try result.classifier.save(to: $0, record: result.record) }, metrics: metrics,
+                            devJSON: try result.dev.jsonString(), testJSON: testJSON)
     }
 }

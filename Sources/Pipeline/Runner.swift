@@ -72,6 +72,24 @@ public struct StageRun: Sendable {
     public var notes: [String]
     public var artifacts: [FileRecord]
     public var lossCurve: [(progress: Double, loss: Double)]
+    /// The stage's typed result (nil for a stage that did not run, recorded by a wordpipe
+    /// before issue 14).
+    public var result: (any StageResult)?
+
+    init(name: String, type: String, state: StageState, ran: Bool, seconds: Double, peakMemoryMB: Double,
+         metrics: [String: Double], artifacts: [FileRecord], result: (any StageResult)?) {
+        self.name = name
+        self.type = type
+        self.state = state
+        self.ran = ran
+        self.seconds = seconds
+        self.peakMemoryMB = peakMemoryMB
+        self.metrics = metrics
+        self.notes = result?.notes ?? []
+        self.artifacts = artifacts
+        self.lossCurve = (result?.lossCurve ?? []).map { (progress: $0.progress, loss: $0.loss) }
+        self.result = result
+    }
 }
 
 /// Validates a pipeline file, decides what is up to date, and runs the rest in dependency
@@ -379,9 +397,11 @@ public final class PipelineRunner {
             }
             if state == .upToDate {
                 log("\(stage.name): up to date")
+                // The report shows what the stage's last run reported, kept in the lock.
                 let record = lock.stages[stage.name]
+                let result = record?.result.flatMap(stage.type.decodeResult)
                 runs.append(StageRun(name: stage.name, type: stage.type.versionedName, state: state, ran: false, seconds: record?.seconds ?? 0,
-                                     peakMemoryMB: 0, metrics: record?.metrics ?? [:], notes: [], artifacts: record?.outputs ?? [], lossCurve: []))
+                                     peakMemoryMB: 0, metrics: record?.metrics ?? [:], artifacts: record?.outputs ?? [], result: result))
             } else if options.dryRun {
                 log("\(stage.name): would run (\(state))")
                 rebuilt.insert(stage.name)
@@ -422,7 +442,7 @@ public final class PipelineRunner {
         let context = StageContext(name: stage.name, inputs: inputs(of: stage), outputDirectory: temporary,
                                    threads: options.threads, progress: options.progress, baseDirectory: file.directory)
         let clock = MonotonicClock.now()
-        let outcome: StageOutcome
+        let outcome: any StageResult
         do {
             outcome = try stage.type.run(context, stage.configuration)
         } catch {
@@ -442,13 +462,12 @@ public final class PipelineRunner {
         let outputs = try Self.outputNames(in: final).compactMap { try hasher.record(final + "/" + $0) }
         lock.stages[stage.name] = StageRecord(type: stage.type.versionedName, configuration: String(decoding: stage.configuration, as: UTF8.self),
                                               inputs: inputRecords, outputs: outputs, seconds: seconds,
-                                              metrics: metrics)
+                                              metrics: metrics, result: StageType.encodeResult(outcome))
         try writeLock(lock)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return StageRun(name: stage.name, type: stage.type.versionedName, state: state, ran: true, seconds: seconds,
-                        peakMemoryMB: Double(usage.ru_maxrss) / 1024, metrics: metrics, notes: outcome.notes,
-                        artifacts: outputs, lossCurve: outcome.lossCurve)
+                        peakMemoryMB: Double(usage.ru_maxrss) / 1024, metrics: metrics, artifacts: outputs, result: outcome)
     }
 
     func writeLock(_ lock: LockFile) throws {

@@ -21,159 +21,358 @@ public enum ArtifactKind: String, Sendable, Codable {
     case model
 }
 
-/// What a finished stage reports.
-public struct StageOutcome: Sendable {
-    /// Key figures (tokens, vocabulary size, words/s, loss, scores).
-    public var metrics: [String: Double] = [:]
+/// One point of a training loss curve: the fraction of training done and the mean loss there.
+public struct LossPoint: Codable, Sendable, Equatable {
+    public var progress: Double
+    public var loss: Double
+
+    public init(progress: Double, loss: Double) {
+        self.progress = progress
+        self.loss = loss
+    }
+
+    /// At most `limit` points, evenly spaced over the curve (the last point kept), so that the
+    /// curve kept in the lock stays small on long runs.
+    static func thinned(_ points: [(progress: Double, loss: Double)], limit: Int = 1000) -> [LossPoint] {
+        guard points.count > limit, limit >= 2 else { return points.map { LossPoint(progress: $0.progress, loss: $0.loss) } }
+        return (0..<limit).map { index in
+            let point = points[index * (points.count - 1) / (limit - 1)]
+            return LossPoint(progress: point.progress, loss: point.loss)
+        }
+    }
+}
+
+/// What a finished stage reports, typed per stage. The result is kept in the lock beside the
+/// stage's record, so that `report.md` and `metrics.json` come out the same when the stage is
+/// up to date and does not run.
+public protocol StageResult: Codable, Sendable {
+    /// Key figures (tokens, vocabulary size, words/s, loss, scores) for the report table,
+    /// `metrics.json` and the lock.
+    var metrics: [String: Double] { get }
     /// Short notes for the report.
-    public var notes: [String] = []
+    var notes: [String] { get }
     /// The training loss curve, when the stage trained.
-    public var lossCurve: [(progress: Double, loss: Double)] = []
+    var lossCurve: [LossPoint] { get }
+}
+
+extension StageResult {
+    public var lossCurve: [LossPoint] { [] }
 }
 
 /// Everything a stage needs to run.
-struct StageContext {
-    var name: String
+public struct StageContext: Sendable {
+    /// The stage's name in the pipeline file.
+    public var name: String
     /// Input files, by kind (raw inputs expanded).
-    var inputs: [ArtifactKind: [String]]
+    public var inputs: [ArtifactKind: [String]]
     /// The directory to write into (renamed into place when the stage succeeds).
-    var outputDirectory: String
-    var threads: Int
-    var progress: ProgressMode
+    public var outputDirectory: String
+    public var threads: Int
+    public var progress: ProgressMode
     /// The pipeline file's directory (relative settings paths resolve against it).
-    var baseDirectory: String
+    public var baseDirectory: String
 }
 
-/// A built-in stage type: the same library call as the matching CLI command, with the same
-/// configuration struct. Type names are versioned (`train@1`) so that a later change of a
-/// stage's meaning does not silently reinterpret old files and locks.
-struct StageType: Sendable {
+/// A pipeline stage type: the same library call as the matching CLI command, with the same
+/// configuration struct, and a typed result. Registered in `StageType.all` by versioned name
+/// (`train@1`), so that a later change of a stage's meaning does not silently reinterpret old
+/// files and locks.
+public protocol Stage: SendableMetatype {
+    /// The `with` settings (the CLI command's configuration struct).
+    associatedtype Configuration: Decodable & Sendable
+    /// What a run reports.
+    associatedtype Result: StageResult
     /// The name used in pipeline files.
-    var name: String
+    static var name: String { get }
     /// The version of its meaning.
-    var version: Int
+    static var version: Int { get }
     /// Its output kind and file name inside the stage directory.
-    var output: ArtifactKind
-    var outputFile: String
+    static var output: ArtifactKind { get }
+    static var outputFile: String { get }
     /// Input kinds it accepts: required ones and optional ones.
-    var required: [ArtifactKind]
-    var optional: [ArtifactKind]
-    /// Decodes and validates the `with` settings; returns the canonical configuration JSON.
-    var configure: @Sendable (Data, String) throws -> Data
-    /// Files named in the canonical settings whose content decides the result (labeled data),
-    /// resolved against the pipeline file's directory; hashed into the lock like inputs.
-    var dataFiles: @Sendable (Data, String) -> [String] = { _, _ in [] }
-    /// Runs the stage.
-    var run: @Sendable (StageContext, Data) throws -> StageOutcome
+    static var required: [ArtifactKind] { get }
+    static var optional: [ArtifactKind] { get }
+    /// Checks decoded settings (files they name are resolved against `directory`).
+    static func validate(_ configuration: Configuration, directory: String) throws
+    /// The canonical JSON of the settings, recorded in the lock.
+    static func canonical(_ configuration: Configuration) throws -> Data
+    /// Files named in the settings whose content decides the result (labeled data), resolved
+    /// against the pipeline file's directory; hashed into the lock like inputs.
+    static func dataFiles(_ configuration: Configuration, directory: String) -> [String]
+    /// Runs the stage, writing its outputs into `context.outputDirectory`.
+    static func run(_ configuration: Configuration, context: StageContext) throws -> Result
+}
 
-    var versionedName: String { "\(name)@\(version)" }
+extension Stage {
+    public static var optional: [ArtifactKind] { [] }
+    public static func validate(_ configuration: Configuration, directory: String) throws {}
+    public static func dataFiles(_ configuration: Configuration, directory: String) -> [String] { [] }
+}
 
-    /// Every stage type this wordpipe knows.
-    static let all: [StageType] = [tokenize, phrases, vocab, train, evaluate, trainTagger, trainClassifier]
-
-    static func named(_ name: String) -> StageType? { all.first { $0.name == name } }
-
-    static func canonical<T: Codable>(_ type: T.Type, _ data: Data, validate: (T) throws -> Void = { _ in }) throws -> Data {
-        let value = try JSONDecoder().decode(T.self, from: data)
-        try validate(value)
+extension Stage where Configuration: Encodable {
+    public static func canonical(_ configuration: Configuration) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(value)
+        return try encoder.encode(configuration)
+    }
+}
+
+/// A registered stage type, by name: a `Stage` with its configuration and result types erased,
+/// for the runner, the lock and the report.
+public struct StageType: Sendable {
+    /// The name used in pipeline files.
+    public let name: String
+    /// The version of its meaning.
+    public let version: Int
+    /// Its output kind and file name inside the stage directory.
+    public let output: ArtifactKind
+    public let outputFile: String
+    /// Input kinds it accepts: required ones and optional ones.
+    public let required: [ArtifactKind]
+    public let optional: [ArtifactKind]
+    /// Decodes and validates the `with` settings (JSON); returns the canonical JSON.
+    let configure: @Sendable (Data, String) throws -> Data
+    /// The data files named in canonical settings.
+    let dataFiles: @Sendable (Data, String) -> [String]
+    /// Runs the stage on canonical settings.
+    let run: @Sendable (StageContext, Data) throws -> any StageResult
+    /// The result kept in the lock, back as its type (nil when it does not decode).
+    let decodeResult: @Sendable (String) -> (any StageResult)?
+
+    /// The registration of `stage`.
+    public init<S: Stage>(_ stage: S.Type) {
+        name = S.name
+        version = S.version
+        output = S.output
+        outputFile = S.outputFile
+        required = S.required
+        optional = S.optional
+        configure = { data, directory in
+            let configuration = try JSONDecoder().decode(S.Configuration.self, from: data)
+            try S.validate(configuration, directory: directory)
+            return try S.canonical(configuration)
+        }
+        dataFiles = { data, directory in
+            guard let configuration = try? JSONDecoder().decode(S.Configuration.self, from: data) else { return [] }
+            return S.dataFiles(configuration, directory: directory)
+        }
+        run = { context, data in
+            try S.run(try JSONDecoder().decode(S.Configuration.self, from: data), context: context)
+        }
+        decodeResult = { text in
+            try? Self.resultDecoder.decode(S.Result.self, from: Data(text.utf8))
+        }
     }
 
-    static let tokenize = StageType(
-        name: "tokenize", version: 1, output: .corpus, outputFile: "tokens.txt", required: [.raw], optional: [],
-        configure: { data, _ in try canonical(TokenizeConfiguration.self, data) },
-        run: { context, data in
-            let configuration = try JSONDecoder().decode(TokenizeConfiguration.self, from: data)
-            let diagnostics = Diagnostics(stage: context.name)
-            let summary = try CorpusTokenizer.run(
-                inputs: context.inputs[.raw] ?? [], output: context.outputDirectory + "/tokens.txt", configuration: configuration,
-                options: RunOptions(threads: context.threads, progress: context.progress), diagnostics: diagnostics)
-            return StageOutcome(metrics: ["documents": Double(summary.counts.documents), "sentences": Double(summary.counts.sentences),
-                                          "tokens": Double(summary.counts.tokens), "invalid_utf8": Double(summary.invalidSequences),
-                                          "warnings": Double(summary.warnings), "tokens_per_second": Double(summary.counts.tokens) / max(summary.seconds, 1e-9)],
-                                notes: [summary.line])
-        })
+    /// `train@1`.
+    public var versionedName: String { "\(name)@\(version)" }
 
-    static let phrases = StageType(
-        name: "phrases", version: 1, output: .corpus, outputFile: "tokens.txt", required: [.corpus], optional: [],
-        configure: { data, _ in try canonical(PhrasesConfiguration.self, data) },
-        run: { context, data in
-            let configuration = try JSONDecoder().decode(PhrasesConfiguration.self, from: data)
-            let summary = try PhraseDetector.run(inputs: context.inputs[.corpus] ?? [], output: context.outputDirectory + "/tokens.txt",
-                                                 configuration: configuration, threads: context.threads, progress: context.progress,
-                                                 stage: context.name)
-            return StageOutcome(metrics: ["tokens": Double(summary.tokens), "phrases": Double(summary.phrasesFormed), "joins": Double(summary.joins)],
-                                notes: [summary.line])
-        })
+    /// Every stage type this wordpipe knows, in the order the CLI lists them.
+    public static let all: [StageType] = [
+        StageType(TokenizeStage.self), StageType(PhrasesStage.self), StageType(VocabStage.self), StageType(TrainStage.self),
+        StageType(EvaluateStage.self), StageType(TrainTaggerStage.self), StageType(TrainClassifierStage.self),
+    ]
 
-    static let vocab = StageType(
-        name: "vocab", version: 1, output: .vocabulary, outputFile: "vocab.tsv", required: [.corpus], optional: [],
-        configure: { data, _ in try canonical(VocabularyConfiguration.self, data) },
-        run: { context, data in
-            let configuration = try JSONDecoder().decode(VocabularyConfiguration.self, from: data)
-            let (vocabulary, summary) = try VocabularyBuilder.build(inputs: context.inputs[.corpus] ?? [], configuration: configuration,
-                                                                    threads: context.threads, progress: context.progress, stage: context.name)
-            let info = VocabularyInfo(configuration: configuration, tokenizer: vocabulary.tokenizer, specialCount: vocabulary.specialCount,
-                                      corpusTokens: summary.tokens, typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)
-            try vocabulary.write(to: context.outputDirectory + "/vocab.tsv", format: .tsv, info: info)
-            return StageOutcome(metrics: ["types_kept": Double(summary.typesKept), "types_seen": Double(summary.typesSeen),
-                                          "tokens": Double(summary.tokens), "coverage": summary.coverage],
-                                notes: [summary.line])
-        })
+    /// The stage type called `name` in pipeline files.
+    public static func named(_ name: String) -> StageType? { all.first { $0.name == name } }
 
-    static let train = StageType(
-        name: "train", version: 1, output: .vectors, outputFile: "vectors.wpv", required: [.corpus], optional: [.vocabulary],
-        configure: { data, _ in try canonical(TrainingConfiguration.self, data) },
-        run: { context, data in
-            let configuration = try JSONDecoder().decode(TrainingConfiguration.self, from: data)
-            let (_, summary) = try TrainingJob.run(
-                inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
-                output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration,
-                options: TrainingOptions(threads: context.threads, progress: context.progress), stage: context.name)
-            var curve = "progress\tloss\n"
-            for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
-            try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")
-            var metrics = ["words": Double(summary.words), "words_per_second": summary.wordsPerSecond,
-                           "words_per_second_per_thread": summary.wordsPerSecond / Double(summary.threads)]
-            if let last = summary.epochLosses.last { metrics["final_loss"] = last }
-            return StageOutcome(metrics: metrics, notes: [summary.line], lossCurve: summary.lossCurve)
-        })
+    /// A result as kept in the lock: JSON, with non-finite figures as strings.
+    static func encodeResult(_ result: any StageResult) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(result)).map { String(decoding: $0, as: UTF8.self) }
+    }
 
-    static let evaluate = StageType(
-        name: "evaluate", version: 1, output: .evaluation, outputFile: "evaluation.json", required: [.vectors], optional: [],
-        configure: { data, directory in
-            // Evaluation files are resolved against the pipeline file's directory and must exist.
-            try canonical(EvaluationConfiguration.self, data) { configuration in
-                for path in configuration.analogies + configuration.pairs where !FileManager.default.fileExists(atPath: resolve(path, in: directory)) {
-                    throw EmbeddingError.invalidOption(name: "analogies/pairs", value: "'\(path)'", expected: "an existing file")
-                }
-            }
-        },
-        dataFiles: { data, directory in
-            // The evaluation sets decide the result too: hashed into the lock, and checked like inputs.
-            guard let configuration = try? JSONDecoder().decode(EvaluationConfiguration.self, from: data) else { return [] }
-            return (configuration.analogies + configuration.pairs).map { resolve($0, in: directory) }
-        },
-        run: { context, data in
-            var configuration = try JSONDecoder().decode(EvaluationConfiguration.self, from: data)
-            configuration.analogies = configuration.analogies.map { resolve($0, in: context.baseDirectory) }
-            configuration.pairs = configuration.pairs.map { resolve($0, in: context.baseDirectory) }
-            guard let vectorsPath = context.inputs[.vectors]?.first else { return StageOutcome() }
-            let (vectors, _) = try WordVectors.load(from: vectorsPath)
-            let results = try VectorStore(vectors).evaluate(configuration)
-            let json = try JSONSerialization.data(withJSONObject: results.dictionary, options: [.prettyPrinted, .sortedKeys])
-            try OutputFile.writeAtomically(json, to: context.outputDirectory + "/evaluation.json")
+    static var resultDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}
+
+/// `tokenize`: raw documents to one sentence per line (`wordpipe tokenize`).
+enum TokenizeStage: Stage {
+    static let name = "tokenize", version = 1, outputFile = "tokens.txt"
+    static let output = ArtifactKind.corpus
+    static let required: [ArtifactKind] = [.raw]
+
+    struct Result: StageResult {
+        var documents: Int
+        var sentences: Int
+        var tokens: Int
+        var invalidUTF8: Int
+        var warnings: Int
+        var tokensPerSecond: Double
+        var line: String
+
+        var metrics: [String: Double] {
+            ["documents": Double(documents), "sentences": Double(sentences), "tokens": Double(tokens), "invalid_utf8": Double(invalidUTF8),
+             "warnings": Double(warnings), "tokens_per_second": tokensPerSecond]
+        }
+        var notes: [String] { [line] }
+    }
+
+    static func run(_ configuration: TokenizeConfiguration, context: StageContext) throws -> Result {
+        let diagnostics = Diagnostics(stage: context.name)
+        let summary = try CorpusTokenizer.run(
+            inputs: context.inputs[.raw] ?? [], output: context.outputDirectory + "/tokens.txt", configuration: configuration,
+            options: RunOptions(threads: context.threads, progress: context.progress), diagnostics: diagnostics)
+        return Result(documents: summary.counts.documents, sentences: summary.counts.sentences, tokens: summary.counts.tokens,
+                      invalidUTF8: summary.invalidSequences, warnings: summary.warnings,
+                      tokensPerSecond: Double(summary.counts.tokens) / max(summary.seconds, 1e-9), line: summary.line)
+    }
+}
+
+/// `phrases`: joins frequent word pairs (`wordpipe phrases`).
+enum PhrasesStage: Stage {
+    static let name = "phrases", version = 1, outputFile = "tokens.txt"
+    static let output = ArtifactKind.corpus
+    static let required: [ArtifactKind] = [.corpus]
+
+    struct Result: StageResult {
+        var tokens: Int
+        var phrases: Int
+        var joins: Int
+        var line: String
+
+        var metrics: [String: Double] { ["tokens": Double(tokens), "phrases": Double(phrases), "joins": Double(joins)] }
+        var notes: [String] { [line] }
+    }
+
+    static func run(_ configuration: PhrasesConfiguration, context: StageContext) throws -> Result {
+        let summary = try PhraseDetector.run(inputs: context.inputs[.corpus] ?? [], output: context.outputDirectory + "/tokens.txt",
+                                             configuration: configuration, threads: context.threads, progress: context.progress,
+                                             stage: context.name)
+        return Result(tokens: Int(summary.tokens), phrases: Int(summary.phrasesFormed), joins: Int(summary.joins), line: summary.line)
+    }
+}
+
+/// `vocab`: counts and prunes a vocabulary (`wordpipe vocab`).
+enum VocabStage: Stage {
+    static let name = "vocab", version = 1, outputFile = "vocab.tsv"
+    static let output = ArtifactKind.vocabulary
+    static let required: [ArtifactKind] = [.corpus]
+
+    struct Result: StageResult {
+        var typesKept: Int
+        var typesSeen: Int
+        var tokens: Int
+        var coverage: Double
+        var line: String
+
+        var metrics: [String: Double] {
+            ["types_kept": Double(typesKept), "types_seen": Double(typesSeen), "tokens": Double(tokens), "coverage": coverage]
+        }
+        var notes: [String] { [line] }
+    }
+
+    static func run(_ configuration: VocabularyConfiguration, context: StageContext) throws -> Result {
+        let (vocabulary, summary) = try VocabularyBuilder.build(inputs: context.inputs[.corpus] ?? [], configuration: configuration,
+                                                                threads: context.threads, progress: context.progress, stage: context.name)
+        let info = VocabularyInfo(configuration: configuration, tokenizer: vocabulary.tokenizer, specialCount: vocabulary.specialCount,
+                                  corpusTokens: summary.tokens, typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)
+        try vocabulary.write(to: context.outputDirectory + "/vocab.tsv", format: .tsv, info: info)
+        return Result(typesKept: Int(summary.typesKept), typesSeen: Int(summary.typesSeen), tokens: Int(summary.tokens),
+                      coverage: summary.coverage, line: summary.line)
+    }
+}
+
+/// `train`: word vectors (`wordpipe train`); also writes `loss.tsv`.
+enum TrainStage: Stage {
+    static let name = "train", version = 1, outputFile = "vectors.wpv"
+    static let output = ArtifactKind.vectors
+    static let required: [ArtifactKind] = [.corpus]
+    static let optional: [ArtifactKind] = [.vocabulary]
+
+    struct Result: StageResult {
+        var words: Int
+        var wordsPerSecond: Double
+        var threads: Int
+        var finalLoss: Double?
+        var line: String
+        var lossCurve: [LossPoint]
+
+        var metrics: [String: Double] {
+            var metrics = ["words": Double(words), "words_per_second": wordsPerSecond,
+                           "words_per_second_per_thread": wordsPerSecond / Double(threads)]
+            if let finalLoss { metrics["final_loss"] = finalLoss }
+            return metrics
+        }
+        var notes: [String] { [line] }
+    }
+
+    static func run(_ configuration: TrainingConfiguration, context: StageContext) throws -> Result {
+        let (_, summary) = try TrainingJob.run(
+            inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
+            output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration,
+            options: TrainingOptions(threads: context.threads, progress: context.progress), stage: context.name)
+        var curve = "progress\tloss\n"
+        for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
+        try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")
+        return Result(words: Int(summary.words), wordsPerSecond: summary.wordsPerSecond, threads: summary.threads,
+                      finalLoss: summary.epochLosses.last, line: summary.line, lossCurve: LossPoint.thinned(summary.lossCurve))
+    }
+}
+
+/// `evaluate`: analogies and word-pair similarity of vectors (`wordpipe evaluate`).
+enum EvaluateStage: Stage {
+    static let name = "evaluate", version = 1, outputFile = "evaluation.json"
+    static let output = ArtifactKind.evaluation
+    static let required: [ArtifactKind] = [.vectors]
+
+    struct Result: StageResult {
+        /// Per evaluation file name: analogy accuracy and questions, Spearman's rho.
+        var analogies: [String: Analogy] = [:]
+        var spearman: [String: Double] = [:]
+        var lines: [String] = []
+
+        struct Analogy: Codable, Sendable {
+            var accuracy: Double
+            var questions: Int
+        }
+
+        var metrics: [String: Double] {
             var metrics: [String: Double] = [:]
-            for (path, result) in results.analogies {
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                metrics["analogy_accuracy:\(name)"] = result.total.accuracy
-                metrics["analogy_questions:\(name)"] = Double(result.total.correct + result.total.incorrect)
+            for (name, result) in analogies {
+                metrics["analogy_accuracy:\(name)"] = result.accuracy
+                metrics["analogy_questions:\(name)"] = Double(result.questions)
             }
-            for (path, result) in results.pairs { metrics["spearman:\(URL(fileURLWithPath: path).lastPathComponent)"] = result.spearman }
-            return StageOutcome(metrics: metrics, notes: results.lines)
-        })
+            for (name, rho) in spearman { metrics["spearman:\(name)"] = rho }
+            return metrics
+        }
+        var notes: [String] { lines }
+    }
+
+    // Evaluation files are resolved against the pipeline file's directory and must exist.
+    static func validate(_ configuration: EvaluationConfiguration, directory: String) throws {
+        for path in configuration.analogies + configuration.pairs where !FileManager.default.fileExists(atPath: resolve(path, in: directory)) {
+            throw EmbeddingError.invalidOption(name: "analogies/pairs", value: "'\(path)'", expected: "an existing file")
+        }
+    }
+
+    // The evaluation sets decide the result too: hashed into the lock, and checked like inputs.
+    static func dataFiles(_ configuration: EvaluationConfiguration, directory: String) -> [String] {
+        (configuration.analogies + configuration.pairs).map { resolve($0, in: directory) }
+    }
+
+    static func run(_ configuration: EvaluationConfiguration, context: StageContext) throws -> Result {
+        var configuration = configuration
+        configuration.analogies = configuration.analogies.map { resolve($0, in: context.baseDirectory) }
+        configuration.pairs = configuration.pairs.map { resolve($0, in: context.baseDirectory) }
+        guard let vectorsPath = context.inputs[.vectors]?.first else { return Result() }
+        let (vectors, _) = try WordVectors.load(from: vectorsPath)
+        let results = try VectorStore(vectors).evaluate(configuration)
+        let json = try JSONSerialization.data(withJSONObject: results.dictionary, options: [.prettyPrinted, .sortedKeys])
+        try OutputFile.writeAtomically(json, to: context.outputDirectory + "/evaluation.json")
+        var result = Result(lines: results.lines)
+        for (path, outcome) in results.analogies {
+            result.analogies[URL(fileURLWithPath: path).lastPathComponent] = .init(
+                accuracy: outcome.total.accuracy, questions: outcome.total.correct + outcome.total.incorrect)
+        }
+        for (path, outcome) in results.pairs { result.spearman[URL(fileURLWithPath: path).lastPathComponent] = outcome.spearman }
+        return result
+    }
 }
 
 /// `path` made absolute against `directory` (unchanged when already absolute).
