@@ -66,3 +66,71 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: build.appendingPathComponent("vectors-loss.svg").path))
     }
 }
+
+/// Locks written before stages were typed stay valid: the same versioned names and settings
+/// serialization, and a record without a kept result still reads as up to date.
+@Suite(.serialized) struct TypedStageCompatibilityTests {
+    /// Each stage type's canonical settings for one `with`, as wordpipe wrote them into the lock
+    /// before issue 14 (recorded with the build of commit ee28ae4).
+    static let recorded: [(type: String, with: String, lock: String)] = [
+        ("tokenize", #"{"lowercase": true}"#,
+         #"{"format":"auto","json_field":"text","locale":"","lowercase":true,"normalize":"nfc","numbers":"keep","punctuation":"drop","sentences":true,"strip_accents":false,"urls":"keep","version":1,"xml_elements":[]}"#),
+        ("phrases", #"{"min_count": 2, "threshold": 1}"#,
+         #"{"delimiter":"_","min_count":2,"passes":1,"scoring":"word2vec","threshold":1}"#),
+        ("vocab", #"{"min_count": 1}"#, #"{"min_count":1,"specials":[]}"#),
+        ("train", #"{"dim": 8, "epochs": 1, "seed": 1, "window": 2}"#,
+         #"{"alpha":0.025,"batched":true,"dim":8,"epochs":1,"loss":"ns","min_alpha":0.0001,"model":"skipgram","negative":5,"noise_exponent":0.75,"sample":0.001,"seed":1,"vocabulary":{"min_count":5,"specials":[]},"window":2}"#),
+        ("evaluate", #"{"pairs": ["data/pairs.tsv"]}"#,
+         #"{"analogies":[],"case_insensitive":true,"pairs":["data\/pairs.tsv"],"restrict":30000}"#),
+        ("train-tagger", #"{"train": "data/ner.txt", "dev": "data/ner.txt", "test": "data/ner.txt", "hidden": 8, "epochs": 1, "batch": 8}"#,
+         #"{"batch":8,"bidirectional":true,"cell":"lstm","char_features":"none","clip":5,"crf":true,"dev":"data\/ner.txt","dim":100,"dropout":0.5,"epochs":1,"format":"conll","freeze_embeddings":false,"hidden":8,"layers":1,"optimizer":"adam","patience":5,"seed":1,"test":"data\/ner.txt","train":"data\/ner.txt"}"#),
+        ("train-classifier", #"{"train": "data/sentiment.tsv", "dev": "data/sentiment.tsv", "hidden": 8, "epochs": 1, "batch": 8}"#,
+         #"{"batch":8,"bidirectional":true,"cell":"lstm","clip":5,"dev":"data\/sentiment.tsv","dim":100,"dropout":0.5,"epochs":1,"format":"tsv","freeze_embeddings":false,"hidden":8,"layers":1,"optimizer":"adam","patience":5,"pooling":"max","seed":1,"train":"data\/sentiment.tsv"}"#),
+    ]
+
+    @Test("every stage type is listed by name and version, in the CLI's order")
+    func registry() {
+        #expect(StageType.all.map(\.versionedName) == ["tokenize@1", "phrases@1", "vocab@1", "train@1", "evaluate@1",
+                                                       "train-tagger@1", "train-classifier@1"])
+        #expect(StageType.named("train-tagger")?.outputFile == "model.wpm")
+    }
+
+    @Test("settings serialize as in locks written before stages were typed", arguments: recorded.map(\.type))
+    func settingsSerializeAsBefore(type: String) throws {
+        let workspace = try Workspace()
+        for name in ["ner.txt", "sentiment.tsv"] {
+            try Data("a O\n".utf8).write(to: workspace.directory.appendingPathComponent("data/" + name))
+        }
+        let recorded = try #require(Self.recorded.first { $0.type == type })
+        let stage = try #require(StageType.named(type))
+        let canonical = try stage.configure(Data(recorded.with.utf8), workspace.directory.path)
+        #expect(String(decoding: canonical, as: UTF8.self) == recorded.lock)
+    }
+
+    @Test("a lock record without a kept result (written before issue 14) is up to date and reports its figures")
+    func lockWithoutResult() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run() == ["tokens", "vocab", "vectors", "eval"])
+        let lockPath = workspace.directory.appendingPathComponent("wordpipe.lock")
+        let text = try String(contentsOf: lockPath, encoding: .utf8)
+        #expect(text.contains("\"result\" : "))
+        // Remove every stage's result, as an older wordpipe wrote the lock.
+        var contents = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        var pipelines = try #require(contents["pipelines"] as? [String: Any])
+        var pipeline = try #require(pipelines["pipe.yaml"] as? [String: Any])
+        var workdirs = try #require(pipeline["workdirs"] as? [String: Any])
+        var build = try #require(workdirs["build"] as? [String: Any])
+        var stages = try #require(build["stages"] as? [String: [String: Any]])
+        for name in stages.keys { stages[name]?["result"] = nil }
+        build["stages"] = stages
+        workdirs["build"] = build
+        pipeline["workdirs"] = workdirs
+        pipelines["pipe.yaml"] = pipeline
+        contents["pipelines"] = pipelines
+        try JSONSerialization.data(withJSONObject: contents, options: [.prettyPrinted, .sortedKeys]).write(to: lockPath)
+        #expect(!(try String(contentsOf: lockPath, encoding: .utf8)).contains("\"result\""))
+        #expect(try workspace.run() == [])
+        let report = try String(contentsOf: workspace.directory.appendingPathComponent("build/report.md"), encoding: .utf8)
+        #expect(report.contains("| vocab | vocab@1 | no (up to date) |") && report.contains("types_kept "), "\(report)")
+    }
+}
