@@ -50,15 +50,8 @@ struct Phrases: ParsableCommand {
         PhrasesConfiguration(minCount: minCount, threshold: threshold, scoring: scoring, passes: passes, delimiter: delimiter)
     }
 
-    /// Configuration keys and the options that set them, for error messages.
-    static let optionNames = ["min_count": "--min-count", "threshold": "--threshold", "passes": "--passes", "delimiter": "--delimiter"]
-
     func validate() throws {
-        do {
-            try stageConfiguration.validate()
-        } catch VocabularyError.invalidOption(let name, let value, let expected) {
-            throw ValidationError("invalid value \(value) for \(Self.optionNames[name] ?? name): expected \(expected)")
-        }
+        try validateConfiguration(stageConfiguration.validate)
         if output != "-", inputs.contains(output) { throw ValidationError("the output \(output) is also an input") }
     }
 

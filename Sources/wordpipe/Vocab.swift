@@ -46,14 +46,8 @@ struct Vocab: ParsableCommand {
     }
 
     func validate() throws {
-        do {
-            try stageConfiguration.validate()
-        } catch {
-            throw ValidationError("\(error)".replacingOccurrences(of: "min_count", with: "--min-count")
-                .replacingOccurrences(of: "max_size", with: "--max-size")
-                .replacingOccurrences(of: "max_types_in_memory", with: "--max-types-in-memory")
-                .replacingOccurrences(of: "specials", with: "--special"))
-        }
+        // The option for `specials` is --special (one comma-separated value).
+        try validateConfiguration(stageConfiguration.validate, flags: ["specials": "--special"])
     }
 
     func run() throws {
