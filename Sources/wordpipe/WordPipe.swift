@@ -11,7 +11,7 @@ struct WordPipe: ParsableCommand {
         commandName: "wordpipe",
         abstract: "Raw text corpora to tokens, vocabularies, word vectors and recurrent models.",
         version: "0.1.0",
-        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, Run.self, Status.self, Inspect.self]
+        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, Run.self, Status.self, Inspect.self, Config.self]
     )
 
     /// Runs the command and maps every error to a message naming the stage and a non-zero exit.
@@ -85,7 +85,7 @@ struct RunOptionGroup: ParsableArguments {
     var progress: ProgressMode = .auto
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try validateThreads(threads)
     }
 
     var runOptions: RunOptions { RunOptions(threads: threads, progress: progress) }
