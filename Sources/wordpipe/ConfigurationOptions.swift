@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WordPipeSupport
 
 /// Runs a configuration's `validate` for a command: an invalid setting becomes a usage error
@@ -18,3 +19,6 @@ func validateConfiguration(_ validate: () throws -> Void, flags: [String: String
 func validateThreads(_ threads: Int?) throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
 }
+
+/// A default value as help texts show it (`100`, `0.5`, `0.001`).
+func number(_ value: Double) -> String { String(format: "%g", value) }

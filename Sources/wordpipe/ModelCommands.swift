@@ -37,7 +37,7 @@ struct EncoderOptions: ParsableArguments {
     @Option(help: "Optimizer: adam, or sgd (momentum 0.9, lr / (1 + 0.05 epoch)).")
     var optimizer: OptimizerKind = EncoderSettings().optimizer
 
-    @Option(help: "Learning rate (default 0.001 for adam, 0.015 for sgd).")
+    @Option(help: "Learning rate (default \(number(OptimizerKind.adam.defaultLearningRate)) for adam, \(number(OptimizerKind.sgd.defaultLearningRate)) for sgd).")
     var lr: Double?
 
     @Option(help: "Maximum epochs.")

@@ -31,7 +31,7 @@ struct Phrases: ParsableCommand {
     @Option(help: "Tokens and pairs seen fewer times are never joined.")
     var minCount: Int = PhrasesConfiguration().minCount
 
-    @Option(parsing: .unconditional, help: "Join pairs scoring above this (default: 100 for word2vec, 0.5 for npmi).")
+    @Option(parsing: .unconditional, help: "Join pairs scoring above this (default: \(number(PhraseScoring.word2vec.defaultThreshold)) for word2vec, \(number(PhraseScoring.npmi.defaultThreshold)) for npmi).")
     var threshold: Double?
 
     @Option(help: "Pair score: word2vec (word2phrase) or npmi (normalized PMI).")

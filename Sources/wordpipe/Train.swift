@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
     @Option(help: "Exponent of the noise distribution (0.75 word2vec, 0.5 fastText).")
     var noiseExponent: Double = TrainingConfiguration().noiseExponent
 
-    @Option(help: "Starting learning rate (default 0.025, 0.05 for CBOW).")
+    @Option(help: "Starting learning rate (default \(number(TrainingConfiguration(model: .skipgram).alpha)), \(number(TrainingConfiguration(model: .cbow).alpha)) for CBOW).")
     var alpha: Double?
 
     @Option(help: "Final learning rate.")
