@@ -58,14 +58,10 @@ struct EncoderOptions: ParsableArguments {
     @Option(help: "Embedding size without --vectors.")
     var dim: Int = EncoderSettings().dim
 
-    @Option(help: "Seed of initialization, dropout and batch order.")
-    var seed: UInt64 = EncoderSettings().seed
-
     @Option(help: "In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).")
     var wordDropout: Double = EncoderSettings().wordDropout
 
-    @Option(help: "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores).")
-    var threads: Int?
+    @OptionGroup var runOptions: RunOptionGroup<ModelTrainingOffer>
 
     var settings: EncoderSettings {
         var settings = EncoderSettings()
@@ -82,17 +78,16 @@ struct EncoderOptions: ParsableArguments {
         settings.clip = clip
         settings.freezeEmbeddings = freezeEmbeddings
         settings.dim = dim
-        settings.seed = seed
+        settings.seed = runOptions.seedValue
         settings.wordDropout = wordDropout
         return settings
     }
 
     func validate() throws {
         try validateConfiguration(settings.validate)
-        try validateThreads(threads)
     }
 
-    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+    var threadCount: Int { runOptions.threadCount }
 }
 
 /// Writes `text` to `path` atomically, or to stdout when `path` is nil or "-".
@@ -236,10 +231,8 @@ struct Tag: ParsableCommand {
 
     enum TagInputFormat: String, ExpressibleByArgument, CaseIterable { case conll, conllu, text }
 
-    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
-    var threads: Int = 1
-
-    func validate() throws { try validateThreads(threads) }
+    @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
+    var threads: Int { runOptions.threadCount }
 
     func run() throws {
         do {
@@ -341,10 +334,8 @@ struct Classify: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (default: stdout).")
     var output: String?
 
-    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
-    var threads: Int = 1
-
-    func validate() throws { try validateThreads(threads) }
+    @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
+    var threads: Int { runOptions.threadCount }
 
     func run() throws {
         do {

@@ -43,7 +43,7 @@ struct Phrases: ParsableCommand {
     @Option(help: "Written between the tokens of a joined pair.")
     var delimiter: String = PhrasesConfiguration().delimiter
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     /// The stage configuration these options describe.
     var stageConfiguration: PhrasesConfiguration {
@@ -58,7 +58,7 @@ struct Phrases: ParsableCommand {
     func run() throws {
         do {
             let summary = try PhraseDetector.run(inputs: inputs, output: output, configuration: stageConfiguration,
-                                                 threads: runOptions.runOptions.threads, progress: runOptions.progress)
+                                                 threads: runOptions.runOptions.threads, progress: runOptions.progressMode)
             StandardError.write("phrases: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "phrases", underlying: error)

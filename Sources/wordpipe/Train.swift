@@ -64,9 +64,6 @@ struct Train: ParsableCommand {
     @Option(help: "Passes over the corpus.")
     var epochs: Int = TrainingConfiguration().epochs
 
-    @Option(help: "Seed of the weights and of each worker's generator.")
-    var seed: UInt64 = TrainingConfiguration().seed
-
     @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window and apply its updates together (pWord2Vec batching); --no-batched is word2vec.c's per-pair loop.")
     var batched = TrainingConfiguration().batched
 
@@ -82,11 +79,11 @@ struct Train: ParsableCommand {
     @Option(help: "Continue from the checkpoint in this directory.")
     var resume: String?
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<VectorTrainingOffer>
 
     var stageConfiguration: TrainingConfiguration {
         TrainingConfiguration(model: model, loss: loss, dim: dim, window: window, negative: negative, sample: sample,
-                              noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: seed,
+                              noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: runOptions.seedValue,
                               batched: batched, vocabulary: VocabularyConfiguration(minCount: minCount, maxSize: maxSize))
     }
 
@@ -97,7 +94,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         do {
-            let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progress,
+            let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery)
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output, format: format,
                                                    configuration: stageConfiguration, options: options)

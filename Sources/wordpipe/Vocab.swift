@@ -38,7 +38,7 @@ struct Vocab: ParsableCommand {
     @Option(help: "Output format: tsv (word<TAB>count) or word2vec (word count, as -save-vocab).")
     var format: VocabularyFormat = .tsv
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     var stageConfiguration: VocabularyConfiguration {
         VocabularyConfiguration(minCount: minCount, maxSize: maxSize, maxTypesInMemory: maxTypesInMemory,
@@ -54,7 +54,7 @@ struct Vocab: ParsableCommand {
         do {
             let (vocabulary, summary) = try VocabularyBuilder.build(
                 inputs: inputs, configuration: stageConfiguration, threads: runOptions.runOptions.threads,
-                progress: runOptions.progress)
+                progress: runOptions.progressMode)
             let info = VocabularyInfo(configuration: stageConfiguration, tokenizer: vocabulary.tokenizer,
                                       specialCount: vocabulary.specialCount, corpusTokens: summary.tokens,
                                       typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)
