@@ -14,6 +14,11 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Corpora", targets: ["Corpora"]),
         .library(name: "Vocabulary", targets: ["Vocabulary"]),
+        .library(name: "WordPipeSupport", targets: ["WordPipeSupport"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
+        .library(name: "Recurrent", targets: ["Recurrent"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -76,6 +81,7 @@ let package = Package(
             dependencies: [
                 "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Locating ../shared/data for the tests.
@@ -88,6 +94,8 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
-        .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "TestSupport"]),
+        .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "TestSupport"]),
+        // The README's "Use it from Swift" example, compiled and run.
+        .testTarget(name: "ReadmeExampleTests", dependencies: ["Tokenization", "Vocabulary", "Embeddings"]),
     ]
 )

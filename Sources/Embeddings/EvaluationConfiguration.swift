@@ -41,7 +41,7 @@ public struct EvaluationConfiguration: Codable, Sendable, Equatable, Hashable {
         if analogies.isEmpty && pairs.isEmpty {
             throw EmbeddingError.invalidOption(name: "analogies/pairs", value: "(none)", expected: "at least one evaluation file")
         }
-        if restrict < 1 { throw EmbeddingError.invalidOption(name: "restrict", value: "\(restrict)", expected: "an integer >= 1") }
+        if restrict < 1 { throw EmbeddingError.invalidOption(name: SettingKey(CodingKeys.restrict), value: "\(restrict)", expected: "an integer >= 1") }
     }
 }
 

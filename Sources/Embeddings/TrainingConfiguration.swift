@@ -92,17 +92,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
 
     /// Throws `EmbeddingError.invalidOption` naming the first bad value.
     public func validate() throws {
-        func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws {
-            if !ok { throw EmbeddingError.invalidOption(name: name, value: "\(value)", expected: expected) }
+        func check(_ ok: Bool, _ key: CodingKeys, _ value: Any, _ expected: String) throws {
+            if !ok { throw EmbeddingError.invalidOption(name: SettingKey(key), value: "\(value)", expected: expected) }
         }
-        try check(dim >= 1 && dim <= 10_000, "dim", dim, "an integer in 1...10000")
-        try check(window >= 1 && window <= 64, "window", window, "an integer in 1...64")
-        try check(negative >= (loss == .ns ? 1 : 0) && negative <= 64, "negative", negative, loss == .ns ? "an integer in 1...64 with ns" : "an integer in 0...64")
-        try check(sample >= 0 && sample < 1, "sample", sample, "a number in [0, 1)")
-        try check(noiseExponent >= 0 && noiseExponent <= 2, "noise_exponent", noiseExponent, "a number in [0, 2]")
-        try check(alpha > 0 && alpha < 10, "alpha", alpha, "a number in (0, 10)")
-        try check(minAlpha >= 0 && minAlpha <= alpha, "min_alpha", minAlpha, "a number in [0, alpha]")
-        try check(epochs >= 1 && epochs <= 10_000, "epochs", epochs, "an integer in 1...10000")
+        try check(dim >= 1 && dim <= 10_000, .dim, dim, "an integer in 1...10000")
+        try check(window >= 1 && window <= 64, .window, window, "an integer in 1...64")
+        try check(negative >= (loss == .ns ? 1 : 0) && negative <= 64, .negative, negative, loss == .ns ? "an integer in 1...64 with ns" : "an integer in 0...64")
+        try check(sample >= 0 && sample < 1, .sample, sample, "a number in [0, 1)")
+        try check(noiseExponent >= 0 && noiseExponent <= 2, .noiseExponent, noiseExponent, "a number in [0, 2]")
+        try check(alpha > 0 && alpha < 10, .alpha, alpha, "a number in (0, 10)")
+        try check(minAlpha >= 0 && minAlpha <= alpha, .minAlpha, minAlpha, "a number in [0, alpha]")
+        try check(epochs >= 1 && epochs <= 10_000, .epochs, epochs, "an integer in 1...10000")
         try vocabulary.validate()
     }
 
@@ -130,7 +130,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
 /// Errors from training and from vector files.
 public enum EmbeddingError: Error, Equatable, CustomStringConvertible {
     /// An option is out of range.
-    case invalidOption(name: String, value: String, expected: String)
+    case invalidOption(name: SettingKey, value: String, expected: String)
     /// Training produced NaN or infinity.
     case diverged(epoch: Int, position: Int64, alpha: Double)
     /// A checkpoint was made with other settings.
@@ -153,5 +153,13 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible {
         case .vocabularyMismatch(let message):
             return message
         }
+    }
+}
+
+extension EmbeddingError: InvalidSettingError {
+    /// The setting an `invalidOption` is about (nil for the other errors).
+    public var invalidSetting: (key: SettingKey, value: String, expected: String)? {
+        if case .invalidOption(let key, let value, let expected) = self { return (key, value, expected) }
+        return nil
     }
 }

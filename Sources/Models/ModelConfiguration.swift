@@ -134,19 +134,19 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
 
     /// Throws `ModelError.invalidOption` naming the first bad value.
     public func validate() throws {
-        func check(_ ok: Bool, _ name: String, _ value: Any, _ expected: String) throws {
-            if !ok { throw ModelError.invalidOption(name: name, value: "\(value)", expected: expected) }
+        func check(_ ok: Bool, _ key: CodingKeys, _ value: Any, _ expected: String) throws {
+            if !ok { throw ModelError.invalidOption(name: SettingKey(key), value: "\(value)", expected: expected) }
         }
-        try check((1...4).contains(layers), "layers", layers, "an integer in 1...4")
-        try check((1...4096).contains(hidden), "hidden", hidden, "an integer in 1...4096")
-        try check(dropout >= 0 && dropout < 1, "dropout", dropout, "a number in [0, 1)")
-        if let lr { try check(lr > 0 && lr < 10, "lr", lr, "a number in (0, 10)") }
-        try check((1...10_000).contains(epochs), "epochs", epochs, "an integer in 1...10000")
-        try check(patience >= 1, "patience", patience, "an integer of at least 1")
-        try check((1...4096).contains(batch), "batch", batch, "an integer in 1...4096")
-        try check(clip >= 0, "clip", clip, "a number >= 0 (0 = no clipping)")
-        try check((1...4096).contains(dim), "dim", dim, "an integer in 1...4096")
-        try check(wordDropout >= 0 && wordDropout < 1, "word_dropout", wordDropout, "a number in [0, 1)")
+        try check((1...4).contains(layers), .layers, layers, "an integer in 1...4")
+        try check((1...4096).contains(hidden), .hidden, hidden, "an integer in 1...4096")
+        try check(dropout >= 0 && dropout < 1, .dropout, dropout, "a number in [0, 1)")
+        if let lr { try check(lr > 0 && lr < 10, .lr, lr, "a number in (0, 10)") }
+        try check((1...10_000).contains(epochs), .epochs, epochs, "an integer in 1...10000")
+        try check(patience >= 1, .patience, patience, "an integer of at least 1")
+        try check((1...4096).contains(batch), .batch, batch, "an integer in 1...4096")
+        try check(clip >= 0, .clip, clip, "a number >= 0 (0 = no clipping)")
+        try check((1...4096).contains(dim), .dim, dim, "an integer in 1...4096")
+        try check(wordDropout >= 0 && wordDropout < 1, .wordDropout, wordDropout, "a number in [0, 1)")
     }
 }
 
@@ -207,7 +207,7 @@ public struct TaggerConfiguration: Codable, Sendable, Equatable, Hashable {
     /// Throws `ModelError.invalidOption` naming the first bad value.
     public func validate() throws {
         if let column, column < 1 {
-            throw ModelError.invalidOption(name: "column", value: "\(column)", expected: "a 1-based column number")
+            throw ModelError.invalidOption(name: SettingKey(CodingKeys.column), value: "\(column)", expected: "a 1-based column number")
         }
         try encoder.validate()
     }
@@ -255,7 +255,7 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable, Hashable {
 /// Errors from training, loading and applying taggers and classifiers.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// An option is out of range.
-    case invalidOption(name: String, value: String, expected: String)
+    case invalidOption(name: SettingKey, value: String, expected: String)
     /// A model file that cannot be used (foreign, truncated, another version or task).
     case badModel(path: String, reason: String)
     /// Data that cannot be used with this model (a label it does not know, no examples).
@@ -274,5 +274,13 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case .diverged(let epoch, let batch):
             return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller --lr or --clip"
         }
+    }
+}
+
+extension ModelError: InvalidSettingError {
+    /// The setting an `invalidOption` is about (nil for the other errors).
+    public var invalidSetting: (key: SettingKey, value: String, expected: String)? {
+        if case .invalidOption(let key, let value, let expected) = self { return (key, value, expected) }
+        return nil
     }
 }

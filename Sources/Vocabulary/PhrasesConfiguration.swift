@@ -105,23 +105,23 @@ public struct PhrasesConfiguration: Codable, Sendable, Equatable, Hashable {
     /// Throws `VocabularyError.invalidOption` naming the first bad value (by its key:
     /// `min_count`, `threshold`, `passes`, `delimiter`).
     public func validate() throws {
-        if minCount < 1 { throw VocabularyError.invalidOption(name: "min_count", value: "\(minCount)", expected: "an integer >= 1") }
+        if minCount < 1 { throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.minCount), value: "\(minCount)", expected: "an integer >= 1") }
         if !threshold.isFinite {
-            throw VocabularyError.invalidOption(name: "threshold", value: "\(threshold)", expected: "a finite number")
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.threshold), value: "\(threshold)", expected: "a finite number")
         }
         switch scoring {
         case .npmi where !(-1...1).contains(threshold):
-            throw VocabularyError.invalidOption(name: "threshold", value: "\(threshold)",
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.threshold), value: "\(threshold)",
                                                 expected: "a number in [-1, 1] with npmi scoring")
         case .word2vec where threshold < 0:
-            throw VocabularyError.invalidOption(name: "threshold", value: "\(threshold)",
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.threshold), value: "\(threshold)",
                                                 expected: "a number >= 0 with word2vec scoring")
         default:
             break
         }
-        if passes < 1 { throw VocabularyError.invalidOption(name: "passes", value: "\(passes)", expected: "an integer >= 1") }
+        if passes < 1 { throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.passes), value: "\(passes)", expected: "an integer >= 1") }
         if delimiter.isEmpty || delimiter.utf8.contains(where: isSeparator) {
-            throw VocabularyError.invalidOption(name: "delimiter", value: "'\(delimiter)'",
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.delimiter), value: "'\(delimiter)'",
                                                 expected: "a non-empty string without spaces, tabs or line ends")
         }
     }

@@ -43,16 +43,16 @@ public struct VocabularyConfiguration: Codable, Sendable, Equatable, Hashable {
 
     /// Throws `VocabularyError.invalidOption` naming the first bad value.
     public func validate() throws {
-        if minCount < 1 { throw VocabularyError.invalidOption(name: "min_count", value: "\(minCount)", expected: "an integer >= 1") }
-        if let maxSize, maxSize < 1 { throw VocabularyError.invalidOption(name: "max_size", value: "\(maxSize)", expected: "an integer >= 1") }
+        if minCount < 1 { throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.minCount), value: "\(minCount)", expected: "an integer >= 1") }
+        if let maxSize, maxSize < 1 { throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.maxSize), value: "\(maxSize)", expected: "an integer >= 1") }
         if let maxTypesInMemory, maxTypesInMemory < 1000 {
-            throw VocabularyError.invalidOption(name: "max_types_in_memory", value: "\(maxTypesInMemory)", expected: "an integer >= 1000")
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.maxTypesInMemory), value: "\(maxTypesInMemory)", expected: "an integer >= 1000")
         }
         for special in specials where special.isEmpty || special.contains(where: { $0.isWhitespace }) {
-            throw VocabularyError.invalidOption(name: "specials", value: "'\(special)'", expected: "non-empty tokens without white space")
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.specials), value: "'\(special)'", expected: "non-empty tokens without white space")
         }
         if Set(specials).count != specials.count {
-            throw VocabularyError.invalidOption(name: "specials", value: specials.joined(separator: ","), expected: "distinct tokens")
+            throw VocabularyError.invalidOption(name: SettingKey(CodingKeys.specials), value: specials.joined(separator: ","), expected: "distinct tokens")
         }
     }
 }
@@ -60,7 +60,7 @@ public struct VocabularyConfiguration: Codable, Sendable, Equatable, Hashable {
 /// Errors from building, reading and using vocabularies.
 public enum VocabularyError: Error, Equatable, CustomStringConvertible {
     /// An option value is out of range.
-    case invalidOption(name: String, value: String, expected: String)
+    case invalidOption(name: SettingKey, value: String, expected: String)
     /// The corpus holds no token at all.
     case emptyCorpus(inputs: [String])
     /// No type reaches `minCount`.
@@ -85,5 +85,13 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
         case .outOfMemory:
             return "out of memory while counting (use --max-types-in-memory to bound it)"
         }
+    }
+}
+
+extension VocabularyError: InvalidSettingError {
+    /// The setting an `invalidOption` is about (nil for the other errors).
+    public var invalidSetting: (key: SettingKey, value: String, expected: String)? {
+        if case .invalidOption(let key, let value, let expected) = self { return (key, value, expected) }
+        return nil
     }
 }

@@ -20,52 +20,48 @@ struct EncoderOptions: ParsableArguments {
     var vectors: String?
 
     @Option(help: "Recurrent cell.")
-    var cell: CellKind = .lstm
+    var cell: CellKind = EncoderSettings().cell
 
     @Option(help: "Stacked recurrent layers (1-4).")
-    var layers: Int = 1
+    var layers: Int = EncoderSettings().layers
 
     @Option(help: "Hidden units per direction.")
-    var hidden: Int = 256
+    var hidden: Int = EncoderSettings().hidden
 
     @Flag(inversion: .prefixedNo, help: "Read in both directions.")
-    var bidirectional = true
+    var bidirectional = EncoderSettings().bidirectional
 
     @Option(help: "Dropout on embeddings, between layers and on the encoder output.")
-    var dropout: Double = 0.5
+    var dropout: Double = EncoderSettings().dropout
 
     @Option(help: "Optimizer: adam, or sgd (momentum 0.9, lr / (1 + 0.05 epoch)).")
-    var optimizer: OptimizerKind = .adam
+    var optimizer: OptimizerKind = EncoderSettings().optimizer
 
-    @Option(help: "Learning rate (default 0.001 for adam, 0.015 for sgd).")
+    @Option(help: "Learning rate (default \(number(OptimizerKind.adam.defaultLearningRate)) for adam, \(number(OptimizerKind.sgd.defaultLearningRate)) for sgd).")
     var lr: Double?
 
     @Option(help: "Maximum epochs.")
-    var epochs: Int = 50
+    var epochs: Int = EncoderSettings().epochs
 
     @Option(help: "Stop after this many epochs without a better dev score.")
-    var patience: Int = 5
+    var patience: Int = EncoderSettings().patience
 
     @Option(help: "Sentences or texts per batch.")
-    var batch: Int = 32
+    var batch: Int = EncoderSettings().batch
 
     @Option(help: "Clip the global gradient norm to this (0 = off).")
-    var clip: Double = 5
+    var clip: Double = EncoderSettings().clip
 
     @Flag(help: "Keep the word vectors fixed.")
-    var freezeEmbeddings = false
+    var freezeEmbeddings = EncoderSettings().freezeEmbeddings
 
     @Option(help: "Embedding size without --vectors.")
-    var dim: Int = 100
-
-    @Option(help: "Seed of initialization, dropout and batch order.")
-    var seed: UInt64 = 1
+    var dim: Int = EncoderSettings().dim
 
     @Option(help: "In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).")
-    var wordDropout: Double = 0
+    var wordDropout: Double = EncoderSettings().wordDropout
 
-    @Option(help: "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores).")
-    var threads: Int?
+    @OptionGroup var runOptions: RunOptionGroup<ModelTrainingOffer>
 
     var settings: EncoderSettings {
         var settings = EncoderSettings()
@@ -82,24 +78,16 @@ struct EncoderOptions: ParsableArguments {
         settings.clip = clip
         settings.freezeEmbeddings = freezeEmbeddings
         settings.dim = dim
-        settings.seed = seed
+        settings.seed = runOptions.seedValue
         settings.wordDropout = wordDropout
         return settings
     }
 
     func validate() throws {
-        do {
-            try settings.validate()
-        } catch let error as ModelError {
-            if case .invalidOption(let name, let value, let expected) = error {
-                throw ValidationError("invalid value \(value) for --\(name.replacingOccurrences(of: "_", with: "-")): expected \(expected)")
-            }
-            throw error
-        }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try validateConfiguration(settings.validate)
     }
 
-    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+    var threadCount: Int { runOptions.threadCount }
 }
 
 /// Writes `text` to `path` atomically, or to stdout when `path` is nil or "-".
@@ -167,19 +155,19 @@ struct TrainTagger: ParsableCommand {
     var dev: String
 
     @Option(help: "Data format.")
-    var format: TaggedDataFormat = .conll
+    var format: TaggedDataFormat = TaggerConfiguration().format
 
     @Option(help: "1-based tag column (default: last for conll, 4 = UPOS for conllu).")
     var column: Int?
 
     @Flag(inversion: .prefixedNo, help: "CRF output layer (else softmax per token).")
-    var crf = true
+    var crf = TaggerConfiguration().crf
 
     @Option(help: "Character features per word: none, lstm (BiLSTM) or cnn.")
-    var charFeatures: CharacterFeatureKind = .none
+    var charFeatures: CharacterFeatureKind = TaggerConfiguration().charFeatures
 
     @Option(help: "Labels chunk tags are trained on: iob2, or bioes (with BIOES CRF constraints); predictions and scores are IOB2 either way.")
-    var tagScheme: TrainingTagScheme = .iob2
+    var tagScheme: TrainingTagScheme = TaggerConfiguration().tagScheme
 
     @OptionGroup var encoder: EncoderOptions
 
@@ -243,12 +231,8 @@ struct Tag: ParsableCommand {
 
     enum TagInputFormat: String, ExpressibleByArgument, CaseIterable { case conll, conllu, text }
 
-    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
-    var threads: Int = 1
-
-    func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
-    }
+    @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
+    var threads: Int { runOptions.threadCount }
 
     func run() throws {
         do {
@@ -300,10 +284,10 @@ struct TrainClassifier: ParsableCommand {
     var dev: String
 
     @Option(help: "Data format: tsv (label<TAB>text, optional header) or fasttext (__label__X text).")
-    var format: ClassificationDataFormat = .tsv
+    var format: ClassificationDataFormat = ClassifierConfiguration().format
 
     @Option(help: "Pooling over time.")
-    var pooling: Pooling = .max
+    var pooling: Pooling = ClassifierConfiguration().pooling
 
     @OptionGroup var encoder: EncoderOptions
 
@@ -350,12 +334,8 @@ struct Classify: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file (default: stdout).")
     var output: String?
 
-    @Option(help: "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count.")
-    var threads: Int = 1
-
-    func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
-    }
+    @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
+    var threads: Int { runOptions.threadCount }
 
     func run() throws {
         do {

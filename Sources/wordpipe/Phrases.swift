@@ -31,7 +31,7 @@ struct Phrases: ParsableCommand {
     @Option(help: "Tokens and pairs seen fewer times are never joined.")
     var minCount: Int = PhrasesConfiguration().minCount
 
-    @Option(parsing: .unconditional, help: "Join pairs scoring above this (default: 100 for word2vec, 0.5 for npmi).")
+    @Option(parsing: .unconditional, help: "Join pairs scoring above this (default: \(number(PhraseScoring.word2vec.defaultThreshold)) for word2vec, \(number(PhraseScoring.npmi.defaultThreshold)) for npmi).")
     var threshold: Double?
 
     @Option(help: "Pair score: word2vec (word2phrase) or npmi (normalized PMI).")
@@ -43,29 +43,22 @@ struct Phrases: ParsableCommand {
     @Option(help: "Written between the tokens of a joined pair.")
     var delimiter: String = PhrasesConfiguration().delimiter
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     /// The stage configuration these options describe.
     var stageConfiguration: PhrasesConfiguration {
         PhrasesConfiguration(minCount: minCount, threshold: threshold, scoring: scoring, passes: passes, delimiter: delimiter)
     }
 
-    /// Configuration keys and the options that set them, for error messages.
-    static let optionNames = ["min_count": "--min-count", "threshold": "--threshold", "passes": "--passes", "delimiter": "--delimiter"]
-
     func validate() throws {
-        do {
-            try stageConfiguration.validate()
-        } catch VocabularyError.invalidOption(let name, let value, let expected) {
-            throw ValidationError("invalid value \(value) for \(Self.optionNames[name] ?? name): expected \(expected)")
-        }
+        try validateConfiguration(stageConfiguration.validate)
         if output != "-", inputs.contains(output) { throw ValidationError("the output \(output) is also an input") }
     }
 
     func run() throws {
         do {
             let summary = try PhraseDetector.run(inputs: inputs, output: output, configuration: stageConfiguration,
-                                                 threads: runOptions.runOptions.threads, progress: runOptions.progress)
+                                                 threads: runOptions.runOptions.threads, progress: runOptions.progressMode)
             StandardError.write("phrases: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "phrases", underlying: error)

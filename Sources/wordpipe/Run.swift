@@ -30,14 +30,14 @@ struct Run: ParsableCommand {
     @Option(help: "Work directory (default: the pipeline's workdir, or build/ beside it).")
     var workdir: String?
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     func run() throws {
         do {
             let runner = try PipelineRunner(path: pipeline, workdir: workdir)
             let options = PipelineRunOptions(force: forceAll ? [] : (force.isEmpty ? nil : Set(force)), until: until,
                                              only: only.isEmpty ? nil : Set(only), dryRun: dryRun,
-                                             threads: runOptions.threads, progress: runOptions.progress)
+                                             threads: runOptions.threads, progress: runOptions.progressMode)
             let clock = MonotonicClock.now()
             let runs = try runner.run(options: options) { print($0) }
             if !dryRun {

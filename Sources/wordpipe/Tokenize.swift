@@ -54,7 +54,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "BCP 47 locale for break rules and lowercasing (default: root).")
     var locale: String = TokenizerConfiguration().locale
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     /// The stage configuration these options describe.
     var stageConfiguration: TokenizeConfiguration {

@@ -29,46 +29,43 @@ struct Train: ParsableCommand {
     var vocab: String?
 
     @Option(help: "Minimum count, when the vocabulary is built here.")
-    var minCount: Int = 5
+    var minCount: Int = TrainingConfiguration().vocabulary.minCount
 
     @Option(help: "Maximum vocabulary size, when the vocabulary is built here.")
     var maxSize: Int?
 
     @Option(help: "Architecture.")
-    var model: TrainingConfiguration.Model = .skipgram
+    var model: TrainingConfiguration.Model = TrainingConfiguration().model
 
     @Option(help: "Output layer: ns (negative sampling) or hs (hierarchical softmax).")
-    var loss: TrainingConfiguration.Loss = .ns
+    var loss: TrainingConfiguration.Loss = TrainingConfiguration().loss
 
     @Option(help: "Vector dimension.")
-    var dim: Int = 100
+    var dim: Int = TrainingConfiguration().dim
 
     @Option(help: "Maximum window radius.")
-    var window: Int = 5
+    var window: Int = TrainingConfiguration().window
 
     @Option(help: "Negative samples.")
-    var negative: Int = 5
+    var negative: Int = TrainingConfiguration().negative
 
     @Option(help: "Subsampling threshold (0 = off).")
-    var sample: Double = 1e-3
+    var sample: Double = TrainingConfiguration().sample
 
     @Option(help: "Exponent of the noise distribution (0.75 word2vec, 0.5 fastText).")
-    var noiseExponent: Double = 0.75
+    var noiseExponent: Double = TrainingConfiguration().noiseExponent
 
-    @Option(help: "Starting learning rate (default 0.025, 0.05 for CBOW).")
+    @Option(help: "Starting learning rate (default \(number(TrainingConfiguration(model: .skipgram).alpha)), \(number(TrainingConfiguration(model: .cbow).alpha)) for CBOW).")
     var alpha: Double?
 
     @Option(help: "Final learning rate.")
-    var minAlpha: Double = 0.0001
+    var minAlpha: Double = TrainingConfiguration().minAlpha
 
     @Option(help: "Passes over the corpus.")
-    var epochs: Int = 5
-
-    @Option(help: "Seed of the weights and of each worker's generator.")
-    var seed: UInt64 = 1
+    var epochs: Int = TrainingConfiguration().epochs
 
     @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window and apply its updates together (pWord2Vec batching); --no-batched is word2vec.c's per-pair loop.")
-    var batched = true
+    var batched = TrainingConfiguration().batched
 
     @Option(help: "Output format.")
     var format: VectorFormat = .native
@@ -77,35 +74,27 @@ struct Train: ParsableCommand {
     var checkpoint: String?
 
     @Option(help: "Words between checkpoints (epochs end with one too).")
-    var checkpointEvery: Int64 = 10_000_000
+    var checkpointEvery: Int64 = TrainingOptions().checkpointEvery
 
     @Option(help: "Continue from the checkpoint in this directory.")
     var resume: String?
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<VectorTrainingOffer>
 
     var stageConfiguration: TrainingConfiguration {
         TrainingConfiguration(model: model, loss: loss, dim: dim, window: window, negative: negative, sample: sample,
-                              noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: seed,
+                              noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: runOptions.seedValue,
                               batched: batched, vocabulary: VocabularyConfiguration(minCount: minCount, maxSize: maxSize))
     }
 
     func validate() throws {
-        do {
-            try stageConfiguration.validate()
-        } catch {
-            throw ValidationError("\(error)".replacingOccurrences(of: "noise_exponent", with: "--noise-exponent")
-                .replacingOccurrences(of: "min_alpha", with: "--min-alpha").replacingOccurrences(of: "min_count", with: "--min-count")
-                .replacingOccurrences(of: "for dim", with: "for --dim").replacingOccurrences(of: "for window", with: "for --window")
-                .replacingOccurrences(of: "for negative", with: "for --negative").replacingOccurrences(of: "for epochs", with: "for --epochs")
-                .replacingOccurrences(of: "for alpha", with: "for --alpha").replacingOccurrences(of: "for sample", with: "for --sample"))
-        }
+        try validateConfiguration(stageConfiguration.validate)
         if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, not \(checkpointEvery)") }
     }
 
     func run() throws {
         do {
-            let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progress,
+            let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery)
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output, format: format,
                                                    configuration: stageConfiguration, options: options)

@@ -164,9 +164,9 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("pairs"), help: "Word pairs with human scores (WordSim-353, SimLex-999); repeatable.")
     var pairs: [String] = []
     @Option(help: "Only the N most frequent words (word2vec's compute-accuracy uses 30000).")
-    var restrict: Int = 30_000
+    var restrict: Int = EvaluationConfiguration().restrict
     @Flag(inversion: .prefixedNo, help: "Compare words case-insensitively, as gensim.")
-    var caseInsensitive = true
+    var caseInsensitive = EvaluationConfiguration().caseInsensitive
     @Flag(help: "JSON output.")
     var json = false
 

@@ -38,7 +38,7 @@ struct Vocab: ParsableCommand {
     @Option(help: "Output format: tsv (word<TAB>count) or word2vec (word count, as -save-vocab).")
     var format: VocabularyFormat = .tsv
 
-    @OptionGroup var runOptions: RunOptionGroup
+    @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
     var stageConfiguration: VocabularyConfiguration {
         VocabularyConfiguration(minCount: minCount, maxSize: maxSize, maxTypesInMemory: maxTypesInMemory,
@@ -46,21 +46,15 @@ struct Vocab: ParsableCommand {
     }
 
     func validate() throws {
-        do {
-            try stageConfiguration.validate()
-        } catch {
-            throw ValidationError("\(error)".replacingOccurrences(of: "min_count", with: "--min-count")
-                .replacingOccurrences(of: "max_size", with: "--max-size")
-                .replacingOccurrences(of: "max_types_in_memory", with: "--max-types-in-memory")
-                .replacingOccurrences(of: "specials", with: "--special"))
-        }
+        // The option for `specials` is --special (one comma-separated value).
+        try validateConfiguration(stageConfiguration.validate, flags: ["specials": "--special"])
     }
 
     func run() throws {
         do {
             let (vocabulary, summary) = try VocabularyBuilder.build(
                 inputs: inputs, configuration: stageConfiguration, threads: runOptions.runOptions.threads,
-                progress: runOptions.progress)
+                progress: runOptions.progressMode)
             let info = VocabularyInfo(configuration: stageConfiguration, tokenizer: vocabulary.tokenizer,
                                       specialCount: vocabulary.specialCount, corpusTokens: summary.tokens,
                                       typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)

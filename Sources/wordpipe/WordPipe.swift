@@ -1,5 +1,7 @@
 import ArgumentParser
 import Corpora
+import Embeddings
+import Models
 import Foundation
 import Tokenization
 import WordPipeSupport
@@ -11,7 +13,7 @@ struct WordPipe: ParsableCommand {
         commandName: "wordpipe",
         abstract: "Raw text corpora to tokens, vocabularies, word vectors and recurrent models.",
         version: "0.1.0",
-        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, Run.self, Status.self, Inspect.self]
+        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, Run.self, Status.self, Inspect.self, Config.self]
     )
 
     /// Runs the command and maps every error to a message naming the stage and a non-zero exit.
@@ -76,17 +78,85 @@ extension TokenizerConfiguration.Normalization: ExpressibleByArgument {}
 extension TokenizerConfiguration.PunctuationPolicy: ExpressibleByArgument {}
 extension TokenizerConfiguration.TokenPolicy: ExpressibleByArgument {}
 
-/// Options every corpus-processing command shares.
-struct RunOptionGroup: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores).")
+/// Which of the shared run options (`--threads`, `--progress`, `--seed`) a command offers, with
+/// its help and defaults.
+protocol RunOptionOffer {
+    /// The help of --threads.
+    static var threadsHelp: String { get }
+    /// The thread count without --threads (nil: all cores).
+    static var defaultThreads: Int? { get }
+    /// Whether the command draws a progress line.
+    static var offersProgress: Bool { get }
+    /// The help of --seed; nil when the command has none.
+    static var seedHelp: String? { get }
+    /// The seed without --seed.
+    static var defaultSeed: UInt64 { get }
+}
+
+extension RunOptionOffer {
+    static var defaultThreads: Int? { nil }
+    static var offersProgress: Bool { true }
+    static var seedHelp: String? { nil }
+    static var defaultSeed: UInt64 { 1 }
+}
+
+/// tokenize, vocab, phrases, run: workers and a progress line.
+enum CorpusRunOffer: RunOptionOffer {
+    static var threadsHelp: String { "Worker threads (default: all cores)." }
+}
+
+/// train: workers, a progress line and the seed of the vector training.
+enum VectorTrainingOffer: RunOptionOffer {
+    static var threadsHelp: String { CorpusRunOffer.threadsHelp }
+    static var seedHelp: String? { "Seed of the weights and of each worker's generator." }
+    static var defaultSeed: UInt64 { TrainingConfiguration().seed }
+}
+
+/// train-tagger, train-classifier: batch-parallel workers and the seed of the model training.
+enum ModelTrainingOffer: RunOptionOffer {
+    static var threadsHelp: String {
+        "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores)."
+    }
+    static var offersProgress: Bool { false }
+    static var seedHelp: String? { "Seed of initialization, dropout and batch order." }
+    static var defaultSeed: UInt64 { EncoderSettings().seed }
+}
+
+/// tag, classify: replicas of the model over the batches, one by default.
+enum ModelApplicationOffer: RunOptionOffer {
+    static var threadsHelp: String {
+        "Threads, each running a replica of the model over a share of the batches (default 1). The output is the same at any count."
+    }
+    static var defaultThreads: Int? { 1 }
+    static var offersProgress: Bool { false }
+}
+
+/// `--threads`, `--progress` and `--seed`: one option group for every command, checked here.
+/// A command offers those its `Offer` names; the others are not shown and are refused.
+struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
+    @Option(help: ArgumentHelp(Offer.threadsHelp + (Offer.defaultThreads.map { " (default: \($0))" } ?? "")))
     var threads: Int?
 
-    @Option(help: "Progress line on stderr: auto (when a terminal), always, never.")
-    var progress: ProgressMode = .auto
+    @Option(help: ArgumentHelp("Progress line on stderr: auto (when a terminal), always, never (default: auto).",
+                               visibility: Offer.offersProgress ? .default : .private))
+    var progress: ProgressMode?
+
+    @Option(help: ArgumentHelp((Offer.seedHelp ?? "") + " (default: \(Offer.defaultSeed))",
+                               visibility: Offer.seedHelp == nil ? .private : .default))
+    var seed: UInt64?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        try validateThreads(threads)
+        if !Offer.offersProgress, progress != nil { throw ValidationError("this command has no --progress option") }
+        if Offer.seedHelp == nil, seed != nil { throw ValidationError("this command has no --seed option") }
     }
 
-    var runOptions: RunOptions { RunOptions(threads: threads, progress: progress) }
+    /// The thread count: --threads, else the command's default, else all cores.
+    var threadCount: Int { threads ?? Offer.defaultThreads ?? ProcessInfo.processInfo.activeProcessorCount }
+    /// The progress mode (auto without --progress).
+    var progressMode: ProgressMode { progress ?? .auto }
+    /// The seed: --seed, else the configuration's.
+    var seedValue: UInt64 { seed ?? Offer.defaultSeed }
+
+    var runOptions: RunOptions { RunOptions(threads: threads ?? Offer.defaultThreads, progress: progressMode) }
 }
