@@ -14,6 +14,11 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Corpora", targets: ["Corpora"]),
         .library(name: "Vocabulary", targets: ["Vocabulary"]),
+        // For the fuzz targets in Fuzz/ (a separate package that depends on this one by path).
+        .library(name: "WordPipeSupport", targets: ["WordPipeSupport"]),
+        .library(name: "Embeddings", targets: ["Embeddings"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
