@@ -131,7 +131,9 @@ for target in "${targets[@]}"; do
     seedcount=$(find "$seeds" -type f | wc -l)
     scratch=$(mktemp -d "${TMPDIR:-/tmp}/wordpipe-fuzz.XXXXXX")
     [ -d /dev/shm ] && { rmdir "$scratch"; scratch=$(mktemp -d /dev/shm/wordpipe-fuzz.XXXXXX); }
-    WORDPIPE_FUZZ_TMP="$scratch" "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
+    # SWIFT_BACKTRACE off: Swift's crash handler reads memory ASan then reports as its own error,
+    # hiding the trap; libFuzzer prints the stack itself.
+    SWIFT_BACKTRACE=enable=no WORDPIPE_FUZZ_TMP="$scratch" "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
         -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} "$corpus" "$seeds" > "$log" 2>&1
     code=$?
     rm -rf "$scratch"
