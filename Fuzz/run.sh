@@ -15,8 +15,8 @@
 #   logs/T.log    libFuzzer's output
 # Environment: FUZZ_SKIP_BUILD=1 (use the last build), FUZZ_RSS_MB, FUZZ_FLAGS (more libFuzzer
 # flags), WORDPIPE_SHARED_DATA (default ../shared/data beside the repository),
-# WORDPIPE_FUZZ_SKIP_KNOWN=1 (skip inputs that only hit the known vector-file and encoded-corpus
-# defects listed in BENCHMARKS.md, to search past them; never in CI).
+# WORDPIPE_FUZZ_SKIP_KNOWN=1 (skip inputs that only hit the known vector-file, checkpoint and
+# encoded-corpus defects listed in BENCHMARKS.md, to search past them; never in CI).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
