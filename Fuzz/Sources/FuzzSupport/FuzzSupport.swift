@@ -1,0 +1,162 @@
+import Corpora
+import Embeddings
+import Foundation
+import Vocabulary
+import WordPipeSupport
+
+/// Scratch files for readers that take a path: one folder per process (`WORDPIPE_FUZZ_TMP`
+/// when `run.sh` sets it, else a fresh folder in /dev/shm or the temporary folder), rewritten
+/// for every input.
+public enum FuzzFiles {
+    public static let directory: String = {
+        let base = ProcessInfo.processInfo.environment["WORDPIPE_FUZZ_TMP"]
+            ?? (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
+        let path = base + "/wordpipe-fuzz-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: FuzzFiles.directory) }
+        return path
+    }()
+
+    /// Writes `count` bytes at `data` to `name` in the scratch folder; returns the path.
+    public static func write(_ data: UnsafePointer<UInt8>, _ count: Int, name: String) -> String {
+        let path = directory + "/" + name
+        write(UnsafeRawBufferPointer(start: data, count: count), to: path)
+        return path
+    }
+
+    /// Writes `bytes` to `path` (replacing it).
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        precondition(descriptor >= 0, "fuzz harness: cannot write \(path)")
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            precondition(written > 0, "fuzz harness: cannot write \(path)")
+            offset += written
+        }
+        close(descriptor)
+    }
+}
+
+/// Seed files made with WordPipe's own writers (for the binary formats): when
+/// `WORDPIPE_FUZZ_MAKE_SEEDS=DIR` is set, a target's `LLVMFuzzerInitialize` writes its seeds
+/// into DIR and exits instead of fuzzing.
+public enum Seeds {
+    /// Calls `make` with the seed folder and exits, when seeds are asked for.
+    public static func makeIfAsked(_ make: (String) throws -> Void) {
+        guard let directory = ProcessInfo.processInfo.environment["WORDPIPE_FUZZ_MAKE_SEEDS"] else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try make(directory)
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("making seeds failed: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// A few English sentences (the tiny corpus of the binary seeds and of the checkpoint fixture).
+    public static let sentences: [String] = [
+        "the cat sat on the mat and the dog sat on the log",
+        "a dog and a cat are not the same animal",
+        "the quick brown fox jumps over the lazy dog",
+        "on the mat the cat slept while the dog watched the door",
+        "the log was wet and the mat was dry",
+        "a fox is not a dog but the fox and the dog both run",
+    ]
+
+    /// The vocabulary of `sentences` (every word, by descending count).
+    public static func vocabulary() -> Vocabulary {
+        var counts: [String: Int64] = [:]
+        for sentence in sentences { for word in sentence.split(separator: " ") { counts[String(word), default: 0] += 1 } }
+        let sorted = counts.sorted { Vocabulary.precedes(($0.key, $0.value), ($1.key, $1.value)) }
+        return Vocabulary(words: sorted.map(\.key), counts: sorted.map(\.value))
+    }
+
+    /// Small vectors over `vocabulary()`, with a few odd words (spaces, non-ASCII) mixed in.
+    public static func vectors(dim: Int = 5) -> WordVectors {
+        var vocabulary = vocabulary()
+        vocabulary = Vocabulary(words: vocabulary.words + ["naïve", "東京"], counts: vocabulary.counts + [1, 1])
+        var state: UInt64 = 7
+        let matrix: [Float] = (0..<(vocabulary.count * dim)).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(state >> 40) - (1 << 23)) / Float(1 << 23)
+        }
+        return WordVectors(vocabulary: vocabulary, dim: dim, matrix: matrix)
+    }
+}
+
+/// Reads every document of one file with the corpus reader in `format`; errors are the
+/// expected outcome for most inputs and are dropped.
+public func readCorpus(_ data: UnsafePointer<UInt8>, _ count: Int, format: InputFormat, name: String) {
+    let path = FuzzFiles.write(data, count, name: name)
+    let diagnostics = Diagnostics(stage: "fuzz", printLimit: 0, echo: false)
+    do {
+        let reader = try CorpusReader(inputs: [path], configuration: ReaderConfiguration(format: format), diagnostics: diagnostics)
+        var total = 0
+        while let document = try reader.next() { total &+= document.text.utf8.count }
+        _ = reader.report.invalidSequences
+        blackHole(total)
+    } catch {
+        blackHole(String(describing: error).count)
+    }
+}
+
+/// Keeps a value alive so the optimiser cannot drop the work that made it.
+@inline(never)
+public func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
+
+/// A valid pointer for an empty input (libFuzzer may pass none).
+nonisolated(unsafe) public let emptyInput: UnsafePointer<UInt8> = {
+    let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    pointer.initialize(to: 0)
+    return UnsafePointer(pointer)
+}()
+
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// Runs libFuzzer's driver on `test` with the command-line arguments and exits with its status.
+///
+/// SwiftPM links an executable's `main` to the module's own entry point, so each target has a
+/// `@main` that calls this instead of relying on libFuzzer's `main`.
+public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
+    var argc = CommandLine.argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, test))
+}
+
+/// Known defects already routed to another fix (see BENCHMARKS.md, Fuzzing): with
+/// `WORDPIPE_FUZZ_SKIP_KNOWN=1`, inputs that would only find them again are skipped, so that a
+/// run goes on to look for new ones. Off by default: the CI smoke run must find them.
+public let skipKnownDefects = ProcessInfo.processInfo.environment["WORDPIPE_FUZZ_SKIP_KNOWN"] == "1"
+
+/// Whether a vector file hits a known defect of `WordVectors.load`: a `ROWS DIM` header line
+/// with no newline after it (VectorFiles.swift:54), or a header whose ROWS × DIM values cannot
+/// fit in the file (allocated before the size is checked; overflow for huge values).
+public func vectorInputHitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    let bytes = UnsafeBufferPointer(start: data, count: count)
+    let newline = bytes.firstIndex(of: 0x0A)
+    let line = String(decoding: bytes[0..<(newline ?? count)], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let fields = line.split(separator: " ")
+    guard fields.count == 2, let rows = Int(fields[0]), let dim = Int(fields[1]), rows >= 0, dim > 0 else { return false }
+    if newline == nil { return true }
+    let (values, overflow) = rows.multipliedReportingOverflow(by: dim)
+    return overflow || values > count
+}
+
+/// Whether an encoded corpus hits the known overflow of its size check (EncodedCorpus.swift:90):
+/// a token or sentence count field larger than the file.
+public func encodedCorpusHitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    guard count >= 48 else { return false }
+    let raw = UnsafeRawBufferPointer(start: data, count: count)
+    let tokens = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+    let sentences = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
+    return tokens > UInt64(count) || sentences > UInt64(count)
+}

@@ -1,0 +1,40 @@
+// libFuzzer target: vector files, seeded with fasttext files (`WordVectors.load` detects the format
+// as `nearest`, `evaluate` and `convert` do).
+import Embeddings
+import Foundation
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    Seeds.makeIfAsked { directory in
+        let vectors = Seeds.vectors()
+        try vectors.save(to: directory + "/small.vec", format: .fasttext)
+        try vectors.limited(to: 1).save(to: directory + "/one.vec", format: .fasttext)
+        // fastText's own writer ends every row with a space before the newline.
+        var text = "\(vectors.vocabulary.count) \(vectors.dim)\n"
+        for (index, word) in vectors.vocabulary.words.enumerated() {
+            text += word + " " + vectors.matrix[index * vectors.dim ..< (index + 1) * vectors.dim].map { String($0) + " " }.joined() + "\n"
+        }
+        try text.write(toFile: directory + "/trailing-space.vec", atomically: true, encoding: .utf8)
+    }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = pointer ?? emptyInput
+    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return -1 }
+    let path = FuzzFiles.write(data, count, name: "input.vec")
+    do {
+        let (vectors, report) = try WordVectors.load(from: path)
+        blackHole((vectors.dim, vectors.vocabulary.count, report))
+    } catch {
+        blackHole(String(describing: error))
+    }
+    return 0
+}
+
+@main
+enum Main {
+    static func main() { runFuzzer(fuzz) }
+}

@@ -1,0 +1,40 @@
+// libFuzzer target: vector files, seeded with native files (`WordVectors.load` detects the format
+// as `nearest`, `evaluate` and `convert` do).
+import Embeddings
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    Seeds.makeIfAsked { directory in
+        let vectors = Seeds.vectors()
+        try vectors.save(to: directory + "/small.wpv", format: .native)
+        try vectors.limited(to: 1).save(to: directory + "/one.wpv", format: .native)
+    }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = pointer ?? emptyInput
+    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return -1 }
+    let path = FuzzFiles.write(data, count, name: "input.wpv")
+    do {
+        let (vectors, report) = try WordVectors.load(from: path)
+        blackHole((vectors.dim, vectors.vocabulary.count, report))
+    } catch {
+        blackHole(String(describing: error))
+    }
+    // Queries open native files in place (mapped), a second reader of the same bytes.
+    do {
+        let (store, _) = try VectorStore.load(from: path)
+        blackHole(store.vectors.count)
+    } catch {
+        blackHole(String(describing: error))
+    }
+    return 0
+}
+
+@main
+enum Main {
+    static func main() { runFuzzer(fuzz) }
+}

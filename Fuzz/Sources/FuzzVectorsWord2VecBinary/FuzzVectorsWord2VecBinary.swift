@@ -1,0 +1,33 @@
+// libFuzzer target: vector files, seeded with word2vec-bin files (`WordVectors.load` detects the format
+// as `nearest`, `evaluate` and `convert` do).
+import Embeddings
+import FuzzSupport
+
+@_cdecl("LLVMFuzzerInitialize")
+public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    Seeds.makeIfAsked { directory in
+        let vectors = Seeds.vectors()
+        try vectors.save(to: directory + "/small.bin", format: .word2vecBin)
+        try vectors.limited(to: 1).save(to: directory + "/one.bin", format: .word2vecBin)
+    }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = pointer ?? emptyInput
+    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return -1 }
+    let path = FuzzFiles.write(data, count, name: "input.bin")
+    do {
+        let (vectors, report) = try WordVectors.load(from: path)
+        blackHole((vectors.dim, vectors.vocabulary.count, report))
+    } catch {
+        blackHole(String(describing: error))
+    }
+    return 0
+}
+
+@main
+enum Main {
+    static func main() { runFuzzer(fuzz) }
+}
