@@ -160,3 +160,20 @@ public func encodedCorpusHitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: 
     let sentences = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
     return tokens > UInt64(count) || sentences > UInt64(count)
 }
+
+/// The body of the vector-file targets: writes the input to a scratch file named `name` and
+/// loads it with `WordVectors.load` (the format detected as `nearest`, `evaluate` and `convert`
+/// detect it). Returns the scratch path, or nil when the input was skipped as a known defect.
+@discardableResult
+public func fuzzVectorFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, name: String) -> String? {
+    let data = pointer ?? emptyInput
+    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return nil }
+    let path = FuzzFiles.write(data, count, name: name)
+    do {
+        let (vectors, report) = try WordVectors.load(from: path)
+        blackHole((vectors.dim, vectors.vocabulary.count, report))
+    } catch {
+        blackHole(String(describing: error))
+    }
+    return path
+}

@@ -15,15 +15,7 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let data = pointer ?? emptyInput
-    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return -1 }
-    let path = FuzzFiles.write(data, count, name: "input.wpv")
-    do {
-        let (vectors, report) = try WordVectors.load(from: path)
-        blackHole((vectors.dim, vectors.vocabulary.count, report))
-    } catch {
-        blackHole(String(describing: error))
-    }
+    guard let path = fuzzVectorFile(pointer, count, name: "input.wpv") else { return -1 }
     // Queries open native files in place (mapped), a second reader of the same bytes.
     do {
         let (store, _) = try VectorStore.load(from: path)
