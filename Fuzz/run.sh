@@ -14,9 +14,7 @@
 #   artifacts/T/  crash-*, timeout-*, oom-* reproducers
 #   logs/T.log    libFuzzer's output
 # Environment: FUZZ_SKIP_BUILD=1 (use the last build), FUZZ_RSS_MB, FUZZ_FLAGS (more libFuzzer
-# flags), WORDPIPE_SHARED_DATA (default ../shared/data beside the repository),
-# WORDPIPE_FUZZ_SKIP_KNOWN=1 (skip inputs that only hit the known vector-file, checkpoint and
-# encoded-corpus defects listed in BENCHMARKS.md, to search past them; never in CI).
+# flags), WORDPIPE_SHARED_DATA (default ../shared/data beside the repository).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"

@@ -73,7 +73,7 @@ public final class CorpusReader {
         self.configuration = configuration
         self.diagnostics = diagnostics
         if configuration.format == .jsonl && configuration.jsonField.isEmpty {
-            throw CorpusError.invalidOption(name: "--json-field", value: "", valid: ["a field name such as text"])
+            throw CorpusError.invalidOption(name: "json_field", value: "", valid: ["a field name such as text"])
         }
         files = try Self.expand(inputs)
         totalBytes = files.reduce(0) { total, path in
@@ -131,7 +131,7 @@ public final class CorpusReader {
         if format == .auto {
             let head = try input.peek(4096)
             guard let detected = FormatDetector.detect(path: path, head: head) else {
-                diagnostics.warn("looks like binary data, not text; skipped (give --format text to read it anyway)", at: SourceLocation(path: path))
+                diagnostics.warn("looks like binary data, not text; skipped (set the format to text to read it anyway)", at: SourceLocation(path: path))
                 finishedBytes += source.size
                 source.close()
                 return nil

@@ -8,11 +8,13 @@ enum LabeledDataLines {
         let source = try ByteSource(path: path)
         defer { source.close() }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // 16 KiB first, doubling after each full read up to 1 MiB: small files stay cheap.
+        var chunk = [UInt8](repeating: 0, count: 1 << 14)
         while true {
             let got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
             if got == 0 { break }
             bytes.append(contentsOf: chunk[0..<got])
+            if got == chunk.count && chunk.count < 1 << 20 { chunk = [UInt8](repeating: 0, count: chunk.count * 2) }
         }
         return try split(bytes, name: path)
     }

@@ -25,17 +25,19 @@ public final class LineReader {
     private var scanned = 0
     private var atEnd = false
     private var lineNumber = 1
-    private let chunkSize = 1 << 20
+    /// The largest read.
+    private static let largestChunk = 1 << 20
     /// Room for one read, appended to `buffer` afterwards. (Growing `buffer` by
     /// `repeatElement(0, count:)` to read into it directly cost about 0.2 s per MiB in debug
     /// builds, where that generic append runs unspecialized: 10 s for a 50 MB test file.)
-    private var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    /// It starts at 16 KiB and doubles after each read that fills it, up to 1 MiB, so a small
+    /// file (a label file, a fuzzer's input) does not pay for zeroing a megabyte.
+    private var chunk = [UInt8](repeating: 0, count: 1 << 14)
 
     /// Reads lines from `source`, cutting lines longer than `maximumLength` bytes.
     public init(source: ByteStream, maximumLength: Int = 1 << 20) {
         self.source = source
         self.maximumLength = max(16, maximumLength)
-        buffer.reserveCapacity(chunkSize * 2)
     }
 
     /// Returns the next line, or nil at the end of the input.
@@ -108,5 +110,8 @@ public final class LineReader {
         let got = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
         buffer.append(contentsOf: chunk[0..<got])
         if got == 0 { atEnd = true }
+        if got == chunk.count && chunk.count < Self.largestChunk {
+            chunk = [UInt8](repeating: 0, count: chunk.count * 2)
+        }
     }
 }

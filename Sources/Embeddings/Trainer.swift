@@ -420,8 +420,8 @@ final class Session: @unchecked Sendable {
         // `latest` names a step directory beside it, nothing else.
         let name = latest.trimmingCharacters(in: .whitespacesAndNewlines)
         guard name.hasPrefix("step-"), !name.contains("/"), name != "." && name != ".." else {
-            throw EmbeddingError.malformed(location: SourceLocation(path: directory + "/latest"),
-                                           message: "'\(name)' is not a checkpoint step name (step-EPOCH-WORDS); \(CheckpointState.advice)")
+            throw EmbeddingError.badCheckpoint(location: SourceLocation(path: directory + "/latest"),
+                                               message: "'\(name)' is not a checkpoint step name (step-EPOCH-WORDS)")
         }
         let step = directory + "/" + name
         let stateFile = step + "/state.json"
@@ -429,8 +429,8 @@ final class Session: @unchecked Sendable {
         do {
             state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
         } catch {
-            throw EmbeddingError.malformed(location: SourceLocation(path: stateFile),
-                                           message: "unreadable checkpoint: \(CheckpointState.describe(error)); \(CheckpointState.advice)")
+            throw EmbeddingError.badCheckpoint(location: SourceLocation(path: stateFile),
+                                               message: "unreadable checkpoint: \(CheckpointState.describe(error))")
         }
         var differences = configuration.differences(from: state.configuration)
         if state.vocabularyFingerprint != vocabulary.fingerprint { differences.append("vocabulary: another vocabulary") }
@@ -446,13 +446,13 @@ final class Session: @unchecked Sendable {
                 throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "cannot read: \(error.localizedDescription)")
             }
             guard data.count == rows * dim * 4 else {
-                throw EmbeddingError.malformed(location: SourceLocation(path: path),
-                                               message: "\(data.count) bytes, expected \(rows * dim * 4) (\(rows) × \(dim) floats); \(CheckpointState.advice)")
+                throw EmbeddingError.badCheckpoint(location: SourceLocation(path: path),
+                                                   message: "\(data.count) bytes, expected \(rows * dim * 4) (\(rows) × \(dim) floats)")
             }
             if let stored = state.checksums?[name] {
                 let computed = CRC32C.checksum(of: data)
                 guard computed == stored else {
-                    throw EmbeddingError.malformed(location: SourceLocation(path: step + "/" + name), message: "damaged checkpoint weights: their CRC-32C is \(CRC32C.hex(computed)), state.json records \(CRC32C.hex(stored)) (start again without --resume)")
+                    throw EmbeddingError.badCheckpoint(location: SourceLocation(path: step + "/" + name), message: "damaged checkpoint weights: their CRC-32C is \(CRC32C.hex(computed)), state.json records \(CRC32C.hex(stored))")
                 }
             }
             data.withUnsafeBytes { raw in

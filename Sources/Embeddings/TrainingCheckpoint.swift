@@ -7,15 +7,12 @@ import WordPipeSupport
 /// foreign checkpoint is an error naming the file and the field, never an out-of-range index
 /// or a division by zero in the workers.
 extension CheckpointState {
-    /// What to do about a checkpoint that does not fit this run.
-    static let advice = "resume with the corpus and settings it was made with, or train without --resume (or with another --checkpoint directory)"
-
-    /// Throws `EmbeddingError.malformed` at `file` naming the first field that is out of range.
+    /// Throws `EmbeddingError.badCheckpoint` at `file` naming the first field that is out of range.
     /// `expected` are the worker ranges this corpus and thread count give; `totalWords` the
     /// corpus words per epoch.
     func check(file: String, expected: [WorkerState], totalWords: Int64, configuration: TrainingConfiguration) throws {
         func fail(_ field: String, _ message: String) -> EmbeddingError {
-            .malformed(location: SourceLocation(path: file), message: "field '\(field)' \(message); \(Self.advice)")
+            .badCheckpoint(location: SourceLocation(path: file), message: "field '\(field)' \(message)")
         }
         guard kind == "wordpipe.training-checkpoint" else { throw fail("kind", "is '\(kind)', not 'wordpipe.training-checkpoint'") }
         guard version == 1 else { throw fail("version", "is \(version); this wordpipe reads version 1") }

@@ -128,7 +128,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
 }
 
 /// Errors from training and from vector files.
-public enum EmbeddingError: Error, Equatable, CustomStringConvertible {
+public enum EmbeddingError: Error, Equatable, NamesSettings {
     /// An option is out of range.
     case invalidOption(name: SettingKey, value: String, expected: String)
     /// Training produced NaN or infinity.
@@ -137,19 +137,23 @@ public enum EmbeddingError: Error, Equatable, CustomStringConvertible {
     case checkpointMismatch(path: String, differences: [String])
     /// A file cannot be read.
     case malformed(location: SourceLocation, message: String)
+    /// A checkpoint file cannot be resumed from (`message` says why).
+    case badCheckpoint(location: SourceLocation, message: String)
     /// The corpus and the vocabulary do not fit together.
     case vocabularyMismatch(String)
 
-    public var description: String {
+    public func message(naming: SettingNaming) -> String {
         switch self {
         case .invalidOption(let name, let value, let expected):
-            return "invalid value \(value) for \(name): expected \(expected)"
+            return "invalid value \(value) for \(naming(name)): expected \(expected)"
         case .diverged(let epoch, let position, let alpha):
-            return "training diverged (NaN or infinity) in epoch \(epoch) at word \(position) with learning rate \(alpha): lower --alpha"
+            return "training diverged (NaN or infinity) in epoch \(epoch) at word \(position) with learning rate \(alpha): lower \(naming("alpha"))"
         case .checkpointMismatch(let path, let differences):
-            return "\(path): the checkpoint was made with other settings (\(differences.joined(separator: "; "))); use the same settings or another --checkpoint directory"
+            return "\(path): the checkpoint was made with other settings (\(differences.joined(separator: "; "))); use the same settings or another \(naming("checkpoint")) directory"
         case .malformed(let location, let message):
             return "\(location): \(message)"
+        case .badCheckpoint(let location, let message):
+            return "\(location): \(message); resume with the corpus and settings it was made with, or train without \(naming("resume")) (or with another \(naming("checkpoint")) directory)"
         case .vocabularyMismatch(let message):
             return message
         }

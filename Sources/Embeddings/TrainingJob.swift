@@ -18,7 +18,7 @@ public enum TrainingJob {
         if let vocabularyPath {
             vocabulary = try Vocabulary.read(from: vocabularyPath)
         } else if inputs.count == 1, isEncodedCorpus(inputs[0]) {
-            throw EmbeddingError.invalidOption(name: "--vocab", value: "(none)", expected: "the vocabulary the encoded corpus \(inputs[0]) was made with")
+            throw EmbeddingError.invalidOption(name: "vocab", value: "(none)", expected: "the vocabulary the encoded corpus \(inputs[0]) was made with")
         } else {
             let (built, summary) = try VocabularyBuilder.build(inputs: inputs, configuration: configuration.vocabulary,
                                                                threads: options.threads, progress: options.progress, stage: stage)

@@ -253,7 +253,7 @@ public struct ClassifierConfiguration: Codable, Sendable, Equatable, Hashable {
 }
 
 /// Errors from training, loading and applying taggers and classifiers.
-public enum ModelError: Error, Equatable, CustomStringConvertible {
+public enum ModelError: Error, Equatable, NamesSettings {
     /// An option is out of range.
     case invalidOption(name: SettingKey, value: String, expected: String)
     /// A model file that cannot be used (foreign, truncated, another version or task).
@@ -263,16 +263,16 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// Training produced NaN or infinity.
     case diverged(epoch: Int, batch: Int)
 
-    public var description: String {
+    public func message(naming: SettingNaming) -> String {
         switch self {
         case .invalidOption(let name, let value, let expected):
-            return "invalid value \(value) for \(name): expected \(expected)"
+            return "invalid value \(value) for \(naming(name)): expected \(expected)"
         case .badModel(let path, let reason):
             return "\(path): \(reason)"
         case .badData(let location, let message):
             return location.map { "\($0): \(message)" } ?? message
         case .diverged(let epoch, let batch):
-            return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller --lr or --clip"
+            return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller \(naming("lr")) or \(naming("clip"))"
         }
     }
 }

@@ -58,7 +58,7 @@ public struct VocabularyConfiguration: Codable, Sendable, Equatable, Hashable {
 }
 
 /// Errors from building, reading and using vocabularies.
-public enum VocabularyError: Error, Equatable, CustomStringConvertible {
+public enum VocabularyError: Error, Equatable, NamesSettings {
     /// An option value is out of range.
     case invalidOption(name: SettingKey, value: String, expected: String)
     /// The corpus holds no token at all.
@@ -70,20 +70,20 @@ public enum VocabularyError: Error, Equatable, CustomStringConvertible {
     /// Counting ran out of memory.
     case outOfMemory
 
-    public var description: String {
+    public func message(naming: SettingNaming) -> String {
         switch self {
         case .invalidOption(let name, let value, let expected):
-            return "invalid value \(value) for \(name): expected \(expected)"
+            return "invalid value \(value) for \(naming(name)): expected \(expected)"
         case .emptyCorpus(let inputs):
             let list = inputs.count <= 3 ? inputs.joined(separator: ", ") : "\(inputs.count) inputs"
             return "the corpus has no tokens: \(list)"
         case .nothingKept(let minCount, let word, let count):
             let most = word.map { "; the most frequent type, '\($0)', occurs \(count) times" } ?? ""
-            return "no type occurs at least \(minCount) times (min-count)\(most): lower --min-count"
+            return "no type occurs at least \(minCount) times\(most): lower \(naming("min_count"))"
         case .malformed(let location, let message):
             return "\(location): \(message)"
         case .outOfMemory:
-            return "out of memory while counting (use --max-types-in-memory to bound it)"
+            return "out of memory while counting (use \(naming("max_types_in_memory")) to bound it)"
         }
     }
 }

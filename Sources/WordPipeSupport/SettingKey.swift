@@ -27,3 +27,36 @@ public protocol InvalidSettingError: Error {
     /// The setting this error is about, when it is about one.
     var invalidSetting: (key: SettingKey, value: String, expected: String)? { get }
 }
+
+/// How a message names a setting: as a command line spells it (`--min-count`) or as a pipeline
+/// file does (`min_count`). Library code does not know which of the two its caller is.
+public enum SettingNaming: Sendable {
+    /// Command-line options: `--min-count`.
+    case option
+    /// Pipeline-file keys: `min_count`.
+    case key
+
+    /// The name of `key` in this naming.
+    public func callAsFunction(_ key: SettingKey) -> String {
+        switch self {
+        case .option: key.flagName
+        case .key: key.stringValue
+        }
+    }
+}
+
+/// An error whose message names settings (what to lower, which option to drop); the caller
+/// renders it for its own users. `description` names them as pipeline files do.
+public protocol NamesSettings: Error, CustomStringConvertible {
+    /// The message, with settings named by `naming`.
+    func message(naming: SettingNaming) -> String
+}
+
+extension NamesSettings {
+    public var description: String { message(naming: .key) }
+}
+
+/// The message of any error, with its settings (if it names any) named by `naming`.
+public func errorMessage(_ error: Error, naming: SettingNaming) -> String {
+    (error as? NamesSettings)?.message(naming: naming) ?? String(describing: error)
+}

@@ -95,7 +95,7 @@ struct Nearest: ParsableCommand {
             }
             return false
         } catch {
-            StandardError.write("nearest: \(error)\n")
+            StandardError.write("nearest: \(errorMessage(error, naming: .option))\n")
             return false
         }
     }

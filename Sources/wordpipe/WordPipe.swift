@@ -41,7 +41,7 @@ struct WordPipe: ParsableCommand {
     private static func report(_ error: Error) -> Never {
         switch error {
         case let error as StageFailure:
-            StandardError.write("wordpipe \(error.stage): error: \(error.underlying)\n")
+            StandardError.write("wordpipe \(error.stage): error: \(errorMessage(error.underlying, naming: .option))\n")
             Foundation.exit(1)
         default:
             exit(withError: error)

@@ -269,7 +269,7 @@ private func skipWarnings(_ diagnostics: Diagnostics) -> [Diagnostics.Warning] {
         try #require(diagnostics.warnings.count == 1)
         #expect(diagnostics.warnings[0].location == SourceLocation(path: path))
         #expect(diagnostics.warnings[0].message.contains("binary"))
-        #expect(diagnostics.warnings[0].message.contains("--format text"))
+        #expect(diagnostics.warnings[0].message.contains("set the format to text"))
     }
 
     @Test func binaryFileAmongTextFilesIsSkipped() throws {

@@ -123,7 +123,7 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
                 _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
                                       options: TrainingOptions(threads: 1, resume: directory))
                 Issue.record("a damaged \(name) was resumed from")
-            } catch let EmbeddingError.malformed(location, message) {
+            } catch let EmbeddingError.badCheckpoint(location, message) {
                 #expect(location.path == path)
                 #expect(message.hasPrefix("damaged checkpoint weights: their CRC-32C is"), "\(message)")
             }
@@ -260,10 +260,12 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
         do {
             _ = try resume()
             Issue.record("the damaged checkpoint was accepted")
-        } catch let EmbeddingError.malformed(location, got) {
+        } catch let error as EmbeddingError {
+            guard case .badCheckpoint(let location, let got) = error else { throw error }
             #expect(location.path == file)
             #expect(got.contains(message), "\(got)")
-            #expect(got.hasSuffix(CheckpointState.advice))
+            #expect(error.message(naming: .option).hasSuffix("train without --resume (or with another --checkpoint directory)"))
+            #expect("\(error)".hasSuffix("train without resume (or with another checkpoint directory)"))
         }
     }
 
@@ -273,8 +275,8 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
         _ = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
                               options: TrainingOptions(threads: 1, checkpoint: directory))
         try Data("../../etc\n".utf8).write(to: URL(fileURLWithPath: directory + "/latest"))
-        #expect(throws: EmbeddingError.malformed(location: WordPipeSupport.SourceLocation(path: directory + "/latest"),
-                                                 message: "'../../etc' is not a checkpoint step name (step-EPOCH-WORDS); \(CheckpointState.advice)")) {
+        #expect(throws: EmbeddingError.badCheckpoint(location: WordPipeSupport.SourceLocation(path: directory + "/latest"),
+                                                     message: "'../../etc' is not a checkpoint step name (step-EPOCH-WORDS)")) {
             try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: Self.configuration,
                               options: TrainingOptions(threads: 1, resume: directory))
         }

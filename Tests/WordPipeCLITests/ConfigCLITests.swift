@@ -90,4 +90,33 @@ import Vocabulary
                     "\(arguments): \(result.stderr)")
         }
     }
+
+    /// Advice in an error names a setting as its reader writes it: an option on the command
+    /// line, a key in a pipeline run of the same stage (the library's messages know neither).
+    @Test func adviceNamesTheOptionOnTheCommandLineAndTheKeyInAPipeline() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt").path
+        try Data("a b c\n".utf8).write(to: URL(fileURLWithPath: corpus))
+        let command = try CLI.run(["vocab", corpus, "-o", directory.appendingPathComponent("v.tsv").path, "--min-count", "9"])
+        #expect(command.status != 0)
+        #expect(command.stderr.contains("lower --min-count"), "\(command.stderr)")
+
+        let pipeline = directory.appendingPathComponent("p.yaml").path
+        try Data("""
+        version: 1
+        workdir: w
+        stages:
+          tokens:
+            type: tokenize
+            inputs: [c.txt]
+          vocab:
+            type: vocab
+            inputs: [tokens]
+            with: { min_count: 9 }
+
+        """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let run = try CLI.run(["run", pipeline])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("lower min_count") && !run.stderr.contains("--min-count"), "\(run.stderr)")
+    }
 }

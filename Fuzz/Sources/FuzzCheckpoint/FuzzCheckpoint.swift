@@ -69,27 +69,9 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
     return 0
 }
 
-/// With `WORDPIPE_FUZZ_SKIP_KNOWN=1`: whether the state hits the known unchecked restore
-/// (Trainer.swift:335; worker ranges outside the corpus's 60 pieces, not contiguous, none, or an
-/// epoch outside 0...epochs), so that a run can search past it.
-func hitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    guard let object = try? JSONSerialization.jsonObject(with: Data(bytes: data, count: count)) as? [String: Any] else { return false }
-    if let epoch = object["epoch"] as? Int, epoch < 0 || epoch > fixture.configuration.epochs { return true }
-    guard let workers = object["workers"] as? [[String: Any]] else { return false }
-    if workers.isEmpty { return true }
-    var expectedFirst = 0
-    for worker in workers {
-        guard let first = worker["first"] as? Int, let next = worker["next"] as? Int, let end = worker["end"] as? Int else { return false }
-        if first != expectedFirst || next < first || end < next || end > 60 { return true }
-        expectedFirst = end
-    }
-    return expectedFirst != 60
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = pointer ?? emptyInput
-    if skipKnownDefects && hitsKnownDefect(data, count) { return -1 }
     _ = FuzzFiles.write(data, count, name: "checkpoint/step-1/state.json")
     do {
         blackHole(try fixture.train(checkpoint: nil, resume: fixture.checkpoint))

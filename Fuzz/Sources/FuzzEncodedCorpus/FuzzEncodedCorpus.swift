@@ -21,7 +21,6 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = pointer ?? emptyInput
-    if skipKnownDefects && encodedCorpusHitsKnownDefect(data, count) { return -1 }
     let path = FuzzFiles.write(data, count, name: "corpus.wpc")
     for given in [nil, vocabulary] {
         do {

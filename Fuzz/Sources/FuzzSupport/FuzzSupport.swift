@@ -132,42 +132,12 @@ public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CIn
     exit(LLVMFuzzerRunDriver(&argc, &argv, test))
 }
 
-/// Known defects already routed to another fix (see BENCHMARKS.md, Fuzzing): with
-/// `WORDPIPE_FUZZ_SKIP_KNOWN=1`, inputs that would only find them again are skipped, so that a
-/// run goes on to look for new ones. Off by default: the CI smoke run must find them.
-public let skipKnownDefects = ProcessInfo.processInfo.environment["WORDPIPE_FUZZ_SKIP_KNOWN"] == "1"
-
-/// Whether a vector file hits a known defect of `WordVectors.load`: a `ROWS DIM` header line
-/// with no newline after it (VectorFiles.swift:54), or a header whose ROWS × DIM values cannot
-/// fit in the file (allocated before the size is checked; overflow for huge values).
-public func vectorInputHitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    let bytes = UnsafeBufferPointer(start: data, count: count)
-    let newline = bytes.firstIndex(of: 0x0A)
-    let line = String(decoding: bytes[0..<(newline ?? count)], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    let fields = line.split(separator: " ")
-    guard fields.count == 2, let rows = Int(fields[0]), let dim = Int(fields[1]), rows >= 0, dim > 0 else { return false }
-    if newline == nil { return true }
-    let (values, overflow) = rows.multipliedReportingOverflow(by: dim)
-    return overflow || values > count
-}
-
-/// Whether an encoded corpus hits the known overflow of its size check (EncodedCorpus.swift:90):
-/// a token or sentence count field larger than the file.
-public func encodedCorpusHitsKnownDefect(_ data: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    guard count >= 48 else { return false }
-    let raw = UnsafeRawBufferPointer(start: data, count: count)
-    let tokens = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
-    let sentences = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 40, as: UInt64.self))
-    return tokens > UInt64(count) || sentences > UInt64(count)
-}
-
 /// The body of the vector-file targets: writes the input to a scratch file named `name` and
 /// loads it with `WordVectors.load` (the format detected as `nearest`, `evaluate` and `convert`
-/// detect it). Returns the scratch path, or nil when the input was skipped as a known defect.
+/// detect it). Returns the scratch path.
 @discardableResult
-public func fuzzVectorFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, name: String) -> String? {
+public func fuzzVectorFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, name: String) -> String {
     let data = pointer ?? emptyInput
-    if skipKnownDefects && vectorInputHitsKnownDefect(data, count) { return nil }
     let path = FuzzFiles.write(data, count, name: name)
     do {
         let (vectors, report) = try WordVectors.load(from: path)
