@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unicode/ubrk.h>
 #include <unicode/uclean.h>
+#include <unicode/uloc.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utrans.h>
@@ -30,16 +31,96 @@ void wp_icu_version(char *buffer, int32_t capacity) {
 struct wp_breaker {
     UBreakIterator *iterator;
     int32_t kind;
+    /// Sentence iterators: abbreviations after which no sentence ends, as one UTF-16 buffer of
+    /// words each followed by a space (NULL: none).
+    uint16_t *abbreviations;
+    int32_t abbreviations_length;
 };
 
-wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status) {
+int32_t wp_locale_check(const char *tag, char *identifier, int32_t capacity, char *language, int32_t language_capacity) {
+    if (capacity < 2 || language_capacity < 2) return WP_LOCALE_MALFORMED;
+    identifier[0] = 0;
+    language[0] = 0;
+    if (tag[0] == 0 || strcmp(tag, "root") == 0) return WP_LOCALE_OK;
     UErrorCode error = U_ZERO_ERROR;
-    UBreakIterator *iterator = kind == WP_BREAK_SENTENCE
-        ? ubrk_open(UBRK_SENTENCE, locale, NULL, 0, &error)
-        : wp_open_uax29_word_iterator(locale, &error);
+    int32_t parsed = 0;
+    int32_t length = uloc_forLanguageTag(tag, identifier, capacity, &parsed, &error);
+    if (U_FAILURE(error) || error == U_STRING_NOT_TERMINATED_WARNING || length >= capacity || parsed != (int32_t)strlen(tag)) {
+        identifier[0] = 0;
+        return WP_LOCALE_MALFORMED;
+    }
+    error = U_ZERO_ERROR;
+    int32_t language_length = uloc_getLanguage(identifier, language, language_capacity, &error);
+    if (U_FAILURE(error) || language_length == 0 || language_length >= language_capacity) return WP_LOCALE_MALFORMED;
+    // Known: some locale ICU has data for has this language (else break rules and case mapping
+    // would fall back to the root locale without a word).
+    int32_t available = uloc_countAvailable();
+    for (int32_t index = 0; index < available; index++) {
+        const char *other = uloc_getAvailable(index);
+        size_t size = strlen(language);
+        if (strncmp(other, language, size) == 0 && (other[size] == 0 || other[size] == '_')) return WP_LOCALE_OK;
+    }
+    return WP_LOCALE_UNKNOWN_LANGUAGE;
+}
+
+int32_t wp_available_locale_count(void) { return uloc_countAvailable(); }
+
+int32_t wp_available_locale_tag(int32_t index, char *tag, int32_t capacity) {
+    if (index < 0 || index >= uloc_countAvailable() || capacity < 1) return 0;
+    UErrorCode error = U_ZERO_ERROR;
+    int32_t length = uloc_toLanguageTag(uloc_getAvailable(index), tag, capacity, 0, &error);
+    if (U_FAILURE(error) || length >= capacity) { tag[0] = 0; return 0; }
+    tag[length] = 0;
+    return length;
+}
+
+/// Opens ICU's sentence iterator for the ICU locale `identifier`; with `suppress`, with the
+/// locale's standard break suppressions (the `ss=standard` keyword).
+static UBreakIterator *open_sentence_iterator(const char *identifier, int32_t suppress, UErrorCode *error) {
+    if (!suppress) return ubrk_open(UBRK_SENTENCE, identifier, NULL, 0, error);
+    char keyed[ULOC_FULLNAME_CAPACITY + 32];
+    size_t size = strlen(identifier);
+    if (size >= ULOC_FULLNAME_CAPACITY) {
+        *error = U_ILLEGAL_ARGUMENT_ERROR;
+        return NULL;
+    }
+    memcpy(keyed, size == 0 ? "root" : identifier, size == 0 ? 5 : size + 1);
+    uloc_setKeywordValue("ss", "standard", keyed, (int32_t)sizeof(keyed), error);
+    if (U_FAILURE(*error)) return NULL;
+    return ubrk_open(UBRK_SENTENCE, keyed, NULL, 0, error);
+}
+
+wp_breaker *wp_breaker_open_sentences(const char *identifier, int32_t suppress, const uint16_t *abbreviations,
+                                      int32_t abbreviations_length, int32_t *status) {
+    UErrorCode error = U_ZERO_ERROR;
+    UBreakIterator *iterator = open_sentence_iterator(identifier, suppress, &error);
     *status = (int32_t)error;
     if (U_FAILURE(error)) return NULL;
-    wp_breaker *breaker = malloc(sizeof(wp_breaker));
+    wp_breaker *breaker = calloc(1, sizeof(wp_breaker));
+    uint16_t *copy = NULL;
+    if (abbreviations_length > 0) copy = malloc(sizeof(uint16_t) * (size_t)abbreviations_length);
+    if (breaker == NULL || (abbreviations_length > 0 && copy == NULL)) {
+        ubrk_close(iterator);
+        free(breaker);
+        free(copy);
+        *status = (int32_t)U_MEMORY_ALLOCATION_ERROR;
+        return NULL;
+    }
+    if (copy != NULL) memcpy(copy, abbreviations, sizeof(uint16_t) * (size_t)abbreviations_length);
+    breaker->iterator = iterator;
+    breaker->kind = WP_BREAK_SENTENCE;
+    breaker->abbreviations = copy;
+    breaker->abbreviations_length = copy == NULL ? 0 : abbreviations_length;
+    return breaker;
+}
+
+wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status) {
+    if (kind == WP_BREAK_SENTENCE) return wp_breaker_open_sentences(locale, 0, NULL, 0, status);
+    UErrorCode error = U_ZERO_ERROR;
+    UBreakIterator *iterator = wp_open_uax29_word_iterator(locale, &error);
+    *status = (int32_t)error;
+    if (U_FAILURE(error)) return NULL;
+    wp_breaker *breaker = calloc(1, sizeof(wp_breaker));
     if (breaker == NULL) {
         ubrk_close(iterator);
         *status = (int32_t)U_MEMORY_ALLOCATION_ERROR;
@@ -53,7 +134,39 @@ wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status) {
 void wp_breaker_close(wp_breaker *breaker) {
     if (breaker == NULL) return;
     ubrk_close(breaker->iterator);
+    free(breaker->abbreviations);
     free(breaker);
+}
+
+static inline int is_white_space_unit(uint16_t unit);
+
+/// Whether the sentence that ends at `end` ends in one of the breaker's abbreviations (after
+/// trailing white space): the abbreviation preceded by the start of the text, white space or
+/// an opening bracket or quote.
+static int ends_in_abbreviation(const wp_breaker *breaker, const uint16_t *text, int32_t end) {
+    int32_t last = end;
+    while (last > 0 && is_white_space_unit(text[last - 1])) {
+        uint16_t unit = text[last - 1];
+        // A line or paragraph end stays a sentence end.
+        if (unit == 0x0A || unit == 0x0B || unit == 0x0C || unit == 0x0D || unit == 0x85 || unit == 0x2028 || unit == 0x2029) return 0;
+        last--;
+    }
+    if (last == end || last == 0 || text[last - 1] != '.') return 0;
+    const uint16_t *list = breaker->abbreviations;
+    int32_t index = 0;
+    while (index < breaker->abbreviations_length) {
+        int32_t start = index;
+        while (index < breaker->abbreviations_length && list[index] != ' ') index++;
+        int32_t size = index - start;
+        index++;  // the space
+        if (size == 0 || size > last) continue;
+        if (memcmp(text + last - size, list + start, sizeof(uint16_t) * (size_t)size) != 0) continue;
+        int32_t before = last - size;
+        if (before == 0) return 1;
+        uint16_t unit = text[before - 1];
+        if (is_white_space_unit(unit) || unit == '(' || unit == '[' || unit == '"' || unit == '\'' || unit == 0x201C || unit == 0x2018) return 1;
+    }
+    return 0;
 }
 
 int32_t wp_breaker_segments(wp_breaker *breaker, const uint16_t *text, int32_t length,
@@ -76,6 +189,13 @@ int32_t wp_breaker_segments(wp_breaker *breaker, const uint16_t *text, int32_t l
             ends[count] = end;
             statuses[count] = ubrk_getRuleStatus(iterator);
             count++;
+        }
+    } else if (breaker->abbreviations != NULL) {
+        // No sentence ends after one of the abbreviations: its end is dropped, so the sentence
+        // runs on to the next end.
+        for (int32_t end = ubrk_next(iterator); end != UBRK_DONE; end = ubrk_next(iterator)) {
+            if (end < length && ends_in_abbreviation(breaker, text, end)) continue;
+            ends[count++] = end;
         }
     } else {
         for (int32_t end = ubrk_next(iterator); end != UBRK_DONE; end = ubrk_next(iterator)) {

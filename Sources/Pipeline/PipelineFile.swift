@@ -286,6 +286,8 @@ public struct PipelineFile {
             if current == nil { break }
         }
         if let inner = current, !(inner is DecodingError) { message = "\(inner)" }
+        // A setting's own check names its key: point at its value.
+        if path.isEmpty, let setting = (current as? InvalidSettingError)?.invalidSetting { path = [setting.key] }
         // Walk the coding path through the YAML nodes to find the position.
         var node = stage.settingsNode
         for key in path {

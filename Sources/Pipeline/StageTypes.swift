@@ -213,6 +213,10 @@ enum TokenizeStage: Stage {
         var notes: [String] { [line] }
     }
 
+    static func validate(_ configuration: TokenizeConfiguration, directory: String) throws {
+        try configuration.tokenizer.validate()
+    }
+
     static func run(_ configuration: TokenizeConfiguration, context: StageContext) throws -> Result {
         let diagnostics = Diagnostics(stage: context.name)
         let summary = try CorpusTokenizer.run(

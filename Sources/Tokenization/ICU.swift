@@ -1,16 +1,58 @@
 import ICUShims
+import WordPipeSupport
 
 /// Errors from tokenization.
-public enum TokenizationError: Error, Equatable, CustomStringConvertible {
+public enum TokenizationError: Error, Equatable, NamesSettings {
     /// An ICU call failed; `operation` names it, `code` is ICU's error name.
     case icu(operation: String, code: String)
     /// The tokenizer configuration cannot be used.
     case invalidConfiguration(String)
+    /// A locale that is not a BCP 47 tag, or whose language ICU has no data for.
+    case unknownLocale(tag: String, reason: String)
 
-    public var description: String {
+    public func message(naming: SettingNaming) -> String {
         switch self {
         case .icu(let operation, let code): return "ICU \(operation) failed: \(code)"
         case .invalidConfiguration(let message): return "invalid tokenizer configuration: \(message)"
+        case .unknownLocale(let tag, let reason):
+            return "unknown \(naming("locale")) '\(tag)': \(reason); give a BCP 47 tag such as en, en-GB, de, fr-CA, "
+                + "zh-Hant or th (`wordpipe locales` lists the \(Locales.available.count) locales ICU has data for)"
+        }
+    }
+}
+
+extension TokenizationError: InvalidSettingError {
+    /// The setting an `unknownLocale` is about (nil for the other errors).
+    public var invalidSetting: (key: SettingKey, value: String, expected: String)? {
+        if case .unknownLocale(let tag, let reason) = self {
+            return ("locale", "'\(tag)'", "a BCP 47 tag whose language ICU knows (\(reason); `wordpipe locales` lists them)")
+        }
+        return nil
+    }
+}
+
+/// The locales ICU has data for, and the check of a locale setting.
+public enum Locales {
+    /// ICU's locales with data, as BCP 47 tags (`en`, `en-GB`, `zh-Hant-TW`), in ICU's order.
+    public static let available: [String] = (0..<wp_available_locale_count()).compactMap { index in
+        var tag = [CChar](repeating: 0, count: 160)
+        guard wp_available_locale_tag(index, &tag, Int32(tag.count)) > 0 else { return nil }
+        return String(cString: tag)
+    }
+
+    /// ICU's identifier for a BCP 47 tag (`de-CH` -> `de_CH`; "" and `root` -> ""), and its
+    /// language. Throws `TokenizationError.unknownLocale` for a tag that does not parse or whose
+    /// language ICU has no data for (where ICU itself would fall back to the root locale silently).
+    public static func check(_ tag: String) throws -> (identifier: String, language: String) {
+        var identifier = [CChar](repeating: 0, count: 160)
+        var language = [CChar](repeating: 0, count: 16)
+        switch wp_locale_check(tag, &identifier, Int32(identifier.count), &language, Int32(language.count)) {
+        case Int32(WP_LOCALE_OK):
+            return (String(cString: identifier), String(cString: language))
+        case Int32(WP_LOCALE_UNKNOWN_LANGUAGE):
+            throw TokenizationError.unknownLocale(tag: tag, reason: "ICU has no data for the language '\(String(cString: language))'")
+        default:
+            throw TokenizationError.unknownLocale(tag: tag, reason: "not a well-formed BCP 47 tag")
         }
     }
 }
@@ -126,6 +168,21 @@ public final class BreakIterator {
         try checkICU(status, "break iterator open (locale '\(locale)')")
         guard let pointer else { throw TokenizationError.icu(operation: "break iterator open", code: "null") }
         self.kind = kind
+        self.handle = pointer
+    }
+
+    /// Opens a sentence break iterator for the ICU locale `identifier` that, with `suppress`,
+    /// ends no sentence after the locale's standard abbreviations (ICU's `ss=standard`) nor
+    /// after `abbreviations` (each ending in `.`, without spaces).
+    public init(sentencesFor identifier: String, suppress: Bool, abbreviations: [String] = []) throws {
+        var status: Int32 = 0
+        let list = Array(abbreviations.map { $0 + " " }.joined().utf16)
+        let pointer = list.withUnsafeBufferPointer {
+            wp_breaker_open_sentences(identifier, suppress ? 1 : 0, $0.baseAddress, Int32($0.count), &status)
+        }
+        try checkICU(status, "sentence break iterator open (locale '\(identifier)')")
+        guard let pointer else { throw TokenizationError.icu(operation: "break iterator open", code: "null") }
+        self.kind = .sentence
         self.handle = pointer
     }
 

@@ -53,8 +53,11 @@ public final class Tokenizer {
             throw TokenizationError.invalidConfiguration("rules version \(configuration.version) is newer than this wordpipe's")
         }
         self.configuration = configuration
+        let locale = try Locales.check(configuration.locale)
         words = try BreakIterator(.word, locale: configuration.locale)
-        sentenceBreaker = configuration.sentences ? try BreakIterator(.sentence, locale: configuration.locale) : nil
+        sentenceBreaker = !configuration.sentences ? nil
+            : try BreakIterator(sentencesFor: locale.identifier, suppress: configuration.abbreviations,
+                                abbreviations: configuration.abbreviations ? Abbreviations.more[locale.language] ?? [] : [])
         accents = configuration.stripAccents ? try Transliterator(id: Transliterator.stripAccentsID) : nil
         switch configuration.normalize {
         case .none: normalization = nil

@@ -55,15 +55,21 @@ public struct TokenizerConfiguration: Codable, Sendable, Equatable, Hashable {
     /// One sentence per output line (true) or one document per line. Default: true.
     public var sentences: Bool
     /// The BCP 47 locale for break rules and lowercasing; empty is ICU's root. Default: "".
+    /// A tag whose language ICU has no data for is an error (`Locales.check`).
     public var locale: String
+    /// No sentence ends after the locale's known abbreviations (`Dr. Smith met Mr. Jones` stays
+    /// one sentence for `en`): ICU's standard break suppressions for the locale (`ss=standard`),
+    /// plus `Abbreviations.more`. Locales without either (the root locale) are unaffected.
+    /// Default: true; false in rules version 1, which had no suppressions.
+    public var abbreviations: Bool
 
-    /// The current rules version.
-    public static let currentVersion = 1
+    /// The current rules version: 2 adds `abbreviations`.
+    public static let currentVersion = 2
 
     /// Creates a configuration; every argument has the documented default.
     public init(normalize: Normalization = .nfc, lowercase: Bool = false, stripAccents: Bool = false,
                 punctuation: PunctuationPolicy = .drop, numbers: TokenPolicy = .keep, urls: TokenPolicy = .keep,
-                sentences: Bool = true, locale: String = "") {
+                sentences: Bool = true, locale: String = "", abbreviations: Bool = true) {
         self.version = Self.currentVersion
         self.normalize = normalize
         self.lowercase = lowercase
@@ -73,10 +79,11 @@ public struct TokenizerConfiguration: Codable, Sendable, Equatable, Hashable {
         self.urls = urls
         self.sentences = sentences
         self.locale = locale
+        self.abbreviations = abbreviations
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case version, normalize, lowercase, punctuation, numbers, urls, sentences, locale
+        case version, normalize, lowercase, punctuation, numbers, urls, sentences, locale, abbreviations
         case stripAccents = "strip_accents"
     }
 
@@ -107,7 +114,13 @@ public struct TokenizerConfiguration: Codable, Sendable, Equatable, Hashable {
         urls = try container.decodeIfPresent(TokenPolicy.self, forKey: .urls) ?? defaults.urls
         sentences = try container.decodeIfPresent(Bool.self, forKey: .sentences) ?? defaults.sentences
         locale = try container.decodeIfPresent(String.self, forKey: .locale) ?? defaults.locale
+        // Artifacts of rules version 1 were made without suppressions: they tokenize new text
+        // as they did.
+        abbreviations = try container.decodeIfPresent(Bool.self, forKey: .abbreviations) ?? (version >= 2)
     }
+
+    /// Throws `TokenizationError.unknownLocale` for a locale ICU has no data for.
+    public func validate() throws { _ = try Locales.check(locale) }
 }
 
 /// The configuration of the tokenize stage: how to read the inputs and how to tokenize them.

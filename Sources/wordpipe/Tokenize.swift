@@ -51,8 +51,11 @@ struct Tokenize: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "One sentence per line (else one document per line).")
     var sentences = TokenizerConfiguration().sentences
 
-    @Option(help: "BCP 47 locale for break rules and lowercasing (default: root).")
+    @Option(help: "BCP 47 locale for break rules and lowercasing (default: root; `wordpipe locales` lists them).")
     var locale: String = TokenizerConfiguration().locale
+
+    @Flag(inversion: .prefixedNo, help: "End no sentence after the locale's known abbreviations (Dr., Mr., U.S. for en).")
+    var abbreviations = TokenizerConfiguration().abbreviations
 
     @OptionGroup var runOptions: RunOptionGroup<CorpusRunOffer>
 
@@ -62,12 +65,14 @@ struct Tokenize: ParsableCommand {
             reader: ReaderConfiguration(format: format, xmlElements: xmlElements, jsonField: jsonField),
             tokenizer: TokenizerConfiguration(
                 normalize: normalize, lowercase: lowercase, stripAccents: stripAccents, punctuation: punctuation,
-                numbers: numbers, urls: urls, sentences: sentences, locale: locale))
+                numbers: numbers, urls: urls, sentences: sentences, locale: locale,
+                abbreviations: abbreviations))
     }
 
     func validate() throws {
         if jsonField.isEmpty { throw ValidationError("--json-field must not be empty") }
         if let output, inputs.contains(output) { throw ValidationError("the output \(output) is also an input") }
+        try validateConfiguration { try stageConfiguration.tokenizer.validate() }
     }
 
     func run() throws {

@@ -102,6 +102,37 @@ enum CLI {
         #expect(result.stderr.contains("1 documents, 2 sentences, 4 tokens"))
     }
 
+    /// `Dr. Smith met Mr. Jones` stays one sentence with `--locale en`; `--no-abbreviations`
+    /// gives ICU's plain rules; an unknown locale is an error naming how to list valid ones,
+    /// on the command line and in a pipeline (at the setting's position).
+    @Test func localesAndAbbreviations() throws {
+        let text = Data("Dr. Smith met Mr. Jones. They left.\n".utf8)
+        let english = try CLI.run(["tokenize", "-", "--locale", "en", "--progress", "never"], stdin: text)
+        #expect(english.status == 0, "\(english.stderr)")
+        #expect(english.stdout == "Dr Smith met Mr Jones\nThey left\n")
+        let plain = try CLI.run(["tokenize", "-", "--locale", "en", "--no-abbreviations", "--progress", "never"], stdin: text)
+        #expect(plain.stdout == "Dr\nSmith met Mr\nJones\nThey left\n")
+
+        let bogus = try CLI.run(["tokenize", "-", "--locale", "xx-bogus"], stdin: text)
+        #expect(bogus.status == 64)
+        #expect(bogus.stderr.contains("invalid value 'xx-bogus' for --locale"), "\(bogus.stderr)")
+        #expect(bogus.stderr.contains("wordpipe locales"))
+
+        let list = try CLI.run(["locales"])
+        #expect(list.status == 0)
+        let tags = list.stdout.split(separator: "\n")
+        #expect(tags.contains("en") && tags.contains("de-CH") && tags.contains("th") && !tags.contains("xx"))
+
+        let directory = try SharedData.temporaryDirectory()
+        try text.write(to: directory.appendingPathComponent("c.txt"))
+        let pipeline = directory.appendingPathComponent("p.yaml").path
+        try Data("version: 1\nworkdir: w\nstages:\n  tokens:\n    type: tokenize\n    inputs: [c.txt]\n    with: { locale: xx-bogus }\n".utf8)
+            .write(to: URL(fileURLWithPath: pipeline))
+        let run = try CLI.run(["run", pipeline])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("p.yaml:7:21: stage 'tokens': unknown locale 'xx-bogus'"), "\(run.stderr)")
+    }
+
     @Test func badInputsGiveClearErrorsAndNonZeroExits() throws {
         let directory = try SharedData.temporaryDirectory()
         let missing = try CLI.run(["tokenize", "/nonexistent/file.txt"])

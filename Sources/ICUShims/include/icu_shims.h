@@ -34,7 +34,25 @@ enum { WP_BREAK_WORD = 0, WP_BREAK_SENTENCE = 1 };
 /// Opens a word or sentence break iterator for `locale` ("" = root). Word iterators follow
 /// UAX #29 exactly: ICU's rules without CLDR's colon tailoring (see word_rules.cpp).
 wp_breaker *wp_breaker_open(int32_t kind, const char *locale, int32_t *status);
+/// Opens a sentence break iterator for the ICU locale `identifier` ("" = root). With
+/// `suppress`, no sentence ends after the locale's standard abbreviations (ICU's `ss=standard`
+/// suppressions, where the locale has them) nor after `abbreviations`: words (such as `Dr.`,
+/// `U.S.`) each followed by one space, `abbreviations_length` UTF-16 units in all (0: none).
+wp_breaker *wp_breaker_open_sentences(const char *identifier, int32_t suppress, const uint16_t *abbreviations,
+                                      int32_t abbreviations_length, int32_t *status);
 void wp_breaker_close(wp_breaker *breaker);
+
+/// Results of `wp_locale_check`.
+enum { WP_LOCALE_OK = 0, WP_LOCALE_MALFORMED = 1, WP_LOCALE_UNKNOWN_LANGUAGE = 2 };
+
+/// Checks a BCP 47 tag ("" and "root" are the root locale): writes ICU's locale identifier
+/// (`de-CH` -> `de_CH`) and the language subtag. Malformed when the tag does not parse whole;
+/// unknown language when ICU has no locale data for its language at all.
+int32_t wp_locale_check(const char *tag, char *identifier, int32_t capacity, char *language, int32_t language_capacity);
+/// The number of locales ICU has data for, and the BCP 47 tag of one of them (its length; 0
+/// when it does not fit).
+int32_t wp_available_locale_count(void);
+int32_t wp_available_locale_tag(int32_t index, char *tag, int32_t capacity);
 
 /// Segments `text` (UTF-16, `length` units). For segment i, writes its end offset to `ends[i]`
 /// and, when `statuses` is not NULL, the break rule status of the segment (UBRK_WORD_* values:
