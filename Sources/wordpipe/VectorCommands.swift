@@ -31,11 +31,79 @@ func printJSON(_ object: [String: Any]) {
     }
 }
 
+/// One query's answer: a line of text, or a JSON object.
+enum QueryAnswer {
+    case text(String)
+    case json([String: Any])
+}
+
+/// How a query command answers: the words given on the command line once, or each line of
+/// standard input at once, so that output line k always answers input line k (a blank line gets
+/// an empty line; a query that cannot be answered gets a line that says why).
+protocol QueryCommand {
+    /// The command's name, for messages.
+    static var name: String { get }
+    /// The answer to one query (its words), and whether it was answered (else the answer says why not).
+    func answer(_ store: VectorStore, words: [String]) -> (QueryAnswer, answered: Bool)
+    /// The words given on the command line (empty: read queries from standard input).
+    var arguments: [String] { get }
+    var vectors: String { get }
+    var json: Bool { get }
+}
+
+extension QueryCommand {
+    func runQueries() throws {
+        let store: VectorStore
+        do { store = try loadStore(vectors, stage: Self.name) } catch { throw StageFailure(stage: Self.name, underlying: error) }
+        if !arguments.isEmpty {
+            let (answer, answered) = self.answer(store, words: arguments)
+            write(answer)
+            if !answered { throw ExitCode(1) }
+            return
+        }
+        while let line = readLine() {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.isEmpty { emit(""); continue }
+            write(self.answer(store, words: words).0)
+        }
+    }
+
+    func write(_ answer: QueryAnswer) {
+        switch answer {
+        case .text(let line): emit(line)
+        case .json(let object): printJSON(object)
+        }
+    }
+
+    /// The answer to a query that could not be answered: `WORDS: not in vocabulary`, or a JSON
+    /// record with `error` (and `fields`).
+    func failure(_ error: Error, fields: [String: Any]) -> (QueryAnswer, answered: Bool) {
+        var fields = fields
+        let message: String
+        switch error {
+        case QueryError.unknownWords(let missing):
+            message = "not in vocabulary"
+            fields["oov"] = missing
+            if !json { return (.text("\(missing.joined(separator: " ")): \(message)"), false) }
+        default:
+            message = errorMessage(error, naming: .option)
+        }
+        fields["error"] = message
+        return (json ? .json(fields) : .text(message), false)
+    }
+}
+
 /// `wordpipe nearest`: the nearest words, for the words given or for each line of stdin.
-struct Nearest: ParsableCommand {
+struct Nearest: ParsableCommand, QueryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Nearest words by cosine similarity (gensim's most_similar).",
-        discussion: "Without WORD, reads one query per line from stdin (words separated by spaces; '-word' subtracts) and answers each line at once.")
+        discussion: """
+        Without WORD, reads one query per line from stdin (words separated by spaces; '-word' \
+        subtracts) and answers each line at once: output line k answers input line k. A blank \
+        line gets an empty line; a query with an unknown word gets `WORD: not in vocabulary` \
+        (with --json, a record with an `error` field).
+        """)
+    static let name = "nearest"
 
     @Option(help: "Vector file (native, word2vec binary or text, fastText .vec, GloVe).")
     var vectors: String
@@ -43,8 +111,13 @@ struct Nearest: ParsableCommand {
     @Argument(help: "Positive query words.")
     var words: [String] = []
 
-    @Option(name: .customLong("negative"), parsing: .upToNextOption, help: "Words to subtract.")
-    var negative: [String] = []
+    @Option(parsing: .upToNextOption, help: "Words to subtract (gensim's negative=).")
+    var subtract: [String] = []
+
+    /// The old spelling of --subtract, kept working but not shown: it shared its name with
+    /// training's negative samples.
+    @Option(name: .customLong("negative"), parsing: .upToNextOption, help: .hidden)
+    var negativeAlias: [String] = []
 
     @Option(name: .short, help: "How many answers.")
     var k: Int = 10
@@ -55,61 +128,43 @@ struct Nearest: ParsableCommand {
     @Flag(help: "One JSON object per query.")
     var json = false
 
+    var arguments: [String] { words + (subtract + negativeAlias).map { "-" + $0 } }
+
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1, not \(k)") }
         if let restrict, restrict < 1 { throw ValidationError("--restrict must be at least 1, not \(restrict)") }
     }
 
-    func run() throws {
-        let store: VectorStore
-        do { store = try loadStore(vectors, stage: "nearest") } catch { throw StageFailure(stage: "nearest", underlying: error) }
-        if !words.isEmpty || !negative.isEmpty {
-            if !answer(store, positive: words, negative: negative) { throw ExitCode(1) }
-            return
-        }
-        while let line = readLine() {
-            let tokens = line.split(separator: " ").map(String.init)
-            if tokens.isEmpty { continue }
-            _ = answer(store, positive: tokens.filter { !$0.hasPrefix("-") || $0 == "-" },
-                       negative: tokens.filter { $0.hasPrefix("-") && $0 != "-" }.map { String($0.dropFirst()) })
-        }
-    }
+    func run() throws { try runQueries() }
 
-    /// Prints the answer to one query; false when it could not be answered.
-    func answer(_ store: VectorStore, positive: [String], negative: [String]) -> Bool {
+    func answer(_ store: VectorStore, words: [String]) -> (QueryAnswer, answered: Bool) {
+        let positive = words.filter { !$0.hasPrefix("-") || $0 == "-" }
+        let negative = words.filter { $0.hasPrefix("-") && $0 != "-" }.map { String($0.dropFirst()) }
         do {
             let neighbours = try store.nearest(positive: positive, negative: negative, k: k, restrict: restrict)
             if json {
-                printJSON(["query": positive, "negative": negative, "oov": [String](),
-                           "neighbours": neighbours.map { ["word": $0.word, "score": $0.score] }])
-            } else {
-                emit(([positive.joined(separator: " ")] + negative.map { "-" + $0 }).joined(separator: " ") + ": "
-                      + neighbours.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", "))
+                return (.json(["query": positive, "negative": negative, "oov": [String](),
+                               "neighbours": neighbours.map { ["word": $0.word, "score": $0.score] }]), true)
             }
-            return true
-        } catch let QueryError.unknownWords(missing) {
-            if json {
-                printJSON(["query": positive, "negative": negative, "oov": missing, "neighbours": [Any]()])
-            } else {
-                StandardError.write("nearest: not in the vocabulary: \(missing.joined(separator: ", "))\n")
-            }
-            return false
+            return (.text(([positive.joined(separator: " ")] + negative.map { "-" + $0 }).joined(separator: " ") + ": "
+                          + neighbours.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", ")), true)
         } catch {
-            StandardError.write("nearest: \(errorMessage(error, naming: .option))\n")
-            return false
+            return failure(error, fields: ["query": positive, "negative": negative, "oov": [String](), "neighbours": [Any]()])
         }
     }
 }
 
 /// `wordpipe analogy A B C`: A is to B as C is to ?
-struct Analogy: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Analogies: A is to B as C is to ? (3CosAdd or 3CosMul).")
+struct Analogy: ParsableCommand, QueryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analogies: A is to B as C is to ? (3CosAdd or 3CosMul).",
+        discussion: "Without A B C, reads one analogy per line from stdin (`A B C`) and answers each line at once, as nearest does.")
+    static let name = "analogy"
 
     @Option(help: "Vector file.")
     var vectors: String
-    @Argument var a: String
-    @Argument var b: String
-    @Argument var c: String
+    @Argument(help: "A B C, or none to read them from stdin.")
+    var words: [String] = []
     @Option(name: .short, help: "How many answers.")
     var k: Int = 5
     @Option(help: "add (3CosAdd) or mul (3CosMul).")
@@ -119,37 +174,63 @@ struct Analogy: ParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
-    func run() throws {
+    var arguments: [String] { words }
+
+    func validate() throws {
+        if !words.isEmpty && words.count != 3 { throw ValidationError("give three words, A B C (A is to B as C is to ?), not \(words.count)") }
+        if k < 1 { throw ValidationError("-k must be at least 1, not \(k)") }
+    }
+
+    func run() throws { try runQueries() }
+
+    func answer(_ store: VectorStore, words: [String]) -> (QueryAnswer, answered: Bool) {
+        let fields: [String: Any] = ["query": words, "method": method.rawValue, "neighbours": [Any]()]
+        guard words.count == 3 else {
+            return failure(QueryError.invalid("expected three words, A B C, not \(words.count)"), fields: fields)
+        }
         do {
-            let store = try loadStore(vectors, stage: "analogy")
-            let answers = try store.analogy(a, b, c, k: k, method: method, restrict: restrict)
+            let answers = try store.analogy(words[0], words[1], words[2], k: k, method: method, restrict: restrict)
             if json {
-                printJSON(["query": [a, b, c], "method": method.rawValue, "neighbours": answers.map { ["word": $0.word, "score": $0.score] }])
-            } else {
-                print("\(a) : \(b) :: \(c) : " + answers.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", "))
+                return (.json(["query": words, "method": method.rawValue, "neighbours": answers.map { ["word": $0.word, "score": $0.score] }]), true)
             }
+            return (.text("\(words[0]) : \(words[1]) :: \(words[2]) : " + answers.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", ")), true)
         } catch {
-            throw StageFailure(stage: "analogy", underlying: error)
+            return failure(error, fields: fields)
         }
     }
 }
 
 /// `wordpipe similarity W1 W2`.
-struct Similarity: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cosine similarity of two words.")
+struct Similarity: ParsableCommand, QueryCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cosine similarity of two words.",
+        discussion: "Without W1 W2, reads one pair per line from stdin and answers each line at once, as nearest does.")
+    static let name = "similarity"
+
     @Option(help: "Vector file.")
     var vectors: String
-    @Argument var first: String
-    @Argument var second: String
+    @Argument(help: "W1 W2, or none to read pairs from stdin.")
+    var words: [String] = []
     @Flag(help: "JSON output.")
     var json = false
 
-    func run() throws {
+    var arguments: [String] { words }
+
+    func validate() throws {
+        if !words.isEmpty && words.count != 2 { throw ValidationError("give two words, not \(words.count)") }
+    }
+
+    func run() throws { try runQueries() }
+
+    func answer(_ store: VectorStore, words: [String]) -> (QueryAnswer, answered: Bool) {
+        guard words.count == 2 else {
+            return failure(QueryError.invalid("expected two words, not \(words.count)"), fields: ["words": words])
+        }
         do {
-            let similarity = try loadStore(vectors, stage: "similarity").similarity(first, second)
-            if json { printJSON(["words": [first, second], "similarity": similarity]) } else { print(String(format: "%.4f", similarity)) }
+            let similarity = try store.similarity(words[0], words[1])
+            return (json ? .json(["words": words, "similarity": similarity]) : .text(String(format: "%.4f", similarity)), true)
         } catch {
-            throw StageFailure(stage: "similarity", underlying: error)
+            return failure(error, fields: ["words": words])
         }
     }
 }

@@ -66,9 +66,12 @@ import TestSupport
         #expect(String(decoding: output, as: UTF8.self) == "A b\nC d e\n")
     }
 
-    @Test func unknownLocaleFallsBackToRoot() throws {
-        // ICU falls back to root rules for locales it has no data for; that is not an error.
-        let tokenizer = try Tokenizer(configuration: TokenizerConfiguration(locale: "xx-YY"))
+    @Test func unknownLocaleIsAnErrorButAnUnknownRegionFallsBackToTheLanguage() throws {
+        // ICU would fall back to the root rules silently for a language it has no data for.
+        #expect(throws: TokenizationError.unknownLocale(tag: "xx-YY", reason: "ICU has no data for the language 'xx'")) {
+            try Tokenizer(configuration: TokenizerConfiguration(locale: "xx-YY"))
+        }
+        let tokenizer = try Tokenizer(configuration: TokenizerConfiguration(locale: "en-YY"))
         #expect(try tokenizer.tokenize("plain words") == [["plain", "words"]])
     }
 

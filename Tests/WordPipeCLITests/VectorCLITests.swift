@@ -76,8 +76,12 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         input.fileHandleForWriting.write(Data("north -west\n".utf8))
         #expect(reader.next() == "north -west: w50 0.996, w10 0.819, east 0.707")
         input.fileHandleForWriting.write(Data("  \nw135\n".utf8))
+        // A blank line gets an empty line, so that output line k answers input line k.
+        #expect(reader.next() == "")
         // north and west tie at cos 45° (the lower id first); w50 is 85° away.
         #expect(reader.next() == "w135: north 0.707, west 0.707, w50 0.087")
+        input.fileHandleForWriting.write(Data("nowhere -gone\n".utf8))
+        #expect(reader.next() == "nowhere gone: not in vocabulary")
         #expect(process.isRunning)
 
         try input.fileHandleForWriting.close()
@@ -92,10 +96,15 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         let result = try CLI.run(["nearest", "--vectors", vectors, "-k", "2", "--json"],
                                  stdin: Data("east -west\nnowhere -gone -north\n\nw10\n".utf8))
         #expect(result.status == 0, "\(result.stderr)")
+        // One line per input line: the blank line's answer is an empty line.
+        #expect(result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(\.isEmpty) == [false, false, true, false, true])
         let objects = try jsonLines(result.stdout)
         #expect(objects.count == 3)
         guard objects.count == 3 else { return }
-        for object in objects { #expect(Set(object.keys) == ["query", "negative", "neighbours", "oov"]) }
+        for (index, object) in objects.enumerated() {
+            #expect(Set(object.keys) == Set(["query", "negative", "neighbours", "oov"] + (index == 1 ? ["error"] : [])))
+        }
+        #expect(objects[1]["error"] as? String == "not in vocabulary")
         #expect(objects[0]["query"] as? [String] == ["east"])
         #expect(objects[0]["negative"] as? [String] == ["west"])
         #expect(objects[0]["oov"] as? [String] == [])
@@ -108,15 +117,43 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         #expect((objects[1]["neighbours"] as? [Any])?.isEmpty == true)
         #expect((objects[2]["neighbours"] as? [[String: Any]])?.map { $0["word"] as? String } == ["east", "w50"])
 
-        let oneShot = try CLI.run(["nearest", "--vectors", vectors, "w50", "--negative", "w10", "-k", "1"])
+        let oneShot = try CLI.run(["nearest", "--vectors", vectors, "w50", "--subtract", "w10", "-k", "1"])
         #expect(oneShot.status == 0)
         #expect(oneShot.stdout.hasPrefix("w50 -w10: "))
+        // The old spelling still works, and is no longer shown.
+        let alias = try CLI.run(["nearest", "--vectors", vectors, "w50", "--negative", "w10", "-k", "1"])
+        #expect(alias.stdout == oneShot.stdout)
+        let help = try CLI.run(["nearest", "--help"])
+        #expect(help.stdout.contains("--subtract") && !help.stdout.contains("--negative"))
         let unknown = try CLI.run(["nearest", "--vectors", vectors, "nowhere"])
         #expect(unknown.status == 1)
-        #expect(unknown.stderr.contains("not in the vocabulary: nowhere"))
+        #expect(unknown.stdout == "nowhere: not in vocabulary\n")
         let missing = try CLI.run(["nearest", "--vectors", directory.appendingPathComponent("none.vec").path, "east"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("wordpipe nearest: error:") && missing.stderr.contains("none.vec: cannot open the file"))
+    }
+
+    /// analogy and similarity read queries from stdin too, one answer line per input line.
+    @Test func analogyAndSimilarityAnswerEachStdinLine() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let analogies = try CLI.run(["analogy", "--vectors", vectors, "-k", "1"], stdin: Data("north south east\n\nnorth nowhere east\nnorth south\n".utf8))
+        #expect(analogies.status == 0, "\(analogies.stderr)")
+        let lines = analogies.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 5)
+        guard lines.count == 5 else { return }
+        #expect(lines[0].hasPrefix("north : south :: east : "))
+        #expect(lines[1] == "")
+        #expect(lines[2] == "nowhere: not in vocabulary")
+        #expect(lines[3] == "expected three words, A B C, not 2")
+        let json = try CLI.run(["analogy", "--vectors", vectors, "--json"], stdin: Data("north nowhere east\n".utf8))
+        let record = try #require(try jsonLines(json.stdout).first)
+        #expect(record["error"] as? String == "not in vocabulary" && record["oov"] as? [String] == ["nowhere"])
+
+        let pairs = try CLI.run(["similarity", "--vectors", vectors], stdin: Data("north south\n\nnorth nowhere\n".utf8))
+        #expect(pairs.stdout == "-1.0000\n\nnowhere: not in vocabulary\n", "\(pairs.stdout)")
+        let wrongCount = try CLI.run(["similarity", "--vectors", vectors, "north"])
+        #expect(wrongCount.status == 64)
     }
 
     /// The counts are worked out by hand in EmbeddingsTests/VectorStoreTests.swift (EvaluationTests).
