@@ -13,6 +13,39 @@ public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
     case glove
     /// TensorBoard Embedding Projector: `vectors.tsv` and `metadata.tsv` in a directory.
     case projector
+
+    /// The format a file name asks for by its extension, as gensim's and fastText's users name
+    /// files: `.wpv` native, `.bin` word2vec binary, `.txt` word2vec text, `.vec` fastText's
+    /// text; nil for any other name (compressed names: the extension before `.gz`/`.bz2`).
+    public static func named(by path: String) -> VectorFileFormat? {
+        var name = (path as NSString).lastPathComponent.lowercased()
+        for compressed in [".gz", ".bz2"] where name.hasSuffix(compressed) { name.removeLast(compressed.count) }
+        switch (name as NSString).pathExtension {
+        case "wpv": return .native
+        case "bin": return .word2vecBin
+        case "txt": return .word2vecText
+        case "vec": return .fasttext
+        default: return nil
+        }
+    }
+
+    /// The format to write `path` in: `given` (from `--format`), else the one its name asks for,
+    /// else `fallback`. A `given` format that another known extension contradicts is an error;
+    /// the text formats (word2vec text, fastText, GloVe) agree with `.txt` and `.vec` alike
+    /// (GloVe's own files are `glove.6B.100d.txt`).
+    public static func choose(given: VectorFileFormat?, path: String, fallback: VectorFileFormat?) throws -> VectorFileFormat {
+        let named = named(by: path)
+        if let given {
+            guard let named, named != given else { return given }
+            let texts: Set<VectorFileFormat> = [.word2vecText, .fasttext, .glove]
+            if texts.contains(named) && texts.contains(given) { return given }
+            throw EmbeddingError.invalidOption(name: "format", value: given.rawValue,
+                                               expected: "the format that \(path)'s name asks for (\(named.rawValue)); rename the file or drop the format")
+        }
+        if let format = named ?? fallback { return format }
+        throw EmbeddingError.invalidOption(name: "format", value: "(none)",
+                                           expected: "a format: \(path)'s name does not tell one (.wpv, .bin, .txt or .vec)")
+    }
 }
 
 /// What loading a vector file noticed.

@@ -38,6 +38,25 @@ public enum VectorFormat: String, Codable, Sendable, CaseIterable {
     case word2vecBin = "word2vec-bin"
     /// word2vec's text format: a `V D` header, then `word v1 … vD` per line.
     case word2vecText = "word2vec-text"
+
+    /// The same format among those vectors are read from.
+    public var fileFormat: VectorFileFormat {
+        switch self {
+        case .native: .native
+        case .word2vecBin: .word2vecBin
+        case .word2vecText: .word2vecText
+        }
+    }
+
+    /// The format to write trained vectors to `path` in: `given`, else the one the file's name
+    /// asks for (`VectorFileFormat.named(by:)`), else native; a contradiction is an error.
+    public static func choose(given: VectorFormat?, path: String) throws -> VectorFormat {
+        switch try VectorFileFormat.choose(given: given?.fileFormat, path: path, fallback: .native) {
+        case .native: .native
+        case .word2vecBin: .word2vecBin
+        default: .word2vecText
+        }
+    }
 }
 
 /// The header of a native vector file, stored as JSON after the fixed fields.

@@ -67,8 +67,8 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window and apply its updates together (pWord2Vec batching); --no-batched is word2vec.c's per-pair loop.")
     var batched = TrainingConfiguration().batched
 
-    @Option(help: "Output format.")
-    var format: VectorFormat = .native
+    @Option(help: "Output format (default: from -o's extension: .wpv native, .bin word2vec-bin, .txt or .vec word2vec-text; other names native).")
+    var format: VectorFormat?
 
     @Option(help: "Write checkpoints into this directory.")
     var checkpoint: String?
@@ -89,6 +89,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         try validateConfiguration(stageConfiguration.validate)
+        try validateConfiguration { _ = try VectorFormat.choose(given: format, path: output) }
         if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, not \(checkpointEvery)") }
     }
 
@@ -96,7 +97,8 @@ struct Train: ParsableCommand {
         do {
             let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery)
-            let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output, format: format,
+            let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output,
+                                                   format: try VectorFormat.choose(given: format, path: output),
                                                    configuration: stageConfiguration, options: options)
             StandardError.write("train: \(summary.line)\n")
         } catch {

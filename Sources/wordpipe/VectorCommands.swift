@@ -276,19 +276,21 @@ struct Convert: ParsableCommand {
     var input: String
     @Option(name: .shortAndLong, help: "Output path.")
     var output: String
-    @Option(help: "Output format.")
-    var format: VectorFileFormat
+    @Option(help: "Output format (default: from -o's extension: .wpv native, .bin word2vec-bin, .txt word2vec-text, .vec fasttext).")
+    var format: VectorFileFormat?
     @Option(help: "Keep only the N most frequent words.")
     var limit: Int?
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit)") }
+        try validateConfiguration { _ = try VectorFileFormat.choose(given: format, path: output, fallback: nil) }
     }
 
     func run() throws {
         do {
             let (vectors, report) = try WordVectors.load(from: input)
             reportInvalidWords(report, path: input, stage: "convert")
+            let format = try VectorFileFormat.choose(given: format, path: output, fallback: nil)
             try vectors.limited(to: limit).save(to: output, format: format)
             StandardError.write("convert: \(min(limit ?? Int.max, vectors.vocabulary.count)) vectors of \(vectors.dim) from \(report.format.rawValue) to \(format.rawValue)\n")
         } catch {

@@ -221,6 +221,31 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         #expect(badLimit.stderr.contains("--limit must be at least 1"))
     }
 
+    /// The output format follows the file's extension unless --format says otherwise; a
+    /// contradiction is refused before anything runs (`-o vectors.txt` wrote the native binary).
+    @Test func formatsFollowFileNames() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = try writeCompass(in: directory)
+        let corpus = directory.appendingPathComponent("c.txt").path
+        try Data(String(repeating: "east north west south east north\n", count: 40).utf8).write(to: URL(fileURLWithPath: corpus))
+        let text = directory.appendingPathComponent("trained.txt").path
+        let trained = try CLI.run(["train", corpus, "-o", text, "--min-count", "1", "--dim", "4", "--epochs", "1", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(try String(contentsOfFile: text, encoding: .utf8).hasPrefix("4 4\n"))
+        let contradiction = try CLI.run(["train", corpus, "-o", directory.appendingPathComponent("v.bin").path, "--format", "word2vec-text"])
+        #expect(contradiction.status == 64)
+        #expect(contradiction.stderr.contains("invalid value word2vec-text for --format: expected the format that"), "\(contradiction.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("v.bin").path))
+
+        let vec = directory.appendingPathComponent("compass.vec").path
+        let converted = try CLI.run(["convert", vectors, "-o", vec.replacingOccurrences(of: "compass", with: "out")])
+        #expect(converted.status == 0 && converted.stderr.contains("to fasttext"), "\(converted.stderr)")
+        let native = try CLI.run(["convert", vectors, "-o", directory.appendingPathComponent("out.wpv").path])
+        #expect(native.stderr.contains("to native"))
+        let unnamed = try CLI.run(["convert", vectors, "-o", directory.appendingPathComponent("out").path])
+        #expect(unnamed.status == 64 && unnamed.stderr.contains("name does not tell one"), "\(unnamed.stderr)")
+    }
+
     /// A word2vec file that is only its header `2000 50`, without a newline, crashed `nearest`,
     /// `evaluate` and `convert` (issue 13): now each exits 1 with an error naming the file and line.
     @Test func headerOnlyFileIsAnErrorInEveryCommand() throws {
