@@ -36,16 +36,7 @@ struct Inspect: ParsableCommand {
     /// The text form: one `name: value` line per fact.
     static func lines(_ description: ArtifactDescription) -> [String] {
         var lines = ["\(description.path): \(description.kind), \(description.magic) format version \(description.version)"]
-        for field in description.fields {
-            let value: String
-            switch field.value {
-            case .integer(let number): value = String(number)
-            case .text(let text): value = text
-            case .flag(let flag): value = flag ? "yes" : "no"
-            case .list(let items): value = items.count > 20 ? items.prefix(20).joined(separator: ", ") + ", … (\(items.count))" : items.joined(separator: ", ")
-            }
-            lines.append("  \(field.name): \(value)")
-        }
+        lines += fieldLines(description.fields, indent: "  ")
         if description.checksums.isEmpty {
             lines.append("  checksums: none (format version \(description.version)); \(upgradeHint(description))")
         }
@@ -60,6 +51,22 @@ struct Inspect: ParsableCommand {
         return lines
     }
 
+    /// `name: value` lines, an object's members on the lines after its name, indented further.
+    static func fieldLines(_ fields: [ArtifactDescription.Field], indent: String) -> [String] {
+        fields.flatMap { field -> [String] in
+            switch field.value {
+            case .integer(let number): return ["\(indent)\(field.name): \(number)"]
+            case .number(let number): return ["\(indent)\(field.name): \(number)"]
+            case .text(let text): return ["\(indent)\(field.name): \(text)"]
+            case .flag(let flag): return ["\(indent)\(field.name): \(flag ? "yes" : "no")"]
+            case .list(let items):
+                let value = items.count > 20 ? items.prefix(20).joined(separator: ", ") + ", … (\(items.count))" : items.joined(separator: ", ")
+                return ["\(indent)\(field.name): \(value)"]
+            case .object(let members): return ["\(indent)\(field.name):"] + fieldLines(members, indent: indent + "  ")
+            }
+        }
+    }
+
     /// How to get a file of the current format version.
     static func upgradeHint(_ description: ArtifactDescription) -> String {
         switch description.kind {
@@ -71,16 +78,7 @@ struct Inspect: ParsableCommand {
 
     /// The JSON form (snake_case keys, as the other commands' JSON).
     static func dictionary(_ description: ArtifactDescription) -> [String: Any] {
-        var fields: [String: Any] = [:]
-        for field in description.fields {
-            let key = field.name.replacingOccurrences(of: " ", with: "_")
-            switch field.value {
-            case .integer(let number): fields[key] = number
-            case .text(let text): fields[key] = text
-            case .flag(let flag): fields[key] = flag
-            case .list(let items): fields[key] = items
-            }
-        }
+        let fields = jsonObject(description.fields)
         return [
             "path": description.path, "kind": description.kind, "magic": description.magic,
             "version": description.version, "current_version": description.currentVersion, "fields": fields,
@@ -89,5 +87,22 @@ struct Inspect: ParsableCommand {
             },
             "verified": description.verified,
         ]
+    }
+
+    /// Fields as a JSON object: names with `_` for spaces.
+    static func jsonObject(_ fields: [ArtifactDescription.Field]) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for field in fields {
+            let key = field.name.replacingOccurrences(of: " ", with: "_")
+            switch field.value {
+            case .integer(let number): object[key] = number
+            case .number(let number): object[key] = number
+            case .text(let text): object[key] = text
+            case .flag(let flag): object[key] = flag
+            case .list(let items): object[key] = items
+            case .object(let members): object[key] = jsonObject(members)
+            }
+        }
+        return object
     }
 }
