@@ -4,8 +4,8 @@ import WordPipeSupport
 extension Vocabulary {
     /// The format of the text file at `path` when it reads as a vocabulary: a `FILE.json` side
     /// file of a vocabulary beside it (tab-separated), or first lines of `word<TAB>count`
-    /// (`tsv`) or `word count` (`word2vec`). Nil for any other file (a text vector file's
-    /// `V D` header line is followed by rows of numbers, not counts).
+    /// (`tsv`) or `word count` (`word2vec`, the first word not a number). Nil for any other file
+    /// (a text vector file starts with a `V D` line of two integers, then rows of numbers).
     public static func format(of path: String) -> VocabularyFormat? {
         if let data = FileManager.default.contents(atPath: VocabularyInfo.path(for: path)),
            let info = try? JSONDecoder().decode(VocabularyInfo.self, from: data), info.kind == "wordpipe.vocabulary" {
@@ -24,7 +24,9 @@ extension Vocabulary {
                 let word = line[..<cut]
                 return !word.contains(" ") && !word.contains("\t") && Int64(line[line.index(after: cut)...]) != nil
             }
-            if matches { return format }
+            // A first line of two integers is a text vector file's `V D` header, not a word and its count.
+            let vectorHeader = format == .word2vec && lines[0].split(separator: " ").allSatisfy { Int64($0) != nil }
+            if matches && !vectorHeader { return format }
         }
         return nil
     }

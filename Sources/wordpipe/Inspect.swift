@@ -5,16 +5,17 @@ import WordPipeSupport
 /// `wordpipe inspect`: what a WordPipe binary file is, and with `--verify` whether it is intact.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tell what a WordPipe binary file is (vectors, encoded corpus, model, parameters) and check it.",
+        abstract: "Tell what a WordPipe file is (vectors, encoded corpus, model, parameters, vocabulary) and check it.",
         discussion: """
         Shows the kind, the format version, the sizes (words × dim, tokens and sentences, task and \
-        labels) and the checksums. The header and its checksum are always checked; --verify also \
+        labels, vocabulary words and counts), a model's configuration, training record and \
+        tokenizer configuration, a vocabulary's side file, and the checksums. The header and its checksum are always checked; --verify also \
         computes the payload's checksum and compares the header with the payload, and exits 1 \
         with the reason on any mismatch. Files of format version 1 have no checksums: they still \
         load, and the command that made them writes the current version.
         """)
 
-    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file or parameter file.")
+    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file, parameter file or vocabulary.")
     var file: String
 
     @Flag(help: "Compute every checksum and compare the header with the payload.")
@@ -37,13 +38,17 @@ struct Inspect: ParsableCommand {
     static func lines(_ description: ArtifactDescription) -> [String] {
         var lines = ["\(description.path): \(description.kind), \(description.magic) format version \(description.version)"]
         lines += fieldLines(description.fields, indent: "  ")
-        if description.checksums.isEmpty {
+        if description.checksums.isEmpty && description.kind == "vocabulary" {
+            lines.append("  checksums: none (a text file; every line was read and checked)")
+        } else if description.checksums.isEmpty {
             lines.append("  checksums: none (format version \(description.version)); \(upgradeHint(description))")
         }
         for checksum in description.checksums {
             lines.append("  checksum of the \(checksum.part): \(checksum.algorithm) \(CRC32C.hex(checksum.stored)), \(checksum.verified ? "verified" : "not computed (use --verify)")")
         }
-        if description.verified {
+        if description.verified && description.kind == "vocabulary" {
+            lines.append("verified: every line reads as a word and its count, and the side file agrees with the file")
+        } else if description.verified {
             lines.append(description.checksums.isEmpty
                 ? "verified: the header agrees with the payload (no checksum to compute in format version \(description.version))"
                 : "verified: every checksum matches and the header agrees with the payload")
