@@ -238,3 +238,12 @@ extension ClassificationMetrics {
         return text
     }
 }
+
+extension Classifier {
+    /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
+    /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
+
+    /// Loads a classifier; refuses other files with the reason.
+    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) { try loadModel(from: path) }
+}

@@ -237,23 +237,6 @@ extension ModelFile {
     }
 }
 
-extension Tagger {
-    /// Saves the tagger (with `record`) to `path`, atomically.
-    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
-
-    /// Loads a tagger; refuses other files with the reason.
-    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) { try loadModel(from: path) }
-}
-
-extension Classifier {
-    /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
-    /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
-    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
-
-    /// Loads a classifier; refuses other files with the reason.
-    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) { try loadModel(from: path) }
-}
-
 /// The embedding width, read from the first parameter's shape in parameter-file bytes (magic,
 /// version, value size, count, then name length, name, rows, columns).
 private func embeddingDim(_ weights: [UInt8], path: String) throws -> Int {

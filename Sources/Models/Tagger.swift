@@ -284,3 +284,11 @@ func argmax(_ row: ArraySlice<Float>) -> Int32 {
     for index in row.indices where row[index] > row[best] { best = index }
     return Int32(best - row.startIndex)
 }
+
+extension Tagger {
+    /// Saves the tagger (with `record`) to `path`, atomically.
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
+
+    /// Loads a tagger; refuses other files with the reason.
+    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) { try loadModel(from: path) }
+}
