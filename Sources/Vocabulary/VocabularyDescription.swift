@@ -7,6 +7,9 @@ extension Vocabulary {
     /// (`tsv`) or `word count` (`word2vec`, the first word not a number). Nil for any other file
     /// (a text vector file starts with a `V D` line of two integers, then rows of numbers).
     public static func format(of path: String) -> VocabularyFormat? {
+        // A FIFO would block the read and a device never end it.
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         if let data = FileManager.default.contents(atPath: VocabularyInfo.path(for: path)),
            let info = try? JSONDecoder().decode(VocabularyInfo.self, from: data), info.kind == "wordpipe.vocabulary" {
             return .tsv
