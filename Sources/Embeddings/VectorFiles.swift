@@ -76,6 +76,9 @@ extension WordVectors {
         if head.prefix(8).elementsEqual(nativeMagic) {
             return (try readNative(from: path), VectorLoadReport(format: .native))
         }
+        if FileKinds.kind(ofHead: Array(head.prefix(8))) != nil {
+            throw EmbeddingError.malformed(location: location, message: FileKinds.misplaced(Array(head.prefix(8)), expected: "a vector file"))
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)

@@ -137,23 +137,27 @@ extension Classifier: TrainableModel {
         var targets: [Int32]
     }
 
-    static var task: ModelFile.Task { .classifier }
+    static var typeName: String { "classifier" }
 
     static func settings(of configuration: ClassifierConfiguration) -> EncoderSettings { configuration.encoder }
 
-    func writeSection(into header: inout ModelFile.Header) { header.classifier = configuration }
+    /// The classifier's header section: its configuration.
+    struct Section: Codable, Sendable {
+        var configuration: ClassifierConfiguration
+    }
+
+    static func configuration(of section: Section) -> Configuration { section.configuration }
+
+    var section: Section { Section(configuration: configuration) }
 
     static var applyCommand: String { "wordpipe classify" }
 
-    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
-        guard let classifier = header.classifier else { return (nil, []) }
-        return (classifier.encoder, [.init("pooling", .text(classifier.pooling.rawValue))])
+    static func describe(section: Section) -> [ArtifactDescription.Field] {
+        [.init("pooling", .text(section.configuration.pooling.rawValue))]
     }
 
-    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Classifier? {
-        header.classifier.map { configuration in
-            Classifier(configuration: configuration, words: header.wordTable(), initial: initial, labels: header.labels)
-        }
+    static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> Classifier {
+        Classifier(configuration: header.task.fields.configuration, words: header.wordTable(), initial: initial, labels: header.labels)
     }
 
     static func readTraining(trainPath: String, devPath: String, configuration: ClassifierConfiguration) throws -> (train: ClassificationFile, dev: ClassificationFile) {
@@ -233,4 +237,13 @@ extension ClassificationMetrics {
         for (label, row) in zip(labels, confusion) { text += pad(label) + row.map { pad(String($0)) }.joined() + "\n" }
         return text
     }
+}
+
+extension Classifier {
+    /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
+    /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
+
+    /// Loads a classifier; refuses other files with the reason.
+    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) { try loadModel(from: path) }
 }

@@ -23,33 +23,69 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     public var totalSeconds: Double
 }
 
-/// The model file: a magic number, a format version, a JSON header (task, configuration,
-/// tokenizer configuration, words, labels, alphabet, training record) and the weights in
-/// `ParameterFile`'s layout.
+/// The model file: a magic number, a format version, a JSON header (the task section, tokenizer
+/// configuration, words, labels, training record) and the weights in `ParameterFile`'s layout.
 ///
 /// Layout (little-endian): `WPMODEL\0`, UInt32 version, UInt64 header length; version 2 adds the
 /// CRC-32C of the weights (UInt32) and the CRC-32C of the 24 bytes before it and the header
 /// (UInt32); then the header (UTF-8 JSON), then the parameter bytes. A reader checks the magic,
 /// the version, the header's checksum and the task before anything else, so a vector file, a
 /// model of a newer version, a damaged file or a classifier given to `tag` is refused with the
-/// reason. Version 1 files (without checksums) are still read.
+/// reason.
+///
+/// Version 3 tags the header's task section with the model type's name, the type's own fields
+/// beside it: `"task": {"type": "tagger", "configuration": {…}, "alphabet": {…}}`. The section
+/// is decoded by the model type registered under that name (`ModelTypes`), so a new model type
+/// changes nothing here. Versions 1 and 2 (`"task": "tagger", "tagger": {…}`, the alphabet at the
+/// top; version 1 without checksums) are still read: their header is rewritten in the version-3
+/// layout on reading (`LegacyHeader`).
 public enum ModelFile {
     /// The magic number.
     public static let magic: [UInt8] = Array("WPMODEL".utf8) + [0]
-    /// The format version written; versions 1 and 2 are read.
-    public static let version: UInt32 = 2
+    /// The format version written; versions 1 to 3 are read.
+    public static let version: UInt32 = 3
 
-    /// The kind of model in a file.
-    public enum Task: String, Codable, Sendable { case tagger, classifier }
+    /// The header's task section: the model type's name beside the type's own fields (its
+    /// configuration and whatever else rebuilds the model), in one JSON object.
+    struct TaskSection<Fields: Codable>: Codable {
+        /// The model type's name (`tagger`, `classifier`): the key its type is found by.
+        var type: String
+        /// The model type's own fields (`TrainableModel.Section`).
+        var fields: Fields
 
-    struct Header: Codable {
-        var task: Task
-        var tagger: TaggerConfiguration?
-        var classifier: ClassifierConfiguration?
+        enum CodingKeys: String, CodingKey { case type }
+
+        init(type: String, fields: Fields) {
+            self.type = type
+            self.fields = fields
+        }
+
+        init(from decoder: any Decoder) throws {
+            type = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .type)
+            fields = try Fields(from: decoder)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(type, forKey: .type)
+            try fields.encode(to: encoder)
+        }
+    }
+
+    /// A task section's own fields left unread: the header as every model type has it, read
+    /// before the type is known.
+    struct Unread: Codable {
+        init() {}
+        init(from decoder: any Decoder) throws {}
+        func encode(to encoder: any Encoder) throws {}
+    }
+
+    /// The header, with the task section's fields of type `Section`.
+    struct Header<Section: Codable>: Codable {
+        var task: TaskSection<Section>
         var tokenizer: TokenizerConfiguration?
         var words: [String]
         var labels: [String]
-        var alphabet: CharacterVocabulary?
         var training: TrainingRecord?
         /// Which rows started from a word vector: a bit per word, base64 (absent without vectors).
         var fromVectors: String?
@@ -69,12 +105,20 @@ public enum ModelFile {
 
         /// The word table the header describes.
         func wordTable() -> WordTable { WordTable(words: words, tokenizer: tokenizer, fromVectors: unpackedBits()) }
+
+        /// The JSON of the header, as written (keys sorted).
+        func json() throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(self)
+        }
     }
 
-    static func write(header: Header, parameters: [Parameter<Float>], to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = try encoder.encode(header)
+    /// The header as every model has it: the task section's type, not its fields.
+    typealias CommonHeader = Header<Unread>
+
+    static func write<Section>(header: Header<Section>, parameters: [Parameter<Float>], to path: String) throws {
+        let json = try header.json()
         let weights = ParameterFile.encode(parameters)
         var bytes = magic
         withUnsafeBytes(of: version.littleEndian) { bytes.append(contentsOf: $0) }
@@ -95,8 +139,9 @@ public enum ModelFile {
     }
 
     /// Reads and checks a model file: magic, version, the header's checksum and JSON, and (with
-    /// `verify`, the default) the weights' checksum.
-    static func read(_ path: String, verify: Bool = true) throws -> (header: Header, weights: [UInt8], layout: Layout) {
+    /// `verify`, the default) the weights' checksum. Returns the header's common part, its JSON
+    /// in the version-3 layout (for the model type to read its section from) and the weights.
+    static func read(_ path: String, verify: Bool = true) throws -> (header: CommonHeader, json: Data, weights: [UInt8], layout: Layout) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -105,7 +150,7 @@ public enum ModelFile {
         }
         let bytes = [UInt8](data)
         guard bytes.count >= magic.count + 12, Array(bytes[0..<magic.count]) == magic else {
-            throw ModelError.badModel(path: path, reason: "not a WordPipe model file (wrong magic number)")
+            throw ModelError.badModel(path: path, reason: FileKinds.misplaced(Array(bytes.prefix(8)), expected: "a WordPipe model file"))
         }
         func integer<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
             bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
@@ -140,29 +185,41 @@ public enum ModelFile {
                 }
             }
         }
-        let header: Header
+        var json = Data(bytes[start ..< jsonEnd])
+        let header: CommonHeader
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[start ..< jsonEnd]))
+            if fileVersion <= 2 { json = try LegacyHeader.upgrade(json) }
+            header = try JSONDecoder().decode(CommonHeader.self, from: json)
         } catch {
             throw ModelError.badModel(path: path, reason: "unreadable header: \(error)")
         }
-        return (header, Array(bytes[jsonEnd...]), layout)
+        return (header, json, Array(bytes[jsonEnd...]), layout)
     }
 
-    /// The task of the model in `path`.
-    public static func task(of path: String) throws -> Task { try read(path, verify: false).header.task }
+    /// The header with the task section's fields of `Model`'s type, from the JSON `read` returned.
+    static func header<Model: TrainableModel>(of _: Model.Type, json: Data, path: String) throws -> Header<Model.Section> {
+        do {
+            return try JSONDecoder().decode(Header<Model.Section>.self, from: json)
+        } catch {
+            throw ModelError.badModel(path: path, reason: "unreadable \(Model.typeName) section of the header: \(error)")
+        }
+    }
+
+    /// The task (model type name) of the model in `path`.
+    public static func task(of path: String) throws -> String { try read(path, verify: false).header.task.type }
 }
 
 extension ModelFile {
-    /// Loads a model of `task`: the header is checked first (a model of another task is refused
-    /// with the command to use), then the weights are read into the model `build` makes.
-    static func load<Model>(_ path: String, task: Task, build: (Header, Matrix<Float>) -> Model?,
-                            parameters: (Model) -> [Parameter<Float>]) throws -> (Model, TrainingRecord?) {
-        let (header, weights, _) = try read(path)
-        guard header.task == task else {
-            let command = header.task.modelType.applyCommand
-            throw ModelError.badModel(path: path, reason: "this is a \(header.task.rawValue) model, not a \(task.rawValue) (use \(command))")
+    /// Loads a model of type `Model`: the header is checked first (a model of another task is
+    /// refused with the command to use), then the weights are read into the model the header
+    /// describes.
+    static func load<Model: TrainableModel>(_ path: String, as _: Model.Type) throws -> (Model, TrainingRecord?) {
+        let (common, json, weights, _) = try read(path)
+        guard common.task.type == Model.typeName else {
+            let other = try ModelTypes.named(common.task.type, path: path)
+            throw ModelError.badModel(path: path, reason: "this is a \(common.task.type) model, not a \(Model.typeName) (use \(other.applyCommand))")
         }
+        let header = try ModelFile.header(of: Model.self, json: json, path: path)
         guard header.words.count >= 2, header.words[0] == WordTable.padding, header.words[1] == WordTable.unknown, !header.labels.isEmpty else {
             throw ModelError.badModel(path: path, reason: "the header has no labels, or its words do not start with <pad>, <unk>")
         }
@@ -170,34 +227,14 @@ extension ModelFile {
         guard header.words.count.multipliedReportingOverflow(by: dim * 4).partialValue <= weights.count else {
             throw ModelError.badModel(path: path, reason: "truncated: \(header.words.count) words of dim \(dim) need more than the \(weights.count) bytes of weights")
         }
-        let initial = Matrix<Float>(rows: header.words.count, columns: dim)
-        guard let model = build(header, initial) else {
-            throw ModelError.badModel(path: path, reason: "the header has no \(task.rawValue) configuration")
-        }
+        let model = Model.build(header: header, initial: Matrix<Float>(rows: header.words.count, columns: dim))
         do {
-            try ParameterFile.decode(weights, path: path, into: parameters(model))
+            try ParameterFile.decode(weights, path: path, into: model.allParameters)
         } catch {
             throw ModelError.badModel(path: path, reason: "weights do not fit the header: \(error)")
         }
         return (model, header.training)
     }
-}
-
-extension Tagger {
-    /// Saves the tagger (with `record`) to `path`, atomically.
-    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
-
-    /// Loads a tagger; refuses other files with the reason.
-    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) { try loadModel(from: path) }
-}
-
-extension Classifier {
-    /// Saves the classifier (with `record`) to `path`, atomically; the header keeps the vectors'
-    /// tokenizer configuration (lookup keys), from which the text tokenizer is derived.
-    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
-
-    /// Loads a classifier; refuses other files with the reason.
-    public static func load(from path: String) throws -> (classifier: Classifier, record: TrainingRecord?) { try loadModel(from: path) }
 }
 
 /// The embedding width, read from the first parameter's shape in parameter-file bytes (magic,

@@ -51,8 +51,9 @@ protocol TrainableModel: Replicable {
 
     // MARK: Configuration and header
 
-    /// The task recorded in the model-file header.
-    static var task: ModelFile.Task { get }
+    /// The model type's name in the model-file header's task section (`tagger`): the key
+    /// `ModelTypes` finds the type by.
+    static var typeName: String { get }
     /// The settings it was built with.
     var configuration: Configuration { get }
     /// The network and training settings of a configuration.
@@ -63,17 +64,21 @@ protocol TrainableModel: Replicable {
     var trainableParameters: [Parameter<Float>] { get }
     /// The labels, by id.
     var labels: [String] { get }
-    /// Writes the task's own part of the model-file header (its configuration and what else it
-    /// needs to be rebuilt) into `header`, which holds the parts every model has.
-    func writeSection(into header: inout ModelFile.Header)
+    /// The task's own fields of the model-file header, beside `type` in its task section: the
+    /// configuration and whatever else the model is rebuilt from.
+    associatedtype Section: Codable & Sendable
+    /// This model's section.
+    var section: Section { get }
+    /// The configuration in a section.
+    static func configuration(of section: Section) -> Configuration
     /// The command that applies a model of this task (named when another task's file is given).
     static var applyCommand: String { get }
-    /// For `wordpipe inspect`: the network settings in the task's header section, and the
-    /// section's own fields (shown after the encoder's).
-    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field])
-    /// The model a header describes, its weights not yet read (`initial` is the embedding table's
-    /// shape); nil when the header has no section for this task.
-    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Self?
+    /// For `wordpipe inspect`: the section's own fields (shown after the encoder's), besides its
+    /// configuration.
+    static func describe(section: Section) -> [ArtifactDescription.Field]
+    /// The model a header describes, its weights not yet read (`initial` is the embedding
+    /// table's shape).
+    static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> Self
 
     // MARK: Data
 
@@ -112,24 +117,12 @@ protocol TrainableModel: Replicable {
     var metricName: String { get }
 }
 
-extension ModelFile.Task {
-    /// The model type that writes and reads this task's files: the one place that maps a task to
-    /// its type.
-    var modelType: any TrainableModel.Type {
-        switch self {
-        case .tagger: Tagger.self
-        case .classifier: Classifier.self
-        }
-    }
-}
-
 extension TrainableModel {
     /// Saves the model (with `record`) to `path`, atomically.
     func saveModel(to path: String, record: TrainingRecord?) throws {
-        var header = ModelFile.Header(task: Self.task, tagger: nil, classifier: nil, tokenizer: words.tokenizer,
-                                      words: words.words, labels: labels, alphabet: nil, training: record,
-                                      fromVectors: ModelFile.Header.packBits(words.fromVectors))
-        writeSection(into: &header)
+        let header = ModelFile.Header(task: .init(type: Self.typeName, fields: section), tokenizer: words.tokenizer,
+                                      words: words.words, labels: labels, training: record,
+                                      fromVectors: ModelFile.Header<Section>.packBits(words.fromVectors))
         try ModelFile.write(header: header, parameters: allParameters, to: path)
     }
 
@@ -144,6 +137,6 @@ extension TrainableModel {
 
     /// Loads a model of this task; refuses other files with the reason.
     static func loadModel(from path: String) throws -> (Self, TrainingRecord?) {
-        try ModelFile.load(path, task: task, build: build(header:initial:), parameters: \.allParameters)
+        try ModelFile.load(path, as: Self.self)
     }
 }

@@ -188,27 +188,32 @@ extension Tagger: TrainableModel {
     /// The training examples encoded, as one batch of them all.
     typealias Encoded = Batch
 
-    static var task: ModelFile.Task { .tagger }
+    static var typeName: String { "tagger" }
 
     static func settings(of configuration: TaggerConfiguration) -> EncoderSettings { configuration.encoder }
 
-    func writeSection(into header: inout ModelFile.Header) {
-        header.tagger = configuration
-        header.alphabet = alphabet
+    /// The tagger's header section: its configuration and, with character features, the alphabet.
+    struct Section: Codable, Sendable {
+        var configuration: TaggerConfiguration
+        var alphabet: CharacterVocabulary?
     }
+
+    static func configuration(of section: Section) -> Configuration { section.configuration }
+
+    var section: Section { Section(configuration: configuration, alphabet: alphabet) }
 
     static var applyCommand: String { "wordpipe tag" }
 
-    static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) {
-        guard let tagger = header.tagger else { return (nil, []) }
-        return (tagger.encoder, [.init("crf", .flag(tagger.crf)), .init("character features", .text(tagger.charFeatures.rawValue))])
+    static func describe(section: Section) -> [ArtifactDescription.Field] {
+        var fields: [ArtifactDescription.Field] = [.init("crf", .flag(section.configuration.crf)),
+                                                   .init("character features", .text(section.configuration.charFeatures.rawValue))]
+        if let alphabet = section.alphabet { fields.append(.init("alphabet", .integer(alphabet.count))) }
+        return fields
     }
 
-    static func build(header: ModelFile.Header, initial: Matrix<Float>) -> Tagger? {
-        header.tagger.map { configuration in
-            Tagger(configuration: configuration, words: header.wordTable(),
-                   initial: initial, labels: header.labels, alphabet: header.alphabet, tokenizer: header.tokenizer)
-        }
+    static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> Tagger {
+        Tagger(configuration: header.task.fields.configuration, words: header.wordTable(), initial: initial,
+               labels: header.labels, alphabet: header.task.fields.alphabet, tokenizer: header.tokenizer)
     }
 
     /// Reads the training file (its tags decide whether they are chunk tags) and the dev file
@@ -278,4 +283,12 @@ func argmax(_ row: ArraySlice<Float>) -> Int32 {
     var best = row.startIndex
     for index in row.indices where row[index] > row[best] { best = index }
     return Int32(best - row.startIndex)
+}
+
+extension Tagger {
+    /// Saves the tagger (with `record`) to `path`, atomically.
+    public func save(to path: String, record: TrainingRecord?) throws { try saveModel(to: path, record: record) }
+
+    /// Loads a tagger; refuses other files with the reason.
+    public static func load(from path: String) throws -> (tagger: Tagger, record: TrainingRecord?) { try loadModel(from: path) }
 }

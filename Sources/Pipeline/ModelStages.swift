@@ -64,30 +64,43 @@ struct ModelDataFiles: Sendable {
     var byKey: [(key: String, path: String)] { [("train", train), ("dev", dev)] + (test.map { [("test", $0)] } ?? []) }
 }
 
-/// What a model stage's training reports: its key figures and the training log (one line per
-/// epoch).
-struct ModelStageResult: StageResult {
+/// What a model stage's training reports: its key figures, the training log (one line per
+/// epoch), the training record and the full dev (and test) scores of the kept weights. Results
+/// kept in locks before the record and scores were added decode with them absent.
+struct ModelStageResult<Score: Codable & Sendable>: StageResult {
     var metrics: [String: Double]
     var notes: [String]
+    /// How the model was trained (as its model file records it).
+    var training: TrainingRecord?
+    /// The dev score of the kept weights (a tagger's `TaggerScore`, a classifier's
+    /// `ClassificationMetrics`), as `dev.json` holds it.
+    var dev: Score?
+    /// The score on `test`, when given, as `test.json` holds it.
+    var test: Score?
 }
 
-/// What a model stage's training leaves: the model file's writer, the figures of the report and
-/// the dev (and test) score files' JSON.
-struct TrainedModel {
+/// What a model stage's training leaves: the model file's writer, the figures of the report,
+/// the training record and the dev (and test) scores.
+struct TrainedModel<Score: Codable & Sendable> {
     var save: (String) throws -> Void
     var metrics: [String: Double]
+    var record: TrainingRecord
+    var dev: Score
+    var test: Score?
     var devJSON: String
     var testJSON: String?
 }
 
 /// A stage that trains a model on labeled data: `with` holds the data files beside the keys of
 /// the task's configuration; writes `model.wpm`, `dev.json` and, with `test`, `test.json`.
-protocol ModelStage: Stage where Configuration == ModelStageSettings<TaskConfiguration>, Result == ModelStageResult {
+protocol ModelStage: Stage where Configuration == ModelStageSettings<TaskConfiguration>, Result == ModelStageResult<Score> {
     associatedtype TaskConfiguration: Codable & Sendable
+    /// The full dev and test score.
+    associatedtype Score: Codable & Sendable
     /// Trains on `files` (with the vectors file, when the stage has one) and scores dev and test;
     /// `log` gets the per-epoch lines.
     static func train(_ configuration: TaskConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel
+                      log: (String) -> Void) throws -> TrainedModel<Score>
 }
 
 extension ModelStage {
@@ -101,7 +114,7 @@ extension ModelStage {
     static func canonical(_ configuration: Configuration) throws -> Data { try configuration.canonical() }
     static func dataFiles(_ configuration: Configuration, directory: String) -> [String] { configuration.files(in: directory).byKey.map(\.path) }
 
-    static func run(_ configuration: Configuration, context: StageContext) throws -> ModelStageResult {
+    static func run(_ configuration: Configuration, context: StageContext) throws -> ModelStageResult<Score> {
         let files = configuration.files(in: context.baseDirectory)
         var notes: [String] = []
         let trained = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, threads: context.threads) { line in
@@ -113,7 +126,7 @@ extension ModelStage {
             try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
         }
         try OutputFile.writeAtomically(Data(trained.devJSON.utf8), to: context.outputDirectory + "/dev.json")
-        return ModelStageResult(metrics: trained.metrics, notes: notes)
+        return ModelStageResult(metrics: trained.metrics, notes: notes, training: trained.record, dev: trained.dev, test: trained.test)
     }
 }
 
@@ -122,22 +135,23 @@ enum TrainTaggerStage: ModelStage {
     static let name = "train-tagger"
 
     static func train(_ configuration: TaggerConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel {
+                      log: (String) -> Void) throws -> TrainedModel<TaggerScore> {
         let result = try TaggerTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
                                             configuration: configuration, threads: threads, log: log)
         let name = result.record.metric
         var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
                        "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
         if let oov = result.record.oovDev { metrics["oov_dev"] = oov }
-        var testJSON: String?
+        var test: TaggerScore?
         if let testPath = files.test {
-            let test = try TaggerTraining.evaluate(result.tagger, path: testPath)
-            metrics["test_\(name)"] = test.main
-            if let oov = test.vectorOOVRate { metrics["oov_test"] = oov }
-            testJSON = try test.metrics.jsonString()
+            let score = try TaggerTraining.evaluate(result.tagger, path: testPath)
+            metrics["test_\(name)"] = score.main
+            if let oov = score.vectorOOVRate { metrics["oov_test"] = oov }
+            test = score
         }
         return TrainedModel(save: { try result.tagger.save(to: $0, record: result.record) }, metrics: metrics,
-                            devJSON: try result.dev.metrics.jsonString(), testJSON: testJSON)
+                            record: result.record, dev: result.dev, test: test,
+                            devJSON: try result.dev.metrics.jsonString(), testJSON: try test?.metrics.jsonString())
     }
 }
 
@@ -146,21 +160,22 @@ enum TrainClassifierStage: ModelStage {
     static let name = "train-classifier"
 
     static func train(_ configuration: ClassifierConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel {
+                      log: (String) -> Void) throws -> TrainedModel<ClassificationMetrics> {
         let result = try ClassifierTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
                                                 configuration: configuration, threads: threads, log: log)
         var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
                        "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
                        "train_seconds": result.record.trainSeconds]
-        var testJSON: String?
+        var test: ClassificationMetrics?
         if let testPath = files.test {
-            let test = try ClassifierTraining.evaluate(result.classifier, path: testPath)
-            metrics["test_accuracy"] = test.accuracy
-            metrics["test_macro_f1"] = test.macroF1
+            let score = try ClassifierTraining.evaluate(result.classifier, path: testPath)
+            metrics["test_accuracy"] = score.accuracy
+            metrics["test_macro_f1"] = score.macroF1
             if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: testPath) { metrics["oov_test"] = oov }
-            testJSON = try test.jsonString()
+            test = score
         }
         return TrainedModel(save: { try result.classifier.save(to: $0, record: result.record) }, metrics: metrics,
-                            devJSON: try result.dev.jsonString(), testJSON: testJSON)
+                            record: result.record, dev: result.dev, test: test,
+                            devJSON: try result.dev.jsonString(), testJSON: try test?.jsonString())
     }
 }

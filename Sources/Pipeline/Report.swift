@@ -1,18 +1,68 @@
 import Foundation
 import WordPipeSupport
 
+/// One stage's entry in `metrics.json` (keyed by the stage's name): what the report's table
+/// shows, the notes, the artifacts, and the stage's full typed result (`StageResult`), which the
+/// lock keeps, so that an up-to-date rerun writes the same entry.
+struct StageMetrics: Encodable {
+    var type: String
+    var ran: Bool
+    var seconds: Double
+    var peakMemoryMB: Double
+    /// The key figures (finite ones), as the report's table shows them.
+    var metrics: [String: Double]
+    var notes: [String]
+    var artifacts: [Artifact]
+    /// The stage's typed result (absent for a stage recorded by a wordpipe before issue 14, until
+    /// it runs again).
+    var result: (any StageResult)?
+
+    struct Artifact: Encodable {
+        var path: String
+        var bytes: Int64
+        var sha256: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, ran, seconds, metrics, notes, artifacts, result
+        case peakMemoryMB = "peak_memory_mb"
+    }
+
+    init(_ run: StageRun) {
+        type = run.type
+        ran = run.ran
+        seconds = run.seconds
+        peakMemoryMB = run.peakMemoryMB
+        metrics = run.metrics
+        notes = run.notes
+        artifacts = run.artifacts.map { Artifact(path: $0.path, bytes: $0.size, sha256: $0.sha256) }
+        result = run.result
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(ran, forKey: .ran)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(peakMemoryMB, forKey: .peakMemoryMB)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(notes, forKey: .notes)
+        try container.encode(artifacts, forKey: .artifacts)
+        if let result { try container.encode(result, forKey: .result) }
+    }
+}
+
 /// Writes `report.md` and `metrics.json` into the work directory after a run.
 enum Report {
     static func write(runs: [StageRun], workdir: String, pipeline: String) throws {
         var markdown = "# WordPipe run report\n\nPipeline: `\(pipeline)`, \(ISO8601DateFormatter().string(from: Date()))\n\n"
         markdown += "| stage | type | ran | wall time | peak memory | key figures |\n|---|---|---|---:|---:|---|\n"
-        var metrics: [String: Any] = [:]
+        var metrics: [String: StageMetrics] = [:]
         for run in runs {
             let figures = run.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
             let memory = run.ran ? String(format: "%.0f MB", run.peakMemoryMB) : "-"
             markdown += "| \(run.name) | \(run.type) | \(run.ran ? "yes" : "no (up to date)") | \(String(format: "%.1f s", run.seconds)) | \(memory) | \(figures) |\n"
-            metrics[run.name] = ["type": run.type, "ran": run.ran, "seconds": run.seconds, "peak_memory_mb": run.peakMemoryMB,
-                                 "metrics": run.metrics, "artifacts": run.artifacts.map { ["path": $0.path, "bytes": $0.size, "sha256": $0.sha256] }]
+            metrics[run.name] = StageMetrics(run)
         }
         for run in runs {
             markdown += "\n## \(run.name)\n\n"
@@ -29,8 +79,16 @@ enum Report {
             }
         }
         try OutputFile.writeAtomically(Data(markdown.utf8), to: workdir + "/report.md")
-        let json = try JSONSerialization.data(withJSONObject: metrics, options: [.prettyPrinted, .sortedKeys])
-        try OutputFile.writeAtomically(json, to: workdir + "/metrics.json")
+        try OutputFile.writeAtomically(try metricsJSON(metrics), to: workdir + "/metrics.json")
+    }
+
+    /// `metrics.json`: the stages' entries by name, keys sorted; non-finite figures in a result
+    /// (a correlation over too few pairs) as the strings `nan`, `inf`, `-inf`, as the lock keeps them.
+    static func metricsJSON(_ stages: [String: StageMetrics]) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(stages)
     }
 
     static func format(_ value: Double) -> String {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a WordPipe binary file is, as `wordpipe inspect` tells it: its kind, format version,
 /// sizes and checksums. Each module describes its own files; the description holds plain
 /// values so that the command line can print it as text or JSON.
@@ -7,9 +9,21 @@ public struct ArtifactDescription: Sendable, Equatable {
         /// A field's value.
         public enum Value: Sendable, Equatable {
             case integer(Int)
+            case number(Double)
             case text(String)
             case flag(Bool)
             case list([String])
+            /// Named values (a configuration, a training record), in the order to show them.
+            case object([Field])
+
+            /// A value's JSON encoding as a value: objects with their keys sorted, arrays of
+            /// strings as lists (other arrays as objects keyed by position), nulls left out.
+            public static func encoding<T: Encodable>(_ value: T) -> Value {
+                guard let json = try? JSONEncoder().encode(value), let decoded = try? JSONDecoder().decode(JSONValue.self, from: json) else {
+                    return .text(String(describing: value))
+                }
+                return decoded.value ?? .object([])
+            }
         }
 
         /// A short name in lower case (`words`, `dim`).
@@ -73,5 +87,38 @@ public struct ArtifactDescription: Sendable, Equatable {
         self.fields = fields
         self.checksums = checksums
         self.verified = verified
+    }
+}
+
+/// Any JSON value, decoded for `ArtifactDescription.Field.Value.encoding`.
+private enum JSONValue: Decodable {
+    case null, flag(Bool), integer(Int), number(Double), text(String)
+    case array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let flag = try? container.decode(Bool.self) { self = .flag(flag) }
+        else if let integer = try? container.decode(Int.self) { self = .integer(integer) }
+        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let text = try? container.decode(String.self) { self = .text(text) }
+        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+
+    var value: ArtifactDescription.Field.Value? {
+        switch self {
+        case .null: return nil
+        case .flag(let flag): return .flag(flag)
+        case .integer(let integer): return .integer(integer)
+        case .number(let number): return .number(number)
+        case .text(let text): return .text(text)
+        case .array(let items):
+            let texts = items.compactMap { if case .text(let text) = $0 { text } else { nil } }
+            if texts.count == items.count { return .list(texts) }
+            return .object(items.enumerated().compactMap { index, item in item.value.map { .init(String(index), $0) } })
+        case .object(let members):
+            return .object(members.keys.sorted().compactMap { key in members[key]?.value.map { .init(key, $0) } })
+        }
     }
 }

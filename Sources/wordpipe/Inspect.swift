@@ -5,16 +5,17 @@ import WordPipeSupport
 /// `wordpipe inspect`: what a WordPipe binary file is, and with `--verify` whether it is intact.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tell what a WordPipe binary file is (vectors, encoded corpus, model, parameters) and check it.",
+        abstract: "Tell what a WordPipe file is (vectors, encoded corpus, model, parameters, vocabulary) and check it.",
         discussion: """
         Shows the kind, the format version, the sizes (words × dim, tokens and sentences, task and \
-        labels) and the checksums. The header and its checksum are always checked; --verify also \
+        labels, vocabulary words and counts), a model's configuration, training record and \
+        tokenizer configuration, a vocabulary's side file, and the checksums. The header and its checksum are always checked; --verify also \
         computes the payload's checksum and compares the header with the payload, and exits 1 \
         with the reason on any mismatch. Files of format version 1 have no checksums: they still \
         load, and the command that made them writes the current version.
         """)
 
-    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file or parameter file.")
+    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file, parameter file or vocabulary.")
     var file: String
 
     @Flag(help: "Compute every checksum and compare the header with the payload.")
@@ -36,28 +37,39 @@ struct Inspect: ParsableCommand {
     /// The text form: one `name: value` line per fact.
     static func lines(_ description: ArtifactDescription) -> [String] {
         var lines = ["\(description.path): \(description.kind), \(description.magic) format version \(description.version)"]
-        for field in description.fields {
-            let value: String
-            switch field.value {
-            case .integer(let number): value = String(number)
-            case .text(let text): value = text
-            case .flag(let flag): value = flag ? "yes" : "no"
-            case .list(let items): value = items.count > 20 ? items.prefix(20).joined(separator: ", ") + ", … (\(items.count))" : items.joined(separator: ", ")
-            }
-            lines.append("  \(field.name): \(value)")
-        }
-        if description.checksums.isEmpty {
+        lines += fieldLines(description.fields, indent: "  ")
+        if description.checksums.isEmpty && description.kind == "vocabulary" {
+            lines.append("  checksums: none (a text file; every line was read and checked)")
+        } else if description.checksums.isEmpty {
             lines.append("  checksums: none (format version \(description.version)); \(upgradeHint(description))")
         }
         for checksum in description.checksums {
             lines.append("  checksum of the \(checksum.part): \(checksum.algorithm) \(CRC32C.hex(checksum.stored)), \(checksum.verified ? "verified" : "not computed (use --verify)")")
         }
-        if description.verified {
+        if description.verified && description.kind == "vocabulary" {
+            lines.append("verified: every line reads as a word and its count, and the side file agrees with the file")
+        } else if description.verified {
             lines.append(description.checksums.isEmpty
                 ? "verified: the header agrees with the payload (no checksum to compute in format version \(description.version))"
                 : "verified: every checksum matches and the header agrees with the payload")
         }
         return lines
+    }
+
+    /// `name: value` lines, an object's members on the lines after its name, indented further.
+    static func fieldLines(_ fields: [ArtifactDescription.Field], indent: String) -> [String] {
+        fields.flatMap { field -> [String] in
+            switch field.value {
+            case .integer(let number): return ["\(indent)\(field.name): \(number)"]
+            case .number(let number): return ["\(indent)\(field.name): \(number)"]
+            case .text(let text): return ["\(indent)\(field.name): \(text)"]
+            case .flag(let flag): return ["\(indent)\(field.name): \(flag ? "yes" : "no")"]
+            case .list(let items):
+                let value = items.count > 20 ? items.prefix(20).joined(separator: ", ") + ", … (\(items.count))" : items.joined(separator: ", ")
+                return ["\(indent)\(field.name): \(value)"]
+            case .object(let members): return ["\(indent)\(field.name):"] + fieldLines(members, indent: indent + "  ")
+            }
+        }
     }
 
     /// How to get a file of the current format version.
@@ -71,16 +83,7 @@ struct Inspect: ParsableCommand {
 
     /// The JSON form (snake_case keys, as the other commands' JSON).
     static func dictionary(_ description: ArtifactDescription) -> [String: Any] {
-        var fields: [String: Any] = [:]
-        for field in description.fields {
-            let key = field.name.replacingOccurrences(of: " ", with: "_")
-            switch field.value {
-            case .integer(let number): fields[key] = number
-            case .text(let text): fields[key] = text
-            case .flag(let flag): fields[key] = flag
-            case .list(let items): fields[key] = items
-            }
-        }
+        let fields = jsonObject(description.fields)
         return [
             "path": description.path, "kind": description.kind, "magic": description.magic,
             "version": description.version, "current_version": description.currentVersion, "fields": fields,
@@ -89,5 +92,22 @@ struct Inspect: ParsableCommand {
             },
             "verified": description.verified,
         ]
+    }
+
+    /// Fields as a JSON object: names with `_` for spaces.
+    static func jsonObject(_ fields: [ArtifactDescription.Field]) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for field in fields {
+            let key = field.name.replacingOccurrences(of: " ", with: "_")
+            switch field.value {
+            case .integer(let number): object[key] = number
+            case .number(let number): object[key] = number
+            case .text(let text): object[key] = text
+            case .flag(let flag): object[key] = flag
+            case .list(let items): object[key] = items
+            case .object(let members): object[key] = jsonObject(members)
+            }
+        }
+        return object
     }
 }

@@ -63,14 +63,8 @@ import WordPipeSupport
 
     /// Version 1 model files (no checksums; version 1 parameters inside) still load.
     @Test func versionOneFilesStillLoad() throws {
-        let (path, v2) = try saved()
-        let jsonLength = Int(UInt64(littleEndian: v2[12 ..< 20].withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
-        var v1 = Array(v2[0 ..< 20])
-        v1[8] = 1
-        v1 += v2[28 ..< 28 + jsonLength]
-        var parameters = Array(v2[(28 + jsonLength)...].dropLast(4))
-        parameters[8] = 1
-        v1 += parameters
+        let (path, _) = try saved()
+        let v1 = try ModelFileVersionTests.legacyBytes(of: path, version: 1)
         #expect(try loadError(v1, at: path) == "")
         let description = try ModelFile.describe(path: path, verify: true)
         #expect(description.version == 1 && description.checksums.isEmpty && description.verified)
@@ -79,7 +73,7 @@ import WordPipeSupport
     @Test func describeTellsTaskAndLabels() throws {
         let (path, _) = try saved()
         let description = try Artifact.describe(path: path, verify: true)
-        #expect(description.kind == "model" && description.version == 2)
+        #expect(description.kind == "model" && description.version == 3)
         #expect(description.fields.prefix(4) == [.init("task", .text("tagger")), .init("words", .integer(6)),
                                                  .init("labels", .integer(3)), .init("label names", .list(["O", "B-LOC", "I-LOC"]))])
         #expect(description.fields.contains(.init("dim", .integer(16))))

@@ -45,12 +45,17 @@ import WordPipeSupport
             LengthModel(configuration: configuration, words: words, initial: embedding.value, labels: labels)
         }
 
-        static var task: ModelFile.Task { .classifier }
+        static var typeName: String { "length" }
         static var applyCommand: String { "none" }
         static func settings(of configuration: Configuration) -> EncoderSettings { configuration.encoder }
-        func writeSection(into header: inout ModelFile.Header) {}
-        static func describeSection(of header: ModelFile.Header) -> (settings: EncoderSettings?, fields: [ArtifactDescription.Field]) { (nil, []) }
-        static func build(header: ModelFile.Header, initial: Matrix<Float>) -> LengthModel? { nil }
+        struct Section: Codable, Sendable { var configuration: Configuration }
+        static func configuration(of section: Section) -> Configuration { section.configuration }
+
+    var section: Section { Section(configuration: configuration) }
+        static func describe(section: Section) -> [ArtifactDescription.Field] { [] }
+        static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> LengthModel {
+            LengthModel(configuration: header.task.fields.configuration, words: header.wordTable(), initial: initial, labels: header.labels)
+        }
 
         static func readTraining(trainPath: String, devPath: String, configuration: Configuration) throws -> (train: ClassificationFile, dev: ClassificationFile) {
             (try ClassificationFile.read(path: trainPath, format: .tsv), try ClassificationFile.read(path: devPath, format: .tsv))
@@ -128,5 +133,17 @@ import WordPipeSupport
         #expect(result.dev.accuracy >= 0.9, "\(lines.suffix(3))")
         #expect(result.record.metric == "accuracy" && result.record.devScore == result.dev.accuracy)
         #expect(try result.model.evaluate(path: dev).metrics == result.dev)
+
+        // Its model file: saved and loaded through its own section, with no change to ModelFile;
+        // a build that does not list the type (here: every command) names it and a newer wordpipe.
+        let path = try SharedData.temporaryDirectory().appendingPathComponent("length.wpm").path
+        try result.model.saveModel(to: path, record: result.record)
+        #expect(try ModelFile.task(of: path) == "length")
+        let (loaded, record) = try LengthModel.loadModel(from: path)
+        #expect(record == result.record && loaded.labels == result.model.labels)
+        #expect(try loaded.evaluate(path: dev).metrics == result.dev)
+        #expect(throws: ModelError.badModel(path: path, reason: "a model of task type 'length', which this wordpipe does not know (it reads tagger, classifier); a newer wordpipe may read it")) {
+            try Tagger.load(from: path)
+        }
     }
 }

@@ -111,7 +111,7 @@ enum Synthetic {
         #expect(loaded.tag(sentences) == result.tagger.tag(sentences))
         #expect(record == result.record)
         #expect(loaded.labels == result.tagger.labels)
-        #expect(try ModelFile.task(of: path) == .tagger)
+        #expect(try ModelFile.task(of: path) == "tagger")
 
         #expect(throws: ModelError.self) { try Classifier.load(from: path) }
         do {

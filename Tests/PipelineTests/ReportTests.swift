@@ -12,7 +12,7 @@ import TestSupport
       ner:
         type: train-tagger
         inputs: [vectors]
-        with: { train: data/ner.txt, dev: data/ner.txt, hidden: 8, epochs: 2, batch: 4 }
+        with: { train: data/ner.txt, dev: data/ner.txt, test: data/ner.txt, hidden: 8, epochs: 2, batch: 4 }
 
     """
 
@@ -64,6 +64,31 @@ import TestSupport
         #expect(Self.stable(report: secondReport) == Self.stable(report: firstReport))
         #expect(try Self.stable(metrics: Data(contentsOf: build.appendingPathComponent("metrics.json"))) == Self.stable(metrics: firstMetrics))
         #expect(FileManager.default.fileExists(atPath: build.appendingPathComponent("vectors-loss.svg").path))
+        try Self.expectTypedResults(Data(contentsOf: build.appendingPathComponent("metrics.json")))
+    }
+
+    /// metrics.json holds each stage's full typed result beside the table's figures: the model
+    /// stage's training record and its whole dev and test scores (as dev.json and test.json), the
+    /// vectors stage's loss curve, the notes.
+    static func expectTypedResults(_ data: Data) throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let ner = try #require(object["ner"] as? [String: Any])
+        #expect(ner["type"] as? String == "train-tagger@1")
+        #expect(Set(ner.keys) == ["type", "ran", "seconds", "peak_memory_mb", "metrics", "notes", "artifacts", "result"])
+        #expect((ner["metrics"] as? [String: Any])?["dev_f1"] is Double)
+        #expect((ner["notes"] as? [String])?.contains { $0.hasPrefix("epoch 2/2 loss ") } == true, "\(ner)")
+        let result = try #require(ner["result"] as? [String: Any])
+        let training = try #require(result["training"] as? [String: Any])
+        #expect(training["epochs"] as? Int == 2 && training["metric"] as? String == "f1" && training["vectors"] is String)
+        for key in ["dev", "test"] {
+            let score = try #require(result[key] as? [String: Any], "no \(key) score in \(result)")
+            let metrics = try #require(score["metrics"] as? [String: Any])
+            #expect((metrics["micro"] as? [String: Any])?["f1"] is Double && metrics["per_type"] is [String: Any] && metrics["tokens"] as? Int == 5)
+        }
+        let vectors = try #require((object["vectors"] as? [String: Any])?["result"] as? [String: Any])
+        #expect((vectors["lossCurve"] as? [Any])?.count ?? 0 >= 2 && vectors["words"] is Int)
+        let artifacts = try #require(ner["artifacts"] as? [[String: Any]])
+        #expect(artifacts.contains { ($0["path"] as? String)?.hasSuffix("model.wpm") == true && $0["bytes"] is Int && $0["sha256"] is String })
     }
 }
 
