@@ -368,7 +368,7 @@ public final class PipelineRunner {
     /// Runs what is not up to date. Returns one record per stage considered.
     public func run(options: PipelineRunOptions, log: (String) -> Void) throws -> [StageRun] {
         if let until = options.until, !stages.contains(where: { $0.name == until }) {
-            throw PipelineError(SourceLocation(path: file.path), "--until: no stage '\(until)'; stages: \(stages.map(\.name).joined(separator: ", "))")
+            throw PipelineError(SourceLocation(path: file.path), "no stage '\(until)' to stop after; stages: \(stages.map(\.name).joined(separator: ", "))")
         }
         for name in (options.only ?? []).union(options.force ?? []) where !stages.contains(where: { $0.name == name }) {
             throw PipelineError(SourceLocation(path: file.path), "no stage '\(name)'; stages: \(stages.map(\.name).joined(separator: ", "))")

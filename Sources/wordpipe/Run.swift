@@ -12,7 +12,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
 
-    @Option(name: .customLong("force"), parsing: .upToNextOption, help: "Rerun these stages (all when given without names? use --force-all).")
+    @Option(name: .customLong("force"), parsing: .upToNextOption, help: "Rerun these stages even when they are up to date; --force-all reruns every stage.")
     var force: [String] = []
 
     @Flag(help: "Rerun every stage.")
@@ -42,8 +42,8 @@ struct Run: ParsableCommand {
             let runs = try runner.run(options: options) { print($0) }
             if !dryRun {
                 let ran = runs.filter(\.ran).count
-                print(String(format: "run: %d stages ran, %d up to date, %.1f s; report: %@/report.md", ran, runs.count - ran,
-                             MonotonicClock.now() - clock, runner.file.workdir))
+                print(String(format: "run: %d %@ ran, %d up to date, %.1f s; report: %@/report.md", ran, ran == 1 ? "stage" : "stages",
+                             runs.count - ran, MonotonicClock.now() - clock, runner.file.workdir))
             }
         } catch {
             throw StageFailure(stage: "run", underlying: error)

@@ -63,6 +63,19 @@ import TestSupport
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// The run's last line counts stages in good English: "1 stage ran", "0 stages ran".
+    @Test func summaryLineCountsStages() throws {
+        let directory = try SharedData.temporaryDirectory()
+        try Data("The cat sat.\n".utf8).write(to: directory.appendingPathComponent("c.txt"))
+        let pipeline = directory.appendingPathComponent("p.yaml").path
+        try Data("version: 1\nstages:\n  tokens:\n    type: tokenize\n    inputs: [c.txt]\n".utf8).write(to: URL(fileURLWithPath: pipeline))
+        let first = try CLI.run(["run", pipeline])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("run: 1 stage ran, 0 up to date"), "\(first.stdout)")
+        let second = try CLI.run(["run", pipeline])
+        #expect(second.stdout.contains("run: 0 stages ran, 1 up to date"), "\(second.stdout)")
+    }
+
     @Test func badPipelineFileGivesPositionAndNonZeroExit() throws {
         let directory = try SharedData.temporaryDirectory()
         let path = directory.appendingPathComponent("bad.yaml").path
