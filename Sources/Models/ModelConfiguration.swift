@@ -262,6 +262,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case badData(location: SourceLocation?, message: String)
     /// Training produced NaN or infinity.
     case diverged(epoch: Int, batch: Int)
+    /// A checkpoint was made by another run: each difference, `setting: then → now`.
+    case checkpointMismatch(path: String, differences: [String])
 
     public var description: String {
         switch self {
@@ -273,6 +275,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return location.map { "\($0): \(message)" } ?? message
         case .diverged(let epoch, let batch):
             return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller --lr or --clip"
+        case .checkpointMismatch(let path, let differences):
+            return "\(path): the checkpoint was made with other settings or data (\(differences.joined(separator: "; "))); use the same settings and data or another --checkpoint directory"
         }
     }
 }
