@@ -81,10 +81,11 @@ enum TrainingLoop {
     ///     bit-identical to one thread's; see `clipGradients` and `Optimizer`).
     ///   - checkpointing: where checkpoints go and where the run resumes from; a resumed run
     ///     ends with the same weights as one that was never stopped.
+    ///   - progress: shows the batches of each epoch go by (`BatchProgress`).
     ///   - log: receives one line per epoch.
     static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
                     metric: String, step: ([Int]) -> Double, evaluate: () -> Double, threads: Int = 1,
-                    checkpointing: Checkpointing? = nil, log: (String) -> Void) throws -> Outcome {
+                    checkpointing: Checkpointing? = nil, progress: BatchProgress? = nil, log: (String) -> Void) throws -> Outcome {
         var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
         let base = settings.learningRate
         let optimizer: any Optimizer<Float> = settings.optimizer == .adam
@@ -134,6 +135,8 @@ enum TrainingLoop {
             var (lossSum, tokens, before) = carried
             carried = (0, 0, 0)
             let batches = self.batches(lengths: lengths, size: settings.batch, generator: &generator)
+            var examples = batches[..<skip].reduce(0) { $0 + $1.count }
+            progress?.startEpoch(batch: skip, tokens: tokens)
             for number in skip..<batches.count {
                 let batch = batches[number]
                 // A batch boundary: every worker of the last step has returned (see `Interruption`).
@@ -145,6 +148,9 @@ enum TrainingLoop {
                 optimizer.step(trainable, workers: threads)
                 lossSum += loss * Double(batch.count)
                 tokens += batch.reduce(0) { $0 + lengths[$1] }
+                examples += batch.count
+                progress?.update(epoch: epoch, epochs: settings.epochs, batch: number + 1, batches: batches.count, tokens: tokens,
+                                 loss: lossSum / Double(max(examples, 1)))
                 FaultInjection.reach("train-batch")
                 if let every = checkpointing?.everyBatches, (number + 1) % every == 0, number + 1 < batches.count {
                     try saveCheckpoint(epoch: epoch - 1, batch: number + 1, generator: epochGenerator, loss: lossSum, tokens: tokens,
@@ -152,6 +158,7 @@ enum TrainingLoop {
                 }
             }
             skip = 0
+            progress?.endEpoch()
             let seconds = before + (clock.now - epochStart).seconds
             trainSeconds += seconds
             try Interruption.check()
@@ -203,6 +210,11 @@ public struct ModelTrainingOptions: Sendable {
     /// Workers over each batch (each with a replica of the model); runs are reproducible for a
     /// given count.
     public var threads: Int
+    /// When to show progress inside an epoch (`BatchProgress`): a live bar when `terminal`,
+    /// else a plain line at each tenth of the epoch's batches.
+    public var progress: ProgressMode
+    /// Whether the log's events end up on a terminal.
+    public var terminal: Bool
     /// Where to write checkpoints (a directory), if anywhere: one at the end of every epoch.
     public var checkpoint: String?
     /// A checkpoint directory to continue from: the run ends with the weights an uninterrupted
@@ -213,8 +225,11 @@ public struct ModelTrainingOptions: Sendable {
 
     /// Creates options; a run resumed from `resume` writes its checkpoints there too unless
     /// `checkpoint` says otherwise.
-    public init(threads: Int = 1, checkpoint: String? = nil, resume: String? = nil, checkpointEvery: Int? = nil) {
+    public init(threads: Int = 1, progress: ProgressMode = .never, terminal: Bool = false, checkpoint: String? = nil,
+                resume: String? = nil, checkpointEvery: Int? = nil) {
         self.threads = max(1, threads)
+        self.progress = progress
+        self.terminal = terminal
         self.checkpoint = checkpoint ?? resume
         self.resume = resume
         self.checkpointEvery = checkpointEvery.map { max(1, $0) }
@@ -229,14 +244,18 @@ extension TrainingLoop {
     static func train<Model: TrainableModel>(_ type: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, threads: Int,
                                              log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
-        try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
-                  options: ModelTrainingOptions(threads: threads), log: log)
+        try withoutActuallyEscaping(log) { log in
+            try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
+                      options: ModelTrainingOptions(threads: threads), events: { if case .line(let text) = $0 { log(text) } })
+        }
     }
 
-    /// `train` with checkpoints and resume (`options`).
+    /// `train` with progress, checkpoints and resume (`options`); the log lines and the progress
+    /// reports go to `events`.
     static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, options: ModelTrainingOptions,
-                                             log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
+                                             events: @escaping (LogEvent) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
+        let log = { (text: String) in events(.line(text)) }
         prepareThreads()
         let threads = options.threads
         if let resume = options.resume, !FileManager.default.fileExists(atPath: resume + "/latest") {
@@ -279,7 +298,8 @@ extension TrainingLoop {
                 lastScore = score
                 return score.main
             },
-            threads: threads, checkpointing: checkpointing, log: log)
+            threads: threads, checkpointing: checkpointing,
+            progress: BatchProgress(mode: options.progress, terminal: options.terminal, emit: events), log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
@@ -336,15 +356,16 @@ public enum TaggerTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
                            threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
-        try run(trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
-                options: ModelTrainingOptions(threads: threads), log: log)
+        try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
-    /// `run` with checkpoints and resume (`options`).
+    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
+    /// go to `events`.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
-                           options: ModelTrainingOptions, log: (String) -> Void) throws -> TaggerTrainingResult {
+                           options: ModelTrainingOptions, events: @escaping (LogEvent) -> Void) throws -> TaggerTrainingResult {
         try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, options: options, log: log)
+                               configuration: configuration, options: options, events: events)
     }
 
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
@@ -370,15 +391,16 @@ public enum ClassifierTraining {
     /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
                            threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
-        try run(trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
-                options: ModelTrainingOptions(threads: threads), log: log)
+        try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, threads: threads, log: log)
     }
 
-    /// `run` with checkpoints and resume (`options`).
+    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
+    /// go to `events`.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
-                           options: ModelTrainingOptions, log: (String) -> Void) throws -> ClassifierTrainingResult {
+                           options: ModelTrainingOptions, events: @escaping (LogEvent) -> Void) throws -> ClassifierTrainingResult {
         try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, options: options, log: log)
+                               configuration: configuration, options: options, events: events)
     }
 
     /// Classifies a labeled file and scores it; a label the model does not know is an error

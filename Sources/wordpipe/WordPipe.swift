@@ -117,7 +117,6 @@ enum ModelTrainingOffer: RunOptionOffer {
     static var threadsHelp: String {
         "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores)."
     }
-    static var offersProgress: Bool { false }
     static var seedHelp: String? { "Seed of initialization, dropout and batch order." }
     static var defaultSeed: UInt64 { EncoderSettings().seed }
 }
