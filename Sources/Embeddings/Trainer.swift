@@ -16,10 +16,13 @@ public struct TrainingOptions: Sendable {
     public var resume: String?
     /// Words (summed over threads) between checkpoints; epochs end with one too.
     public var checkpointEvery: Int64
+    /// Receives the log's lines (the vocabulary's summary and warnings, when it is built).
+    public var log: LogSink
 
     /// Creates options; `threads` defaults to the number of cores.
     public init(threads: Int? = nil, progress: ProgressMode = .never, checkpoint: String? = nil, resume: String? = nil,
-                checkpointEvery: Int64 = 10_000_000) {
+                checkpointEvery: Int64 = 10_000_000, log: @escaping LogSink = { _ in }) {
+        self.log = log
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.progress = progress
         self.checkpoint = checkpoint

@@ -22,8 +22,8 @@ public enum TrainingJob {
         } else {
             let (built, summary) = try VocabularyBuilder.build(inputs: inputs, configuration: configuration.vocabulary,
                                                                threads: options.threads, progress: options.progress, stage: stage)
-            for invalid in summary.invalidText { StandardError.write("\(stage): vocabulary: \(invalid.warning)\n") }
-            StandardError.write("\(stage): vocabulary: \(summary.line)\n")
+            for invalid in summary.invalidText { options.log(.line("vocabulary: \(invalid.warning)")) }
+            options.log(.line("vocabulary: \(summary.line)"))
             vocabulary = built
         }
         if vocabulary.count < 2 {

@@ -187,6 +187,28 @@ enum TrainingLoop {
     }
 }
 
+/// The lines of a log sink, kept until the thread that trains hands them to a plain closure
+/// (for `train(threads:log:)`, whose `log` need not be `Sendable`).
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func add(_ event: LogEvent) {
+        guard case .line(let text) = event else { return }
+        lock.lock()
+        lines.append(text)
+        lock.unlock()
+    }
+
+    func drain(into log: (String) -> Void) {
+        lock.lock()
+        let taken = lines
+        lines.removeAll()
+        lock.unlock()
+        for line in taken { log(line) }
+    }
+}
+
 extension Duration {
     /// The duration in seconds.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
@@ -207,14 +229,11 @@ func loadVectors(_ path: String?) throws -> WordVectors? {
 
 /// Settings of a model training run that do not change its result (for a given thread count).
 public struct ModelTrainingOptions: Sendable {
-    /// Workers over each batch (each with a replica of the model); runs are reproducible for a
-    /// given count.
-    public var threads: Int
-    /// When to show progress inside an epoch (`BatchProgress`): a live bar when `terminal`,
-    /// else a plain line at each tenth of the epoch's batches.
-    public var progress: ProgressMode
-    /// Whether the log's events end up on a terminal.
-    public var terminal: Bool
+    /// Workers over each batch (each with a replica of the model; runs are reproducible for a
+    /// given count), when to show progress inside an epoch (`BatchProgress`: a live bar when
+    /// `run.terminal`, else a plain line at each tenth of the epoch's batches), and the log that
+    /// receives the per-epoch lines and the progress.
+    public var run: RunOptions
     /// Where to write checkpoints (a directory), if anywhere: one at the end of every epoch.
     public var checkpoint: String?
     /// A checkpoint directory to continue from: the run ends with the weights an uninterrupted
@@ -225,15 +244,16 @@ public struct ModelTrainingOptions: Sendable {
 
     /// Creates options; a run resumed from `resume` writes its checkpoints there too unless
     /// `checkpoint` says otherwise.
-    public init(threads: Int = 1, progress: ProgressMode = .never, terminal: Bool = false, checkpoint: String? = nil,
-                resume: String? = nil, checkpointEvery: Int? = nil) {
-        self.threads = max(1, threads)
-        self.progress = progress
-        self.terminal = terminal
+    public init(run: RunOptions = RunOptions(threads: 1, progress: .never), checkpoint: String? = nil, resume: String? = nil,
+                checkpointEvery: Int? = nil) {
+        self.run = run
         self.checkpoint = checkpoint ?? resume
         self.resume = resume
         self.checkpointEvery = checkpointEvery.map { max(1, $0) }
     }
+
+    /// Worker threads.
+    public var threads: Int { run.threads }
 }
 
 extension TrainingLoop {
@@ -244,18 +264,23 @@ extension TrainingLoop {
     static func train<Model: TrainableModel>(_ type: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, threads: Int,
                                              log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
-        try withoutActuallyEscaping(log) { log in
-            try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
-                      options: ModelTrainingOptions(threads: threads), events: { if case .line(let text) = $0 { log(text) } })
-        }
+        // The lines are collected here and handed to `log` as they come, on this thread.
+        let lines = LineCollector()
+        let options = ModelTrainingOptions(run: RunOptions(threads: threads, progress: .never, log: { lines.add($0) }))
+        return try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
+                         options: options, lineHandler: { lines.drain(into: log) })
     }
 
     /// `train` with progress, checkpoints and resume (`options`); the log lines and the progress
-    /// reports go to `events`.
+    /// reports go to `options.run.log`.
     static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, options: ModelTrainingOptions,
-                                             events: @escaping (LogEvent) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
-        let log = { (text: String) in events(.line(text)) }
+                                             lineHandler: () -> Void = {}) throws -> TrainingResult<Model, Model.Metrics> {
+        let events = options.run.log
+        func log(_ text: String) {
+            events(.line(text))
+            lineHandler()
+        }
         prepareThreads()
         let threads = options.threads
         if let resume = options.resume, !FileManager.default.fileExists(atPath: resume + "/latest") {
@@ -299,7 +324,7 @@ extension TrainingLoop {
                 return score.main
             },
             threads: threads, checkpointing: checkpointing,
-            progress: BatchProgress(mode: options.progress, terminal: options.terminal, emit: events), log: log)
+            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, emit: events), log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
@@ -361,11 +386,11 @@ public enum TaggerTraining {
     }
 
     /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
-    /// go to `events`.
+    /// go to `options.run.log`.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
-                           options: ModelTrainingOptions, events: @escaping (LogEvent) -> Void) throws -> TaggerTrainingResult {
+                           options: ModelTrainingOptions) throws -> TaggerTrainingResult {
         try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, options: options, events: events)
+                               configuration: configuration, options: options)
     }
 
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
@@ -396,11 +421,11 @@ public enum ClassifierTraining {
     }
 
     /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
-    /// go to `events`.
+    /// go to `options.run.log`.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
-                           options: ModelTrainingOptions, events: @escaping (LogEvent) -> Void) throws -> ClassifierTrainingResult {
+                           options: ModelTrainingOptions) throws -> ClassifierTrainingResult {
         try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, options: options, events: events)
+                               configuration: configuration, options: options)
     }
 
     /// Classifies a labeled file and scores it; a label the model does not know is an error

@@ -217,7 +217,8 @@ enum TokenizeStage: Stage {
         let diagnostics = Diagnostics(stage: context.name)
         let summary = try CorpusTokenizer.run(
             inputs: context.inputs[.raw] ?? [], output: context.outputDirectory + "/tokens.txt", configuration: configuration,
-            options: RunOptions(threads: context.threads, progress: context.progress), diagnostics: diagnostics)
+            options: RunOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
+                                log: StandardError.log(stage: context.name)), diagnostics: diagnostics)
         return Result(documents: summary.counts.documents, sentences: summary.counts.sentences, tokens: summary.counts.tokens,
                       invalidUTF8: summary.invalidSequences, warnings: summary.warnings,
                       tokensPerSecond: Double(summary.counts.tokens) / max(summary.seconds, 1e-9), line: summary.line)
@@ -306,7 +307,8 @@ enum TrainStage: Stage {
         let (_, summary) = try TrainingJob.run(
             inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
             output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration,
-            options: TrainingOptions(threads: context.threads, progress: context.progress), stage: context.name)
+            options: TrainingOptions(threads: context.threads, progress: context.progress, log: StandardError.log(stage: context.name)),
+            stage: context.name)
         var curve = "progress\tloss\n"
         for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
         try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")

@@ -72,10 +72,9 @@ struct EncoderOptions: ParsableArguments {
 
     @OptionGroup var runOptions: RunOptionGroup<ModelTrainingOffer>
 
-    /// Threads, progress, checkpoints and resume.
-    var trainingOptions: ModelTrainingOptions {
-        ModelTrainingOptions(threads: threadCount, progress: runOptions.progressMode, terminal: StandardError.isTerminal,
-                             checkpoint: checkpoint, resume: resume, checkpointEvery: checkpointEvery)
+    /// Threads, progress, the log (on stderr after `stage: `), checkpoints and resume.
+    func trainingOptions(stage: String) -> ModelTrainingOptions {
+        ModelTrainingOptions(run: runOptions.runOptions(stage: stage), checkpoint: checkpoint, resume: resume, checkpointEvery: checkpointEvery)
     }
 
     var settings: EncoderSettings {
@@ -107,19 +106,6 @@ struct EncoderOptions: ParsableArguments {
     }
 
     var threadCount: Int { runOptions.threadCount }
-}
-
-/// Shows a library's log on stderr, each line after `stage: `: progress reports redrawn in place
-/// on a terminal (cleared when done), on lines of their own elsewhere.
-func standardErrorLog(stage: String) -> @Sendable (LogEvent) -> Void {
-    let terminal = StandardError.isTerminal
-    return { event in
-        switch event {
-        case .line(let text): StandardError.write("\(stage): \(text)\n")
-        case .progress(let text): StandardError.write(terminal ? "\r\u{1B}[K\(stage): \(text)" : "\(stage): \(text)\n")
-        case .progressDone: if terminal { StandardError.write("\r\u{1B}[K") }
-        }
-    }
 }
 
 /// Writes `text` to `path` atomically, or to stdout when `path` is nil or "-".
@@ -225,7 +211,7 @@ struct TrainTagger: ParsableCommand {
     func run() throws {
         do {
             let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                options: encoder.trainingOptions, events: standardErrorLog(stage: "train-tagger"))
+                                                options: encoder.trainingOptions(stage: "train-tagger"))
             try Interruption.check()
             try result.tagger.save(to: output, record: result.record)
             StandardError.write(String(format: "train-tagger: kept epoch %d of %d, dev %@ %.4f; wrote %@\n", result.record.bestEpoch,
@@ -339,7 +325,7 @@ struct TrainClassifier: ParsableCommand {
     func run() throws {
         do {
             let result = try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                    options: encoder.trainingOptions, events: standardErrorLog(stage: "train-classifier"))
+                                                    options: encoder.trainingOptions(stage: "train-classifier"))
             try result.classifier.save(to: output, record: result.record)
             StandardError.write(String(format: "train-classifier: kept epoch %d of %d, dev accuracy %.4f, macro-F1 %.4f; wrote %@\n",
                                        result.record.bestEpoch, result.record.epochs, result.dev.accuracy, result.dev.macroF1, output))

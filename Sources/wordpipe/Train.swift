@@ -95,7 +95,8 @@ struct Train: ParsableCommand {
     func run() throws {
         do {
             let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
-                                          checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery)
+                                          checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery,
+                                          log: StandardError.log(stage: "train"))
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output, format: format,
                                                    configuration: stageConfiguration, options: options)
             StandardError.write("train: \(summary.line)\n")

@@ -53,7 +53,7 @@ struct Vocab: ParsableCommand {
     func run() throws {
         do {
             let (vocabulary, summary) = try VocabularyBuilder.build(
-                inputs: inputs, configuration: stageConfiguration, threads: runOptions.runOptions.threads,
+                inputs: inputs, configuration: stageConfiguration, threads: runOptions.threadCount,
                 progress: runOptions.progressMode)
             let info = VocabularyInfo(configuration: stageConfiguration, tokenizer: vocabulary.tokenizer,
                                       specialCount: vocabulary.specialCount, corpusTokens: summary.tokens,

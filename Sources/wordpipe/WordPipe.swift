@@ -157,5 +157,8 @@ struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
     /// The seed: --seed, else the configuration's.
     var seedValue: UInt64 { seed ?? Offer.defaultSeed }
 
-    var runOptions: RunOptions { RunOptions(threads: threads ?? Offer.defaultThreads, progress: progressMode) }
+    /// The options a library call gets: these threads and progress, its log on stderr after `stage: `.
+    func runOptions(stage: String) -> RunOptions {
+        RunOptions(threads: threadCount, progress: progressMode, terminal: StandardError.isTerminal, log: StandardError.log(stage: stage))
+    }
 }
