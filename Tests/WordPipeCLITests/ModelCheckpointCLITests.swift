@@ -55,8 +55,9 @@ import TestSupport
     /// Trains uninterrupted, then killed at `fault` and resumed; both models must have the same
     /// parameters and give the same predictions.
     func killAndResume(command: String, apply: String, files: Files, fault: String, extra: [String] = [],
-                       checkpointExtra: [String] = []) throws {
-        let base = [command, "--train", files.train, "--dev", files.dev] + Self.settings + extra
+                       checkpointExtra: [String] = [], threads: Int = 1) throws {
+        let settings = Self.settings.map { $0 == "1" ? "\(threads)" : $0 }
+        let base = [command, "--train", files.train, "--dev", files.dev] + settings + extra
         let whole = try files.wordpipe(base + ["-o", files.path("whole.wpm")])
         #expect(whole.status == 0, "\(whole.stderr)")
 
@@ -96,6 +97,43 @@ import TestSupport
     @Test func aTaggerResumedInsideAnEpochEqualsAnUninterruptedRun() throws {
         try killAndResume(command: "train-tagger", apply: "tag", files: Files(tagger: true), fault: "train-batch:22",
                           checkpointExtra: ["--checkpoint-every", "3"])
+    }
+
+    /// At 2 threads the replicas' dropout generators are restored too.
+    @Test func aTaggerAtTwoThreadsResumedEqualsAnUninterruptedRun() throws {
+        try killAndResume(command: "train-tagger", apply: "tag", files: Files(tagger: true), fault: "train-batch:22",
+                          checkpointExtra: ["--checkpoint-every", "3"], threads: 2)
+    }
+
+    /// A damaged checkpoint is refused, naming the file and what is wrong.
+    @Test func aDamagedCheckpointIsRefused() throws {
+        let files = try Files(tagger: true)
+        let checkpoints = files.path("checkpoints")
+        let base = ["train-tagger", "--train", files.train, "--dev", files.dev, "-o", files.path("m.wpm")] + Self.settings
+        let killed = try files.wordpipe(base + ["--checkpoint", checkpoints], fault: "train-batch:12")
+        #expect(killed.killed, "\(killed.stderr)")
+        let step = checkpoints + "/" + (try String(contentsOfFile: checkpoints + "/latest", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        var weights = try Data(contentsOf: URL(fileURLWithPath: step + "/weights.wprnn"))
+        weights[weights.count / 2] ^= 0x40
+        try weights.write(to: URL(fileURLWithPath: step + "/weights.wprnn"))
+        let damaged = try files.wordpipe(base + ["--resume", checkpoints])
+        #expect(damaged.status != 0)
+        #expect(damaged.stderr.contains("\(step)/weights.wprnn: damaged checkpoint"), "\(damaged.stderr)")
+        weights[weights.count / 2] ^= 0x40
+        try weights.write(to: URL(fileURLWithPath: step + "/weights.wprnn"))
+
+        let state = try String(contentsOfFile: step + "/state.json", encoding: .utf8)
+        try state.replacingOccurrences(of: "\"batch\" : 0", with: "\"batch\" : 99").write(toFile: step + "/state.json", atomically: true, encoding: .utf8)
+        let batch = try files.wordpipe(base + ["--resume", checkpoints])
+        #expect(batch.status != 0)
+        #expect(batch.stderr.contains("field 'batch' is 99, outside 0..<8"), "\(batch.stderr)")
+
+        try "{".write(toFile: step + "/state.json", atomically: true, encoding: .utf8)
+        let json = try files.wordpipe(base + ["--resume", checkpoints])
+        #expect(json.status != 0)
+        #expect(json.stderr.contains("\(step)/state.json: unreadable checkpoint: not valid JSON"), "\(json.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: files.path("m.wpm")))
     }
 
     /// A run with --checkpoint gives the weights of one without (writing them changes nothing).
