@@ -187,28 +187,6 @@ enum TrainingLoop {
     }
 }
 
-/// The lines of a log sink, kept until the thread that trains hands them to a plain closure
-/// (for `train(threads:log:)`, whose `log` need not be `Sendable`).
-final class LineCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    func add(_ event: LogEvent) {
-        guard case .line(let text) = event else { return }
-        lock.lock()
-        lines.append(text)
-        lock.unlock()
-    }
-
-    func drain(into log: (String) -> Void) {
-        lock.lock()
-        let taken = lines
-        lines.removeAll()
-        lock.unlock()
-        for line in taken { log(line) }
-    }
-}
-
 extension Duration {
     /// The duration in seconds.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
@@ -265,10 +243,10 @@ extension TrainingLoop {
                                              configuration: Model.Configuration, threads: Int,
                                              log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
         // The lines are collected here and handed to `log` as they come, on this thread.
-        let lines = LineCollector()
-        let options = ModelTrainingOptions(run: RunOptions(threads: threads, progress: .never, log: { lines.add($0) }))
+        let lines = LogRecorder()
+        let options = ModelTrainingOptions(run: RunOptions(threads: threads, progress: .never, log: lines.sink()))
         return try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
-                         options: options, lineHandler: { lines.drain(into: log) })
+                         options: options, lineHandler: { lines.take().forEach(log) })
     }
 
     /// `train` with progress, checkpoints and resume (`options`); the log lines and the progress

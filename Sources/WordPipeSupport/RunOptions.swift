@@ -41,3 +41,39 @@ extension StandardError {
         }
     }
 }
+
+/// Keeps the lines of a log (for a report's notes, or to hand them on later), thread-safely.
+public final class LogRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    public init() {}
+
+    /// A sink that keeps each `.line` and passes every event on to `next`, if given.
+    public func sink(forwardingTo next: LogSink? = nil) -> LogSink {
+        { [self] event in
+            if case .line(let text) = event {
+                lock.lock()
+                stored.append(text)
+                lock.unlock()
+            }
+            next?(event)
+        }
+    }
+
+    /// The lines kept so far.
+    public var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    /// Removes and returns the lines kept so far.
+    public func take() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = stored
+        stored.removeAll()
+        return taken
+    }
+}
