@@ -75,7 +75,7 @@ public enum CorpusTokenizer {
             lastFormat = format
         }
         let file = try OutputFile(path: output)
-        let progress = ProgressLine(stage: diagnostics.stage, mode: options.progress)
+        let progress = ProgressLine(options: options)
         let joinPieces = !configuration.tokenizer.sentences
         var writer = OrderedWriter(file: file, joinPieces: joinPieces)
         var counts = TokenCounts()

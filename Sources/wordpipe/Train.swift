@@ -96,7 +96,7 @@ struct Train: ParsableCommand {
         do {
             let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery,
-                                          log: StandardError.log(stage: "train"))
+                                          terminal: StandardError.isTerminal, log: StandardError.log(stage: "train"))
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output, format: format,
                                                    configuration: stageConfiguration, options: options)
             StandardError.write("train: \(summary.line)\n")
