@@ -187,3 +187,27 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: files.path("m.wpm")))
     }
 }
+
+/// `--progress` of `train-tagger` (issue 14): without a terminal, `always` prints a plain line at
+/// each tenth of an epoch, `never` none; the per-epoch lines are there either way.
+@Suite struct ModelProgressCLITests {
+    @Test func progressLinesWithoutATerminal() throws {
+        let files = try ModelCheckpointCLITests.Files(tagger: true)
+        let base = ["train-tagger", "--train", files.train, "--dev", files.dev, "-o", files.path("m.wpm"), "--batch", "4",
+                    "--hidden", "8", "--dim", "8", "--threads", "1"]
+        let always = try files.wordpipe(base + ["--progress", "always", "--epochs", "2"])
+        #expect(always.status == 0, "\(always.stderr)")
+        let lines = always.stderr.split(separator: "\n").filter { $0.contains(" batch ") }
+        // 60 sentences in batches of 4: 15 batches, a line at each of batches 1 to 14, twice.
+        #expect(lines.count == 28, "\(always.stderr)")
+        #expect(lines.first?.wholeMatch(of: /train-tagger: epoch 1\/2 batch 1\/15 \(6%\) loss \d+\.\d{4} tokens\/s \d+ eta \d+s/) != nil,
+                "\(lines.first ?? "")")
+        #expect(always.stderr.contains("train-tagger: epoch 2/2 loss "))
+        #expect(!always.stderr.contains("\r"))
+
+        let never = try files.wordpipe(base + ["--progress", "never", "--epochs", "2"])
+        #expect(never.status == 0, "\(never.stderr)")
+        #expect(!never.stderr.contains(" batch "), "\(never.stderr)")
+        #expect(never.stderr.contains("train-tagger: epoch 2/2 loss "))
+    }
+}
