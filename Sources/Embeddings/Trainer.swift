@@ -16,16 +16,28 @@ public struct TrainingOptions: Sendable {
     public var resume: String?
     /// Words (summed over threads) between checkpoints; epochs end with one too.
     public var checkpointEvery: Int64
+    /// Receives the log's lines (the vocabulary's summary and warnings, when it is built) and the
+    /// progress reports.
+    public var log: LogSink
+    /// Whether the log ends up on a terminal (progress redrawn in place; `auto` shows it only then).
+    public var terminal: Bool
 
     /// Creates options; `threads` defaults to the number of cores.
     public init(threads: Int? = nil, progress: ProgressMode = .never, checkpoint: String? = nil, resume: String? = nil,
-                checkpointEvery: Int64 = 10_000_000) {
+                checkpointEvery: Int64 = 10_000_000, terminal: Bool = false, log: @escaping LogSink = { _ in }) {
+        self.log = log
+        self.terminal = terminal
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.progress = progress
         self.checkpoint = checkpoint
         self.resume = resume
         self.checkpointEvery = max(1, checkpointEvery)
     }
+}
+
+extension TrainingOptions {
+    /// The threads, progress and log as the options value other library calls take.
+    public var runOptions: RunOptions { RunOptions(threads: threads, progress: progress, terminal: terminal, log: log) }
 }
 
 /// What a training run did.
@@ -66,7 +78,7 @@ public struct TrainingSummary: Sendable {
 public enum Trainer {
     /// Trains on `corpus` (an encoded corpus; see `EncodedCorpus`) with `vocabulary`.
     public static func train(corpus: EncodedCorpus, vocabulary: Vocabulary, configuration: TrainingConfiguration,
-                             options: TrainingOptions = TrainingOptions(), stage: String = "train") throws -> (WordVectors, TrainingSummary) {
+                             options: TrainingOptions = TrainingOptions()) throws -> (WordVectors, TrainingSummary) {
         try configuration.validate()
         guard corpus.vocabularyFingerprint == vocabulary.fingerprint, corpus.vocabularySize == vocabulary.count else {
             throw EmbeddingError.vocabularyMismatch("\(corpus.path) was encoded with another vocabulary than the one given")
@@ -75,7 +87,7 @@ public enum Trainer {
         wp_init_tables()
         let session = try Session(corpus: corpus, vocabulary: vocabulary, configuration: configuration, options: options)
         if let resume = options.resume { try session.restore(from: resume) }
-        let progress = ProgressLine(stage: stage, mode: options.progress)
+        let progress = ProgressLine(options: options.runOptions)
         try session.run(progress: progress)
         progress.finish()
         var summary = session.summary

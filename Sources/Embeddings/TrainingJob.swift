@@ -2,14 +2,13 @@ import Foundation
 import Vocabulary
 import WordPipeSupport
 
-/// The whole `train` stage: vocabulary (given or built), encoding (unless the input is already
+/// The whole of training word vectors: vocabulary (given or built), encoding (unless the input is already
 /// an encoded corpus), training, and writing the vectors.
 public enum TrainingJob {
     /// Trains on tokenized `inputs` (or one encoded corpus) and writes `output` in `format`.
     /// Returns the vectors and the summary. Every option is checked before any work starts.
     public static func run(inputs: [String], vocabularyPath: String?, output: String, format: VectorFormat,
-                           configuration: TrainingConfiguration, options: TrainingOptions,
-                           stage: String = "train") throws -> (WordVectors, TrainingSummary) {
+                           configuration: TrainingConfiguration, options: TrainingOptions) throws -> (WordVectors, TrainingSummary) {
         try configuration.validate()
         if let resume = options.resume, !FileManager.default.fileExists(atPath: resume + "/latest") {
             throw EmbeddingError.malformed(location: SourceLocation(path: resume), message: "no checkpoint here (no 'latest' file)")
@@ -21,9 +20,9 @@ public enum TrainingJob {
             throw EmbeddingError.invalidOption(name: "vocab", value: "(none)", expected: "the vocabulary the encoded corpus \(inputs[0]) was made with")
         } else {
             let (built, summary) = try VocabularyBuilder.build(inputs: inputs, configuration: configuration.vocabulary,
-                                                               threads: options.threads, progress: options.progress, stage: stage)
-            for invalid in summary.invalidText { StandardError.write("\(stage): vocabulary: \(invalid.warning)\n") }
-            StandardError.write("\(stage): vocabulary: \(summary.line)\n")
+                                                               options: options.runOptions)
+            for invalid in summary.invalidText { options.log(.line("vocabulary: \(invalid.warning)")) }
+            options.log(.line("vocabulary: \(summary.line)"))
             vocabulary = built
         }
         if vocabulary.count < 2 {
@@ -55,7 +54,7 @@ public enum TrainingJob {
             corpus = try EncodedCorpus(path: path, vocabulary: vocabulary)
         }
         let (vectors, summary) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
-                                                   options: options, stage: stage)
+                                                   options: options)
         try Interruption.check()
         try vectors.write(to: output, format: format)
         return (vectors, summary)

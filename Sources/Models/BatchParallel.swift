@@ -10,9 +10,18 @@ protocol Replicable: AnyObject, SendableMetatype {
     /// gradients, traces and dropout generators (seeded with `seed`). Its weights are whatever
     /// the caller assigns before each batch.
     func replica(seed: UInt64) -> Self
+    /// The states of the generators training draws from (dropout masks, word dropout), for
+    /// checkpoints; setting them back replays the same draws from there on. A model that draws
+    /// nothing has none (`[]`).
+    var generatorStates: [UInt64] { get set }
 }
 
 extension Tagger: Replicable {
+    var generatorStates: [UInt64] {
+        get { encoder.generatorStates }
+        set { encoder.generatorStates = newValue }
+    }
+
     func replica(seed: UInt64) -> Tagger {
         var configuration = self.configuration
         configuration.encoder.seed = seed
@@ -22,6 +31,11 @@ extension Tagger: Replicable {
 }
 
 extension Classifier: Replicable {
+    var generatorStates: [UInt64] {
+        get { encoder.generatorStates }
+        set { encoder.generatorStates = newValue }
+    }
+
     func replica(seed: UInt64) -> Classifier {
         var configuration = self.configuration
         configuration.encoder.seed = seed

@@ -262,6 +262,10 @@ public enum ModelError: Error, Equatable, NamesSettings {
     case badData(location: SourceLocation?, message: String)
     /// Training produced NaN or infinity.
     case diverged(epoch: Int, batch: Int)
+    /// A training checkpoint that cannot be resumed from (`message` says why).
+    case badCheckpoint(location: SourceLocation, message: String)
+    /// A checkpoint was made by another run: each difference, `setting: then → now`.
+    case checkpointMismatch(path: String, differences: [String])
 
     public func message(naming: SettingNaming) -> String {
         switch self {
@@ -273,6 +277,10 @@ public enum ModelError: Error, Equatable, NamesSettings {
             return location.map { "\($0): \(message)" } ?? message
         case .diverged(let epoch, let batch):
             return "training diverged (loss is not finite) in epoch \(epoch), batch \(batch); try a smaller \(naming("lr")) or \(naming("clip"))"
+        case .badCheckpoint(let location, let message):
+            return "\(location): \(message); resume with the data and settings it was made with, or train without \(naming("resume")) (or with another \(naming("checkpoint")) directory)"
+        case .checkpointMismatch(let path, let differences):
+            return "\(path): the checkpoint was made with other settings or data (\(differences.joined(separator: "; "))); use the same settings and data or another \(naming("checkpoint")) directory"
         }
     }
 }

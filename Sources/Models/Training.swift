@@ -42,17 +42,34 @@ enum TrainingLoop {
     /// `work` on `threads` replicas of it at once, each over a part of the batch, their gradients
     /// summed into `model`'s (`BatchParallel`). `units` counts what the loss is a mean over.
     /// More threads than `settings.batch` would only leave workers idle: there are at most that many.
+    /// Also returns the replicas (none with one worker), whose dropout generators a checkpoint keeps.
     static func step<Model: Replicable>(model: Model, threads: Int, settings: EncoderSettings, lengths: [Int],
-                                        units: @escaping ([Int]) -> Int, work: @escaping (Model, [Int]) -> Double) -> ([Int]) -> Double {
+                                        units: @escaping ([Int]) -> Int,
+                                        work: @escaping (Model, [Int]) -> Double) -> (step: ([Int]) -> Double, replicas: [Model]) {
         let workers = min(threads, settings.batch)
-        guard workers > 1 else { return { work(model, $0) } }
+        guard workers > 1 else { return ({ work(model, $0) }, []) }
         let parallel = BatchParallel(main: model, workers: workers, seed: settings.seed &+ 0x5851_F42D_4C95_7F2D)
-        return { parallel.step($0, lengths: lengths, units: units, work: work) }
+        return ({ parallel.step($0, lengths: lengths, units: units, work: work) }, parallel.replicas)
     }
 
     /// OpenBLAS at one thread, whatever `--threads` is: more threads go to workers over the batch,
     /// never into BLAS as well (nested threads oversubscribe the cores; see `BLAS`).
     static func prepareThreads() { BLAS.setThreads(1) }
+
+    /// What `run` needs to write checkpoints and to resume from one.
+    struct Checkpointing {
+        /// The run's identity (settings, data, threads), recorded and checked on resume.
+        var identity: TrainingIdentity
+        /// Where to write checkpoints (nil: none).
+        var directory: String?
+        /// The checkpoint directory to continue from (nil: a fresh start).
+        var resume: String?
+        /// Batches between checkpoints inside an epoch (nil: at epoch ends only).
+        var everyBatches: Int?
+        /// The dropout generators' states (the model's, then each replica's), and setting them.
+        var generators: () -> [[UInt64]]
+        var restoreGenerators: ([[UInt64]]) -> Void
+    }
 
     /// Trains until `settings.epochs` or until `settings.patience` epochs pass without a better
     /// dev score; leaves the best epoch's weights in `all`.
@@ -62,24 +79,66 @@ enum TrainingLoop {
     ///   - evaluate: the dev score (higher is better).
     ///   - threads: the threads that clipping and the optimizer step split their work over (both
     ///     bit-identical to one thread's; see `clipGradients` and `Optimizer`).
+    ///   - checkpointing: where checkpoints go and where the run resumes from; a resumed run
+    ///     ends with the same weights as one that was never stopped.
+    ///   - progress: shows the batches of each epoch go by (`BatchProgress`).
     ///   - log: receives one line per epoch.
     static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
                     metric: String, step: ([Int]) -> Double, evaluate: () -> Double, threads: Int = 1,
-                    log: (String) -> Void) throws -> Outcome {
+                    checkpointing: Checkpointing? = nil, progress: BatchProgress? = nil, log: (String) -> Void) throws -> Outcome {
         var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
         let base = settings.learningRate
         let optimizer: any Optimizer<Float> = settings.optimizer == .adam
             ? Adam<Float>(learningRate: base) : SGD<Float>(learningRate: base, momentum: 0.9)
+        let optimizerBuffers = settings.optimizer == .adam ? 2 : 1
         let clock = ContinuousClock()
         let started = clock.now
         var best = -Double.infinity, bestEpoch = 0, bestValues: [Matrix<Float>] = [], stale = 0
         var trainSeconds = 0.0, epochsRun = 0
-        for epoch in 1...settings.epochs {
+        // Where the first epoch run here starts: a resumed run skips the batches done and carries
+        // the epoch's sums so far.
+        var firstEpoch = 1, skip = 0, carried = (loss: 0.0, tokens: 0, seconds: 0.0)
+        let batchesPerEpoch = (lengths.count + settings.batch - 1) / max(settings.batch, 1)
+        if let checkpointing, let resume = checkpointing.resume {
+            let loaded = try TrainingCheckpoint.read(
+                from: resume, identity: checkpointing.identity, all: all, trainable: trainable, optimizerBuffers: optimizerBuffers,
+                generators: checkpointing.generators(), batchesPerEpoch: batchesPerEpoch, epochs: settings.epochs)
+            let state = loaded.state
+            for (parameter, value) in zip(all, loaded.weights) { parameter.value = value }
+            try optimizer.restore(loaded.optimizer, of: trainable)
+            checkpointing.restoreGenerators(state.generators)
+            generator = SeededGenerator(seed: state.generator)
+            (best, bestEpoch, bestValues, stale) = (state.best ?? -.infinity, state.bestEpoch, loaded.best ?? [], state.stale)
+            (firstEpoch, skip, epochsRun, trainSeconds) = (state.epoch + 1, state.batch, state.epoch, state.trainSeconds)
+            carried = (state.lossSum, state.tokens, state.epochSeconds)
+            log("resumed from \(resume): \(state.epoch) epochs done" + (state.batch > 0 ? ", \(state.batch) of \(batchesPerEpoch) batches of epoch \(state.epoch + 1)" : ""))
+            // The run had already stopped early.
+            if state.epoch > 0 && state.stale >= settings.patience { firstEpoch = settings.epochs + 1 }
+        }
+        /// Writes a checkpoint when the run has a directory for them.
+        func saveCheckpoint(epoch: Int, batch: Int, generator: UInt64, loss: Double, tokens: Int, epochSeconds: Double) throws {
+            guard let checkpointing, let directory = checkpointing.directory else { return }
+            let snapshot = optimizer.snapshot(of: trainable)
+            let state = TrainingProgressState(
+                identity: checkpointing.identity, epoch: epoch, batch: batch, generator: generator, lossSum: loss, tokens: tokens,
+                epochSeconds: epochSeconds, trainSeconds: trainSeconds, best: bestValues.isEmpty ? nil : best, bestEpoch: bestEpoch,
+                stale: stale, optimizerSteps: snapshot.steps, optimizerBuffers: optimizerBuffers, generators: checkpointing.generators())
+            try TrainingCheckpoint.write(state, weights: all, best: bestValues.isEmpty ? nil : bestValues, optimizer: snapshot,
+                                         trainable: trainable, to: directory)
+        }
+        var epoch = firstEpoch
+        while epoch <= settings.epochs {
             epochsRun = epoch
             if settings.optimizer == .sgd { optimizer.learningRate = base / (1 + 0.05 * Double(epoch - 1)) }
             let epochStart = clock.now
-            var lossSum = 0.0, tokens = 0
-            for (number, batch) in batches(lengths: lengths, size: settings.batch, generator: &generator).enumerated() {
+            let epochGenerator = generator.state
+            var (lossSum, tokens, before) = carried
+            carried = (0, 0, 0)
+            let batches = self.batches(lengths: lengths, size: settings.batch, generator: &generator)
+            var examples = batches[..<skip].reduce(0) { $0 + $1.count }
+            progress?.startEpoch(batch: skip, tokens: tokens)
+            for number in skip..<batches.count {
+                let batch = batches[number]
                 // A batch boundary: every worker of the last step has returned (see `Interruption`).
                 try Interruption.check()
                 for parameter in trainable { parameter.zeroGradient() }
@@ -89,8 +148,18 @@ enum TrainingLoop {
                 optimizer.step(trainable, workers: threads)
                 lossSum += loss * Double(batch.count)
                 tokens += batch.reduce(0) { $0 + lengths[$1] }
+                examples += batch.count
+                progress?.update(epoch: epoch, epochs: settings.epochs, batch: number + 1, batches: batches.count, tokens: tokens,
+                                 loss: lossSum / Double(max(examples, 1)))
+                FaultInjection.reach("train-batch")
+                if let every = checkpointing?.everyBatches, (number + 1) % every == 0, number + 1 < batches.count {
+                    try saveCheckpoint(epoch: epoch - 1, batch: number + 1, generator: epochGenerator, loss: lossSum, tokens: tokens,
+                                       epochSeconds: before + (clock.now - epochStart).seconds)
+                }
             }
-            let seconds = (clock.now - epochStart).seconds
+            skip = 0
+            progress?.endEpoch()
+            let seconds = before + (clock.now - epochStart).seconds
             trainSeconds += seconds
             try Interruption.check()
             let score = evaluate()
@@ -108,7 +177,9 @@ enum TrainingLoop {
             log(String(format: "epoch %d/%d loss %.6f dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
                        epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), metric, score, seconds,
                        Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : ""))
+            try saveCheckpoint(epoch: epoch, batch: 0, generator: generator.state, loss: 0, tokens: 0, epochSeconds: 0)
             if stale >= settings.patience { break }
+            epoch += 1
         }
         for (parameter, value) in zip(all, bestValues) { parameter.value = value }
         return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: best, trainSeconds: trainSeconds,
@@ -134,15 +205,65 @@ func loadVectors(_ path: String?) throws -> WordVectors? {
     return try WordVectors.load(from: path).0
 }
 
+/// Settings of a model training run that do not change its result (for a given thread count).
+public struct ModelTrainingOptions: Sendable {
+    /// Workers over each batch (each with a replica of the model; runs are reproducible for a
+    /// given count), when to show progress inside an epoch (`BatchProgress`: a live bar when
+    /// `run.terminal`, else a plain line at each tenth of the epoch's batches), and the log that
+    /// receives the per-epoch lines and the progress.
+    public var run: RunOptions
+    /// Where to write checkpoints (a directory), if anywhere: one at the end of every epoch.
+    public var checkpoint: String?
+    /// A checkpoint directory to continue from: the run ends with the weights an uninterrupted
+    /// run gives.
+    public var resume: String?
+    /// Batches between checkpoints inside an epoch (nil: at epoch ends only).
+    public var checkpointEvery: Int?
+
+    /// Creates options; a run resumed from `resume` writes its checkpoints there too unless
+    /// `checkpoint` says otherwise.
+    public init(run: RunOptions = RunOptions(threads: 1, progress: .never), checkpoint: String? = nil, resume: String? = nil,
+                checkpointEvery: Int? = nil) {
+        self.run = run
+        self.checkpoint = checkpoint ?? resume
+        self.resume = resume
+        self.checkpointEvery = checkpointEvery.map { max(1, $0) }
+    }
+
+    /// Worker threads.
+    public var threads: Int { run.threads }
+}
+
 extension TrainingLoop {
     /// Trains a model of any task on `trainPath`, selecting the epoch by its dev score on
     /// `devPath`: reads the data, builds the word table (from `vectorsPath`'s vectors or random)
     /// and the model, and runs the epochs (`run`). With `threads` > 1, each batch runs on that
     /// many workers (`BatchParallel`) and dev prediction on as many replicas; with 1, serially.
-    static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
+    static func train<Model: TrainableModel>(_ type: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
                                              configuration: Model.Configuration, threads: Int,
                                              log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
+        // The lines are collected here and handed to `log` as they come, on this thread.
+        let lines = LogRecorder()
+        let options = ModelTrainingOptions(run: RunOptions(threads: threads, progress: .never, log: lines.sink()))
+        return try train(type, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath, configuration: configuration,
+                         options: options, lineHandler: { lines.take().forEach(log) })
+    }
+
+    /// `train` with progress, checkpoints and resume (`options`); the log lines and the progress
+    /// reports go to `options.run.log`.
+    static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
+                                             configuration: Model.Configuration, options: ModelTrainingOptions,
+                                             lineHandler: () -> Void = {}) throws -> TrainingResult<Model, Model.Metrics> {
+        let events = options.run.log
+        func log(_ text: String) {
+            events(.line(text))
+            lineHandler()
+        }
         prepareThreads()
+        let threads = options.threads
+        if let resume = options.resume, !FileManager.default.fileExists(atPath: resume + "/latest") {
+            throw ModelError.badData(location: SourceLocation(path: resume), message: "no checkpoint here (no 'latest' file)")
+        }
         let (train, dev) = try Model.readTraining(trainPath: trainPath, devPath: devPath, configuration: configuration)
         let vectors = try loadVectors(vectorsPath)
         let data = try Model.taskData(train: train, dev: dev, vectors: vectors, configuration: configuration)
@@ -156,10 +277,22 @@ extension TrainingLoop {
         let encoded = model.encode(data, ids: data.tokens.map { $0.map(lookup) })
         var lastScore: Model.Metrics?
         let lengths = data.tokens.map(\.count)
-        let step = self.step(
+        let (step, replicas) = self.step(
             model: model, threads: threads, settings: settings, lengths: lengths,
             units: { batch in model.lossUnits(lengths: batch.map { lengths[$0] }) },
             work: { model, batch in model.lossAndGradients(batch, of: encoded) })
+        var checkpointing: Checkpointing?
+        if options.checkpoint != nil || options.resume != nil {
+            let identity = try TrainingIdentity.of(task: Model.typeName, configuration: configuration, trainPath: trainPath,
+                                                   devPath: devPath, vectorsPath: vectorsPath, threads: threads)
+            checkpointing = Checkpointing(
+                identity: identity, directory: options.checkpoint, resume: options.resume, everyBatches: options.checkpointEvery,
+                generators: { [model.generatorStates] + replicas.map(\.generatorStates) },
+                restoreGenerators: { states in
+                    model.generatorStates = states[0]
+                    for (replica, state) in zip(replicas, states.dropFirst()) { replica.generatorStates = state }
+                })
+        }
         let outcome = try run(
             settings: settings, lengths: lengths, trainable: model.trainableParameters,
             all: model.allParameters, metric: model.metricName, step: step,
@@ -168,7 +301,8 @@ extension TrainingLoop {
                 lastScore = score
                 return score.main
             },
-            threads: threads, log: log)
+            threads: threads, checkpointing: checkpointing,
+            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, emit: events), log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
@@ -229,6 +363,14 @@ public enum TaggerTraining {
                                configuration: configuration, threads: threads, log: log)
     }
 
+    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
+    /// go to `options.run.log`.
+    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
+                           options: ModelTrainingOptions) throws -> TaggerTrainingResult {
+        try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, options: options)
+    }
+
     /// Tags a labeled file and scores it; a gold label the model does not know is an error
     /// naming its line.
     public static func evaluate(_ tagger: Tagger, path: String) throws -> TaggerScore {
@@ -254,6 +396,14 @@ public enum ClassifierTraining {
                            threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
         try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
                                configuration: configuration, threads: threads, log: log)
+    }
+
+    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
+    /// go to `options.run.log`.
+    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
+                           options: ModelTrainingOptions) throws -> ClassifierTrainingResult {
+        try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
+                               configuration: configuration, options: options)
     }
 
     /// Classifies a labeled file and scores it; a label the model does not know is an error

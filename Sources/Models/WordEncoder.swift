@@ -11,6 +11,8 @@ final class WordEncoder {
     let recurrent: any SequenceModule<Float>
     let inputDropout: Dropout<Float>
     let outputDropout: Dropout<Float>
+    /// The dropout between the recurrent layers (`RecurrentStack.dropout`).
+    let stackDropout: Dropout<Float>
     let bidirectional: Bool
     /// The probability that a training token reads as `<unk>` (`EncoderSettings.wordDropout`).
     let wordDropout: Double
@@ -32,17 +34,32 @@ final class WordEncoder {
         let inputSize = initial.columns + (characters?.outputSize ?? 0)
         bidirectional = settings.bidirectional
         if settings.bidirectional {
-            recurrent = RecurrentStack<Bidirectional<Float>>(bidirectional: settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
+            let stack = RecurrentStack<Bidirectional<Float>>(bidirectional: settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
                                                              count: settings.layers, dropout: settings.dropout, seed: generator.next())
+            (recurrent, stackDropout) = (stack, stack.dropout)
         } else {
-            recurrent = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
+            let stack = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: inputSize, hiddenSize: settings.hidden,
                                                               count: settings.layers, dropout: settings.dropout, seed: generator.next())
+            (recurrent, stackDropout) = (stack, stack.dropout)
         }
         inputDropout = Dropout(rate: settings.dropout, seed: generator.next())
         outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
         // Drawn last, so the seeds before it are those of before word dropout existed.
         wordDropout = settings.wordDropout
         wordDropoutGenerator = SeededGenerator(seed: generator.next())
+    }
+
+    /// The states of every generator training draws from (the dropout masks and word dropout),
+    /// for checkpoints: setting them back replays the same masks from there on.
+    var generatorStates: [UInt64] {
+        get { [inputDropout.generator.state, outputDropout.generator.state, stackDropout.generator.state, wordDropoutGenerator.state] }
+        set {
+            guard newValue.count == 4 else { preconditionFailure("an encoder has 4 generators, not \(newValue.count)") }
+            inputDropout.generator = SeededGenerator(seed: newValue[0])
+            outputDropout.generator = SeededGenerator(seed: newValue[1])
+            stackDropout.generator = SeededGenerator(seed: newValue[2])
+            wordDropoutGenerator = SeededGenerator(seed: newValue[3])
+        }
     }
 
     /// Features per output step.

@@ -98,9 +98,9 @@ protocol ModelStage: Stage where Configuration == ModelStageSettings<TaskConfigu
     /// The full dev and test score.
     associatedtype Score: Codable & Sendable
     /// Trains on `files` (with the vectors file, when the stage has one) and scores dev and test;
-    /// `log` gets the per-epoch lines.
-    static func train(_ configuration: TaskConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel<Score>
+    /// `options`' log sink gets the per-epoch lines.
+    static func train(_ configuration: TaskConfiguration, files: ModelDataFiles, vectors: String?,
+                      options: ModelTrainingOptions) throws -> TrainedModel<Score>
 }
 
 extension ModelStage {
@@ -116,17 +116,19 @@ extension ModelStage {
 
     static func run(_ configuration: Configuration, context: StageContext) throws -> ModelStageResult<Score> {
         let files = configuration.files(in: context.baseDirectory)
-        var notes: [String] = []
-        let trained = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, threads: context.threads) { line in
-            notes.append(line)
-            if context.progress != .never { StandardError.write("\(context.name): \(line)\n") }
-        }
+        // The log's lines become the stage's notes; they and the progress inside epochs are
+        // shown on stderr unless progress is off.
+        let notes = LogRecorder()
+        let shown = context.progress != .never ? StandardError.log(stage: context.name) : nil
+        let options = ModelTrainingOptions(run: RunOptions(threads: context.threads, progress: context.progress,
+                                                           terminal: StandardError.isTerminal, log: notes.sink(forwardingTo: shown)))
+        let trained = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, options: options)
         try trained.save(context.outputDirectory + "/model.wpm")
         if let test = trained.testJSON {
             try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
         }
         try OutputFile.writeAtomically(Data(trained.devJSON.utf8), to: context.outputDirectory + "/dev.json")
-        return ModelStageResult(metrics: trained.metrics, notes: notes, training: trained.record, dev: trained.dev, test: trained.test)
+        return ModelStageResult(metrics: trained.metrics, notes: notes.lines, training: trained.record, dev: trained.dev, test: trained.test)
     }
 }
 
@@ -134,10 +136,10 @@ extension ModelStage {
 enum TrainTaggerStage: ModelStage {
     static let name = "train-tagger"
 
-    static func train(_ configuration: TaggerConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel<TaggerScore> {
+    static func train(_ configuration: TaggerConfiguration, files: ModelDataFiles, vectors: String?,
+                      options: ModelTrainingOptions) throws -> TrainedModel<TaggerScore> {
         let result = try TaggerTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
-                                            configuration: configuration, threads: threads, log: log)
+                                            configuration: configuration, options: options)
         let name = result.record.metric
         var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
                        "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
@@ -159,10 +161,10 @@ enum TrainTaggerStage: ModelStage {
 enum TrainClassifierStage: ModelStage {
     static let name = "train-classifier"
 
-    static func train(_ configuration: ClassifierConfiguration, files: ModelDataFiles, vectors: String?, threads: Int,
-                      log: (String) -> Void) throws -> TrainedModel<ClassificationMetrics> {
+    static func train(_ configuration: ClassifierConfiguration, files: ModelDataFiles, vectors: String?,
+                      options: ModelTrainingOptions) throws -> TrainedModel<ClassificationMetrics> {
         let result = try ClassifierTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
-                                                configuration: configuration, threads: threads, log: log)
+                                                configuration: configuration, options: options)
         var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
                        "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
                        "train_seconds": result.record.trainSeconds]

@@ -71,6 +71,12 @@ public struct StageContext: Sendable {
     public var progress: ProgressMode
     /// The pipeline file's directory (relative settings paths resolve against it).
     public var baseDirectory: String
+
+    /// The options the stage's library call gets: these threads and progress, its log on stderr
+    /// after the stage's name.
+    var runOptions: RunOptions {
+        RunOptions(threads: threads, progress: progress, terminal: StandardError.isTerminal, log: StandardError.log(stage: name))
+    }
 }
 
 /// A pipeline stage type: the same library call as the matching CLI command, with the same
@@ -221,7 +227,7 @@ enum TokenizeStage: Stage {
         let diagnostics = Diagnostics(stage: context.name)
         let summary = try CorpusTokenizer.run(
             inputs: context.inputs[.raw] ?? [], output: context.outputDirectory + "/tokens.txt", configuration: configuration,
-            options: RunOptions(threads: context.threads, progress: context.progress), diagnostics: diagnostics)
+            options: context.runOptions, diagnostics: diagnostics)
         return Result(documents: summary.counts.documents, sentences: summary.counts.sentences, tokens: summary.counts.tokens,
                       invalidUTF8: summary.invalidSequences, warnings: summary.warnings,
                       tokensPerSecond: Double(summary.counts.tokens) / max(summary.seconds, 1e-9), line: summary.line)
@@ -246,8 +252,7 @@ enum PhrasesStage: Stage {
 
     static func run(_ configuration: PhrasesConfiguration, context: StageContext) throws -> Result {
         let summary = try PhraseDetector.run(inputs: context.inputs[.corpus] ?? [], output: context.outputDirectory + "/tokens.txt",
-                                             configuration: configuration, threads: context.threads, progress: context.progress,
-                                             stage: context.name)
+                                             configuration: configuration, options: context.runOptions)
         return Result(tokens: Int(summary.tokens), phrases: Int(summary.phrasesFormed), joins: Int(summary.joins), line: summary.line)
     }
 }
@@ -273,7 +278,7 @@ enum VocabStage: Stage {
 
     static func run(_ configuration: VocabularyConfiguration, context: StageContext) throws -> Result {
         let (vocabulary, summary) = try VocabularyBuilder.build(inputs: context.inputs[.corpus] ?? [], configuration: configuration,
-                                                                threads: context.threads, progress: context.progress, stage: context.name)
+                                                                options: context.runOptions)
         let info = VocabularyInfo(configuration: configuration, tokenizer: vocabulary.tokenizer, specialCount: vocabulary.specialCount,
                                   corpusTokens: summary.tokens, typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)
         try vocabulary.write(to: context.outputDirectory + "/vocab.tsv", format: .tsv, info: info)
@@ -310,7 +315,8 @@ enum TrainStage: Stage {
         let (_, summary) = try TrainingJob.run(
             inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
             output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration,
-            options: TrainingOptions(threads: context.threads, progress: context.progress), stage: context.name)
+            options: TrainingOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
+                                     log: StandardError.log(stage: context.name)))
         var curve = "progress\tloss\n"
         for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
         try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")

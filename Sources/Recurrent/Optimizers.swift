@@ -17,6 +17,74 @@ public protocol Optimizer<Scalar>: AnyObject {
     /// element-wise, so each element gets the same arithmetic whichever thread runs it. Below
     /// `minimumElements` elements to update in all, it runs on the calling thread alone.
     func step(_ parameters: [Parameter<Scalar>], workers: Int, minimumElements: Int)
+    /// Everything the optimizer carries from one step to the next for `parameters` (the
+    /// trainable ones among them, in order), for a checkpoint: its step count and its buffers
+    /// (momentum, Adam's moments), each the shape of its parameter. A parameter not yet updated
+    /// has zero buffers, as it would start with.
+    func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar>
+    /// Restores a `snapshot` taken of `parameters` (the same list); the next step continues
+    /// as the optimizer it was taken from would have. Throws a description of the first buffer
+    /// that does not fit.
+    func restore(_ snapshot: OptimizerSnapshot<Scalar>, of parameters: [Parameter<Scalar>]) throws
+}
+
+/// An optimizer's state between steps (`Optimizer.snapshot(of:)`).
+public struct OptimizerSnapshot<Scalar: RecurrentScalar> {
+    /// Steps taken (Adam's bias correction); 0 for optimizers that do not count.
+    public var steps: Int
+    /// The buffers per step: for each trainable parameter in order, `buffersPerParameter`
+    /// matrices of its shape.
+    public var buffers: [Matrix<Scalar>]
+    /// Buffers each trainable parameter has (0 for SGD without momentum, 1 SGD with momentum
+    /// and AdaGrad, 2 Adam).
+    public var buffersPerParameter: Int
+
+    public init(steps: Int, buffers: [Matrix<Scalar>], buffersPerParameter: Int) {
+        self.steps = steps
+        self.buffers = buffers
+        self.buffersPerParameter = buffersPerParameter
+    }
+}
+
+/// The snapshot of `states` for the trainable ones of `parameters`, `count` buffers each.
+func snapshotBuffers<Scalar: RecurrentScalar>(_ states: [ObjectIdentifier: OptimizerState<Scalar>], of parameters: [Parameter<Scalar>],
+                                              count: Int) -> [Matrix<Scalar>] {
+    var result: [Matrix<Scalar>] = []
+    for parameter in parameters where parameter.isTrainable {
+        let (rows, columns) = (parameter.value.rows, parameter.value.columns)
+        for index in 0..<count {
+            var matrix = Matrix<Scalar>(rows: rows, columns: columns)
+            if let buffer = states[ObjectIdentifier(parameter)]?.buffers[index], matrix.count > 0 {
+                matrix.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: buffer.pointer, count: $0.count) }
+            }
+            result.append(matrix)
+        }
+    }
+    return result
+}
+
+/// Rebuilds `states` for the trainable ones of `parameters` from `buffers` (`snapshotBuffers`'s).
+func restoreBuffers<Scalar: RecurrentScalar>(_ states: inout [ObjectIdentifier: OptimizerState<Scalar>], of parameters: [Parameter<Scalar>],
+                                             count: Int, from snapshot: OptimizerSnapshot<Scalar>) throws {
+    let trainable = parameters.filter(\.isTrainable)
+    guard snapshot.buffersPerParameter == count, snapshot.buffers.count == trainable.count * count else {
+        throw RecurrentError.mismatchedOptimizerState(
+            "\(snapshot.buffers.count) buffers of \(snapshot.buffersPerParameter) per parameter, expected \(trainable.count * count) of \(count) for \(trainable.count) trainable parameters")
+    }
+    var restored: [ObjectIdentifier: OptimizerState<Scalar>] = [:]
+    for (position, parameter) in trainable.enumerated() {
+        let state = OptimizerState(parameter, count: count)
+        for index in 0..<count {
+            let matrix = snapshot.buffers[position * count + index]
+            guard matrix.rows == parameter.value.rows, matrix.columns == parameter.value.columns else {
+                throw RecurrentError.mismatchedOptimizerState(
+                    "buffer \(index) of '\(parameter.name)' is \(matrix.shape), the parameter \(parameter.value.shape)")
+            }
+            state.buffers[index].copy(from: matrix)
+        }
+        restored[ObjectIdentifier(parameter)] = state
+    }
+    states = restored
 }
 
 extension Optimizer {
@@ -238,6 +306,15 @@ public final class SGD<Scalar: RecurrentScalar>: Optimizer {
             Scalar.sgdUpdate(count: count, learningRate: lr, momentum: mu, weights: weights, gradient: gradient, velocity: buffers.first)
         }
     }
+
+    public func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar> {
+        let count = momentum > 0 ? 1 : 0
+        return OptimizerSnapshot(steps: 0, buffers: snapshotBuffers(states, of: parameters, count: count), buffersPerParameter: count)
+    }
+
+    public func restore(_ snapshot: OptimizerSnapshot<Scalar>, of parameters: [Parameter<Scalar>]) throws {
+        try restoreBuffers(&states, of: parameters, count: momentum > 0 ? 1 : 0, from: snapshot)
+    }
 }
 
 /// Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", Algorithm 1).
@@ -275,6 +352,16 @@ public final class Adam<Scalar: RecurrentScalar>: Optimizer {
                               m: buffers[0], v: buffers[1])
         }
     }
+
+    public func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar> {
+        OptimizerSnapshot(steps: stepCount, buffers: snapshotBuffers(states, of: parameters, count: 2), buffersPerParameter: 2)
+    }
+
+    public func restore(_ snapshot: OptimizerSnapshot<Scalar>, of parameters: [Parameter<Scalar>]) throws {
+        guard snapshot.steps >= 0 else { throw RecurrentError.mismatchedOptimizerState("a step count of \(snapshot.steps)") }
+        try restoreBuffers(&states, of: parameters, count: 2, from: snapshot)
+        stepCount = snapshot.steps
+    }
 }
 
 /// AdaGrad (Duchi, Hazan & Singer 2011): per-coordinate steps scaled by the root of the summed
@@ -303,5 +390,13 @@ public final class AdaGrad<Scalar: RecurrentScalar>: Optimizer {
             count, weights, gradient, buffers in
             Scalar.adagradUpdate(count: count, learningRate: lr, epsilon: eps, weights: weights, gradient: gradient, sum: buffers[0])
         }
+    }
+
+    public func snapshot(of parameters: [Parameter<Scalar>]) -> OptimizerSnapshot<Scalar> {
+        OptimizerSnapshot(steps: 0, buffers: snapshotBuffers(states, of: parameters, count: 1), buffersPerParameter: 1)
+    }
+
+    public func restore(_ snapshot: OptimizerSnapshot<Scalar>, of parameters: [Parameter<Scalar>]) throws {
+        try restoreBuffers(&states, of: parameters, count: 1, from: snapshot)
     }
 }

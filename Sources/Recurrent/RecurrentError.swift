@@ -7,6 +7,8 @@ public enum RecurrentError: Error, Equatable, CustomStringConvertible {
     case malformedFile(path: String, reason: String)
     /// A parameter file that does not fit the model: which parameter, and how.
     case mismatchedFile(path: String, reason: String)
+    /// An optimizer state (from a checkpoint) that does not fit the parameters: how.
+    case mismatchedOptimizerState(String)
 
     /// The message for the user.
     public var description: String {
@@ -17,6 +19,8 @@ public enum RecurrentError: Error, Equatable, CustomStringConvertible {
             return "\(path): not a readable parameter file: \(reason)"
         case .mismatchedFile(let path, let reason):
             return "\(path): parameters do not fit this model: \(reason)"
+        case .mismatchedOptimizerState(let reason):
+            return "the optimizer state does not fit this model: \(reason)"
         }
     }
 }

@@ -27,20 +27,6 @@ public struct TokenizeSummary: Sendable, Equatable {
     }
 }
 
-/// Settings of one run that do not change its output.
-public struct RunOptions: Sendable {
-    /// Worker threads (at least 1).
-    public var threads: Int
-    /// When to draw progress.
-    public var progress: ProgressMode
-
-    /// Creates options; `threads` defaults to the number of cores.
-    public init(threads: Int? = nil, progress: ProgressMode = .auto) {
-        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        self.progress = progress
-    }
-}
-
 /// The file written beside a tokenized corpus: the configuration it was made with.
 public struct TokenizedCorpusInfo: Codable, Sendable, Equatable {
     /// Identifies the file kind.
@@ -84,12 +70,12 @@ public enum CorpusTokenizer {
         let announceAll = reader.files.count <= 20
         reader.onFormatDetected = { path, format in
             if announceAll || format != lastFormat {
-                StandardError.write("\(diagnostics.stage): \(path): reading as \(format.rawValue) (auto-detected)\n")
+                options.log(.line("\(path): reading as \(format.rawValue) (auto-detected)"))
             }
             lastFormat = format
         }
         let file = try OutputFile(path: output)
-        let progress = ProgressLine(stage: diagnostics.stage, mode: options.progress)
+        let progress = ProgressLine(options: options)
         let joinPieces = !configuration.tokenizer.sentences
         var writer = OrderedWriter(file: file, joinPieces: joinPieces)
         var counts = TokenCounts()
@@ -119,7 +105,7 @@ public enum CorpusTokenizer {
         }
         progress.finish()
         for (path, invalid) in reader.report.invalidText {
-            StandardError.write("\(diagnostics.stage): \(path):\(invalid.firstLine): \(invalid.count) invalid UTF-8 sequences replaced by U+FFFD (first on this line)\n")
+            options.log(.line("\(path):\(invalid.firstLine): \(invalid.count) invalid UTF-8 sequences replaced by U+FFFD (first on this line)"))
         }
         var summary = TokenizeSummary()
         summary.counts = counts

@@ -174,7 +174,7 @@ public final class PhraseCounts: @unchecked Sendable {
     /// Counts the tokens and pairs of `inputs` (files or directories; plain, `.gz` or `.bz2`;
     /// `-` for stdin) with `threads` counting workers.
     public static func count(inputs: [String], threads: Int = 1) throws -> PhraseCounts {
-        try count(files: CorpusReader.expand(inputs), threads: threads, progress: ProgressLine(stage: "phrases", mode: .never),
+        try count(files: CorpusReader.expand(inputs), threads: threads, progress: ProgressLine(options: RunOptions(threads: threads, progress: .never)),
                   chunkSize: LineChunker.defaultChunkSize)
     }
 
@@ -244,15 +244,22 @@ public enum PhraseDetector {
     /// for stdin) and writes the result to `output` (`-` for stdout) atomically. When every
     /// input has a `FILE.tokenizer.json` side file and they agree, it is copied beside the
     /// output (and an older `OUT.tokenizer.json` is removed otherwise).
-    public static func run(inputs: [String], output: String, configuration: PhrasesConfiguration, threads: Int = 1,
-                           progress mode: ProgressMode = .never, stage: String = "phrases") throws -> PhrasesSummary {
-        try run(inputs: inputs, output: output, configuration: configuration, threads: threads, progress: mode, stage: stage,
-                chunkSize: LineChunker.defaultChunkSize)
+    /// With `options`' threads; its progress goes to its log (`counting: …`, `joining: …`, after
+    /// `pass N/M ` when there are several passes).
+    public static func run(inputs: [String], output: String, configuration: PhrasesConfiguration,
+                           options: RunOptions) throws -> PhrasesSummary {
+        try run(inputs: inputs, output: output, configuration: configuration, options: options, chunkSize: LineChunker.defaultChunkSize)
+    }
+
+    /// `run` on `threads`, with no progress.
+    public static func run(inputs: [String], output: String, configuration: PhrasesConfiguration, threads: Int = 1) throws -> PhrasesSummary {
+        try run(inputs: inputs, output: output, configuration: configuration, options: RunOptions(threads: threads, progress: .never))
     }
 
     /// `run` with the chunk size exposed, so tests can cut lines anywhere.
-    static func run(inputs: [String], output: String, configuration: PhrasesConfiguration, threads: Int,
-                    progress mode: ProgressMode, stage: String, chunkSize: Int) throws -> PhrasesSummary {
+    static func run(inputs: [String], output: String, configuration: PhrasesConfiguration, options: RunOptions,
+                    chunkSize: Int) throws -> PhrasesSummary {
+        let threads = options.threads
         try configuration.validate()
         let clock = MonotonicClock.now()
         let originals = try CorpusReader.expand(inputs)
@@ -264,7 +271,7 @@ public enum PhraseDetector {
                 throw PhrasesError.cannotWrite(path: output, reason: String(cString: strerror(errno)))
             }
         }
-        let scratch = ScratchFiles(besides: output, stage: stage)
+        let scratch = ScratchFiles(besides: output, tag: "phrases")
         defer { scratch.removeAll() }
         var files = originals
         if files.contains("-") {
@@ -275,11 +282,11 @@ public enum PhraseDetector {
         }
         var summary = PhrasesSummary()
         for pass in 1...configuration.passes {
-            let label = configuration.passes > 1 ? "\(stage) pass \(pass)/\(configuration.passes)" : stage
+            let label = configuration.passes > 1 ? "pass \(pass)/\(configuration.passes) " : ""
             let destination = pass == configuration.passes ? output : try scratch.make("pass\(pass)")
             do {
                 summary.passes.append(try runPass(files: files, destination: destination, configuration: configuration,
-                                                  threads: threads, progress: mode, label: label, chunkSize: chunkSize))
+                                                  options: options, label: label, chunkSize: chunkSize))
             } catch VocabularyError.outOfMemory {
                 throw PhrasesError.outOfMemory
             }
@@ -302,14 +309,15 @@ public enum PhraseDetector {
     }
 
     /// One pass: counts `files`, scores the pairs and joins `files` into `destination`.
-    static func runPass(files: [String], destination: String, configuration: PhrasesConfiguration, threads: Int,
-                        progress mode: ProgressMode, label: String, chunkSize: Int) throws -> PhrasesPassSummary {
+    static func runPass(files: [String], destination: String, configuration: PhrasesConfiguration, options: RunOptions,
+                        label: String, chunkSize: Int) throws -> PhrasesPassSummary {
+        let threads = options.threads
         var summary = PhrasesPassSummary()
         let phrases: CountTable
         do {
             // The counts (the large tables) are released before joining.
             let counts = try PhraseCounts.count(files: files, threads: threads,
-                                                progress: ProgressLine(stage: label + " counting", mode: mode), chunkSize: chunkSize)
+                                                progress: ProgressLine(options: options, label: label + "counting"), chunkSize: chunkSize)
             summary.tokens = counts.tokens
             summary.lines = counts.lines
             summary.bigramsSeen = counts.bigramsSeen
@@ -318,7 +326,7 @@ public enum PhraseDetector {
         }
         summary.candidates = phrases.size
         let joiner = PhraseJoiner(phrases: phrases, delimiter: Array(configuration.delimiter.utf8))
-        try joiner.join(files: files, into: destination, progress: ProgressLine(stage: label + " joining", mode: mode),
+        try joiner.join(files: files, into: destination, progress: ProgressLine(options: options, label: label + "joining"),
                         chunkSize: chunkSize)
         summary.joins = joiner.joins
         summary.phrasesFormed = Int64(phrases.entries(minimum: 2).count)
@@ -380,23 +388,23 @@ public enum PhrasesError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Temporary files beside the output (`.OUT.STAGE-NAME.partial-PID-START`, `TemporaryPath`'s
+/// Temporary files beside the output (`.OUT.TAG-NAME.partial-PID-START`, `TemporaryPath`'s
 /// scheme), removed at the end or on interrupt, and by a later run if this one is killed.
 final class ScratchFiles {
     private let output: String
-    private let stage: String
+    private let tag: String
     private var paths: [String] = []
 
     /// Files go beside `output`, or into the temporary directory when `output` is `-` (standard
-    /// output), as `.wordpipe-stdout.STAGE-NAME.partial-…`.
-    init(besides output: String, stage: String) {
+    /// output), as `.wordpipe-stdout.TAG-NAME.partial-…`; `tag` names the job (`phrases`).
+    init(besides output: String, tag: String) {
         self.output = output == "-" ? (NSTemporaryDirectory() as NSString).appendingPathComponent("wordpipe-stdout") : output
-        self.stage = stage
+        self.tag = tag
     }
 
     /// A new path (the file is not created) registered for removal.
     func make(_ name: String) throws -> String {
-        let path = TemporaryPath.beside(output, suffix: ".\(stage)-\(name)")
+        let path = TemporaryPath.beside(output, suffix: ".\(tag)-\(name)")
         paths.append(path)
         TemporaryFiles.shared.register(path)
         return path

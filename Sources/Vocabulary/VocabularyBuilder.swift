@@ -55,8 +55,13 @@ public enum VocabularyBuilder {
     static let chunkSize = 4 << 20
 
     /// Counts `inputs` (plain, `.gz` or `.bz2`; `-` for stdin) and builds the vocabulary.
-    public static func build(inputs: [String], configuration: VocabularyConfiguration, threads: Int = 1,
-                             progress mode: ProgressMode = .never, stage: String = "vocab") throws -> (Vocabulary, VocabularySummary) {
+    public static func build(inputs: [String], configuration: VocabularyConfiguration, threads: Int = 1) throws -> (Vocabulary, VocabularySummary) {
+        try build(inputs: inputs, configuration: configuration, options: RunOptions(threads: threads, progress: .never))
+    }
+
+    /// `build` with `options`' threads; its progress goes to its log.
+    public static func build(inputs: [String], configuration: VocabularyConfiguration, options: RunOptions) throws -> (Vocabulary, VocabularySummary) {
+        let threads = options.threads
         try configuration.validate()
         let clock = MonotonicClock.now()
         let files = try CorpusReader.expand(inputs)
@@ -64,7 +69,7 @@ public enum VocabularyBuilder {
             guard path != "-", let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return total }
             return total + ((attributes[.size] as? NSNumber)?.int64Value ?? 0)
         }
-        let progress = ProgressLine(stage: stage, mode: mode)
+        let progress = ProgressLine(options: options)
         var summary = VocabularySummary()
         let workers = max(1, threads)
         // Per-thread bound: the tables are merged later, and the merge is bounded again.

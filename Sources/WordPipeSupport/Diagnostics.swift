@@ -3,9 +3,9 @@ import Foundation
 /// Collects warnings about the input (recovered parse errors, invalid UTF-8, skipped records)
 /// so that a run can go on and still tell the user exactly where each problem was.
 ///
-/// The first `printLimit` warnings are written to standard error as they arrive, each as
-/// `stage: file:line:column: message`; the rest are counted and summarised at the end.
-/// Thread-safe.
+/// The first `printLimit` warnings go to the log sink as they arrive, each as
+/// `warning: file:line:column: message` (on stderr after `stage: ` for a collector made with a
+/// stage name); the rest are counted and summarised at the end. Thread-safe.
 public final class Diagnostics: @unchecked Sendable {
     /// One recorded warning.
     public struct Warning: Sendable, Equatable, CustomStringConvertible {
@@ -17,20 +17,22 @@ public final class Diagnostics: @unchecked Sendable {
         public var description: String { "\(location): \(message)" }
     }
 
-    /// The stage name printed before each warning (`tokenize`).
-    public let stage: String
     /// How many warnings are printed before the rest are only counted.
     public let printLimit: Int
-    private let echo: Bool
+    private let log: LogSink?
     private let lock = NSLock()
     private var stored: [Warning] = []
     private var total = 0
 
     /// Creates a collector. With `echo` false nothing is printed (tests read `warnings`).
-    public init(stage: String, printLimit: Int = 20, echo: Bool = true) {
-        self.stage = stage
+    public convenience init(stage: String, printLimit: Int = 20, echo: Bool = true) {
+        self.init(log: echo ? StandardError.log(stage: stage) : nil, printLimit: printLimit)
+    }
+
+    /// A collector whose first `printLimit` warnings go to `log` (nil: none; tests read `warnings`).
+    public init(log: LogSink?, printLimit: Int = 20) {
+        self.log = log
         self.printLimit = printLimit
-        self.echo = echo
     }
 
     /// Records a warning at `location`.
@@ -38,14 +40,12 @@ public final class Diagnostics: @unchecked Sendable {
         let warning = Warning(location: location, message: message)
         lock.lock()
         total += 1
-        let shouldPrint = total <= printLimit
+        let shouldPrint = total <= printLimit, lastPrinted = total == printLimit
         if stored.count < 10_000 { stored.append(warning) }
         lock.unlock()
-        if echo && shouldPrint {
-            StandardError.write("\(stage): warning: \(warning)\n")
-            if total == printLimit {
-                StandardError.write("\(stage): further warnings are counted but not printed\n")
-            }
+        if let log, shouldPrint {
+            log(.line("warning: \(warning)"))
+            if lastPrinted { log(.line("further warnings are counted but not printed")) }
         }
     }
 

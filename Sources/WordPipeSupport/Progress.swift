@@ -21,22 +21,38 @@ public enum ProgressMode: String, Codable, Sendable, CaseIterable {
 
 /// A one-line progress display: bytes/s, items/s, percentage of the input and ETA.
 ///
-/// Redraws at most every `interval` seconds. Call from one thread.
+/// Redraws at most every `interval` seconds, as `LogEvent.progress` events into a log sink
+/// (`RunOptions.log`): the sink redraws them in place on a terminal, or writes each on a line
+/// of its own. Call from one thread.
 public final class ProgressLine {
-    private let stage: String
+    private let label: String?
     private let enabled: Bool
     private let terminal: Bool
     private let interval: Double
+    private let log: LogSink
     private let start = MonotonicClock.now()
     private var lastDraw = 0.0
     private var drewSomething = false
 
-    /// Creates a progress line for `stage`, drawn when `mode` allows.
-    public init(stage: String, mode: ProgressMode, interval: Double = 0.5) {
-        self.stage = stage
-        self.enabled = mode.isEnabled
-        self.terminal = StandardError.isTerminal
+    /// A progress line drawn when `options.progress` allows (`auto`: when `options.terminal`)
+    /// into `options.log`, each report after `label: ` when a label is given.
+    public init(options: RunOptions, label: String? = nil, interval: Double = 0.5) {
+        self.label = label
+        switch options.progress {
+        case .auto: enabled = options.terminal
+        case .always: enabled = true
+        case .never: enabled = false
+        }
+        terminal = options.terminal
+        log = options.log
         self.interval = interval
+    }
+
+    /// A progress line for `stage`, drawn on stderr when `mode` allows (for callers outside
+    /// the library modules).
+    public convenience init(stage: String, mode: ProgressMode, interval: Double = 0.5) {
+        self.init(options: RunOptions(threads: 1, progress: mode, terminal: StandardError.isTerminal, log: StandardError.log(stage: stage)),
+                  interval: interval)
     }
 
     /// Seconds since the line was created.
@@ -49,7 +65,7 @@ public final class ProgressLine {
         guard now - lastDraw >= interval else { return }
         lastDraw = now
         let seconds = max(now, 1e-9)
-        var line = "\(stage): \(Format.bytes(Double(bytes) / seconds))/s, \(Format.count(Double(items) / seconds)) \(itemName)/s"
+        var line = "\(Format.bytes(Double(bytes) / seconds))/s, \(Format.count(Double(items) / seconds)) \(itemName)/s"
         if totalBytes > 0 {
             let fraction = min(1, Double(bytes) / Double(totalBytes))
             line += String(format: ", %.1f%%", fraction * 100)
@@ -57,9 +73,7 @@ public final class ProgressLine {
                 line += ", ETA \(Format.duration(seconds * (1 - fraction) / fraction))"
             }
         }
-        // On a terminal the line is redrawn in place; elsewhere each update is its own line.
-        StandardError.write(terminal ? "\r\u{1B}[K" + line : line + "\n")
-        drewSomething = true
+        emit(line)
     }
 
     /// Draws `text()` if due (the closure is only evaluated when a line is drawn).
@@ -68,14 +82,17 @@ public final class ProgressLine {
         let now = MonotonicClock.now() - start
         guard now - lastDraw >= interval else { return }
         lastDraw = now
-        let line = "\(stage): " + text()
-        StandardError.write(terminal ? "\r\u{1B}[K" + line : line + "\n")
+        emit(text())
+    }
+
+    private func emit(_ line: String) {
+        log(.progress(label.map { "\($0): " + line } ?? line))
         drewSomething = true
     }
 
     /// Clears the line (on a terminal) before the final summary is printed.
     public func finish() {
-        if enabled && terminal && drewSomething { StandardError.write("\r\u{1B}[K") }
+        if enabled && terminal && drewSomething { log(.progressDone) }
     }
 }
 

@@ -61,7 +61,21 @@ struct EncoderOptions: ParsableArguments {
     @Option(help: "In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).")
     var wordDropout: Double = EncoderSettings().wordDropout
 
+    @Option(help: "Write checkpoints into this directory (one at the end of every epoch).")
+    var checkpoint: String?
+
+    @Option(help: "Batches between checkpoints inside an epoch too (default: at epoch ends only).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Continue from the checkpoint in this directory (same data and settings); the weights are those of an uninterrupted run.")
+    var resume: String?
+
     @OptionGroup var runOptions: RunOptionGroup<ModelTrainingOffer>
+
+    /// Threads, progress, the log (on stderr after `stage: `), checkpoints and resume.
+    func trainingOptions(stage: String) -> ModelTrainingOptions {
+        ModelTrainingOptions(run: runOptions.runOptions(stage: stage), checkpoint: checkpoint, resume: resume, checkpointEvery: checkpointEvery)
+    }
 
     var settings: EncoderSettings {
         var settings = EncoderSettings()
@@ -85,6 +99,10 @@ struct EncoderOptions: ParsableArguments {
 
     func validate() throws {
         try validateConfiguration(settings.validate)
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, not \(checkpointEvery)") }
+        if checkpointEvery != nil && checkpoint == nil && resume == nil {
+            throw ValidationError("--checkpoint-every needs --checkpoint DIR (or --resume DIR)")
+        }
     }
 
     var threadCount: Int { runOptions.threadCount }
@@ -193,7 +211,7 @@ struct TrainTagger: ParsableCommand {
     func run() throws {
         do {
             let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                threads: encoder.threadCount, log: { StandardError.write("train-tagger: \($0)\n") })
+                                                options: encoder.trainingOptions(stage: "train-tagger"))
             try Interruption.check()
             try result.tagger.save(to: output, record: result.record)
             StandardError.write(String(format: "train-tagger: kept epoch %d of %d, dev %@ %.4f; wrote %@\n", result.record.bestEpoch,
@@ -307,7 +325,7 @@ struct TrainClassifier: ParsableCommand {
     func run() throws {
         do {
             let result = try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                    threads: encoder.threadCount, log: { StandardError.write("train-classifier: \($0)\n") })
+                                                    options: encoder.trainingOptions(stage: "train-classifier"))
             try result.classifier.save(to: output, record: result.record)
             StandardError.write(String(format: "train-classifier: kept epoch %d of %d, dev accuracy %.4f, macro-F1 %.4f; wrote %@\n",
                                        result.record.bestEpoch, result.record.epochs, result.dev.accuracy, result.dev.macroF1, output))

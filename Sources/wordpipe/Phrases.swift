@@ -58,7 +58,7 @@ struct Phrases: ParsableCommand {
     func run() throws {
         do {
             let summary = try PhraseDetector.run(inputs: inputs, output: output, configuration: stageConfiguration,
-                                                 threads: runOptions.runOptions.threads, progress: runOptions.progressMode)
+                                                 options: runOptions.runOptions(stage: "phrases"))
             StandardError.write("phrases: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "phrases", underlying: error)

@@ -79,7 +79,7 @@ struct Tokenize: ParsableCommand {
         let diagnostics = Diagnostics(stage: "tokenize")
         do {
             let summary = try CorpusTokenizer.run(inputs: inputs, output: output, configuration: stageConfiguration,
-                                                  options: runOptions.runOptions, diagnostics: diagnostics)
+                                                  options: runOptions.runOptions(stage: "tokenize"), diagnostics: diagnostics)
             StandardError.write("tokenize: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "tokenize", underlying: error)

@@ -96,7 +96,8 @@ struct Train: ParsableCommand {
     func run() throws {
         do {
             let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
-                                          checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery)
+                                          checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery,
+                                          terminal: StandardError.isTerminal, log: StandardError.log(stage: "train"))
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output,
                                                    format: try VectorFormat.choose(given: format, path: output),
                                                    configuration: stageConfiguration, options: options)

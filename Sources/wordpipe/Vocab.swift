@@ -53,8 +53,7 @@ struct Vocab: ParsableCommand {
     func run() throws {
         do {
             let (vocabulary, summary) = try VocabularyBuilder.build(
-                inputs: inputs, configuration: stageConfiguration, threads: runOptions.runOptions.threads,
-                progress: runOptions.progressMode)
+                inputs: inputs, configuration: stageConfiguration, options: runOptions.runOptions(stage: "vocab"))
             let info = VocabularyInfo(configuration: stageConfiguration, tokenizer: vocabulary.tokenizer,
                                       specialCount: vocabulary.specialCount, corpusTokens: summary.tokens,
                                       typesSeen: summary.typesSeen, typesPruned: summary.typesPruned)

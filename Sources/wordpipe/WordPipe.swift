@@ -117,7 +117,6 @@ enum ModelTrainingOffer: RunOptionOffer {
     static var threadsHelp: String {
         "Workers over each batch, each with its own copy of the model, OpenBLAS at 1 thread; runs are reproducible for a given count (default: all cores)."
     }
-    static var offersProgress: Bool { false }
     static var seedHelp: String? { "Seed of initialization, dropout and batch order." }
     static var defaultSeed: UInt64 { EncoderSettings().seed }
 }
@@ -158,5 +157,8 @@ struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
     /// The seed: --seed, else the configuration's.
     var seedValue: UInt64 { seed ?? Offer.defaultSeed }
 
-    var runOptions: RunOptions { RunOptions(threads: threads ?? Offer.defaultThreads, progress: progressMode) }
+    /// The options a library call gets: these threads and progress, its log on stderr after `stage: `.
+    func runOptions(stage: String) -> RunOptions {
+        RunOptions(threads: threadCount, progress: progressMode, terminal: StandardError.isTerminal, log: StandardError.log(stage: stage))
+    }
 }

@@ -44,6 +44,11 @@ import WordPipeSupport
         func replica(seed: UInt64) -> LengthModel {
             LengthModel(configuration: configuration, words: words, initial: embedding.value, labels: labels)
         }
+        /// It draws nothing at random in training.
+        var generatorStates: [UInt64] {
+            get { [] }
+            set {}
+        }
 
         static var typeName: String { "length" }
         static var applyCommand: String { "none" }

@@ -20,8 +20,8 @@ import WordPipeSupport
                     chunkSize: Int = LineChunker.defaultChunkSize) throws -> (String, PhrasesSummary) {
         let input = try write(text)
         let output = (input as NSString).deletingLastPathComponent + "/out.txt"
-        let summary = try PhraseDetector.run(inputs: [input], output: output, configuration: configuration, threads: threads,
-                                             progress: .never, stage: "phrases", chunkSize: chunkSize)
+        let summary = try PhraseDetector.run(inputs: [input], output: output, configuration: configuration,
+                                             options: RunOptions(threads: threads, progress: .never), chunkSize: chunkSize)
         return (try String(contentsOfFile: output, encoding: .utf8), summary)
     }
 

@@ -7,8 +7,8 @@ import Testing
     @Test func eachCommandShowsTheRunOptionsItUses() throws {
         for (command, threads, progress, seed) in [("tokenize", true, true, false), ("vocab", true, true, false),
                                                    ("phrases", true, true, false), ("run", true, true, false),
-                                                   ("train", true, true, true), ("train-tagger", true, false, true),
-                                                   ("train-classifier", true, false, true), ("tag", true, false, false),
+                                                   ("train", true, true, true), ("train-tagger", true, true, true),
+                                                   ("train-classifier", true, true, true), ("tag", true, false, false),
                                                    ("classify", true, false, false)] {
             let help = try CLI.run([command, "--help"]).stdout
             #expect(help.contains("--threads <threads>") == threads, "\(command)")
