@@ -355,16 +355,9 @@ public enum TaggerTraining {
         return file
     }
 
-    /// Trains a tagger on `trainPath`, selecting the epoch by its score on `devPath`. With
-    /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
-    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
-                           threads: Int, log: (String) -> Void) throws -> TaggerTrainingResult {
-        try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, threads: threads, log: log)
-    }
-
-    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
-    /// go to `options.run.log`.
+    /// Trains a tagger on `trainPath`, selecting the epoch by its score on `devPath`, with
+    /// `options`' threads, progress, checkpoints and resume; log lines and progress reports go
+    /// to `options.run.log`.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: TaggerConfiguration,
                            options: ModelTrainingOptions) throws -> TaggerTrainingResult {
         try TrainingLoop.train(Tagger.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
@@ -390,16 +383,8 @@ public enum ClassifierTraining {
         try texts.map { try tokenizer.tokenize($0).joined().map { $0 } }
     }
 
-    /// Trains a classifier on `trainPath`, selecting the epoch by its accuracy on `devPath`. With
-    /// `threads` > 1, each batch runs on that many workers (`BatchParallel`); with 1, serially.
-    public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
-                           threads: Int, log: (String) -> Void) throws -> ClassifierTrainingResult {
-        try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,
-                               configuration: configuration, threads: threads, log: log)
-    }
-
-    /// `run` with progress, checkpoints and resume (`options`); log lines and progress reports
-    /// go to `options.run.log`.
+    /// Trains a classifier on `trainPath`, selecting the epoch by its accuracy on `devPath`, with
+    /// `options` as for taggers.
     public static func run(trainPath: String, devPath: String, vectorsPath: String?, configuration: ClassifierConfiguration,
                            options: ModelTrainingOptions) throws -> ClassifierTrainingResult {
         try TrainingLoop.train(Classifier.self, trainPath: trainPath, devPath: devPath, vectorsPath: vectorsPath,

@@ -150,7 +150,7 @@ import TestSupport
             configuration.charFeatures = chars
             configuration.encoder = Synthetic.settings(epochs: 2)
             var lines: [String] = []
-            let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
+            let result = try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
                                                 threads: threads, log: { lines.append(withoutTimes($0)) })
             results.append((lines, fingerprint(result.tagger.allParameters)))
         }
@@ -159,7 +159,7 @@ import TestSupport
         var configuration = ClassifierConfiguration()
         configuration.encoder = Synthetic.settings(epochs: 2)
         var lines: [String] = []
-        let result = try ClassifierTraining.run(trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
+        let result = try TrainingLoop.train(Classifier.self, trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
                                                 configuration: configuration, threads: threads, log: { lines.append(withoutTimes($0)) })
         results.append((lines, fingerprint(result.classifier.allParameters)))
         return results

@@ -31,7 +31,7 @@ import Tokenization
         var configuration = ClassifierConfiguration()
         configuration.pooling = pooling
         configuration.encoder = Synthetic.settings(epochs: 12)
-        let result = try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
+        let result = try TrainingLoop.train(Classifier.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
                                                 threads: 1, log: { _ in })
         #expect(result.classifier.labels == ["neg", "pos"])
         #expect(result.dev.accuracy >= 0.95, "\(pooling): dev accuracy \(result.dev.accuracy)")
@@ -62,7 +62,7 @@ import Tokenization
         let dev = try Synthetic.file(Self.tsv(count: 60, seed: 2), name: "dev.tsv")
         var configuration = ClassifierConfiguration()
         configuration.encoder = Synthetic.settings(epochs: 6)
-        let result = try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: vectorsPath, configuration: configuration,
+        let result = try TrainingLoop.train(Classifier.self, trainPath: train, devPath: dev, vectorsPath: vectorsPath, configuration: configuration,
                                                 threads: 1, log: { _ in })
         let path = directory.appendingPathComponent("classifier.wpm").path
         try result.classifier.save(to: path, record: result.record)

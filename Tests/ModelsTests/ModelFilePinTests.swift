@@ -42,7 +42,7 @@ import TestSupport
         configuration.crf = true
         configuration.charFeatures = .cnn
         configuration.encoder = Synthetic.settings(epochs: 2)
-        let tagged = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
+        let tagged = try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
                                             threads: threads, log: { lines.append(BatchParallelTrainingTests.withoutTimes($0)) })
         let taggerPath = directory + "/tagger-\(threads).model"
         try tagged.tagger.save(to: taggerPath, record: timeless(tagged.record))
@@ -54,7 +54,7 @@ import TestSupport
         let classifierDev = try Synthetic.file(ClassifierLearningTests.tsv(count: 20, seed: 2), name: "dev.tsv")
         var classifierConfiguration = ClassifierConfiguration()
         classifierConfiguration.encoder = Synthetic.settings(epochs: 2)
-        let classified = try ClassifierTraining.run(trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
+        let classified = try TrainingLoop.train(Classifier.self, trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
                                                     configuration: classifierConfiguration, threads: threads,
                                                     log: { lines.append(BatchParallelTrainingTests.withoutTimes($0)) })
         let classifierPath = directory + "/classifier-\(threads).model"

@@ -56,7 +56,7 @@ import WordPipeSupport
         configuration.crf = true
         configuration.charFeatures = .cnn
         configuration.encoder = Synthetic.settings(epochs: 1)
-        let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
+        let result = try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
                                             threads: 1, log: { _ in })
         let path = try SharedData.temporaryDirectory().appendingPathComponent("tagger.wpm").path
         try result.tagger.save(to: path, record: result.record)

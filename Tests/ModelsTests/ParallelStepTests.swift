@@ -102,7 +102,7 @@ import TestSupport
         configuration.crf = true
         configuration.charFeatures = .lstm
         configuration.encoder = Synthetic.settings(epochs: 2)
-        let tagger = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
+        let tagger = try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration,
                                             threads: 1, log: { _ in }).tagger
         let sentences = try TaggerTraining.read(dev, configuration: configuration).sentences.map(\.tokens) + [[]]
         let serial = tagger.tag(sentences, batchSize: 4)
@@ -115,7 +115,7 @@ import TestSupport
         let classifierDev = try Synthetic.file(ClassifierLearningTests.tsv(count: 40, seed: 2), name: "dev.tsv")
         var classifierConfiguration = ClassifierConfiguration()
         classifierConfiguration.encoder = Synthetic.settings(epochs: 2)
-        let classifier = try ClassifierTraining.run(trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
+        let classifier = try TrainingLoop.train(Classifier.self, trainPath: classifierTrain, devPath: classifierDev, vectorsPath: nil,
                                                     configuration: classifierConfiguration, threads: 1, log: { _ in }).classifier
         let file = try ClassificationFile.read(path: classifierDev, format: classifierConfiguration.format)
         let texts = try ClassifierTraining.tokenize(file.examples.map(\.text), with: try classifier.makeTokenizer()) + [[]]

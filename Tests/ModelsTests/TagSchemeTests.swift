@@ -89,7 +89,7 @@ import Testing
         var configuration = TaggerConfiguration()
         configuration.tagScheme = .bioes
         configuration.encoder = Synthetic.settings(epochs: 3)
-        let result = try TaggerTraining.run(trainPath: train, devPath: train, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
+        let result = try TrainingLoop.train(Tagger.self, trainPath: train, devPath: train, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
         #expect(!result.tagger.isChunking && !result.tagger.isBIOES)
         #expect(result.tagger.labels == ["DET", "NOUN", "VERB"] && result.tagger.outputLabels == result.tagger.labels)
     }
@@ -140,7 +140,7 @@ import Testing
         var configuration = TaggerConfiguration()
         configuration.encoder = Synthetic.settings(epochs: 3)
         configuration.encoder.wordDropout = wordDropout
-        return try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
+        return try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
     }
 
     @Test("the <unk> row trains only with word dropout; 0 is the training of before, bit for bit")

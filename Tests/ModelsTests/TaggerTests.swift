@@ -66,7 +66,7 @@ enum Synthetic {
         configuration.tagScheme = scheme
         configuration.encoder = Synthetic.settings()
         configuration.encoder.cell = cell
-        return try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
+        return try TrainingLoop.train(Tagger.self, trainPath: train, devPath: dev, vectorsPath: nil, configuration: configuration, threads: 1, log: { _ in })
     }
 
     @Test("a BiLSTM-CRF learns entities that follow from the words", arguments: [true, false])

@@ -24,7 +24,7 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
             configuration.encoder.dim = 4
             configuration.encoder.epochs = 1
             let result = try TaggerTraining.run(trainPath: scratch + "/tagged.conll", devPath: scratch + "/tagged.conll", vectorsPath: nil,
-                                                configuration: configuration, threads: 1, log: { _ in })
+                                                configuration: configuration, options: ModelTrainingOptions())
             try result.tagger.save(to: directory + "/\(name).wpm", record: result.record)
         }
         var configuration = ClassifierConfiguration()
@@ -32,7 +32,7 @@ public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutable
         configuration.encoder.dim = 4
         configuration.encoder.epochs = 1
         let result = try ClassifierTraining.run(trainPath: scratch + "/labelled.tsv", devPath: scratch + "/labelled.tsv", vectorsPath: nil,
-                                                configuration: configuration, threads: 1, log: { _ in })
+                                                configuration: configuration, options: ModelTrainingOptions())
         try result.classifier.save(to: directory + "/classifier.wpm", record: result.record)
     }
     return 0
