@@ -79,28 +79,29 @@ struct ModelStageResult<Score: Codable & Sendable>: StageResult {
     var test: Score?
 }
 
-/// What a model stage's training leaves: the model file's writer, the figures of the report,
-/// the training record and the dev (and test) scores.
-struct TrainedModel<Score: Codable & Sendable> {
-    var save: (String) throws -> Void
-    var metrics: [String: Double]
-    var record: TrainingRecord
-    var dev: Score
-    var test: Score?
-    var devJSON: String
-    var testJSON: String?
-}
-
 /// A stage that trains a model on labeled data: `with` holds the data files beside the keys of
-/// the task's configuration; writes `model.wpm`, `dev.json` and, with `test`, `test.json`.
+/// the task's configuration; writes `model.wpm`, `dev.json` and, with `test`, `test.json`. A
+/// model type gives its training call, its scoring of a file, its figures and its file; the
+/// rest (options, log, test scoring, files written, the result) is shared.
 protocol ModelStage: Stage where Configuration == ModelStageSettings<TaskConfiguration>, Result == ModelStageResult<Score> {
     associatedtype TaskConfiguration: Codable & Sendable
+    /// The trained model.
+    associatedtype Model
     /// The full dev and test score.
     associatedtype Score: Codable & Sendable
-    /// Trains on `files` (with the vectors file, when the stage has one) and scores dev and test;
-    /// `options`' log sink gets the per-epoch lines.
+    /// Trains on `files.train`, selecting on `files.dev` (with the vectors file, when the stage
+    /// has one); `options`' log sink gets the per-epoch lines.
     static func train(_ configuration: TaskConfiguration, files: ModelDataFiles, vectors: String?,
-                      options: ModelTrainingOptions) throws -> TrainedModel<Score>
+                      options: ModelTrainingOptions) throws -> TrainingResult<Model, Score>
+    /// Scores `model` on a labeled file, with the OOV rate of its tokens against the vectors the
+    /// model started from (nil without).
+    static func evaluate(_ model: Model, path: String) throws -> (score: Score, oov: Double?)
+    /// The report's figures of a score, named `PREFIX_NAME` (`dev_f1`, `test_accuracy`).
+    static func figures(_ score: Score, prefix: String, record: TrainingRecord) -> [String: Double]
+    /// The score as `dev.json` and `test.json` hold it.
+    static func json(_ score: Score) throws -> String
+    /// Saves the model file.
+    static func save(_ model: Model, record: TrainingRecord, to path: String) throws
 }
 
 extension ModelStage {
@@ -122,13 +123,23 @@ extension ModelStage {
         let shown = context.progress != .never ? StandardError.log(stage: context.name) : nil
         let options = ModelTrainingOptions(run: RunOptions(threads: context.threads, progress: context.progress,
                                                            terminal: StandardError.isTerminal, log: notes.sink(forwardingTo: shown)))
-        let trained = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, options: options)
-        try trained.save(context.outputDirectory + "/model.wpm")
-        if let test = trained.testJSON {
-            try OutputFile.writeAtomically(Data(test.utf8), to: context.outputDirectory + "/test.json")
+        let result = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, options: options)
+        let record = result.record
+        var metrics = figures(result.dev, prefix: "dev", record: record).merging(
+            ["best_epoch": Double(record.bestEpoch), "epochs": Double(record.epochs), "train_seconds": record.trainSeconds]) { $1 }
+        var test: Score?
+        if let testPath = files.test {
+            let (score, oov) = try evaluate(result.model, path: testPath)
+            metrics.merge(figures(score, prefix: "test", record: record)) { $1 }
+            if let oov { metrics["oov_test"] = oov }
+            test = score
         }
-        try OutputFile.writeAtomically(Data(trained.devJSON.utf8), to: context.outputDirectory + "/dev.json")
-        return ModelStageResult(metrics: trained.metrics, notes: notes.lines, training: trained.record, dev: trained.dev, test: trained.test)
+        try save(result.model, record: record, to: context.outputDirectory + "/model.wpm")
+        if let test {
+            try OutputFile.writeAtomically(Data(try json(test).utf8), to: context.outputDirectory + "/test.json")
+        }
+        try OutputFile.writeAtomically(Data(try json(result.dev).utf8), to: context.outputDirectory + "/dev.json")
+        return ModelStageResult(metrics: metrics, notes: notes.lines, training: record, dev: result.dev, test: test)
     }
 }
 
@@ -137,24 +148,25 @@ enum TrainTaggerStage: ModelStage {
     static let name = "train-tagger"
 
     static func train(_ configuration: TaggerConfiguration, files: ModelDataFiles, vectors: String?,
-                      options: ModelTrainingOptions) throws -> TrainedModel<TaggerScore> {
-        let result = try TaggerTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
-                                            configuration: configuration, options: options)
-        let name = result.record.metric
-        var metrics = ["dev_\(name)": result.record.devScore, "best_epoch": Double(result.record.bestEpoch),
-                       "epochs": Double(result.record.epochs), "train_seconds": result.record.trainSeconds]
-        if let oov = result.record.oovDev { metrics["oov_dev"] = oov }
-        var test: TaggerScore?
-        if let testPath = files.test {
-            let score = try TaggerTraining.evaluate(result.tagger, path: testPath)
-            metrics["test_\(name)"] = score.main
-            if let oov = score.vectorOOVRate { metrics["oov_test"] = oov }
-            test = score
-        }
-        return TrainedModel(save: { try result.tagger.save(to: $0, record: result.record) }, metrics: metrics,
-                            record: result.record, dev: result.dev, test: test,
-                            devJSON: try result.dev.metrics.jsonString(), testJSON: try test?.metrics.jsonString())
+                      options: ModelTrainingOptions) throws -> TaggerTrainingResult {
+        try TaggerTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors, configuration: configuration, options: options)
     }
+
+    static func evaluate(_ model: Tagger, path: String) throws -> (score: TaggerScore, oov: Double?) {
+        let score = try TaggerTraining.evaluate(model, path: path)
+        return (score, score.vectorOOVRate)
+    }
+
+    /// Entity F1 (chunk tags) or token accuracy, and on dev the OOV rate against the vectors.
+    static func figures(_ score: TaggerScore, prefix: String, record: TrainingRecord) -> [String: Double] {
+        var figures = ["\(prefix)_\(record.metric)": score.main]
+        if prefix == "dev", let oov = record.oovDev { figures["oov_dev"] = oov }
+        return figures
+    }
+
+    static func json(_ score: TaggerScore) throws -> String { try score.metrics.jsonString() }
+
+    static func save(_ model: Tagger, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
 }
 
 /// `train-classifier` (`wordpipe train-classifier`).
@@ -162,22 +174,20 @@ enum TrainClassifierStage: ModelStage {
     static let name = "train-classifier"
 
     static func train(_ configuration: ClassifierConfiguration, files: ModelDataFiles, vectors: String?,
-                      options: ModelTrainingOptions) throws -> TrainedModel<ClassificationMetrics> {
-        let result = try ClassifierTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors,
-                                                configuration: configuration, options: options)
-        var metrics = ["dev_accuracy": result.dev.accuracy, "dev_macro_f1": result.dev.macroF1,
-                       "best_epoch": Double(result.record.bestEpoch), "epochs": Double(result.record.epochs),
-                       "train_seconds": result.record.trainSeconds]
-        var test: ClassificationMetrics?
-        if let testPath = files.test {
-            let score = try ClassifierTraining.evaluate(result.classifier, path: testPath)
-            metrics["test_accuracy"] = score.accuracy
-            metrics["test_macro_f1"] = score.macroF1
-            if let oov = try ClassifierTraining.vectorOOVRate(result.classifier, path: testPath) { metrics["oov_test"] = oov }
-            test = score
-        }
-        return TrainedModel(save: { try result.classifier.save(to: $0, record: result.record) }, metrics: metrics,
-                            record: result.record, dev: result.dev, test: test,
-                            devJSON: try result.dev.jsonString(), testJSON: try test?.jsonString())
+                      options: ModelTrainingOptions) throws -> ClassifierTrainingResult {
+        try ClassifierTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors, configuration: configuration, options: options)
     }
+
+    static func evaluate(_ model: Classifier, path: String) throws -> (score: ClassificationMetrics, oov: Double?) {
+        (try ClassifierTraining.evaluate(model, path: path), try ClassifierTraining.vectorOOVRate(model, path: path))
+    }
+
+    /// Accuracy and macro-averaged F1.
+    static func figures(_ score: ClassificationMetrics, prefix: String, record: TrainingRecord) -> [String: Double] {
+        ["\(prefix)_accuracy": score.accuracy, "\(prefix)_macro_f1": score.macroF1]
+    }
+
+    static func json(_ score: ClassificationMetrics) throws -> String { try score.jsonString() }
+
+    static func save(_ model: Classifier, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
 }
