@@ -388,61 +388,28 @@ final class Session: @unchecked Sendable {
     /// Writes the weights and the state into `directory/step-N` and points `directory/latest`
     /// at it; both steps are atomic, so a kill leaves the previous checkpoint usable.
     func writeCheckpoint(to directory: String) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let done = wordsDone.load(ordering: .relaxed) + workers.reduce(0) { $0 + $1.pending }
-        let name = "step-\(epoch)-\(done)"
-        let temporary = TemporaryPath.beside(directory + "/" + name)
-        try? manager.removeItem(atPath: temporary)
-        try TemporaryFiles.shared.creating(temporary, isDirectory: true) {
-            try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        }
-        // Removed with its contents if anything below fails; unregistered once it is in place.
-        var placed = false
-        defer {
-            if !placed { try? manager.removeItem(atPath: temporary) }
-            TemporaryFiles.shared.unregister(temporary)
-        }
-        let weights = [("input.f32", Data(bytes: input, count: rows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
-        let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
-                                    threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
-                                    workers: workers, epochLosses: summary.epochLosses,
-                                    checksums: Dictionary(uniqueKeysWithValues: weights.map { ($0.0, CRC32C.checksum(of: $0.1)) }))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
-        for (name, data) in weights { try OutputFile.writeAtomically(data, to: temporary + "/" + name) }
-        let final = directory + "/" + name
-        try? manager.removeItem(atPath: final)
-        try manager.moveItem(atPath: temporary, toPath: final)
-        placed = true
-        try OutputFile.writeAtomically(Data((name + "\n").utf8), to: directory + "/latest")
-        // Older steps are no longer needed.
-        for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix("step-") && entry != name {
-            try? manager.removeItem(atPath: directory + "/" + entry)
+        try CheckpointSteps.write(name: "step-\(epoch)-\(done)", into: directory) { temporary in
+            let weights = [("input.f32", Data(bytes: input, count: rows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
+            let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
+                                        threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
+                                        workers: workers, epochLosses: summary.epochLosses,
+                                        checksums: Dictionary(uniqueKeysWithValues: weights.map { ($0.0, CRC32C.checksum(of: $0.1)) }))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
+            for (name, data) in weights { try OutputFile.writeAtomically(data, to: temporary + "/" + name) }
         }
     }
 
     /// Loads the latest checkpoint of `directory`; refuses one made with other settings.
     func restore(from directory: String) throws {
-        let location = SourceLocation(path: directory)
-        guard let latest = try? String(contentsOfFile: directory + "/latest", encoding: .utf8) else {
-            throw EmbeddingError.malformed(location: location, message: "no checkpoint here (no 'latest' file)")
-        }
-        // `latest` names a step directory beside it, nothing else.
-        let name = latest.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.hasPrefix("step-"), !name.contains("/"), name != "." && name != ".." else {
-            throw EmbeddingError.badCheckpoint(location: SourceLocation(path: directory + "/latest"),
-                                               message: "'\(name)' is not a checkpoint step name (step-EPOCH-WORDS)")
-        }
-        let step = directory + "/" + name
-        let stateFile = step + "/state.json"
-        let state: CheckpointState
+        let (step, stateFile, state): (String, String, CheckpointState)
         do {
-            state = try JSONDecoder().decode(CheckpointState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
-        } catch {
-            throw EmbeddingError.badCheckpoint(location: SourceLocation(path: stateFile),
-                                               message: "unreadable checkpoint: \(CheckpointState.describe(error))")
+            (step, stateFile, state) = try CheckpointSteps.latest(CheckpointState.self, in: directory, pattern: "step-EPOCH-WORDS")
+        } catch let failure as CheckpointSteps.ReadFailure {
+            throw failure.damaged ? EmbeddingError.badCheckpoint(location: failure.location, message: failure.message)
+                : EmbeddingError.malformed(location: failure.location, message: failure.message)
         }
         var differences = configuration.differences(from: state.configuration)
         if state.vocabularyFingerprint != vocabulary.fingerprint { differences.append("vocabulary: another vocabulary") }

@@ -73,26 +73,4 @@ extension CheckpointState {
             throw fail("workers[].pending", "adds \(pending) words to 'wordsDone' \(wordsDone), more than the \(total) of the run")
         }
     }
-
-    /// A decoding error as a sentence naming the field.
-    static func describe(_ error: Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func field(_ path: [CodingKey]) -> String {
-            var text = ""
-            for key in path {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return text.isEmpty ? "(top level)" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "field '\(field(context.codingPath + [key]))' is missing"
-        case .typeMismatch(let type, let context): return "field '\(field(context.codingPath))' is not of type \(type): \(context.debugDescription)"
-        case .valueNotFound(let type, let context): return "field '\(field(context.codingPath))' is null, expected \(type)"
-        case .dataCorrupted(let context):
-            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
-            return context.codingPath.isEmpty ? "not valid JSON: \(context.debugDescription)\(underlying)"
-                : "field '\(field(context.codingPath))': \(context.debugDescription)\(underlying)"
-        @unknown default: return "\(error)"
-        }
-    }
 }

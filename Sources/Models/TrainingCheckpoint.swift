@@ -130,37 +130,17 @@ enum TrainingCheckpoint {
     /// Writes a checkpoint of `state` into `directory`.
     static func write(_ state: TrainingProgressState, weights: [Parameter<Float>], best: [Matrix<Float>]?,
                       optimizer: OptimizerSnapshot<Float>, trainable: [Parameter<Float>], to directory: String) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let name = "step-\(state.epoch)-\(state.batch)"
-        let temporary = TemporaryPath.beside(directory + "/" + name)
-        try? manager.removeItem(atPath: temporary)
-        try TemporaryFiles.shared.creating(temporary, isDirectory: true) {
-            try manager.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        }
-        var placed = false
-        defer {
-            if !placed { try? manager.removeItem(atPath: temporary) }
-            TemporaryFiles.shared.unregister(temporary)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
-        try OutputFile.writeAtomically(Data(ParameterFile.encode(weights)), to: temporary + "/weights.wprnn")
-        if let best {
-            let parameters = zip(weights, best).map { Parameter(name: $0.name, value: $1) }
-            try OutputFile.writeAtomically(Data(ParameterFile.encode(parameters)), to: temporary + "/best.wprnn")
-        }
-        try OutputFile.writeAtomically(Data(ParameterFile.encode(optimizerParameters(optimizer, trainable: trainable))),
-                                       to: temporary + "/optimizer.wprnn")
-        let final = directory + "/" + name
-        try? manager.removeItem(atPath: final)
-        try manager.moveItem(atPath: temporary, toPath: final)
-        placed = true
-        try OutputFile.writeAtomically(Data((name + "\n").utf8), to: directory + "/latest")
-        FaultInjection.reach("checkpoint-written")
-        for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where entry.hasPrefix("step-") && entry != name {
-            try? manager.removeItem(atPath: directory + "/" + entry)
+        try CheckpointSteps.write(name: "step-\(state.epoch)-\(state.batch)", into: directory) { temporary in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try OutputFile.writeAtomically(try encoder.encode(state), to: temporary + "/state.json")
+            try OutputFile.writeAtomically(Data(ParameterFile.encode(weights)), to: temporary + "/weights.wprnn")
+            if let best {
+                let parameters = zip(weights, best).map { Parameter(name: $0.name, value: $1) }
+                try OutputFile.writeAtomically(Data(ParameterFile.encode(parameters)), to: temporary + "/best.wprnn")
+            }
+            try OutputFile.writeAtomically(Data(ParameterFile.encode(optimizerParameters(optimizer, trainable: trainable))),
+                                           to: temporary + "/optimizer.wprnn")
         }
     }
 
@@ -187,22 +167,12 @@ enum TrainingCheckpoint {
     /// difference, and a damaged one, naming the file and the field.
     static func read(from directory: String, identity: TrainingIdentity, all: [Parameter<Float>], trainable: [Parameter<Float>],
                      optimizerBuffers: Int, generators: [[UInt64]], batchesPerEpoch: Int, epochs: Int) throws -> Loaded {
-        guard let latest = try? String(contentsOfFile: directory + "/latest", encoding: .utf8) else {
-            throw ModelError.badData(location: SourceLocation(path: directory), message: "no checkpoint here (no 'latest' file)")
-        }
-        let name = latest.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.hasPrefix("step-"), !name.contains("/"), name != "." && name != ".." else {
-            throw ModelError.badCheckpoint(location: SourceLocation(path: directory + "/latest"),
-                                           message: "'\(name)' is not a checkpoint step name (step-EPOCH-BATCH)")
-        }
-        let step = directory + "/" + name
-        let stateFile = step + "/state.json"
-        let state: TrainingProgressState
+        let (step, stateFile, state): (String, String, TrainingProgressState)
         do {
-            state = try JSONDecoder().decode(TrainingProgressState.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
-        } catch {
-            throw ModelError.badCheckpoint(location: SourceLocation(path: stateFile),
-                                           message: "unreadable checkpoint: \(CheckpointDecoding.describe(error))")
+            (step, stateFile, state) = try CheckpointSteps.latest(TrainingProgressState.self, in: directory, pattern: "step-EPOCH-BATCH")
+        } catch let failure as CheckpointSteps.ReadFailure {
+            throw failure.damaged ? ModelError.badCheckpoint(location: failure.location, message: failure.message)
+                : ModelError.badData(location: failure.location, message: failure.message)
         }
         func fail(_ field: String, _ message: String) -> ModelError {
             .badCheckpoint(location: SourceLocation(path: stateFile), message: "field '\(field)' \(message)")
@@ -250,27 +220,5 @@ enum TrainingCheckpoint {
         let buffers = try load("optimizer.wprnn", shapes: optimizerParameters(empty, trainable: trainable))
         return Loaded(state: state, weights: weights, best: best,
                       optimizer: OptimizerSnapshot(steps: state.optimizerSteps, buffers: buffers, buffersPerParameter: optimizerBuffers))
-    }
-}
-
-/// Decoding errors as sentences naming the field.
-enum CheckpointDecoding {
-    static func describe(_ error: Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func field(_ path: [CodingKey]) -> String {
-            var text = ""
-            for key in path {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return text.isEmpty ? "(top level)" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "field '\(field(context.codingPath + [key]))' is missing"
-        case .typeMismatch(let type, let context): return "field '\(field(context.codingPath))' is not of type \(type)"
-        case .valueNotFound(let type, let context): return "field '\(field(context.codingPath))' is null, expected \(type)"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "field '\(field(context.codingPath))': \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 }
