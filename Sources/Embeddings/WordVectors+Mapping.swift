@@ -238,7 +238,9 @@ extension WordVectors {
         ]
         if let training = layout.header.training {
             fields.append(.init("model", .text("\(training.model.rawValue), \(training.loss.rawValue), window \(training.window), \(training.epochs) epochs")))
+            fields.append(.init("training", .encoding(training)))
         }
+        if let tokenizer = layout.header.tokenizer { fields.append(.init("tokenizer", .encoding(tokenizer))) }
         var checksums: [ArtifactDescription.Checksum] = []
         if let header = layout.headerChecksum { checksums.append(.init(part: "header", stored: header, verified: true)) }
         if let rows = layout.rowsChecksum { checksums.append(.init(part: "rows", stored: rows, verified: verify)) }

@@ -48,6 +48,27 @@ import TestSupport
     }
 
     /// A flipped bit in the rows: `--verify` exits 1 with the reason, and loading refuses it.
+    /// Trained vectors show the whole training configuration and the tokenizer configuration
+    /// they were made with, as text and as JSON objects.
+    @Test func inspectShowsTrainedVectorsConfigurations() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt").path
+        try Data(String(repeating: "Dr. Smith met Mr. Jones. The cat sat.\n", count: 30).utf8).write(to: URL(fileURLWithPath: corpus))
+        let tokens = directory.appendingPathComponent("tokens.txt").path
+        #expect(try CLI.run(["tokenize", corpus, "-o", tokens, "--locale", "en"]).status == 0)
+        let vectors = directory.appendingPathComponent("v.wpv").path
+        let trained = try CLI.run(["train", tokens, "-o", vectors, "--min-count", "1", "--dim", "6", "--window", "3", "--epochs", "1", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let text = try CLI.run(["inspect", vectors])
+        #expect(text.stdout.contains("  training:\n") && text.stdout.contains("    window: 3\n") && text.stdout.contains("    dim: 6\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("  tokenizer:\n") && text.stdout.contains("    locale: en\n"), "\(text.stdout)")
+        let json = try CLI.run(["inspect", vectors, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let fields = try #require(object["fields"] as? [String: Any], "\(json.stdout)")
+        #expect((fields["training"] as? [String: Any])?["window"] as? Int == 3)
+        #expect((fields["tokenizer"] as? [String: Any])?["abbreviations"] as? Bool == true)
+    }
+
     @Test func verifyRefusesADamagedFile() throws {
         let directory = try SharedData.temporaryDirectory()
         let path = try nativeVectors(in: directory)
