@@ -104,8 +104,20 @@ extension WordVectors {
             if looksBinary { return try readWord2VecBinary(body, rows: rows, dim: dim, path: path) }
             return try readText(body, firstLine: 2, expectedRows: rows, dim: dim, path: path, format: .word2vecText)
         }
+        // Without a header, the first line must already be a word and numbers: a token file, a
+        // vocabulary or labelled data given as vectors is named for what it is.
+        // (A word and one integer per line is a word2vec-style vocabulary, not 1-dimensional vectors.)
+        let fields = firstLine.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let integerPairs = fields.count == 2 && Int(fields[1]) != nil
+            && FileKinds.identify(head: [UInt8](head)).hasPrefix("a vocabulary")
+        if fields.count >= 2 && fields.last.flatMap({ Float($0) }) == nil || integerPairs {
+            throw EmbeddingError.malformed(location: location, message: FileKinds.notExpected(path: path, expected: "a vector file", hint: Self.vectorsHint))
+        }
         return try readText(data[...], firstLine: 1, expectedRows: nil, dim: nil, path: path, format: .glove)
     }
+
+    /// Where vector files come from, for errors about files that are not one.
+    static let vectorsHint = "give vectors written by wordpipe train (.wpv) or by word2vec, fastText or GloVe"
 
     /// Throws unless `path` is a regular file (or a link to one): a FIFO would block the read
     /// and a device never end it.
@@ -115,7 +127,7 @@ extension WordVectors {
         guard stat(path, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw EmbeddingError.malformed(location: SourceLocation(path: path),
-                                           message: "not a regular file (a directory, device or pipe); give a vector file")
+                                           message: FileKinds.notExpected(path: path, expected: "a vector file", hint: vectorsHint))
         }
     }
 

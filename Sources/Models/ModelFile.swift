@@ -142,6 +142,11 @@ public enum ModelFile {
     /// `verify`, the default) the weights' checksum. Returns the header's common part, its JSON
     /// in the version-3 layout (for the model type to read its section from) and the weights.
     static func read(_ path: String, verify: Bool = true) throws -> (header: CommonHeader, json: Data, weights: [UInt8], layout: Layout) {
+        let hint = "give the model file that train-tagger or train-classifier wrote"
+        var status = stat()
+        if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+            throw ModelError.badModel(path: path, reason: FileKinds.notExpected(path: path, expected: "a WordPipe model file", hint: hint))
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -150,7 +155,9 @@ public enum ModelFile {
         }
         let bytes = [UInt8](data)
         guard bytes.count >= magic.count + 12, Array(bytes[0..<magic.count]) == magic else {
-            throw ModelError.badModel(path: path, reason: FileKinds.misplaced(Array(bytes.prefix(8)), expected: "a WordPipe model file"))
+            let head = Array(bytes.prefix(4096))
+            throw ModelError.badModel(path: path, reason: FileKinds.kind(ofHead: head) != nil ? FileKinds.misplaced(head, expected: "a WordPipe model file")
+                : "this is \(FileKinds.identify(head: head)), not a WordPipe model file; \(hint)")
         }
         func integer<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
             bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }

@@ -66,9 +66,10 @@ extension Vocabulary {
     public static func read(from path: String, format: VocabularyFormat = .tsv) throws -> Vocabulary {
         // A FIFO would block the read and a device never end it.
         var status = stat()
+        let hint = "give a vocabulary written by wordpipe vocab (word<TAB>count per line)"
         if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
             throw VocabularyError.malformed(location: SourceLocation(path: path),
-                                            message: "not a regular file (a directory, device or pipe); give a vocabulary file")
+                                            message: FileKinds.notExpected(path: path, expected: "a vocabulary", hint: hint))
         }
         let data: Data
         do {
@@ -88,6 +89,11 @@ extension Vocabulary {
                 throw VocabularyError.malformed(location: SourceLocation(path: infoPath),
                                                 message: "not a vocabulary info file this wordpipe reads (kind '\(info.kind)', version \(info.version)); remove it or rebuild the vocabulary")
             }
+        }
+        let head = [UInt8](data.prefix(4096))
+        if FileKinds.kind(ofHead: head) != nil || head.contains(0) {
+            throw VocabularyError.malformed(location: SourceLocation(path: path),
+                                            message: "this is \(FileKinds.identify(head: head)), not a vocabulary; \(hint)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw VocabularyError.malformed(location: SourceLocation(path: path), message: "not valid UTF-8")

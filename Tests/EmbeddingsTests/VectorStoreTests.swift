@@ -513,9 +513,11 @@ private func errorText(_ body: () throws -> Any) -> String {
         // A device would never end the read, a FIFO would block it.
         let fifo = try SharedData.temporaryDirectory().appendingPathComponent("fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
-        for special in ["/dev/zero", NSTemporaryDirectory(), fifo] {
-            #expect(errorText { try WordVectors.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
-            #expect(errorText { try VectorStore.load(from: special) } == special + ": not a regular file (a directory, device or pipe); give a vector file")
+        for (special, what) in [("/dev/zero", "not a regular file (a device, pipe or socket)"), (NSTemporaryDirectory(), "a directory"),
+                                (fifo, "not a regular file (a device, pipe or socket)")] {
+            let expected = special + ": this is \(what), not a vector file; give vectors written by wordpipe train (.wpv) or by word2vec, fastText or GloVe"
+            #expect(errorText { try WordVectors.load(from: special) } == expected)
+            #expect(errorText { try VectorStore.load(from: special) } == expected)
         }
     }
 }

@@ -148,7 +148,7 @@ enum Synthetic {
             _ = try Tagger.load(from: foreign)
             Issue.record("a text file loaded as a model")
         } catch {
-            #expect("\(error)".contains("wrong magic number"))
+            #expect("\(error)".contains("this is plain text (its first line begins \"not a model at all, just some text\"), not a WordPipe model file"), "\(error)")
         }
     }
 

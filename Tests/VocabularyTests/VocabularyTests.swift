@@ -181,7 +181,7 @@ extension VocabularyFileTests {
     /// A device would never end the read, a FIFO would block it.
     @Test func specialFilesAreRefused() {
         #expect(throws: VocabularyError.malformed(location: .init(path: "/dev/zero"),
-                                                  message: "not a regular file (a directory, device or pipe); give a vocabulary file")) {
+                                                  message: "this is not a regular file (a device, pipe or socket), not a vocabulary; give a vocabulary written by wordpipe vocab (word<TAB>count per line)")) {
             try Vocabulary.read(from: "/dev/zero")
         }
     }
