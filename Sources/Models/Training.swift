@@ -14,6 +14,8 @@ enum TrainingLoop {
         var best: Double
         var trainSeconds: Double
         var totalSeconds: Double
+        /// Each epoch's mean training loss and dev score (also those before a resume).
+        var history: [EpochFigures]
     }
 
     /// Batches of example indices for one epoch: the examples are shuffled, cut into pools of
@@ -95,6 +97,7 @@ enum TrainingLoop {
         let started = clock.now
         var best = -Double.infinity, bestEpoch = 0, bestValues: [Matrix<Float>] = [], stale = 0
         var trainSeconds = 0.0, epochsRun = 0
+        var history: [EpochFigures] = []
         // Where the first epoch run here starts: a resumed run skips the batches done and carries
         // the epoch's sums so far.
         var firstEpoch = 1, skip = 0, carried = (loss: 0.0, tokens: 0, seconds: 0.0)
@@ -111,6 +114,7 @@ enum TrainingLoop {
             (best, bestEpoch, bestValues, stale) = (state.best ?? -.infinity, state.bestEpoch, loaded.best ?? [], state.stale)
             (firstEpoch, skip, epochsRun, trainSeconds) = (state.epoch + 1, state.batch, state.epoch, state.trainSeconds)
             carried = (state.lossSum, state.tokens, state.epochSeconds)
+            history = state.history ?? []
             log("resumed from \(resume): \(state.epoch) epochs done" + (state.batch > 0 ? ", \(state.batch) of \(batchesPerEpoch) batches of epoch \(state.epoch + 1)" : ""))
             // The run had already stopped early.
             if state.epoch > 0 && state.stale >= settings.patience { firstEpoch = settings.epochs + 1 }
@@ -122,7 +126,8 @@ enum TrainingLoop {
             let state = TrainingProgressState(
                 identity: checkpointing.identity, epoch: epoch, batch: batch, generator: generator, lossSum: loss, tokens: tokens,
                 epochSeconds: epochSeconds, trainSeconds: trainSeconds, best: bestValues.isEmpty ? nil : best, bestEpoch: bestEpoch,
-                stale: stale, optimizerSteps: snapshot.steps, optimizerBuffers: optimizerBuffers, generators: checkpointing.generators())
+                stale: stale, optimizerSteps: snapshot.steps, optimizerBuffers: optimizerBuffers, generators: checkpointing.generators(),
+                history: history)
             try TrainingCheckpoint.write(state, weights: all, best: bestValues.isEmpty ? nil : bestValues, optimizer: snapshot,
                                          trainable: trainable, to: directory)
         }
@@ -174,6 +179,7 @@ enum TrainingLoop {
             } else {
                 stale += 1
             }
+            history.append(EpochFigures(epoch: epoch, loss: lossSum / Double(max(lengths.count, 1)), dev: score))
             log(String(format: "epoch %d/%d loss %.6f dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
                        epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), metric, score, seconds,
                        Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : ""))
@@ -183,7 +189,7 @@ enum TrainingLoop {
         }
         for (parameter, value) in zip(all, bestValues) { parameter.value = value }
         return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: best, trainSeconds: trainSeconds,
-                       totalSeconds: (clock.now - started).seconds)
+                       totalSeconds: (clock.now - started).seconds, history: history)
     }
 }
 
@@ -310,8 +316,15 @@ extension TrainingLoop {
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
                                     metric: model.metricName, oovTrain: oovTrain, oovDev: oovDev,
                                     trainSeconds: outcome.trainSeconds, totalSeconds: outcome.totalSeconds)
-        return TrainingResult(model: model, record: record, dev: devScore)
+        return TrainingResult(model: model, record: record, dev: devScore, history: outcome.history)
     }
+}
+
+/// One epoch of a model's training: its mean training loss and its dev score (the main metric).
+public struct EpochFigures: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var loss: Double
+    public var dev: Double
 }
 
 /// What training a model gives.
@@ -322,6 +335,8 @@ public struct TrainingResult<Model, Metrics> {
     public var record: TrainingRecord
     /// Its dev score.
     public var dev: Metrics
+    /// Each epoch's mean training loss and dev score, in order.
+    public var history: [EpochFigures] = []
 }
 
 /// What training a tagger gives.

@@ -118,6 +118,8 @@ struct TrainingProgressState: Codable {
     var optimizerBuffers: Int
     /// The dropout generators' states: the model's, then each replica's.
     var generators: [[UInt64]]
+    /// The finished epochs' loss and dev score (absent in checkpoints of an earlier wordpipe).
+    var history: [EpochFigures]? = nil
 }
 
 /// Writes and reads the checkpoints of a model training run: `DIR/step-EPOCH-BATCH/` holds

@@ -77,6 +77,26 @@ struct ModelStageResult<Score: Codable & Sendable>: StageResult {
     var dev: Score?
     /// The score on `test`, when given, as `test.json` holds it.
     var test: Score?
+    /// Each epoch's mean training loss and dev score.
+    var history: [EpochFigures]?
+
+    /// The kept epoch's dev score, and the test score's main figures.
+    var summary: String {
+        guard let training else { return notes.last ?? "" }
+        let test = metrics.filter { $0.key.hasPrefix("test_") && !$0.key.hasPrefix("test_macro") }.sorted { $0.key < $1.key }
+            .map { String(format: "; %@ %.4f", $0.key.replacingOccurrences(of: "_", with: " "), $0.value) }.joined()
+        return String(format: "dev %@ %.4f at epoch %d of %d", training.metric, training.devScore, training.bestEpoch, training.epochs) + test
+    }
+
+    /// The loss and the dev score per epoch.
+    var curves: [ReportCurve] {
+        guard let history else { return [] }
+        let metric = training?.metric ?? "score"
+        return [ReportCurve(name: "loss", title: "training loss per epoch", xLabel: "epoch", yLabel: "mean loss",
+                            points: history.map { (Double($0.epoch), $0.loss) }),
+                ReportCurve(name: "dev", title: "dev \(metric) per epoch", xLabel: "epoch", yLabel: "dev \(metric)",
+                            points: history.map { (Double($0.epoch), $0.dev) })]
+    }
 }
 
 /// A stage that trains a model on labeled data: `with` holds the data files beside the keys of
@@ -139,7 +159,7 @@ extension ModelStage {
             try OutputFile.writeAtomically(Data(try json(test).utf8), to: context.outputDirectory + "/test.json")
         }
         try OutputFile.writeAtomically(Data(try json(result.dev).utf8), to: context.outputDirectory + "/dev.json")
-        return ModelStageResult(metrics: metrics, notes: notes.lines, training: record, dev: result.dev, test: test)
+        return ModelStageResult(metrics: metrics, notes: notes.lines, training: record, dev: result.dev, test: test, history: result.history)
     }
 }
 

@@ -71,11 +71,11 @@ enum Report {
             if !run.artifacts.isEmpty {
                 markdown += "Artifacts:\n\n" + run.artifacts.map { "- `\($0.path)` (\(Format.bytes(Double($0.size))))" }.joined(separator: "\n") + "\n"
             }
-            if run.lossCurve.count >= 2 {
-                let svg = SVGPlot.line(points: run.lossCurve.map { ($0.progress * 100, $0.loss) }, title: "\(run.name): training loss",
-                                       xLabel: "% of training", yLabel: "mean loss")
-                try OutputFile.writeAtomically(Data(svg.utf8), to: workdir + "/\(run.name)-loss.svg")
-                markdown += "\n![\(run.name) loss](\(run.name)-loss.svg)\n"
+            for curve in run.curves where curve.points.count >= 2 {
+                let svg = SVGPlot.line(points: curve.points.map { ($0.x, $0.y) }, title: "\(run.name): \(curve.title)",
+                                       xLabel: curve.xLabel, yLabel: curve.yLabel)
+                try OutputFile.writeAtomically(Data(svg.utf8), to: workdir + "/\(run.name)-\(curve.name).svg")
+                markdown += "\n![\(run.name) \(curve.name)](\(run.name)-\(curve.name).svg)\n"
             }
         }
         try OutputFile.writeAtomically(Data(markdown.utf8), to: workdir + "/report.md")

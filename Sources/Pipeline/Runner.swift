@@ -72,6 +72,8 @@ public struct StageRun: Sendable {
     public var notes: [String]
     public var artifacts: [FileRecord]
     public var lossCurve: [(progress: Double, loss: Double)]
+    /// The curves the report plots.
+    public var curves: [ReportCurve]
     /// The stage's typed result (nil for a stage that did not run, recorded by a wordpipe
     /// before issue 14).
     public var result: (any StageResult)?
@@ -88,6 +90,7 @@ public struct StageRun: Sendable {
         self.notes = result?.notes ?? []
         self.artifacts = artifacts
         self.lossCurve = (result?.lossCurve ?? []).map { (progress: $0.progress, loss: $0.loss) }
+        self.curves = result?.curves ?? []
         self.result = result
     }
 }

@@ -53,10 +53,39 @@ public protocol StageResult: Codable, Sendable {
     var notes: [String] { get }
     /// The training loss curve, when the stage trained.
     var lossCurve: [LossPoint] { get }
+    /// The curves the report plots (`STAGE-NAME.svg`): by default the loss curve over the
+    /// share of training done.
+    var curves: [ReportCurve] { get }
+    /// The stage's key figures in one line, for the end of `wordpipe run` (by default its
+    /// first note).
+    var summary: String { get }
 }
 
 extension StageResult {
+    public var summary: String { notes.first ?? "" }
     public var lossCurve: [LossPoint] { [] }
+    public var curves: [ReportCurve] {
+        [ReportCurve(name: "loss", title: "training loss", xLabel: "% of training", yLabel: "mean loss",
+                     points: lossCurve.map { ($0.progress * 100, $0.loss) })]
+    }
+}
+
+/// A curve of the report, drawn as an SVG line chart when it has two points or more.
+public struct ReportCurve: Sendable {
+    /// The file name's suffix (`loss`: `STAGE-loss.svg`).
+    public var name: String
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var points: [(x: Double, y: Double)]
+
+    public init(name: String, title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)]) {
+        self.name = name
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.points = points
+    }
 }
 
 /// Everything a stage needs to run.
@@ -301,6 +330,16 @@ enum TrainStage: Stage {
         var finalLoss: Double?
         var line: String
         var lossCurve: [LossPoint]
+        /// The epochs trained (absent in results kept by an earlier wordpipe).
+        var epochs: Int?
+
+        /// The loss over the words trained, in epochs.
+        var curves: [ReportCurve] {
+            guard let epochs else { return [ReportCurve(name: "loss", title: "training loss", xLabel: "% of training", yLabel: "mean loss",
+                                                        points: lossCurve.map { ($0.progress * 100, $0.loss) })] }
+            return [ReportCurve(name: "loss", title: "training loss over the words trained", xLabel: "epoch", yLabel: "mean loss",
+                                points: lossCurve.map { ($0.progress * Double(epochs), $0.loss) })]
+        }
 
         var metrics: [String: Double] {
             var metrics = ["words": Double(words), "words_per_second": wordsPerSecond,
@@ -321,7 +360,8 @@ enum TrainStage: Stage {
         for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
         try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")
         return Result(words: Int(summary.words), wordsPerSecond: summary.wordsPerSecond, threads: summary.threads,
-                      finalLoss: summary.epochLosses.last, line: summary.line, lossCurve: LossPoint.thinned(summary.lossCurve))
+                      finalLoss: summary.epochLosses.last, line: summary.line, lossCurve: LossPoint.thinned(summary.lossCurve),
+                      epochs: configuration.epochs)
     }
 }
 

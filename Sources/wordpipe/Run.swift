@@ -42,6 +42,10 @@ struct Run: ParsableCommand {
             let runs = try runner.run(options: options) { print($0) }
             if !dryRun {
                 let ran = runs.filter(\.ran).count
+                for run in runs {
+                    let summary = run.result?.summary ?? run.notes.first ?? ""
+                    if !summary.isEmpty { print("  \(run.name): \(summary)") }
+                }
                 print(String(format: "run: %d %@ ran, %d up to date, %.1f s; report: %@/report.md", ran, ran == 1 ? "stage" : "stages",
                              runs.count - ran, MonotonicClock.now() - clock, runner.file.workdir))
             }

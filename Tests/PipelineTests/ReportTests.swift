@@ -58,6 +58,14 @@ import TestSupport
         // What the rerun must keep: each stage's notes and the loss plot of the vectors stage.
         #expect(firstReport.contains("![vectors loss](vectors-loss.svg)"), "no loss plot: train too fast for a curve?\n\(firstReport)")
         #expect(firstReport.contains("\n    epoch 2/2 loss "), "\(firstReport)")
+        // Every training stage's curves, with epochs on the x axis: the vectors' loss over the
+        // words trained, a model's loss and dev score per epoch.
+        #expect(firstReport.contains("![ner loss](ner-loss.svg)") && firstReport.contains("![ner dev](ner-dev.svg)"), "\(firstReport)")
+        for name in ["vectors-loss", "ner-loss", "ner-dev"] {
+            let svg = try String(contentsOf: build.appendingPathComponent(name + ".svg"), encoding: .utf8)
+            #expect(svg.contains(">epoch</text>"), "\(name): \(svg.prefix(400))")
+        }
+        #expect(try String(contentsOf: build.appendingPathComponent("ner-dev.svg"), encoding: .utf8).contains("dev f1"))
         #expect(try workspace.run() == [])
         let secondReport = try String(contentsOf: build.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(secondReport.contains("no (up to date)"))

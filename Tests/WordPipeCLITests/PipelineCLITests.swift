@@ -72,8 +72,11 @@ import TestSupport
         let first = try CLI.run(["run", pipeline])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("run: 1 stage ran, 0 up to date"), "\(first.stdout)")
+        // Each stage's key figures before the last line, also when it was up to date.
+        #expect(first.stdout.contains("  tokens: 1 documents, 1 sentences, 3 tokens"), "\(first.stdout)")
         let second = try CLI.run(["run", pipeline])
         #expect(second.stdout.contains("run: 0 stages ran, 1 up to date"), "\(second.stdout)")
+        #expect(second.stdout.contains("  tokens: 1 documents, 1 sentences, 3 tokens"), "\(second.stdout)")
     }
 
     @Test func badPipelineFileGivesPositionAndNonZeroExit() throws {
