@@ -38,13 +38,22 @@ public struct TokenizedCorpusInfo: Codable, Sendable, Equatable {
     /// The ICU version that segmented the text.
     public var icuVersion: String
 
-    /// The side-file path for a corpus at `path`.
-    public static func path(for corpus: String) -> String { corpus + ".tokenizer.json" }
+    /// The side-file path for a corpus at `path`: `FILE.json`, the one rule for every side
+    /// file (a vocabulary's is `vocab.tsv.json` too); each names its kind inside.
+    public static func path(for corpus: String) -> String { corpus + ".json" }
+
+    /// The name side files of tokenized corpora had before (`FILE.tokenizer.json`), still read.
+    public static func legacyPath(for corpus: String) -> String { corpus + ".tokenizer.json" }
+
+    /// The side file of the corpus at `corpus` that exists: `FILE.json`, else the older
+    /// `FILE.tokenizer.json`; nil when there is none.
+    public static func existingPath(for corpus: String) -> String? {
+        [path(for: corpus), legacyPath(for: corpus)].first { FileManager.default.fileExists(atPath: $0) }
+    }
 
     /// Reads the side file of the corpus at `corpus`, or nil when there is none.
     public static func load(for corpus: String) throws -> TokenizedCorpusInfo? {
-        let path = Self.path(for: corpus)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let path = existingPath(for: corpus) else { return nil }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         return try JSONDecoder().decode(TokenizedCorpusInfo.self, from: data)
     }
@@ -58,7 +67,7 @@ public struct TokenizedCorpusInfo: Codable, Sendable, Equatable {
 /// of about 1 MB, and at most `2 × threads + 2` batches are in flight.
 public enum CorpusTokenizer {
     /// Tokenizes `inputs` into `output` (a path, or nil for standard output). When writing a
-    /// file, the configuration is saved beside it (`OUTPUT.tokenizer.json`); both files appear
+    /// file, the configuration is saved beside it (`OUTPUT.json`); both files appear
     /// only when complete.
     public static func run(inputs: [String], output: String?, configuration: TokenizeConfiguration,
                            options: RunOptions = RunOptions(), diagnostics: Diagnostics) throws -> TokenizeSummary {

@@ -242,8 +242,8 @@ public final class PhraseCounts: @unchecked Sendable {
 public enum PhraseDetector {
     /// Finds and joins phrases in `inputs` (files or directories; plain, `.gz` or `.bz2`; `-`
     /// for stdin) and writes the result to `output` (`-` for stdout) atomically. When every
-    /// input has a `FILE.tokenizer.json` side file and they agree, it is copied beside the
-    /// output (and an older `OUT.tokenizer.json` is removed otherwise).
+    /// input has a side file (`FILE.json`) and they agree, it is copied beside the output as
+    /// `OUT.json` (and an older one is removed otherwise).
     /// With `options`' threads; its progress goes to its log (`counting: …`, `joining: …`, after
     /// `pass N/M ` when there are several passes).
     public static func run(inputs: [String], output: String, configuration: PhrasesConfiguration,
@@ -297,10 +297,12 @@ public enum PhraseDetector {
         }
         if output != "-" {
             let sidePath = TokenizedCorpusInfo.path(for: output)
+            // A side file left from an earlier output under this name (under either name) would
+            // describe the wrong corpus.
+            try? FileManager.default.removeItem(atPath: TokenizedCorpusInfo.legacyPath(for: output))
             if let info = try sharedTokenizerInfo(originals) {
                 try OutputFile.writeAtomically(info, to: sidePath)
             } else if FileManager.default.fileExists(atPath: sidePath) {
-                // A side file left from an earlier output under this name would describe the wrong corpus.
                 try? FileManager.default.removeItem(atPath: sidePath)
             }
         }
@@ -333,14 +335,13 @@ public enum PhraseDetector {
         return summary
     }
 
-    /// The bytes of the `FILE.tokenizer.json` side files of `files` when every file has one and
+    /// The bytes of the side files (`FILE.json`, or the older `FILE.tokenizer.json`) of `files` when every file has one and
     /// all describe the same tokenization; nil otherwise.
     static func sharedTokenizerInfo(_ files: [String]) throws -> Data? {
         var found: (info: TokenizedCorpusInfo, data: Data)?
         for file in files {
             guard file != "-" else { return nil }
-            let path = TokenizedCorpusInfo.path(for: file)
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            guard let path = TokenizedCorpusInfo.existingPath(for: file) else { return nil }
             let info: TokenizedCorpusInfo
             let data: Data
             do {

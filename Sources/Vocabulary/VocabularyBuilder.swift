@@ -183,7 +183,7 @@ public enum VocabularyBuilder {
         return (vocabulary, summary)
     }
 
-    /// The tokenizer configuration recorded beside the corpus files (`FILE.tokenizer.json`),
+    /// The tokenizer configuration recorded beside the corpus files (`FILE.json`, or the older `FILE.tokenizer.json`),
     /// when every file has one and they agree.
     static func corpusTokenizer(_ files: [String]) throws -> TokenizerConfiguration? {
         var found: TokenizerConfiguration?

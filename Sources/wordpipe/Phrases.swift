@@ -17,7 +17,7 @@ struct Phrases: ParsableCommand {
         x total_words (default threshold 100); npmi is gensim's normalized PMI in [-1, 1] (default \
         threshold 0.5). --passes 2 runs again on the first pass's output and so forms trigrams \
         such as new_york_times. Counting runs on --threads workers and joining on one thread; the \
-        output is the same whatever --threads is. A tokenizer side file (CORPUS.tokenizer.json) is \
+        output is the same whatever --threads is. A tokenizer side file (CORPUS.json) is \
         copied beside OUT.
         """
     )

@@ -11,7 +11,7 @@ struct Tokenize: ParsableCommand {
         Reads plain text, WikiExtractor output, MediaWiki XML dumps, XML (TEI), HTML and JSONL, \
         compressed with gzip or bzip2 or not. Writes UTF-8, one sentence per line (one document per \
         line with --no-sentences), tokens separated by one space, in input order. With -o, the \
-        configuration is saved beside the output as OUT.tokenizer.json.
+        configuration is saved beside the output as OUT.json.
         """
     )
 

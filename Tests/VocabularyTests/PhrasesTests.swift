@@ -219,7 +219,7 @@ import WordPipeSupport
         #expect(try TokenizedCorpusInfo.load(for: output) == info)
         #expect(try Data(contentsOf: URL(fileURLWithPath: TokenizedCorpusInfo.path(for: output))) == infoData)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        #expect(names == ["corpus.txt", "corpus.txt.tokenizer.json", "out.txt", "out.txt.tokenizer.json"])
+        #expect(names == ["corpus.txt", "corpus.txt.json", "out.txt", "out.txt.json"])
     }
 
     @Test func countsDoNotDependOnChunkCuts() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Vocabulary
 import Tokenization
 
 /// Runs the built `wordpipe` binary, as a user would.
@@ -87,9 +88,17 @@ enum CLI {
         let out = directory.appendingPathComponent("tokens.txt").path
         let result = try CLI.run(["tokenize", corpus.path, "-o", out, "--lowercase", "--numbers", "token", "--no-sentences", "--progress", "never"])
         #expect(result.status == 0, "\(result.stderr)")
+        // One naming rule for side files: OUT.json, as a vocabulary's `vocab.tsv.json`.
+        #expect(FileManager.default.fileExists(atPath: out + ".json"))
         let info = try #require(try TokenizedCorpusInfo.load(for: out))
         #expect(info.configuration.tokenizer == TokenizerConfiguration(lowercase: true, numbers: .token, sentences: false))
         #expect(info.icuVersion.hasPrefix("72"))
+        // The older name is still read, and a vocabulary built from the corpus takes its tokenizer.
+        try FileManager.default.moveItem(atPath: out + ".json", toPath: out + ".tokenizer.json")
+        #expect(try TokenizedCorpusInfo.load(for: out) == info)
+        let vocabulary = directory.appendingPathComponent("vocab.tsv").path
+        #expect(try CLI.run(["vocab", out, "-o", vocabulary, "--min-count", "1"]).status == 0)
+        #expect(try Vocabulary.read(from: vocabulary).tokenizer == info.configuration.tokenizer)
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 10)
         #expect(result.stderr.contains("10 documents, 10 sentences"))
@@ -189,7 +198,7 @@ enum CLI {
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
         #expect(!FileManager.default.fileExists(atPath: out.path))
-        #expect(!FileManager.default.fileExists(atPath: out.path + ".tokenizer.json"))
+        #expect(!FileManager.default.fileExists(atPath: out.path + ".json"))
         if signal == SIGINT {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             #expect(!names.contains { $0.contains(".partial-") }, "left behind: \(names)")

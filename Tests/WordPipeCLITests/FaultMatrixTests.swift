@@ -308,20 +308,20 @@ import TestSupport
 extension FaultMatrixTests {
     /// The hook itself: `POINT:N` fires on the N-th time, `POINT@FILE` only for that file, and
     /// a value that names no point (or a count below 1) arms nothing. `tokenize -o OUT` commits
-    /// OUT, then `OUT.tokenizer.json`.
+    /// OUT, then `OUT.json`.
     @Test func faultHookCountsAndMatchesFileNames() throws {
         let directory = try SharedData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("corpus.txt")
         try CLI.writeCorpus(corpus, lines: 50)
-        for (index, fault) in ["output-rename:2", "output-rename@out0.txt.tokenizer.json", "output-rename:0", "no-such-point", "output-rename@other.txt"].enumerated() {
+        for (index, fault) in ["output-rename:2", "output-rename@out0.txt.json", "output-rename:0", "no-such-point", "output-rename@other.txt"].enumerated() {
             let out = directory.appendingPathComponent("out\(index).txt").path
             let result = try Self.wordpipe(["tokenize", corpus.path, "-o", out, "--progress", "never"], fault: fault.replacingOccurrences(of: "out0", with: "out\(index)"),
                                            temporary: directory)
             let fires = index < 2
             #expect(result.killed == fires, "\(fault): \(result.status) \(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: out), "\(fault): the first output is missing")
-            #expect(FileManager.default.fileExists(atPath: out + ".tokenizer.json") == !fires, "\(fault)")
+            #expect(FileManager.default.fileExists(atPath: out + ".json") == !fires, "\(fault)")
         }
     }
 

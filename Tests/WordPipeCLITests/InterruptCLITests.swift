@@ -185,7 +185,7 @@ import TestSupport
             switch self {
             case .tokenize:
                 return (["tokenize", inputs.text.path, "-o", out.appendingPathComponent("t.txt").path, "--threads", "2"] + progress,
-                        ["t.txt", "t.txt.tokenizer.json"], nil, 0.3)
+                        ["t.txt", "t.txt.json"], nil, 0.3)
             case .vocab:
                 return (["vocab", inputs.tokens.path, "-o", out.appendingPathComponent("v.tsv").path, "--threads", "2"] + progress,
                         ["v.tsv", "v.tsv.json"], nil, 0.2)
