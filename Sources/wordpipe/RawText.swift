@@ -34,6 +34,8 @@ final class RawTextLines {
     private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var number = 1
     private var atEnd = false
+    /// How many bytes at the start of `pending` hold no newline.
+    private var searched = 0
 
     init(path: String) throws {
         name = path == "-" ? "<stdin>" : path
@@ -52,15 +54,20 @@ final class RawTextLines {
     /// The next complete lines (at least one), or nil at the end of the input.
     func next() throws -> [String]? {
         while true {
-            if let newline = pending.lastIndex(of: 0x0A) {
+            // Only the bytes read since the last look can hold a newline (a long line is not
+            // scanned again at every read).
+            if let newline = pending[searched...].lastIndex(of: 0x0A) {
                 let lines = try split(pending[..<newline])
                 pending.removeSubrange(...newline)
+                searched = 0
                 return lines
             }
+            searched = pending.count
             if atEnd {
                 guard !pending.isEmpty else { return nil }
                 let lines = try split(pending[...])
                 pending = []
+                searched = 0
                 return lines
             }
             let got = try chunk.withUnsafeMutableBytes { try stream.read(into: $0) }
