@@ -126,8 +126,59 @@ public final class Classifier {
         return result
     }
 
+    /// The output layer's scores (logits) for each text of a batch, one row per text.
+    func logits(ids: [[Int32]]) -> [[Float]] {
+        let trace = encoder.forward(ids: ids, characters: nil, training: false)
+        let logits = output.forward(pool(trace.output).pooled)
+        return (0..<ids.count).map { Array(logits.row($0)) }
+    }
+
+    /// The `k` most probable labels of each tokenized text (at most all labels), most probable
+    /// first, with their probabilities: the softmax of the output layer's scores, as the network
+    /// is trained (fastText's `predict-prob`). Labels with equal scores keep the model's label
+    /// order, so the first is `classify`'s label. Batched and threaded as `classify`.
+    public func topLabels(_ texts: [[String]], k: Int, batchSize: Int = 64, threads: Int = 1) -> [[LabelProbability]] {
+        let lookup = words.lookup()
+        let count = min(max(k, 1), labels.count)
+        var result = [[LabelProbability]](repeating: [], count: texts.count)
+        let order = texts.indices.sorted { texts[$0].count > texts[$1].count }
+        let batches = inferenceBatches(of: order, size: batchSize)
+        let inputs = batches.map { indices in indices.map { texts[$0].map(lookup) } }
+        let scored = mapBatches(inputs, tokens: inputs.map { $0.reduce(0) { $0 + $1.count } }, threads: threads) { $0.logits(ids: $1) }
+        for (indices, batch) in zip(batches, scored) {
+            for (index, row) in zip(indices, batch) {
+                let probabilities = Self.softmax(row)
+                let ranked = row.indices.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+                result[index] = ranked.prefix(count).map { LabelProbability(label: labels[$0], probability: probabilities[$0]) }
+            }
+        }
+        return result
+    }
+
+    /// exp(x − max) / Σ exp(x − max), in Double.
+    static func softmax(_ row: [Float]) -> [Double] {
+        let largest = Double(row.max() ?? 0)
+        let exps = row.map { Foundation.exp(Double($0) - largest) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
+    }
+
     /// A tokenizer for texts given to this classifier (one per thread).
     public func makeTokenizer() throws -> Tokenizer { try Tokenizer(configuration: tokenizer) }
+}
+
+/// A label and the probability a classifier gives it.
+public struct LabelProbability: Sendable, Equatable {
+    /// The label.
+    public var label: String
+    /// Its probability (softmax of the output layer).
+    public var probability: Double
+
+    /// Creates a pair.
+    public init(label: String, probability: Double) {
+        self.label = label
+        self.probability = probability
+    }
 }
 
 extension Classifier: TrainableModel {

@@ -229,7 +229,10 @@ struct Tag: ParsableCommand {
         discussion: """
             conll: every input line unchanged plus the predicted tag as a last column (conlleval's layout \
             when the input has gold tags). conllu: the tag column replaced by the prediction. text: raw text, \
-            split into sentences and tokens with the model's tokenizer configuration, written as token/TAG.
+            each line split into sentences and tokens with the model's tokenizer configuration and answered \
+            at once by one output line, token/TAG (a blank line gets an empty line); with --json, one object \
+            per line: tokens, tags, offsets and entities (type, start, end, text), offsets in Unicode scalars \
+            of the line (Python's str indexes).
             """)
 
     @Option(help: "Tagger model file.")
@@ -244,6 +247,9 @@ struct Tag: ParsableCommand {
     @Option(help: "1-based tag column of conllu output (default: the model's).")
     var column: Int?
 
+    @Flag(help: "With --format text: one JSON object per input line (tokens, tags, offsets, entities).")
+    var json = false
+
     @Option(name: .shortAndLong, help: "Output file (default: stdout).")
     var output: String?
 
@@ -252,6 +258,10 @@ struct Tag: ParsableCommand {
     @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
     var threads: Int { runOptions.threadCount }
 
+    func validate() throws {
+        if json && format != .text { throw ValidationError("--json needs --format text (CoNLL output keeps the input's layout)") }
+    }
+
     func run() throws {
         do {
             if threads > 1 { BLAS.setThreads(1) }
@@ -259,22 +269,23 @@ struct Tag: ParsableCommand {
             let format = self.format ?? TagInputFormat(rawValue: tagger.configuration.format.rawValue) ?? .conll
             switch format {
             case .text:
-                let tokenizer = try Tokenizer(configuration: Tagger.surfaceTokenizer(from: tagger.tokenizer))
-                var sentences: [[String]] = []
-                for line in try readInput(input).split(separator: "\n", omittingEmptySubsequences: false) {
-                    sentences += try tokenizer.tokenize(String(line)).filter { !$0.isEmpty }
-                }
-                let tags = tagger.tag(sentences, threads: threads)
-                var text = ""
-                for (tokens, labels) in zip(sentences, tags) {
-                    text += zip(tokens, labels).map { "\($0)/\($1)" }.joined(separator: " ") + "\n"
-                }
-                try writeOutput(text, to: output)
+                try tagText(tagger)
             case .conll, .conllu:
                 let dataFormat: TaggedDataFormat = format == .conll ? .conll : .conllu
                 let column = self.column ?? (dataFormat == tagger.configuration.format ? tagger.configuration.column : nil)
-                let file = try TaggedFile.parse(try readInput(input), name: input == "-" ? "<stdin>" : input, format: dataFormat,
-                                                tagColumn: column, requireTags: false)
+                let name = input == "-" ? "<stdin>" : input
+                let file: TaggedFile
+                do {
+                    file = try TaggedFile.parse(try readInput(input), name: name, format: dataFormat, tagColumn: column, requireTags: false)
+                } catch let error as LabeledDataError {
+                    if case .columnCountMismatch = error, dataFormat == .conll {
+                        StandardError.write("tag: hint: lines of one sentence with different numbers of words are what raw text looks like; for raw text, one text per line, use --format text\n")
+                    }
+                    throw error
+                }
+                if let line = FormatHints.coNLLLooksLikeRawText(file) {
+                    StandardError.write("tag: warning: \(name):\(line) looks like a raw sentence, not CoNLL (one `token … TAG` per line): it is read as one token, its first word, with the last word as a gold tag; for raw text use --format text\n")
+                }
                 let predictions = tagger.tag(file.sentences.map(\.tokens), threads: threads)
                 try Interruption.check()
                 try writeOutput(try file.rendered(predictions: predictions), to: output)
@@ -282,6 +293,46 @@ struct Tag: ParsableCommand {
         } catch {
             throw StageFailure(stage: "tag", underlying: error)
         }
+    }
+
+    /// Raw text: each batch of lines that has arrived is tagged and written at once, one output
+    /// line per input line.
+    func tagText(_ tagger: Tagger) throws {
+        let tokenizer = try Tokenizer(configuration: Tagger.surfaceTokenizer(from: tagger.tokenizer))
+        let lines = try RawTextLines(path: input)
+        let out = try OutputFile(path: output)
+        var watch = CoNLLShapeWatch(stage: "tag", name: lines.name)
+        while let batch = try lines.next() {
+            watch.add(batch)
+            let tagged = try tagger.tag(lines: batch, tokenizer: tokenizer, offsets: json, threads: threads)
+            try Interruption.check()
+            var text = ""
+            for (line, result) in zip(batch, tagged) {
+                text += (json ? (isBlankLine(line) ? "" : (jsonLine(Self.object(line, result)) ?? "{}")) : Self.plain(result)) + "\n"
+            }
+            try out.write(text)
+            try out.flush()
+        }
+        watch.finish()
+        try out.commit()
+    }
+
+    /// `token/TAG token/TAG …`.
+    static func plain(_ result: TaggedLine) -> String {
+        zip(result.tokens, result.tags).map { "\($0)/\($1)" }.joined(separator: " ")
+    }
+
+    /// The JSON record of one line: text, tokens, tags, offsets and entities.
+    static func object(_ line: String, _ result: TaggedLine) -> [String: Any] {
+        let offsets: [Any] = result.offsets.map { range in range.map { [$0.lowerBound, $0.upperBound] as Any } ?? NSNull() }
+        let entities: [[String: Any]] = result.entities.map { entity in
+            let tokens = result.tokens[entity.start..<entity.end]
+            if let span = result.span(of: entity) {
+                return ["type": entity.type, "start": span.lowerBound, "end": span.upperBound, "text": scalarSubstring(line, span)]
+            }
+            return ["type": entity.type, "start": NSNull(), "end": NSNull(), "text": tokens.joined(separator: " ")]
+        }
+        return ["text": line, "tokens": result.tokens, "tags": result.tags, "offsets": offsets, "entities": entities]
     }
 }
 
@@ -338,7 +389,14 @@ struct TrainClassifier: ParsableCommand {
 /// `wordpipe classify`.
 struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Label texts with a trained classifier: one line per input row, predicted_label<TAB>text.")
+        abstract: "Label texts with a trained classifier: one line per input row, predicted_label<TAB>text.",
+        discussion: """
+            --format text reads raw text, the whole of each line one text (tabs included), and answers \
+            each line at once (a blank line gets an empty line). tsv and fasttext read rows as in training \
+            (a leading label is optional and ignored; blank lines are skipped). --top K gives the K most \
+            probable labels with their probabilities (softmax), `label prob label prob<TAB>text`; --json \
+            gives one object per text: {"text", "labels": [{"label", "probability"}]}.
+            """)
 
     @Option(help: "Classifier model file.")
     var model: String
@@ -346,31 +404,86 @@ struct Classify: ParsableCommand {
     @Argument(help: "Input file (rows as in training; labels optional), or - for stdin.")
     var input: String = "-"
 
-    @Option(help: "Input format (default: the model's).")
-    var format: ClassificationDataFormat?
+    @Option(help: "Input format: tsv, fasttext, or text (raw text, one text per line) (default: the model's).")
+    var format: ClassifyInputFormat?
+
+    @Option(help: "The K most probable labels with their probabilities (default 1, without probabilities in plain output).")
+    var top: Int?
+
+    @Flag(help: "One JSON object per text: text and labels with probabilities.")
+    var json = false
 
     @Option(name: .shortAndLong, help: "Output file (default: stdout).")
     var output: String?
 
+    enum ClassifyInputFormat: String, ExpressibleByArgument, CaseIterable { case tsv, fasttext, text }
+
     @OptionGroup var runOptions: RunOptionGroup<ModelApplicationOffer>
     var threads: Int { runOptions.threadCount }
+
+    func validate() throws {
+        if let top, top < 1 { throw ValidationError("--top must be at least 1, not \(top)") }
+    }
 
     func run() throws {
         do {
             if threads > 1 { BLAS.setThreads(1) }
             let classifier = try Classifier.load(from: model).classifier
-            let file = try ClassificationFile.parse(try readInput(input), name: input == "-" ? "<stdin>" : input,
-                                                    format: format ?? classifier.configuration.format, requireLabels: false)
+            let format = self.format ?? ClassifyInputFormat(rawValue: classifier.configuration.format.rawValue) ?? .tsv
             let tokenizer = try classifier.makeTokenizer()
+            if format == .text {
+                try classifyText(classifier, tokenizer: tokenizer)
+                return
+            }
+            let name = input == "-" ? "<stdin>" : input
+            let file = try ClassificationFile.parse(try readInput(input), name: name,
+                                                    format: format == .fasttext ? .fasttext : .tsv, requireLabels: false)
+            if format == .tsv { warnAboutLabelColumn(file, classifier: classifier, name: name) }
             let texts = try file.examples.map { try tokenizer.tokenize($0.text).joined().map { $0 } }
-            let labels = classifier.classify(texts, threads: threads)
+            let ranked = classifier.topLabels(texts, k: top ?? 1, threads: threads)
             try Interruption.check()
             var text = ""
-            for (label, example) in zip(labels, file.examples) { text += "\(label)\t\(example.text)\n" }
+            for (labels, example) in zip(ranked, file.examples) { text += answer(example.text, labels) + "\n" }
             try writeOutput(text, to: output)
         } catch {
             throw StageFailure(stage: "classify", underlying: error)
         }
+    }
+
+    /// Raw text: each batch of lines that has arrived is classified and written at once, one
+    /// output line per input line.
+    func classifyText(_ classifier: Classifier, tokenizer: Tokenizer) throws {
+        let lines = try RawTextLines(path: input)
+        let out = try OutputFile(path: output)
+        while let batch = try lines.next() {
+            let texts = try batch.map { try tokenizer.tokenize($0).joined().map { $0 } }
+            let ranked = classifier.topLabels(texts, k: top ?? 1, threads: threads)
+            try Interruption.check()
+            var text = ""
+            for (line, labels) in zip(batch, ranked) { text += (isBlankLine(line) ? "" : answer(line, labels)) + "\n" }
+            try out.write(text)
+            try out.flush()
+        }
+        try out.commit()
+    }
+
+    /// One text's answer: `label<TAB>text`, with --top `label prob …<TAB>text`, or a JSON object.
+    func answer(_ text: String, _ labels: [LabelProbability]) -> String {
+        if json {
+            return jsonLine(["text": text, "labels": labels.map { ["label": $0.label, "probability": $0.probability] }]) ?? "{}"
+        }
+        if top == nil { return (labels.first?.label ?? "") + "\t" + text }
+        return labels.map { "\($0.label) " + String(format: "%.4f", $0.probability) }.joined(separator: " ") + "\t" + text
+    }
+
+    /// tsv reads what comes before a line's first tab as its (gold) label. When that is not one
+    /// of the model's labels, the input is most likely raw text with a tab in it: say so, with
+    /// the flag that reads whole lines.
+    func warnAboutLabelColumn(_ file: ClassificationFile, classifier: Classifier, name: String) {
+        let known = Set(classifier.labels)
+        let foreign = file.examples.filter { !$0.label.isEmpty && !known.contains($0.label) }
+        guard let first = foreign.first else { return }
+        StandardError.write("classify: warning: \(name):\(first.line): '\(first.label)' before the tab is read as a label column (tsv: label<TAB>text), but it is not one of the model's \(known.count) labels (\(foreign.count) line\(foreign.count == 1 ? "" : "s") like it), and only the text after the tab is classified; for raw text, whole lines, use --format text\n")
     }
 }
 

@@ -26,9 +26,7 @@ func emit(_ line: String) {
 
 /// Writes one JSON object as a line.
 func printJSON(_ object: [String: Any]) {
-    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
-        emit(String(decoding: data, as: UTF8.self))
-    }
+    if let line = jsonLine(object) { emit(line) }
 }
 
 /// One query's answer: a line of text, or a JSON object.
