@@ -290,6 +290,36 @@ import Testing
         print("README command lines checked: \(checked)")
     }
 
+    /// README.md and BENCHMARKS.md show paths relative to the repository: no absolute path of
+    /// the machine where something was measured (its checkout, build folders, lock files).
+    @Test func theDocsShowNoPathsOfThisMachine() throws {
+        let roots = ["tmp", "work", "root", "home", "Users", "opt", "var", "usr", "srv", "mnt"]
+        for name in ["README.md", "BENCHMARKS.md"] {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(name), encoding: .utf8)
+            let found = Self.absolutePaths(in: text, roots: roots)
+            #expect(found.isEmpty, "\(name) shows absolute paths of a machine: \(found.map { "line \($0.line): \($0.path)" }.joined(separator: ", "))")
+        }
+        #expect(Self.absolutePaths(in: "run `WORDPIPE=/tmp/wordpipe-bench x` and see /work/main/x", roots: roots).map(\.path)
+                == ["/tmp/wordpipe-bench", "/work/main/x"])
+        #expect(Self.absolutePaths(in: "Fuzz/work/ and /dev/zero and corpora/tmp/x", roots: roots).isEmpty)
+    }
+
+    /// Absolute paths under one of `roots` (a `/` not preceded by a path character).
+    static func absolutePaths(in text: String, roots: [String]) -> [(line: Int, path: String)] {
+        var result: [(line: Int, path: String)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let characters = Array(line)
+            for position in characters.indices where characters[position] == "/" {
+                if position > 0, characters[position - 1].isLetter || characters[position - 1].isNumber || "._~-/".contains(characters[position - 1]) { continue }
+                var end = position + 1
+                while end < characters.count, !" `)'\",;".contains(characters[end]) { end += 1 }
+                let path = String(characters[position ..< end])
+                if roots.contains(where: { path.hasPrefix("/\($0)/") }) { result.append((index + 1, path)) }
+            }
+        }
+        return result
+    }
+
     /// The checker rejects what it should: the line the issue found, an unknown option, a
     /// value outside an enumeration, and accepts the synopsis forms.
     @Test func theCheckerCatchesWhatTheIssueFound() {
