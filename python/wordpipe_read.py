@@ -132,6 +132,8 @@ def read_vectors(path, verify=False):
     finally:
         if isinstance(data, mmap.mmap):
             data.close()
+    if layout["rows"] == 0:  # nothing to map (mmap refuses an empty range)
+        return header["words"], header["counts"], np.zeros((0, layout["dim"]), dtype="<f4")
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=layout["matrix_offset"], shape=(layout["rows"], layout["dim"]))
     return header["words"], header["counts"], matrix
 

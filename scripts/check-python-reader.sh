@@ -6,7 +6,8 @@
 # give the same words in the same order and the same float32 values as `wordpipe convert V -o
 # OUT --format word2vec-text`; the header it prints for vectors, an encoded corpus and a tsv
 # vocabulary must agree with `wordpipe inspect --json`; a flipped byte in a header must be an
-# error. WORDPIPE defaults to the debug build's binary.
+# error; a vector file and an encoded corpus written by hand from FORMATS.md must pass `wordpipe
+# inspect --verify`. WORDPIPE defaults to the debug build's binary.
 #
 # numpy comes from Benchmarks/.venv (git-ignored, shared with the benchmarks; created and numpy
 # installed with pip when missing). Only when numpy cannot be installed is the check skipped,
@@ -82,6 +83,40 @@ if "$PY" python/wordpipe_read.py "$WORK/damaged.wpv" >/dev/null 2>"$WORK/damaged
 fi
 grep -q "damaged header" "$WORK/damaged.err" || fail "unexpected error for a damaged header: $(cat "$WORK/damaged.err")"
 
+# ---------------------------------------------------------------- FORMATS.md is right
+# A vector file and an encoded corpus written by hand from FORMATS.md's tables (layout, CRC-32C,
+# the vocabulary fingerprint) must pass `wordpipe inspect --verify`, and the fingerprint must be
+# the one `wordpipe encode` wrote for the same vocabulary.
+"$PY" - "$WORK" <<'EOF' || fail "the files written from FORMATS.md's layout disagree with wordpipe (above)"
+import json, struct, sys
+sys.path.insert(0, "python")
+from wordpipe_read import crc32c
+work = sys.argv[1]
+words = ["<unk>", "der", "Straße", "東京"]
+header = json.dumps({"words": words, "counts": [0, 9, 5, 2], "specialCount": 1}, sort_keys=True).encode()
+offset = (48 + len(header) + 63) // 64 * 64
+padding = bytes(offset - 48 - len(header))
+rows = struct.pack("<8f", 0.5, -1.25, 3.0, 0.0, 1e-5, 2.5, -7.0, 0.125)
+fixed = b"WPVECTRS" + struct.pack("<IIQQQI", 2, 2, len(words), len(header), offset, crc32c(rows))
+fixed += struct.pack("<I", crc32c(header + padding, crc32c(fixed)))
+open(f"{work}/spec.wpv", "wb").write(fixed + header + padding + rows)
+vocabulary = [line.split("\t")[0] for line in open(f"{work}/vocab.tsv", encoding="utf-8").read().splitlines()]
+fingerprint = 0xCBF29CE484222325
+for word in vocabulary:
+    for byte in word.encode() + b"\n":
+        fingerprint = ((fingerprint ^ byte) * 0x100000001B3) % (1 << 64)
+recorded = json.load(open(f"{work}/corpus.wpc.header.json"))["fields"]["vocabulary_fingerprint"]
+if f"{fingerprint:x}" != recorded:
+    sys.exit(f"python-reader: vocabulary fingerprint {fingerprint:x} by FORMATS.md, {recorded} by wordpipe encode")
+ids = struct.pack("<6I", 0, 1, 2, 0xFFFFFFFF, 3, 0xFFFFFFFF)
+corpus = b"WPCORPUS" + struct.pack("<IIQQQQII4x", 2, 0, fingerprint, len(vocabulary), 4, 2, crc32c(ids), 0xFFFFFFFF)
+open(f"{work}/spec.wpc", "wb").write(corpus + struct.pack("<I", crc32c(corpus)) + ids)
+EOF
+for f in spec.wpv spec.wpc; do
+    "$WORDPIPE" inspect "$WORK/$f" --verify >"$WORK/$f.inspect" 2>&1 ||
+        { cat "$WORK/$f.inspect" >&2; fail "wordpipe refuses $f, written from FORMATS.md"; }
+done
+
 # ---------------------------------------------------------------- compare
 "$PY" - "$WORK" <<'EOF' || fail "the Python reader disagrees with wordpipe (above)"
 import json, sys
@@ -142,7 +177,8 @@ for problem in problems:
 if problems:
     sys.exit(1)
 print(f"python-reader: {len(swift_words)} words x {swift.shape[1]}: same words, same float32 values as wordpipe convert"
-      f" (text {'byte-identical' if identical else 'not byte-identical, values equal'}); headers of .wpv, .wpc, .tsv agree")
+      f" (text {'byte-identical' if identical else 'not byte-identical, values equal'}); headers of .wpv, .wpc, .tsv agree;"
+      " files written from FORMATS.md pass wordpipe inspect --verify")
 EOF
 elapsed=$(( ($(date +%s%N) - started) / 1000000 ))
 say "passed in $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000))) s"
