@@ -6,8 +6,8 @@
 # give the same words in the same order and the same float32 values as `wordpipe convert V -o
 # OUT --format word2vec-text`; the header it prints for vectors, an encoded corpus and a tsv
 # vocabulary must agree with `wordpipe inspect --json`; a flipped byte in a header must be an
-# error; a vector file and an encoded corpus written by hand from FORMATS.md must pass `wordpipe
-# inspect --verify`. WORDPIPE defaults to the debug build's binary.
+# error; a vector file, an encoded corpus and a parameter file written by hand from FORMATS.md
+# must pass `wordpipe inspect --verify`. WORDPIPE defaults to the debug build's binary.
 #
 # numpy comes from Benchmarks/.venv (git-ignored, shared with the benchmarks; created and numpy
 # installed with pip when missing). Only when numpy cannot be installed is the check skipped,
@@ -84,7 +84,7 @@ fi
 grep -q "damaged header" "$WORK/damaged.err" || fail "unexpected error for a damaged header: $(cat "$WORK/damaged.err")"
 
 # ---------------------------------------------------------------- FORMATS.md is right
-# A vector file and an encoded corpus written by hand from FORMATS.md's tables (layout, CRC-32C,
+# A vector file, an encoded corpus and a parameter file written by hand from FORMATS.md's tables (layout, CRC-32C,
 # the vocabulary fingerprint) must pass `wordpipe inspect --verify`, and the fingerprint must be
 # the one `wordpipe encode` wrote for the same vocabulary.
 "$PY" - "$WORK" <<'EOF' || fail "the files written from FORMATS.md's layout disagree with wordpipe (above)"
@@ -111,8 +111,13 @@ if f"{fingerprint:x}" != recorded:
 ids = struct.pack("<6I", 0, 1, 2, 0xFFFFFFFF, 3, 0xFFFFFFFF)
 corpus = b"WPCORPUS" + struct.pack("<IIQQQQII4x", 2, 0, fingerprint, len(vocabulary), 4, 2, crc32c(ids), 0xFFFFFFFF)
 open(f"{work}/spec.wpc", "wb").write(corpus + struct.pack("<I", crc32c(corpus)) + ids)
+parameters = b"WPRNNPAR" + struct.pack("<III", 2, 4, 2)
+for name, shape in (("embedding.weight", (2, 3)), ("bias", (1, 1))):
+    parameters += struct.pack("<I", len(name)) + name.encode() + struct.pack("<QQ", *shape)
+    parameters += struct.pack(f"<{shape[0] * shape[1]}f", *range(shape[0] * shape[1]))
+open(f"{work}/spec.wprnn", "wb").write(parameters + struct.pack("<I", crc32c(parameters)))
 EOF
-for f in spec.wpv spec.wpc; do
+for f in spec.wpv spec.wpc spec.wprnn; do
     "$WORDPIPE" inspect "$WORK/$f" --verify >"$WORK/$f.inspect" 2>&1 ||
         { cat "$WORK/$f.inspect" >&2; fail "wordpipe refuses $f, written from FORMATS.md"; }
 done
