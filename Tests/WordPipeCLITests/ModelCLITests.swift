@@ -6,8 +6,8 @@ import TestSupport
 /// `evaluate-classifier`, run as a user would.
 @Suite(.serialized) struct ModelCLITests {
     /// A CoNLL file where tags follow from the words (people and places among fillers).
-    static func conll(_ count: Int, offset: Int) -> String {
-        let people = ["John Smith", "Mary", "Ann Lee"], places = ["Paris", "New York", "Rome"], fillers = ["the", "man", "went", "to", "saw", "in"]
+    static func conll(_ count: Int, offset: Int, people: [String] = ["John Smith", "Mary", "Ann Lee"],
+                      places: [String] = ["Paris", "New York", "Rome"], fillers: [String] = ["the", "man", "went", "to", "saw", "in"]) -> String {
         var text = "-DOCSTART- O\n\n"
         for index in 0..<count {
             let k = index + offset

@@ -2,27 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Reads lines from a pipe as they arrive.
-private final class ArrivingLines {
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    /// The next line without its newline, or nil at end of file.
-    func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(contentsOf: chunk)
-        }
-    }
-}
-
 /// A tagger and a classifier trained once for the suite, on data with multi-byte words (an
 /// emoji, accented letters) so that offsets in Unicode scalars differ from UTF-16 and UTF-8 ones.
 private struct RawTextModels: Sendable {
@@ -34,16 +13,7 @@ private struct RawTextModels: Sendable {
     static let fillers = ["the", "man", "went", "to", "saw", "in", "😀"]
 
     static func conll(_ count: Int, offset: Int) -> String {
-        var text = "-DOCSTART- O\n\n"
-        for index in 0..<count {
-            let k = index + offset
-            var lines: [String] = [fillers[k % fillers.count] + " O"]
-            for (position, word) in people[k % people.count].split(separator: " ").enumerated() { lines.append("\(word) \(position == 0 ? "B" : "I")-PER") }
-            lines.append(fillers[(k / 3) % fillers.count] + " O")
-            for (position, word) in places[(k / 2) % places.count].split(separator: " ").enumerated() { lines.append("\(word) \(position == 0 ? "B" : "I")-LOC") }
-            text += lines.joined(separator: "\n") + "\n\n"
-        }
-        return text
+        ModelCLITests.conll(count, offset: offset, people: people, places: places, fillers: fillers)
     }
 
     /// Three classes, each with its cue word among fillers.

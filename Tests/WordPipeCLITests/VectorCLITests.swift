@@ -21,27 +21,6 @@ private func writeCompass(in directory: URL) throws -> String {
     return path
 }
 
-/// Reads lines from a pipe as they arrive.
-private final class LineReader {
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    /// The next line without its newline, or nil at end of file.
-    func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(contentsOf: chunk)
-        }
-    }
-}
-
 private func jsonLines(_ text: String) throws -> [[String: Any]] {
     try text.split(separator: "\n").map { line in
         try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
@@ -68,7 +47,7 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
         let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
         DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
         defer { watchdog.cancel() }
-        let reader = LineReader(output.fileHandleForReading)
+        let reader = ArrivingLines(output.fileHandleForReading)
 
         input.fileHandleForWriting.write(Data("east\n".utf8))
         #expect(reader.next() == "east: w10 0.985, w50 0.643, north 0.000")
