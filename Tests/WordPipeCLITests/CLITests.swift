@@ -1,10 +1,45 @@
 import Foundation
+import Testing
 import TestSupport
 import Vocabulary
 import Tokenization
 
 /// Runs the built `wordpipe` binary, as a user would.
 enum CLI {
+    /// Runs `arguments` with stdin a pipe, writes `lines` one at a time and reads each answer
+    /// before writing the next line, so every answer (the first among them) must arrive before
+    /// the last line is written. A watchdog kills the process after `limit` seconds, so that a
+    /// command that waits for the end of input fails the test instead of hanging it.
+    static func answersEachLineAsItArrives(_ arguments: [String], lines: [String], limit: Double = 120,
+                                           check: (Int, String) -> Void) throws {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
+        defer { watchdog.cancel() }
+        let reader = ArrivingLines(output.fileHandleForReading)
+        for (index, line) in lines.enumerated() {
+            input.fileHandleForWriting.write(Data((line + "\n").utf8))
+            guard let answer = reader.next() else {
+                Issue.record("no answer to line \(index + 1) (killed by the watchdog, or ended): \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+                return
+            }
+            check(index, answer)
+        }
+        #expect(process.isRunning)
+        try input.fileHandleForWriting.close()
+        #expect(reader.next() == nil)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
     /// The directory holding the test bundle and the built products.
     static let productsDirectory: URL = {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()

@@ -55,40 +55,6 @@ private func jsonObject(_ line: Substring) throws -> [String: Any] {
 /// `tag` and `classify` on raw text (`--format text`): streaming, JSON, `--top`, tabs, and the
 /// warnings for input given in the wrong format.
 @Suite(.serialized) struct RawTextModelCLITests {
-    /// Runs `arguments` with stdin a pipe, writes `lines` one at a time and reads each answer
-    /// before writing the next line, so every answer (the first among them) must arrive before
-    /// the last line is written. A watchdog kills the process after `limit` seconds, so that a
-    /// command that waits for the end of input fails the test instead of hanging it.
-    func answersEachLineAsItArrives(_ arguments: [String], lines: [String], limit: Double = 120,
-                                    check: (Int, String) -> Void) throws {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
-        defer { watchdog.cancel() }
-        let reader = ArrivingLines(output.fileHandleForReading)
-        for (index, line) in lines.enumerated() {
-            input.fileHandleForWriting.write(Data((line + "\n").utf8))
-            guard let answer = reader.next() else {
-                Issue.record("no answer to line \(index + 1) (killed by the watchdog, or ended): \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
-                return
-            }
-            check(index, answer)
-        }
-        #expect(process.isRunning)
-        try input.fileHandleForWriting.close()
-        #expect(reader.next() == nil)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
-    }
-
     @Test("tag --format text on 1,000 raw lines through a pipe answers each line before the next is written")
     func tagStreams() throws {
         let models = try RawTextModels.shared.get()
@@ -96,7 +62,7 @@ private func jsonObject(_ line: Substring) throws -> [String: Any] {
             k % 100 == 99 ? "" : "\(RawTextModels.people[k % 3]) went to \(RawTextModels.places[(k / 3) % 3]) \(k)"
         }
         var answered = 0
-        try answersEachLineAsItArrives(["tag", "--model", models.tagger, "--format", "text", "-"], lines: lines) { index, answer in
+        try CLI.answersEachLineAsItArrives(["tag", "--model", models.tagger, "--format", "text", "-"], lines: lines) { index, answer in
             answered += 1
             // Output line k answers input line k: its tokens are line k's words.
             let tokens = answer.split(separator: " ").map { (token: Substring) -> Substring in token[..<(token.lastIndex(of: "/") ?? token.endIndex)] }
@@ -109,7 +75,7 @@ private func jsonObject(_ line: Substring) throws -> [String: Any] {
     func classifyStreams() throws {
         let models = try RawTextModels.shared.get()
         let lines = (0..<50).map { k in k % 10 == 9 ? "" : "the film was \(["great", "awful", "okay"][k % 3]) \(k)" }
-        try answersEachLineAsItArrives(["classify", "--model", models.classifier, "--format", "text"], lines: lines) { index, answer in
+        try CLI.answersEachLineAsItArrives(["classify", "--model", models.classifier, "--format", "text"], lines: lines) { index, answer in
             if lines[index].isEmpty {
                 #expect(answer == "", "line \(index + 1)")
             } else {

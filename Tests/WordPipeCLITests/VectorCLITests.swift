@@ -33,40 +33,15 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
     @Test func nearestAnswersEachLineBeforeStdinCloses() throws {
         let directory = try SharedData.temporaryDirectory()
         let vectors = try writeCompass(in: directory)
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = ["nearest", "--vectors", vectors, "-k", "3"]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // If an answer waited for the end of stdin, the reads below would block: kill the process
-        // after 30 s so that the test fails instead of hanging.
-        let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
-        defer { watchdog.cancel() }
-        let reader = ArrivingLines(output.fileHandleForReading)
-
-        input.fileHandleForWriting.write(Data("east\n".utf8))
-        #expect(reader.next() == "east: w10 0.985, w50 0.643, north 0.000")
-        // north − west points at 45°.
-        input.fileHandleForWriting.write(Data("north -west\n".utf8))
-        #expect(reader.next() == "north -west: w50 0.996, w10 0.819, east 0.707")
-        input.fileHandleForWriting.write(Data("  \nw135\n".utf8))
-        // A blank line gets an empty line, so that output line k answers input line k.
-        #expect(reader.next() == "")
-        // north and west tie at cos 45° (the lower id first); w50 is 85° away.
-        #expect(reader.next() == "w135: north 0.707, west 0.707, w50 0.087")
-        input.fileHandleForWriting.write(Data("nowhere -gone\n".utf8))
-        #expect(reader.next() == "nowhere gone: not in vocabulary")
-        #expect(process.isRunning)
-
-        try input.fileHandleForWriting.close()
-        #expect(reader.next() == nil)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        // north − west points at 45°; a blank line gets an empty line, so that output line k
+        // answers input line k; north and west tie at cos 45° from w135 (the lower id first), w50
+        // is 85° away.
+        let answers = ["east: w10 0.985, w50 0.643, north 0.000", "north -west: w50 0.996, w10 0.819, east 0.707", "",
+                       "w135: north 0.707, west 0.707, w50 0.087", "nowhere gone: not in vocabulary"]
+        try CLI.answersEachLineAsItArrives(["nearest", "--vectors", vectors, "-k", "3"], lines: ["east", "north -west", "  ", "w135", "nowhere -gone"],
+                                           limit: 30) { index, answer in
+            #expect(answer == answers[index])
+        }
     }
 
     @Test func nearestJSONAndOneShotMode() throws {
