@@ -392,6 +392,14 @@ enum EvaluateStage: Stage {
             return metrics
         }
         var notes: [String] { lines }
+
+        /// Each analogy file's accuracy and each pair file's Spearman correlation.
+        var summary: String {
+            let analogyFigures = analogies.sorted { $0.key < $1.key }
+                .map { String(format: "%@ %.2f%% of %d", $0.key, 100 * $0.value.accuracy, $0.value.questions) }
+            let pairFigures = spearman.sorted { $0.key < $1.key }.map { String(format: "%@ Spearman %.4f", $0.key, $0.value) }
+            return (analogyFigures + pairFigures).joined(separator: "; ")
+        }
     }
 
     // Evaluation files are resolved against the pipeline file's directory and must exist.

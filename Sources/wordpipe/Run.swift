@@ -46,8 +46,11 @@ struct Run: ParsableCommand {
                     let summary = run.result?.summary ?? run.notes.first ?? ""
                     if !summary.isEmpty { print("  \(run.name): \(summary)") }
                 }
+                // The report's path as the user would type it: relative to the current directory when inside it.
+                let current = FileManager.default.currentDirectoryPath + "/"
+                let report = runner.file.workdir.hasPrefix(current) ? String(runner.file.workdir.dropFirst(current.count)) : runner.file.workdir
                 print(String(format: "run: %d %@ ran, %d up to date, %.1f s; report: %@/report.md", ran, ran == 1 ? "stage" : "stages",
-                             runs.count - ran, MonotonicClock.now() - clock, runner.file.workdir))
+                             runs.count - ran, MonotonicClock.now() - clock, report))
             }
         } catch {
             throw StageFailure(stage: "run", underlying: error)
