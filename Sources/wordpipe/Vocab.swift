@@ -20,8 +20,8 @@ struct Vocab: ParsableCommand {
     @Argument(help: "Tokenized corpus files or directories, or - for stdin.")
     var inputs: [String]
 
-    @Option(name: .shortAndLong, help: "Output vocabulary file.")
-    var output: String
+    @Option(name: .shortAndLong, help: "Output vocabulary file (default: standard output, as tokenize; no side file then).")
+    var output: String = "-"
 
     @Option(help: "Drop types seen fewer times.")
     var minCount: Int = VocabularyConfiguration().minCount

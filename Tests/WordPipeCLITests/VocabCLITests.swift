@@ -19,6 +19,11 @@ import TestSupport
         let info = try String(contentsOfFile: vocab + ".json", encoding: .utf8)
         #expect(info.contains("\"lowercase\" : true"))
 
+        // Without -o, the vocabulary goes to standard output, as tokenize's tokens do.
+        let toStdout = try CLI.run(["vocab", tokens, "--min-count", "3", "--special", "<unk>,<pad>", "--threads", "2"])
+        #expect(toStdout.status == 0, "\(toStdout.stderr)")
+        #expect(toStdout.stdout == lines.map { $0 + "\n" }.joined())
+
         let w2v = directory.appendingPathComponent("vocab.w2v").path
         #expect(try CLI.run(["vocab", tokens, "-o", w2v, "--format", "word2vec"]).status == 0)
         #expect(try String(contentsOfFile: w2v, encoding: .utf8).hasPrefix("brown 200\n"))
