@@ -7,7 +7,19 @@ import WordPipeSupport
 ///   sentences, `-DOCSTART-` lines ignored.
 /// - `conllu`: Universal Dependencies CoNLL-U, 10 tab-separated columns, `#` comments,
 ///   multiword-token ranges and empty nodes skipped.
-public enum TaggedDataFormat: String, Codable, Sendable, CaseIterable { case conll, conllu }
+public enum TaggedDataFormat: String, Codable, Sendable, CaseIterable {
+    case conll, conllu
+
+    /// The format a file's name asks for: `.conllu` CoNLL-U, `.conll` CoNLL (before a `.gz` or
+    /// `.bz2`); nil for other names.
+    public static func named(by path: String) -> TaggedDataFormat? {
+        var name = path.lowercased()
+        for compressed in [".gz", ".bz2"] where name.hasSuffix(compressed) { name.removeLast(compressed.count) }
+        if name.hasSuffix(".conllu") { return .conllu }
+        if name.hasSuffix(".conll") { return .conll }
+        return nil
+    }
+}
 
 /// One sentence of token-labeled data.
 public struct TaggedSentence: Sendable, Equatable {

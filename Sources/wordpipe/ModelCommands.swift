@@ -172,8 +172,8 @@ struct TrainTagger: ParsableCommand {
     @Option(help: "Development data (model selection, early stopping).")
     var dev: String
 
-    @Option(help: "Data format.")
-    var format: TaggedDataFormat = TaggerConfiguration().format
+    @Option(help: "Data format (default: from --train's name, .conllu or .conll; else conll).")
+    var format: TaggedDataFormat?
 
     @Option(help: "1-based tag column (default: last for conll, 4 = UPOS for conllu).")
     var column: Int?
@@ -194,7 +194,7 @@ struct TrainTagger: ParsableCommand {
 
     var stageConfiguration: TaggerConfiguration {
         var configuration = TaggerConfiguration()
-        configuration.format = format
+        configuration.format = format ?? TaggedDataFormat.named(by: train) ?? TaggerConfiguration().format
         configuration.column = column
         configuration.crf = crf
         configuration.charFeatures = charFeatures
@@ -205,6 +205,9 @@ struct TrainTagger: ParsableCommand {
 
     func validate() throws {
         if let column, column < 1 { throw ValidationError("--column is 1-based, not \(column)") }
+        if let format, let named = TaggedDataFormat.named(by: train), named != format {
+            throw ValidationError("--format \(format.rawValue) contradicts the name of \(train), which says \(named.rawValue); rename the file or drop --format")
+        }
         try checkOutputPath(output)
     }
 
@@ -260,13 +263,18 @@ struct Tag: ParsableCommand {
 
     func validate() throws {
         if json && format != .text { throw ValidationError("--json needs --format text (CoNLL output keeps the input's layout)") }
+        if let format, format != .text, let named = TaggedDataFormat.named(by: input), named.rawValue != format.rawValue {
+            throw ValidationError("--format \(format.rawValue) contradicts the name of \(input), which says \(named.rawValue); rename the file or drop --format")
+        }
     }
 
     func run() throws {
         do {
             if threads > 1 { BLAS.setThreads(1) }
             let tagger = try Tagger.load(from: model).tagger
-            let format = self.format ?? TagInputFormat(rawValue: tagger.configuration.format.rawValue) ?? .conll
+            // The format given, else the one the input's name asks for, else the model's.
+            let named = TaggedDataFormat.named(by: input).flatMap { TagInputFormat(rawValue: $0.rawValue) }
+            let format = self.format ?? named ?? TagInputFormat(rawValue: tagger.configuration.format.rawValue) ?? .conll
             switch format {
             case .text:
                 try tagText(tagger)

@@ -132,4 +132,30 @@ import TestSupport
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("\(unknown):2: label 'maybe'"), "\(failed.stderr)")
     }
+
+    /// The data format follows the file name (`.conllu`, `.conll`) unless --format says
+    /// otherwise; a contradiction is refused before anything runs (issue 19, item 3).
+    @Test func taggedDataFormatFollowsTheFileName() throws {
+        let directory = try SharedData.temporaryDirectory()
+        var conllu = ""
+        for index in 0..<40 {
+            let words = [("The", "DET"), (["cat", "dog", "bird"][index % 3], "NOUN"), (["runs", "sleeps"][index % 2], "VERB")]
+            conllu += "# sent_id = \(index)\n" + words.enumerated().map { "\($0.offset + 1)\t\($0.element.0)\t_\t\($0.element.1)\t_\t_\t0\t_\t_\t_" }.joined(separator: "\n") + "\n\n"
+        }
+        let train = try Self.write(conllu, "train.conllu", in: directory)
+        let model = directory.appendingPathComponent("pos.wpm").path
+        let trained = try CLI.run(["train-tagger", "--train", train, "--dev", train, "-o", model, "--epochs", "1", "--hidden", "4", "--dim", "4",
+                                   "--no-crf", "--threads", "1"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let inspect = try CLI.run(["inspect", model])
+        #expect(inspect.stdout.contains("format: conllu"), "\(inspect.stdout)")
+        let contradiction = try CLI.run(["train-tagger", "--train", train, "--dev", train, "-o", model, "--format", "conll"])
+        #expect(contradiction.status == 64 && contradiction.stderr.contains("contradicts the name of"), "\(contradiction.stderr)")
+        // tag reads a .conllu input as CoNLL-U, whatever the model was trained on.
+        let tagged = try CLI.run(["tag", "--model", model, train])
+        #expect(tagged.status == 0, "\(tagged.stderr)")
+        #expect(tagged.stdout.hasPrefix("# sent_id = 0\n1\tThe\t"), "\(tagged.stdout.prefix(200))")
+        let wrong = try CLI.run(["tag", "--model", model, train, "--format", "conll"])
+        #expect(wrong.status == 64 && wrong.stderr.contains("contradicts the name of"))
+    }
 }
