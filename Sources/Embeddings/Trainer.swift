@@ -19,8 +19,11 @@ public struct TrainingOptions: Sendable {
     /// Receives the log's lines (the vocabulary's summary and warnings, when it is built) and the
     /// progress reports.
     public var log: LogSink
-    /// Whether the log ends up on a terminal (progress redrawn in place; `auto` shows it only then).
+    /// Whether the log ends up on a terminal (progress redrawn in place; elsewhere `auto` writes a
+    /// line every `logEvery` seconds).
     public var terminal: Bool
+    /// Seconds between progress lines when the log is not a terminal.
+    public var logEvery: Double = 10
 
     /// Creates options; `threads` defaults to the number of cores.
     public init(threads: Int? = nil, progress: ProgressMode = .never, checkpoint: String? = nil, resume: String? = nil,
@@ -37,7 +40,7 @@ public struct TrainingOptions: Sendable {
 
 extension TrainingOptions {
     /// The threads, progress and log as the options value other library calls take.
-    public var runOptions: RunOptions { RunOptions(threads: threads, progress: progress, terminal: terminal, log: log) }
+    public var runOptions: RunOptions { RunOptions(threads: threads, progress: progress, terminal: terminal, logEvery: logEvery, log: log) }
 }
 
 /// What a training run did.

@@ -308,7 +308,7 @@ extension TrainingLoop {
                 return score.main
             },
             threads: threads, checkpointing: checkpointing,
-            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, emit: events), log: log)
+            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, logDelay: options.run.logEvery, emit: events), log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))

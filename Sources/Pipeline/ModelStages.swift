@@ -141,8 +141,8 @@ extension ModelStage {
         // shown on stderr unless progress is off.
         let notes = LogRecorder()
         let shown = context.progress != .never ? StandardError.log(stage: context.name) : nil
-        let options = ModelTrainingOptions(run: RunOptions(threads: context.threads, progress: context.progress,
-                                                           terminal: StandardError.isTerminal, log: notes.sink(forwardingTo: shown)))
+        let options = ModelTrainingOptions(run: RunOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
+                                                           logEvery: context.logEvery, log: notes.sink(forwardingTo: shown)))
         let result = try train(configuration.configuration, files: files, vectors: context.inputs[.vectors]?.first, options: options)
         let record = result.record
         var metrics = figures(result.dev, prefix: "dev", record: record).merging(

@@ -16,6 +16,8 @@ public struct PipelineRunOptions: Sendable {
     public var threads: Int
     /// Progress lines.
     public var progress: ProgressMode
+    /// Seconds between progress lines when stderr is not a terminal.
+    public var logEvery: Double = 10
 
     /// Creates options.
     public init(force: Set<String>? = nil, until: String? = nil, only: Set<String>? = nil, dryRun: Bool = false,
@@ -443,7 +445,8 @@ public final class PipelineRunner {
         FaultInjection.reach("stage-start")
         let inputRecords = try inputFiles(of: stage).compactMap { try hasher.record($0) }
         let context = StageContext(name: stage.name, inputs: inputs(of: stage), outputDirectory: temporary,
-                                   threads: options.threads, progress: options.progress, baseDirectory: file.directory)
+                                   threads: options.threads, progress: options.progress, baseDirectory: file.directory,
+                                   logEvery: options.logEvery)
         let clock = MonotonicClock.now()
         let outcome: any StageResult
         do {

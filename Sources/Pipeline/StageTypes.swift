@@ -100,11 +100,13 @@ public struct StageContext: Sendable {
     public var progress: ProgressMode
     /// The pipeline file's directory (relative settings paths resolve against it).
     public var baseDirectory: String
+    /// Seconds between progress lines when stderr is not a terminal.
+    public var logEvery: Double = 10
 
     /// The options the stage's library call gets: these threads and progress, its log on stderr
     /// after the stage's name.
     var runOptions: RunOptions {
-        RunOptions(threads: threads, progress: progress, terminal: StandardError.isTerminal, log: StandardError.log(stage: name))
+        RunOptions(threads: threads, progress: progress, terminal: StandardError.isTerminal, logEvery: logEvery, log: StandardError.log(stage: name))
     }
 }
 
@@ -351,11 +353,12 @@ enum TrainStage: Stage {
     }
 
     static func run(_ configuration: TrainingConfiguration, context: StageContext) throws -> Result {
+        var options = TrainingOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
+                                      log: StandardError.log(stage: context.name))
+        options.logEvery = context.logEvery
         let (_, summary) = try TrainingJob.run(
             inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
-            output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration,
-            options: TrainingOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
-                                     log: StandardError.log(stage: context.name)))
+            output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration, options: options)
         var curve = "progress\tloss\n"
         for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
         try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")

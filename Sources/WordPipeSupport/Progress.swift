@@ -2,7 +2,8 @@ import Foundation
 
 /// When to draw a progress line on standard error.
 public enum ProgressMode: String, Codable, Sendable, CaseIterable {
-    /// Only when standard error is a terminal.
+    /// A line redrawn in place on a terminal; elsewhere (a log file, a pipe) a plain line every
+    /// `RunOptions.logEvery` seconds (10 by default), gensim-style.
     case auto
     /// Always, even into a file or pipe.
     case always
@@ -34,18 +35,15 @@ public final class ProgressLine {
     private var lastDraw = 0.0
     private var drewSomething = false
 
-    /// A progress line drawn when `options.progress` allows (`auto`: when `options.terminal`)
-    /// into `options.log`, each report after `label: ` when a label is given.
+    /// A progress line drawn when `options.progress` allows into `options.log`, each report
+    /// after `label: ` when a label is given: every `interval` seconds on a terminal (or with
+    /// `always`), every `options.logEvery` seconds elsewhere with `auto`.
     public init(options: RunOptions, label: String? = nil, interval: Double = 0.5) {
         self.label = label
-        switch options.progress {
-        case .auto: enabled = options.terminal
-        case .always: enabled = true
-        case .never: enabled = false
-        }
+        enabled = options.progress != .never
         terminal = options.terminal
         log = options.log
-        self.interval = interval
+        self.interval = options.progress == .auto && !options.terminal ? options.logEvery : interval
     }
 
     /// A progress line for `stage`, drawn on stderr when `mode` allows (for callers outside

@@ -16,12 +16,17 @@ public struct RunOptions: Sendable {
     public var terminal: Bool
     /// Receives log lines and progress reports.
     public var log: LogSink
+    /// Seconds between progress lines when the log is not a terminal (`auto`), as gensim's
+    /// `report_delay` (a terminal gets a line redrawn in place instead).
+    public var logEvery: Double
 
     /// Creates options; `threads` defaults to the number of cores; without `log`, nothing is shown.
-    public init(threads: Int? = nil, progress: ProgressMode = .auto, terminal: Bool = false, log: @escaping LogSink = { _ in }) {
+    public init(threads: Int? = nil, progress: ProgressMode = .auto, terminal: Bool = false, logEvery: Double = 10,
+                log: @escaping LogSink = { _ in }) {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         self.progress = progress
         self.terminal = terminal
+        self.logEvery = logEvery > 0 ? logEvery : 10
         self.log = log
     }
 }

@@ -35,9 +35,10 @@ struct Run: ParsableCommand {
     func run() throws {
         do {
             let runner = try PipelineRunner(path: pipeline, workdir: workdir)
-            let options = PipelineRunOptions(force: forceAll ? [] : (force.isEmpty ? nil : Set(force)), until: until,
+            var options = PipelineRunOptions(force: forceAll ? [] : (force.isEmpty ? nil : Set(force)), until: until,
                                              only: only.isEmpty ? nil : Set(only), dryRun: dryRun,
                                              threads: runOptions.threads, progress: runOptions.progressMode)
+            options.logEvery = runOptions.logInterval
             let clock = MonotonicClock.now()
             let runs = try runner.run(options: options) { print($0) }
             if !dryRun {

@@ -95,9 +95,10 @@ struct Train: ParsableCommand {
 
     func run() throws {
         do {
-            let options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
+            var options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery,
                                           terminal: StandardError.isTerminal, log: StandardError.log(stage: "train"))
+            options.logEvery = runOptions.logInterval
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output,
                                                    format: try VectorFormat.choose(given: format, path: output),
                                                    configuration: stageConfiguration, options: options)

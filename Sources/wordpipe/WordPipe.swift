@@ -140,6 +140,10 @@ struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
                                visibility: Offer.offersProgress ? .default : .private))
     var progress: ProgressMode?
 
+    @Option(help: ArgumentHelp("Without a terminal, a plain progress line every this many seconds (default: 10).",
+                               visibility: Offer.offersProgress ? .default : .private))
+    var logEvery: Double?
+
     @Option(help: ArgumentHelp((Offer.seedHelp ?? "") + " (default: \(Offer.defaultSeed))",
                                visibility: Offer.seedHelp == nil ? .private : .default))
     var seed: UInt64?
@@ -147,6 +151,8 @@ struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
     func validate() throws {
         try validateThreads(threads)
         if !Offer.offersProgress, progress != nil { throw ValidationError("this command has no --progress option") }
+        if !Offer.offersProgress, logEvery != nil { throw ValidationError("this command has no --log-every option") }
+        if let logEvery, !(logEvery > 0 && logEvery.isFinite) { throw ValidationError("--log-every must be a number of seconds above 0, not \(logEvery)") }
         if Offer.seedHelp == nil, seed != nil { throw ValidationError("this command has no --seed option") }
     }
 
@@ -154,11 +160,14 @@ struct RunOptionGroup<Offer: RunOptionOffer>: ParsableArguments {
     var threadCount: Int { threads ?? Offer.defaultThreads ?? ProcessInfo.processInfo.activeProcessorCount }
     /// The progress mode (auto without --progress).
     var progressMode: ProgressMode { progress ?? .auto }
+    /// Seconds between plain progress lines (10 without --log-every).
+    var logInterval: Double { logEvery ?? 10 }
     /// The seed: --seed, else the configuration's.
     var seedValue: UInt64 { seed ?? Offer.defaultSeed }
 
     /// The options a library call gets: these threads and progress, its log on stderr after `stage: `.
     func runOptions(stage: String) -> RunOptions {
-        RunOptions(threads: threadCount, progress: progressMode, terminal: StandardError.isTerminal, log: StandardError.log(stage: stage))
+        RunOptions(threads: threadCount, progress: progressMode, terminal: StandardError.isTerminal, logEvery: logInterval,
+                   log: StandardError.log(stage: stage))
     }
 }
