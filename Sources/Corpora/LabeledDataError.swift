@@ -29,11 +29,15 @@ public enum LabeledDataError: Error, Equatable, CustomStringConvertible {
     case predictionLengthMismatch(location: SourceLocation, sentence: Int, expected: Int, found: Int)
     /// A predicted tag is empty or holds whitespace, which would break the output columns.
     case invalidPrediction(location: SourceLocation, tag: String)
+    /// The file is not labelled data at all (`what` it is instead).
+    case notLabelledData(path: String, what: String)
 
     public var description: String {
         switch self {
         case .invalidEncoding(let location):
             return "\(location): not valid UTF-8"
+        case .notLabelledData(let path, let what):
+            return "\(path): this is \(what), not labelled data; give a CoNLL or CoNLL-U file (taggers) or a tsv or fastText file (classifiers)"
         case .columnCountMismatch(let location, let expected, let found, let firstLine):
             return "\(location): expected \(expected) columns as on line \(firstLine), found \(found)"
         case .wrongCoNLLUColumnCount(let location, let found):

@@ -5,6 +5,7 @@ import WordPipeSupport
 enum LabeledDataLines {
     /// Reads every line of `path` (plain, gzip or bzip2; `-` is standard input).
     static func read(path: String) throws -> [String] {
+        if path != "-", let what = FileKinds.notText(path: path) { throw LabeledDataError.notLabelledData(path: path, what: what) }
         let source = try ByteSource(path: path)
         defer { source.close() }
         var bytes: [UInt8] = []

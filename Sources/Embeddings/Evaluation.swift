@@ -150,6 +150,10 @@ extension VectorStore {
     }
 
     private func readEvaluationFile(_ path: String) throws -> String {
+        if let what = FileKinds.notText(path: path) {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path),
+                                           message: "this is \(what), not an evaluation file; give analogy questions (`: section`, then `a b c d` lines) or word pairs with scores")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "cannot read the file")
         }

@@ -83,6 +83,15 @@ public enum FileKinds {
         return field.count <= 6 && field.allSatisfy { $0.isUppercase || $0 == "$" }
     }
 
+    /// What the file at `path` is when it cannot be a text input (a directory, a device, a
+    /// WordPipe binary file, binary data); nil for text, compressed text included.
+    public static func notText(path: String) -> String? {
+        guard let what = identify(path: path) else { return nil }
+        let nonText = what.hasPrefix("a directory") || what.hasPrefix("not a regular file") || what.hasPrefix("binary data")
+            || what.hasPrefix("a WordPipe")
+        return nonText ? what : nil
+    }
+
     /// The error text for `path` given where `expected` (`a vector file`) is wanted: what the
     /// file is, then `hint` (where that kind of file comes from).
     public static func notExpected(path: String, expected: String, hint: String) -> String {

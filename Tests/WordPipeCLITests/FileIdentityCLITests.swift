@@ -31,6 +31,11 @@ import TestSupport
             (["tag", "--model", vectors, "-"], "this is a WordPipe vector file, not a WordPipe model file (it is read by wordpipe nearest"),
             (["train", tokens, "--vocab", vectors, "-o", directory.appendingPathComponent("out.wpv").path],
              "\(vectors): this is a WordPipe vector file (it is read by wordpipe nearest"),
+            (["train-tagger", "--train", vectors, "--dev", conll, "-o", directory.appendingPathComponent("m.wpm").path],
+             "\(vectors): this is a WordPipe vector file (it is read by wordpipe nearest, analogy, similarity, evaluate, convert, or --vectors of train-tagger and train-classifier), not labelled data"),
+            (["train-classifier", "--train", folder, "--dev", folder, "-o", directory.appendingPathComponent("m.wpm").path],
+             "\(folder): this is a directory, not labelled data"),
+            (["evaluate", "--vectors", vectors, "--pairs", vectors], "\(vectors): this is a WordPipe vector file (it is read by"),
         ]
         for (arguments, expected) in cases {
             let result = try CLI.run(arguments, stdin: Data())
