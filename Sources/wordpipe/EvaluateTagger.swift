@@ -1,4 +1,5 @@
 import ArgumentParser
+import Corpora
 import Foundation
 import Models
 import WordPipeSupport
@@ -45,6 +46,11 @@ struct EvaluateTagger: ParsableCommand {
                 try output(try PredictionsFile.score(path: predictions))
             } else if let model, let test {
                 let tagger = try Tagger.load(from: model).tagger
+                // The test data is read in the model's format; a file named for the other one is
+                // refused rather than misread.
+                if let named = TaggedDataFormat.named(by: test), named != tagger.configuration.format {
+                    throw ValidationError("--test \(test) is \(named.rawValue) by its name, but the model reads \(tagger.configuration.format.rawValue) data (the format it was trained on); give the test data in \(tagger.configuration.format.rawValue)")
+                }
                 let score = try TaggerTraining.evaluate(tagger, path: test)
                 try output(score.metrics, unknownRate: score.unknownRate, vectorOOVRate: score.vectorOOVRate)
             }

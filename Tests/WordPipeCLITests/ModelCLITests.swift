@@ -157,5 +157,10 @@ import TestSupport
         #expect(tagged.stdout.hasPrefix("# sent_id = 0\n1\tThe\t"), "\(tagged.stdout.prefix(200))")
         let wrong = try CLI.run(["tag", "--model", model, train, "--format", "conll"])
         #expect(wrong.status == 64 && wrong.stderr.contains("contradicts the name of"))
+        // evaluate-tagger reads --test in the model's format, and refuses a file named for the other.
+        #expect(try CLI.run(["evaluate-tagger", "--model", model, "--test", train]).status == 0)
+        let renamed = try Self.write(conllu, "test.conll", in: directory)
+        let mismatch = try CLI.run(["evaluate-tagger", "--model", model, "--test", renamed])
+        #expect(mismatch.status == 1 && mismatch.stderr.contains("is conll by its name, but the model reads conllu data"), "\(mismatch.stderr)")
     }
 }
