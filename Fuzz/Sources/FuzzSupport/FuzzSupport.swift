@@ -147,3 +147,51 @@ public func fuzzVectorFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, name:
     }
     return path
 }
+
+/// The body of the token-labelled targets (CoNLL, CoNLL-U): reads the input from a scratch file
+/// as `TaggedFile.read` does for the CLI, with the tag column found from the data and with one
+/// taken from the input, with and without required tags; converts the tags between schemes and
+/// renders them back (what `tag` writes).
+public func fuzzTaggedFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, format: TaggedDataFormat) {
+    let data = pointer ?? emptyInput
+    let path = FuzzFiles.write(data, count, name: "input.txt")
+    let column: Int? = count > 0 ? Int(data[0] % 12) : nil
+    for (tagColumn, requireTags) in [(nil, true), (column, false)] {
+        do {
+            let file = try TaggedFile.read(path: path, format: format, tagColumn: tagColumn, requireTags: requireTags)
+            for sentence in file.sentences {
+                blackHole(TagSchemes.fromBIOES(TagSchemes.toBIOES(TagSchemes.toIOB2(sentence.tags))))
+            }
+            blackHole(try file.rendered(predictions: file.sentences.map(\.tags)))
+        } catch {
+            blackHole(String(describing: error))
+        }
+    }
+}
+
+/// The body of the text-labelled targets (tsv, fastText): reads the input from a scratch file as
+/// `ClassificationFile.read` does for the CLI, with and without required labels.
+public func fuzzClassificationFile(_ pointer: UnsafePointer<UInt8>?, _ count: Int, format: ClassificationDataFormat) {
+    let path = FuzzFiles.write(pointer ?? emptyInput, count, name: "input.txt")
+    for requireLabels in [true, false] {
+        do {
+            blackHole(try ClassificationFile.read(path: path, format: format, requireLabels: requireLabels))
+        } catch {
+            blackHole(String(describing: error))
+        }
+    }
+}
+
+extension Seeds {
+    /// The seeds of a vector-file target, when seeds are asked for: `small.EXT` (the seed
+    /// vectors) and `one.EXT` (their first row) in `format`; `more` may add files of its own.
+    public static func makeVectorSeeds(format: VectorFileFormat, extension ext: String,
+                                       more: (String, WordVectors) throws -> Void = { _, _ in }) {
+        makeIfAsked { directory in
+            let vectors = Seeds.vectors()
+            try vectors.save(to: directory + "/small." + ext, format: format)
+            try vectors.limited(to: 1).save(to: directory + "/one." + ext, format: format)
+            try more(directory, vectors)
+        }
+    }
+}

@@ -1,19 +1,9 @@
-// libFuzzer target: TSV labelled data (`--format tsv`), read from a scratch file like the CLI reads it.
-import Corpora
+// libFuzzer target: TSV data (`--format tsv`), read from a scratch file like the CLI reads it.
 import FuzzSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ pointer: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
-    let data = pointer ?? emptyInput
-    let path = FuzzFiles.write(data, count, name: "input.txt")
-    for requireLabels in [true, false] {
-        do {
-            let file = try ClassificationFile.read(path: path, format: .tsv, requireLabels: requireLabels)
-            blackHole(file)
-        } catch {
-            blackHole(String(describing: error))
-        }
-    }
+    fuzzClassificationFile(pointer, count, format: .tsv)
     return 0
 }
 

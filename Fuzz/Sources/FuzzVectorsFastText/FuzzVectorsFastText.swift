@@ -6,10 +6,7 @@ import FuzzSupport
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    Seeds.makeIfAsked { directory in
-        let vectors = Seeds.vectors()
-        try vectors.save(to: directory + "/small.vec", format: .fasttext)
-        try vectors.limited(to: 1).save(to: directory + "/one.vec", format: .fasttext)
+    Seeds.makeVectorSeeds(format: .fasttext, extension: "vec") { directory, vectors in
         // fastText's own writer ends every row with a space before the newline.
         var text = "\(vectors.vocabulary.count) \(vectors.dim)\n"
         for (index, word) in vectors.vocabulary.words.enumerated() {

@@ -5,11 +5,7 @@ import FuzzSupport
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    Seeds.makeIfAsked { directory in
-        let vectors = Seeds.vectors()
-        try vectors.save(to: directory + "/small.txt", format: .glove)
-        try vectors.limited(to: 1).save(to: directory + "/one.txt", format: .glove)
-    }
+    Seeds.makeVectorSeeds(format: .glove, extension: "txt")
     return 0
 }
 

@@ -5,11 +5,7 @@ import FuzzSupport
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    Seeds.makeIfAsked { directory in
-        let vectors = Seeds.vectors()
-        try vectors.save(to: directory + "/small.bin", format: .word2vecBin)
-        try vectors.limited(to: 1).save(to: directory + "/one.bin", format: .word2vecBin)
-    }
+    Seeds.makeVectorSeeds(format: .word2vecBin, extension: "bin")
     return 0
 }
 

@@ -5,11 +5,7 @@ import FuzzSupport
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    Seeds.makeIfAsked { directory in
-        let vectors = Seeds.vectors()
-        try vectors.save(to: directory + "/small.txt", format: .word2vecText)
-        try vectors.limited(to: 1).save(to: directory + "/one.txt", format: .word2vecText)
-    }
+    Seeds.makeVectorSeeds(format: .word2vecText, extension: "txt")
     return 0
 }
 
