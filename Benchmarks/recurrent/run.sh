@@ -29,11 +29,15 @@
 #   PYTHON=python3     interpreter used to create Benchmarks/.venv when it is missing
 # PyTorch comes from PyPI into Benchmarks/.venv, for the benchmark only (never a dependency).
 # The Linux wheel on PyPI pulls the CUDA libraries (about 5 GB); only the CPU is used.
-# OPENBLAS_CORETYPE is never set here: whatever the environment says is used as it is.
+# OPENBLAS_CORETYPE is never set here: whatever the environment says is used as it is, by wordpipe.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# The PyTorch peer runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (Benchmarks/peer_env.sh: a value set
+# for our OpenBLAS must not slow a peer's own BLAS); wordpipe keeps the environment.
+# shellcheck source=../peer_env.sh
+source "$ROOT/Benchmarks/peer_env.sh"
 R=${R:-20}
 WARMUP=${WARMUP:-3}
 THREADS=${THREADS:-1 2}
@@ -118,7 +122,7 @@ for config in $CONFIGS; do
             >"$OUTDIR/swift-$config-$threads.log" 2>&1) || { tail -20 "$OUTDIR/swift-$config-$threads.log"; exit 1; }
         if [ "$HAVE_TORCH" = 1 ]; then
             echo "== 2. $config, $threads thread(s): PyTorch"
-            "$VENV/bin/python" "$HERE/lstm_torch.py" --threads "$threads" --batch 32 --input 100 --hidden "$HIDDEN" \
+            peer "$VENV/bin/python" "$HERE/lstm_torch.py" --threads "$threads" --batch 32 --input 100 --hidden "$HIDDEN" \
                 --bidirectional "$BIDIRECTIONAL" --lengths "$LENGTHS" --reps "$R" --warmup "$WARMUP" >> "$RESULTS"
         fi
     done

@@ -33,11 +33,15 @@
 # The wordpipe binary is copied to OUTDIR/bin first so a rebuild during the run cannot mix binaries.
 # PyTorch and seqeval come from PyPI into Benchmarks/.venv, for the benchmark only (never a
 # dependency). The Linux wheel of torch pulls the CUDA libraries (about 5 GB); only the CPU is used.
-# OPENBLAS_CORETYPE is never set here: whatever the environment says is used as it is.
+# OPENBLAS_CORETYPE is never set here: whatever the environment says is used as it is, by wordpipe.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# The PyTorch peer runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (Benchmarks/peer_env.sh: a value set
+# for our OpenBLAS must not slow a peer's own BLAS); wordpipe keeps the environment.
+# shellcheck source=../peer_env.sh
+source "$ROOT/Benchmarks/peer_env.sh"
 EPOCHS=${EPOCHS:-10}
 THREADS=${THREADS:-2}
 INIT=${INIT:-vectors random}
@@ -182,7 +186,7 @@ for init in $INIT; do
         if [ "$HAVE_TORCH" = 1 ]; then
             log "PyTorch, init $init, $threads thread(s), $EPOCHS epoch(s)"
             tlog=$OUTDIR/pytorch-$init-$threads.log
-            "$VENV/bin/python" "$HERE/bilstm_torch.py" --train "$TRAIN" --dev "$DEV" --vectors "$VECTORS_TXT" \
+            peer "$VENV/bin/python" "$HERE/bilstm_torch.py" --train "$TRAIN" --dev "$DEV" --vectors "$VECTORS_TXT" \
                 --init "$init" --epochs "$EPOCHS" --threads "$threads" --seed 1 --clip-scope "$CLIP_SCOPE" \
                 ${SLICE:+--slice "$SLICE"} \
                 2> "$tlog" > "$OUTDIR/pytorch-$init-$threads.json" &

@@ -103,7 +103,9 @@ print(f"Input: `{E['INPUT_NAME']}` decompressed once (untimed) to `{E['PLAIN_NAM
       f"load average {E['LOAD_START']} at the start, {E['LOAD_END']} at the end of the timed runs. "
       f"{'Median of ' + str(R) + ' runs' if R > 1 else 'One run'} per system, systems alternated in each repetition. "
       f"gensim {E.get('GENSIM_VER', '?')} on Python {E.get('PY_VER', '?')}; fastText {E.get('FT_VER') or '-'} (Debian package)"
-      + (f"; wordpipe binary {E['WP_ORIGIN']}" if E.get("WP_ORIGIN") else "") + ".")
+      + (f"; wordpipe binary {E['WP_ORIGIN']}" if E.get("WP_ORIGIN") else "") + ". "
+      f"Peers at full speed: gensim ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its BLAS, from threadpoolctl: "
+      f"{E.get('PEER_BLAS', '?')}); wordpipe kept the script's environment (OPENBLAS_CORETYPE={E.get('CORETYPE', '?')}).")
 print()
 print(f"Command: `{E['CMDLINE']}`")
 print()

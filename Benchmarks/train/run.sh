@@ -28,6 +28,7 @@
 #                       its report (timings, load and command are those saved in OUTDIR/run.env)
 #   OUTDIR=dir          outputs, logs and report (default: Benchmarks/train/out)
 #   PYTHON=python3      interpreter used to create the venv and write the report
+#   VENV=dir            the venv with gensim and threadpoolctl (default Benchmarks/.venv)
 # Every system is timed wall-clock around the whole command, peak RSS via /usr/bin/time %M.
 # Training seconds: wordpipe's own summary line; gensim's train() alone (perf_counter);
 # fastText: its own final words/sec/thread printout, turned back into seconds
@@ -37,6 +38,10 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# Peers at full speed: gensim's commands run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset
+# (`peer`); wordpipe keeps this script's environment. The report names gensim's BLAS kernel.
+# shellcheck source=../peer_env.sh
+source "$ROOT/Benchmarks/peer_env.sh"
 R=${R:-1}
 INPUT=${INPUT:-}
 USER_INPUT=$INPUT
@@ -52,7 +57,7 @@ PAIRS=${PAIRS:-}
 OUTDIR=${OUTDIR:-$HERE/out}
 RESCORE=${RESCORE:-0}
 PYTHON=${PYTHON:-python3}
-VENV=$ROOT/Benchmarks/.venv
+VENV=${VENV:-$ROOT/Benchmarks/.venv}
 GENSIM_VERSION=4.4.0
 FASTTEXT_VERSION=0.9.2
 
@@ -113,7 +118,7 @@ mkdir -p "$OUTDIR/logs" "$OUTDIR/bin" "$OUTDIR/vectors" "$OUTDIR/eval"
 
 # ---------------------------------------------------------------- gensim (shared venv, idempotent)
 # Always needed: gensim scores every system's vectors.
-if ! "$VENV/bin/python" -c "import gensim, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import gensim, threadpoolctl, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
   if [[ ! -x "$VENV/bin/python" ]]; then
     log "creating $VENV"
     if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
@@ -124,7 +129,7 @@ if ! "$VENV/bin/python" -c "import gensim, sys; sys.exit(gensim.__version__ != '
     fi
   fi
   log "installing gensim==$GENSIM_VERSION into $VENV"
-  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" || die "pip install gensim==$GENSIM_VERSION failed"
+  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" threadpoolctl || die "pip install gensim==$GENSIM_VERSION threadpoolctl failed"
   "$VENV/bin/python" -c 'import gensim' || die "gensim installed but does not import"
 fi
 VPY=$VENV/bin/python
@@ -182,7 +187,7 @@ cmd_for() { # system output -> command array in CMD
   case $1 in
     wp1|wp2)     CMD=("$WP" train "$PLAIN" -o "$2" --format word2vec-bin --threads "$t" $COMMON) ;;
     wpnb1|wpnb2) CMD=("$WP" train "$PLAIN" -o "$2" --format word2vec-bin --threads "$t" $COMMON --no-batched) ;;
-    gs1|gs2)     CMD=("$VPY" "$HERE/gensim_train.py" "$PLAIN" "$2" --threads "$t" --epochs "$EPOCHS") ;;
+    gs1|gs2)     CMD=("${PEER[@]}" "$VPY" "$HERE/gensim_train.py" "$PLAIN" "$2" --threads "$t" --epochs "$EPOCHS") ;;
     ft1|ft2)     CMD=("$FASTTEXT" skipgram -input "$PLAIN" -output "$2" $FT_COMMON -thread "$t") ;;
   esac
 }
@@ -258,7 +263,7 @@ fi  # RESCORE == 0
 # ---------------------------------------------------------------- quality (gensim for every file)
 mapfile -t VEC_FILES < <(tail -n +2 "$RESULTS" | cut -f6)
 log "scoring ${#VEC_FILES[@]} vector files with gensim (analogies restrict_vocab=30000, WS353)"
-"$VPY" "$HERE/quality.py" eval "$QUESTIONS" "$PAIRS" "${VEC_FILES[@]}" > "$OUTDIR/eval/gensim.jsonl" 2>"$OUTDIR/logs/quality.stderr" \
+peer "$VPY" "$HERE/quality.py" eval "$QUESTIONS" "$PAIRS" "${VEC_FILES[@]}" > "$OUTDIR/eval/gensim.jsonl" 2>"$OUTDIR/logs/quality.stderr" \
   || { tail -n 20 "$OUTDIR/logs/quality.stderr" >&2; die "gensim scoring failed"; }
 for f in "${VEC_FILES[@]}"; do
   b=$(basename "$f")
@@ -280,7 +285,7 @@ if [[ "$INTEROP" == 1 ]]; then
   done
   NN_FILES+=("$TXT")
   # shellcheck disable=SC2086
-  "$VPY" "$HERE/quality.py" nearest "$(echo $WORDS | tr ' ' ',')" "${NN_FILES[@]}" > "$OUTDIR/eval/nearest.gensim.jsonl" \
+  peer "$VPY" "$HERE/quality.py" nearest "$(echo $WORDS | tr ' ' ',')" "${NN_FILES[@]}" > "$OUTDIR/eval/nearest.gensim.jsonl" \
     2>"$OUTDIR/logs/nearest.stderr" || { tail -n 20 "$OUTDIR/logs/nearest.stderr" >&2; die "gensim most_similar failed"; }
   : > "$OUTDIR/eval/nearest.wordpipe.jsonl"
   for f in "${NN_FILES[@]}"; do
@@ -316,6 +321,8 @@ export NN_LIST="${NN_FILES[*]:-}"
 export CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 export NCPU=$(nproc)
 export GENSIM_VER=$("$VPY" -c 'import gensim; print(gensim.__version__)' 2>/dev/null || echo '?')
+export PEER_BLAS=$(peer_blas "$VPY" numpy scipy.linalg gensim.models.word2vec_inner)
+export CORETYPE=${OPENBLAS_CORETYPE-<unset>}
 export PY_VER=$("$VPY" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo '?')
 for s in $ALL_SYSTEMS; do export "CMD_$s=$(short_cmd "$s")"; done
 set +e

@@ -35,6 +35,28 @@ import threading
 import time
 
 
+def wordpipe_env():
+    """The environment for wordpipe: this process's, with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE as
+    run.sh was given them (the harness itself runs as a peer, without them: Benchmarks/peer_env.sh)."""
+    env = dict(os.environ)
+    for name in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]:
+        kept = env.pop("WORDPIPE_KEEP_" + name, None)
+        if kept is not None:
+            env[name] = kept
+    return env
+
+
+def blas_kernel():
+    """This process's BLAS (numpy's, which gensim uses), from threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    parts = [f"{e.get('internal_api')} {e.get('version')} {e.get('architecture')}, {e.get('num_threads')} thread(s)"
+             for e in threadpool_info() if e.get("user_api") == "blas"]
+    return "; ".join(parts) or "no BLAS loaded"
+
+
 def log(message):
     print(f"== {message}", file=sys.stderr, flush=True)
 
@@ -99,9 +121,9 @@ def cmd_serve(args):
 class PipeSystem:
     """A process answering one line per line; timed round trips over raw file descriptors."""
 
-    def __init__(self, name, argv):
+    def __init__(self, name, argv, env=None):
         self.name = name
-        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
         self.wfd = self.process.stdin.fileno()
         self.rfd = self.process.stdout.fileno()
         self.lines = collections.deque()
@@ -184,7 +206,8 @@ def cmd_latency(args):
         raise SystemExit(f"vocabulary too small for {args.reps} + {args.batch} queries")
 
     systems = {
-        "wordpipe": PipeSystem("wordpipe", [args.wordpipe, "nearest", "--vectors", args.vectors, "-k", str(args.k)]),
+        "wordpipe": PipeSystem("wordpipe", [args.wordpipe, "nearest", "--vectors", args.vectors, "-k", str(args.k)] + args.wordpipe_arg,
+                               env=wordpipe_env()),
         "gensim-pipe": PipeSystem("gensim-pipe", [sys.executable, os.path.abspath(__file__), "serve", args.vectors, "-k", str(args.k)]),
         "cat": PipeSystem("cat", ["cat"]),
     }
@@ -252,6 +275,7 @@ def cmd_latency(args):
         "batch_per_query": {n: statistics.median(b) / len(batch) for n, b in batches.items()},
         "top_identical": same / len(singles), "top_overlap": overlap,
         "load": loads, "gensim_load": gensim_load, "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+        "peer_blas": blas_kernel(), "wordpipe_args": args.wordpipe_arg,
     }
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
@@ -266,7 +290,7 @@ def cmd_evaluate(args):
         command += ["--pairs", p]
     log("wordpipe: " + " ".join(command))
     start = time.perf_counter()
-    wp = json.loads(subprocess.run(command, check=True, capture_output=True).stdout.decode().strip().splitlines()[-1])
+    wp = json.loads(subprocess.run(command, check=True, capture_output=True, env=wordpipe_env()).stdout.decode().strip().splitlines()[-1])
     wp_seconds = time.perf_counter() - start
 
     log(f"gensim: evaluate_word_analogies(restrict_vocab={args.restrict}) and evaluate_word_pairs(restrict_vocab={args.restrict})")
@@ -331,6 +355,11 @@ def cmd_report(args):
           f"run (harness, wordpipe, gensim server) gets the same OPENBLAS_NUM_THREADS. "
           f"Top-{latencies[0]['k'] if latencies else 10} neighbours of one random vocabulary word per query; "
           f"load time excluded (warm-up queries first).")
+    print()
+    kernels = sorted({lat.get("peer_blas", "?") for lat in latencies})
+    print(f"Peers at full speed: the harness (gensim in-process and its server) ran with OPENBLAS_CORETYPE and "
+          f"OPENBLAS_L2_SIZE unset; gensim's BLAS (threadpoolctl): {' / '.join(kernels) or args.peer_blas}. "
+          f"wordpipe kept the script's environment (OPENBLAS_CORETYPE={args.coretype}).")
     print()
     print(f"Command: `{args.command}`")
     print()
@@ -426,6 +455,7 @@ def main():
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--batch-reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--wordpipe-arg", action="append", default=[], help="extra argument for wordpipe nearest (repeatable)")
     p.set_defaults(run=cmd_latency)
     p = sub.add_parser("evaluate")
     p.add_argument("--vectors", required=True)
@@ -443,6 +473,8 @@ def main():
     p.add_argument("--numpy-version", default="?")
     p.add_argument("--numpy-blas", default="?")
     p.add_argument("--debian-blas", default="?")
+    p.add_argument("--peer-blas", default="?")
+    p.add_argument("--coretype", default="?")
     p.set_defaults(run=cmd_report)
     args = parser.parse_args()
     args.run(args)

@@ -22,11 +22,20 @@
 #   WORDPIPE=path       wordpipe binary (default: `swift build -c release --product wordpipe`, with
 #                       --scratch-path $SCRATCH_PATH when that is set); copied to OUTDIR/bin first
 #   OUTDIR=dir          outputs, logs and report (default: Benchmarks/vectors/out)
-# Needs the venv Benchmarks/.venv with gensim 4.4.0 (created and installed when missing).
+#   VENV=dir            the Python venv (default Benchmarks/.venv) with gensim 4.4.0 and threadpoolctl
+#                       (created and installed when missing)
+# Peers at full speed (Benchmarks/peer_env.sh): the harness, which runs gensim in-process and as a
+# server, runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; wordpipe, its child, gets them
+# back exactly as this script was given them. The report names the peer's BLAS kernel.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../peer_env.sh
+source "$ROOT/Benchmarks/peer_env.sh"
+# What wordpipe must get back (the harness runs as a peer, without them).
+[[ -n "${OPENBLAS_CORETYPE+x}" ]] && export WORDPIPE_KEEP_OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE
+[[ -n "${OPENBLAS_L2_SIZE+x}" ]] && export WORDPIPE_KEEP_OPENBLAS_L2_SIZE=$OPENBLAS_L2_SIZE
 VECTORS=${VECTORS:-}
 USER_VECTORS=$VECTORS
 TRAIN_MB=${TRAIN_MB:-20}
@@ -43,7 +52,7 @@ PARTS=${PARTS:-random trained}
 BLAS_THREADS=${BLAS_THREADS:-1 2}
 OUTDIR=${OUTDIR:-$HERE/out}
 USER_WORDPIPE=${WORDPIPE:-}
-VENV=$ROOT/Benchmarks/.venv
+VENV=${VENV:-$ROOT/Benchmarks/.venv}
 PY=$VENV/bin/python
 GENSIM_VERSION=4.4.0
 
@@ -67,7 +76,7 @@ find_shared() { # relative path under shared/data -> absolute path, or nothing
 }
 
 # ---------------------------------------------------------------- tools
-if ! "$PY" -c "import gensim, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
+if ! "$PY" -c "import gensim, threadpoolctl, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
   log "creating $VENV with gensim==$GENSIM_VERSION"
   if [[ ! -x "$PY" ]]; then
     if ! python3 -m venv "$VENV" 2>/dev/null; then
@@ -76,7 +85,7 @@ if ! "$PY" -c "import gensim, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSI
       python3 -m venv "$VENV"
     fi
   fi
-  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" || die "pip install gensim==$GENSIM_VERSION failed"
+  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" threadpoolctl || die "pip install gensim==$GENSIM_VERSION threadpoolctl failed"
 fi
 GENSIM_DATA=$("$PY" -c 'import gensim.test.utils as u; print(u.module_path + "/test_data")' 2>/dev/null || true)
 
@@ -120,7 +129,7 @@ if has random; then
   fi
   for t in $BLAS_THREADS; do
     log "latency: random ${ROWS} x ${DIM}, OPENBLAS_NUM_THREADS=$t"
-    OPENBLAS_NUM_THREADS=$t "$PY" "$HERE/nearest_bench.py" latency --label "(a) random" --vectors "$RANDOM_VECS" \
+    OPENBLAS_NUM_THREADS=$t peer "$PY" "$HERE/nearest_bench.py" latency --label "(a) random" --vectors "$RANDOM_VECS" \
       --wordpipe "$WORDPIPE" --out "$OUTDIR/latency-random-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
       --batch "$BATCH" --batch-reps "$BATCH_REPS" 2> >(tee "$OUTDIR/logs/latency-random-t$t.log" >&2)
     LATENCY+=("$OUTDIR/latency-random-t$t.json")
@@ -147,14 +156,14 @@ if has trained; then
   fi
   for t in $BLAS_THREADS; do
     log "latency: trained vectors $VECTORS, OPENBLAS_NUM_THREADS=$t"
-    OPENBLAS_NUM_THREADS=$t "$PY" "$HERE/nearest_bench.py" latency --label "(b) trained" --vectors "$VECTORS" \
+    OPENBLAS_NUM_THREADS=$t peer "$PY" "$HERE/nearest_bench.py" latency --label "(b) trained" --vectors "$VECTORS" \
       --wordpipe "$WORDPIPE" --out "$OUTDIR/latency-trained-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
       --batch "$BATCH" --batch-reps "$BATCH_REPS" 2> >(tee "$OUTDIR/logs/latency-trained-t$t.log" >&2)
     LATENCY+=("$OUTDIR/latency-trained-t$t.json")
   done
   PAIR_ARGS=()
   for p in $PAIRS; do PAIR_ARGS+=(--pairs "$p"); done
-  "$PY" "$HERE/nearest_bench.py" evaluate --vectors "$VECTORS" --wordpipe "$WORDPIPE" --analogies "$ANALOGIES" \
+  peer "$PY" "$HERE/nearest_bench.py" evaluate --vectors "$VECTORS" --wordpipe "$WORDPIPE" --analogies "$ANALOGIES" \
     "${PAIR_ARGS[@]}" --restrict "$RESTRICT" --out "$OUTDIR/evaluation.json" 2> >(tee "$OUTDIR/logs/evaluation.log" >&2)
   EVALUATION=(--evaluation "$OUTDIR/evaluation.json")
 fi
@@ -174,11 +183,13 @@ if [[ -n "$USER_WORDPIPE" ]]; then CMDLINE+="WORDPIPE=$USER_WORDPIPE "; fi
 CMDLINE+="Benchmarks/vectors/run.sh"
 NUMPY_VERSION=$("$PY" -c 'import numpy; print(numpy.__version__)')
 NUMPY_BLAS=$("$PY" -c 'import numpy; c = numpy.show_config(mode="dicts"); print(c["Build Dependencies"]["blas"].get("version", "?"))' 2>/dev/null || echo '?')
+PEER_BLAS=$(peer_blas "$PY" numpy gensim)
 DEBIAN_BLAS=$(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?')
 set +e
 "$PY" "$HERE/nearest_bench.py" report "${LATENCY[@]}" "${EVALUATION[@]}" --command "$CMDLINE" \
   --gensim-version "$GENSIM_VERSION" --numpy-version "$NUMPY_VERSION" \
-  --numpy-blas "$NUMPY_BLAS" --debian-blas "$DEBIAN_BLAS" | tee "$OUTDIR/report.md"
+  --numpy-blas "$NUMPY_BLAS" --debian-blas "$DEBIAN_BLAS" --peer-blas "$PEER_BLAS" \
+  --coretype "${OPENBLAS_CORETYPE-<unset>}" | tee "$OUTDIR/report.md"
 status=${PIPESTATUS[0]}
 set -e
 [[ $status == 0 ]] || die "the evaluation agreement check failed (report: $OUTDIR/report.md)"

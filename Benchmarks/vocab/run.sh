@@ -26,6 +26,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+# Peers run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (Benchmarks/peer_env.sh); wordpipe keeps the environment.
+# shellcheck source=../peer_env.sh
+source "$ROOT/Benchmarks/peer_env.sh"
 R=${R:-3}
 INPUT=${INPUT:-}
 USER_INPUT=$INPUT
@@ -131,9 +134,9 @@ cmd_for() { # system output -> command array in CMD
     wpb2gz) CMD=("$WP" "${wp_common[@]}" --threads 2 --max-types-in-memory "$MAX_TYPES" "$INPUT") ;;
     wpb1)   CMD=("$WP" "${wp_common[@]}" --threads 1 --max-types-in-memory "$MAX_TYPES" "$PLAIN") ;;
     wpb2)   CMD=("$WP" "${wp_common[@]}" --threads 2 --max-types-in-memory "$MAX_TYPES" "$PLAIN") ;;
-    gsfile) CMD=("$VENV/bin/python" "$HERE/gensim_vocab.py" corpus_file "$PLAIN" "$2" --min-count "$MIN_COUNT") ;;
-    gsls)   CMD=("$VENV/bin/python" "$HERE/gensim_vocab.py" linesentence "$PLAIN" "$2" --min-count "$MIN_COUNT") ;;
-    gslsgz) CMD=("$VENV/bin/python" "$HERE/gensim_vocab.py" linesentence "$INPUT" "$2" --min-count "$MIN_COUNT") ;;
+    gsfile) CMD=("${PEER[@]}" "$VENV/bin/python" "$HERE/gensim_vocab.py" corpus_file "$PLAIN" "$2" --min-count "$MIN_COUNT") ;;
+    gsls)   CMD=("${PEER[@]}" "$VENV/bin/python" "$HERE/gensim_vocab.py" linesentence "$PLAIN" "$2" --min-count "$MIN_COUNT") ;;
+    gslsgz) CMD=("${PEER[@]}" "$VENV/bin/python" "$HERE/gensim_vocab.py" linesentence "$INPUT" "$2" --min-count "$MIN_COUNT") ;;
   esac
 }
 short_cmd() { # human-readable command for the report
