@@ -67,12 +67,25 @@ extension VectorStore {
     /// The `k` words nearest to the mean of the unit vectors of `positive` minus those of
     /// `negative` (gensim's `most_similar`), searched among the `restrict` most frequent words
     /// (all when nil); the query words are never answers.
-    public func nearest(positive: [String], negative: [String] = [], k: Int = 10, restrict: Int? = nil) throws -> [Neighbour] {
-        try nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .automatic)
+    /// `threads` threads share the scan of a large matrix (the answer does not depend on it).
+    public func nearest(positive: [String], negative: [String] = [], k: Int = 10, restrict: Int? = nil,
+                        threads: Int = 1) throws -> [Neighbour] {
+        try nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .automatic, threads: threads)
+    }
+
+    /// The unit query vector of `nearest(positive:negative:)` and the ids it excludes.
+    public func queryVector(positive: [String], negative: [String]) throws -> (vector: [Float], excluded: Set<Int32>) {
+        guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
+        let allIDs = try ids(positive + negative)
+        var query = [Float](repeating: 0, count: dim)
+        for id in allIDs.prefix(positive.count) { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
+        for id in allIDs.dropFirst(positive.count) { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
+        return (query, Set(allIDs))
     }
 
     /// `nearest(positive:negative:k:restrict:)` with the scan chosen (for tests).
-    func nearest(positive: [String], negative: [String], k: Int, restrict: Int?, scan: ScanMethod) throws -> [Neighbour] {
+    func nearest(positive: [String], negative: [String], k: Int, restrict: Int?, scan: ScanMethod,
+                 threads: Int = 1) throws -> [Neighbour] {
         guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
         // Resolved together, so that an error names every unknown word, negative ones too
         // (resolving the lists one after the other left out the negatives when a positive was unknown).
@@ -82,7 +95,7 @@ extension VectorStore {
         var query = [Float](repeating: 0, count: dim)
         for id in positiveIDs { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
         for id in negativeIDs { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
-        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)], scan: scan)[0]
+        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)], scan: scan, threads: threads)[0]
     }
 
     /// The nearest words to each query vector (not necessarily unit length: the ranking is
@@ -93,7 +106,8 @@ extension VectorStore {
     }
 
     /// `nearest(to:k:restrict:excluding:)` with the scan of single queries chosen (for tests).
-    func nearest(to queries: [[Float]], k: Int, restrict: Int?, excluding: [Set<Int32>], scan: ScanMethod) -> [[Neighbour]] {
+    func nearest(to queries: [[Float]], k: Int, restrict: Int?, excluding: [Set<Int32>], scan: ScanMethod,
+                 threads: Int = 1) -> [[Neighbour]] {
         let rows = min(count, max(1, restrict ?? count))
         var answers: [[Neighbour]] = []
         answers.reserveCapacity(queries.count)
@@ -107,7 +121,8 @@ extension VectorStore {
                 return norm > 0 ? query.map { $0 / norm } : query
             }
             if batch.count == 1 {
-                answers.append(nearestSingle(flat, k: k, rows: rows, excluding: start < excluding.count ? excluding[start] : [], method: scan))
+                answers.append(nearestSingle(flat, k: k, rows: rows, excluding: start < excluding.count ? excluding[start] : [], method: scan,
+                                             threads: threads))
                 start += 1
                 continue
             }

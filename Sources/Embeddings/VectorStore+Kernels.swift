@@ -1,3 +1,4 @@
+import Dispatch
 import QueryKernels
 
 /// A float16 (IEEE half) copy of the unit-normalized matrix, for the first pass of a nearest
@@ -30,14 +31,52 @@ struct HalfMatrix: @unchecked Sendable {
     }
 }
 
+/// An int8 copy of the unit-normalized matrix with one float32 scale per row, for the first
+/// pass of a nearest search: a quarter of the bytes of the float32 matrix (30 MB + 0.4 MB of
+/// scales for 100,000 × 300).
+struct ByteMatrix: @unchecked Sendable {
+    /// Row-major `rows × stride` codes: row r ≈ scales[r] · codes[r], the padding zero.
+    let codes: [Int8]
+    /// One scale per row (NaN for a row holding NaN or an infinity).
+    let scales: [Float]
+    /// Codes per row: `dim` rounded up to a multiple of 16.
+    let stride: Int
+    /// An upper bound on the Euclidean norm of the finite float32 rows (1 for unit rows, up to rounding).
+    let maxNorm: Double
+    /// An upper bound on ‖row − scale · codes‖ over the finite rows.
+    let maxError: Double
+
+    /// Converts `matrix` (`rows × dim`); nil when the bounds are not finite (rows near
+    /// Float.greatestFiniteMagnitude, which unit rows never are).
+    init?(_ matrix: [Float], rows: Int, dim: Int) {
+        let stride = (dim + 15) / 16 * 16
+        var bounds = [0.0, 0.0]
+        var scales = [Float](repeating: 0, count: rows)
+        let codes = [Int8](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
+            matrix.withUnsafeBufferPointer { m in
+                wpq_convert_i8(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride), &scales, &bounds)
+            }
+            initialized = rows * stride
+        }
+        guard bounds[0].isFinite, bounds[1].isFinite else { return nil }
+        self.codes = codes
+        self.scales = scales
+        self.stride = stride
+        maxNorm = bounds[0] * (1 + 1e-9)
+        maxError = bounds[1] * (1 + 1e-9)
+    }
+}
+
 /// How a single query scans the matrix.
 enum ScanMethod: Sendable {
-    /// The float16 scan with float32 rescoring when the matrix is large, else the float32 scan.
+    /// The int8 scan with float32 rescoring when the matrix is large, else the float32 scan.
     case automatic
     /// Every row scored in float32.
     case exact
     /// The float16 scan, then the float32 rescoring of the rows that could be in the top k.
     case halfPrecision
+    /// The int8 scan, then the float32 rescoring of the rows that could be in the top k.
+    case bytes
 }
 
 extension VectorStore {
@@ -47,11 +86,14 @@ extension VectorStore {
     /// 0.39 to 0.84 ms; their 10,000 most frequent (1M values, 4 MB, within the caches), 0.10 to
     /// 0.19 ms against 0.12 ms; below that the two are alike and the float16 copy is not worth
     /// its memory.
+    /// The int8 scan (issue 17) uses the same threshold: on 100,000 × 300 it reads 30 MB instead
+    /// of 61 MB (C harness, Benchmarks/vectors/scanbench.c: about 1.1 ms against 2.3 ms per query).
     static let halfScanMinimumValues = 1_000_000
 
     /// The `k` best rows among the first `rows` for one unit `query`, excluding `excluded`,
     /// best first; ties go to the lower id. The answer is always the float32 one (each score
-    /// the fixed-order float32 dot product of `wpq_scores_f32`): the float16 scan only narrows
+    /// the fixed-order float32 dot product of `wpq_scores_f32`): the int8 scan (the default on
+    /// a large matrix, see `byteNearest`, split over `threads`) or the float16 scan only narrows
     /// down which rows get a float32 score.
     ///
     /// The float16 scan is exact for the following reason. Let q be the float32 query, v a
@@ -79,16 +121,21 @@ extension VectorStore {
     ///
     /// - Complexity: O(rows × dim) with the float16 pass reading 2 bytes per value instead
     ///   of 4, plus O(c × dim) for the c rows rescored (about k on real and random vectors).
-    func nearestSingle(_ query: [Float], k: Int, rows: Int, excluding excluded: Set<Int32>, method: ScanMethod) -> [Neighbour] {
+    func nearestSingle(_ query: [Float], k: Int, rows: Int, excluding excluded: Set<Int32>, method: ScanMethod,
+                       threads: Int = 1) -> [Neighbour] {
         guard k > 0, rows > 0 else { return [] }
-        let useHalves: Bool
+        let large = rows * dim >= Self.halfScanMinimumValues && k * 16 <= rows
         switch method {
-        case .exact: useHalves = false
-        case .halfPrecision: useHalves = true
-        case .automatic: useHalves = rows * dim >= Self.halfScanMinimumValues && k * 16 <= rows
-        }
-        if useHalves, query.allSatisfy(\.isFinite), let half = halfMatrix {
-            return halfPrecisionNearest(query, half: half, k: k, rows: rows, excluding: excluded).neighbours
+        case .exact: break
+        case .halfPrecision:
+            if query.allSatisfy(\.isFinite), let half = halfMatrix {
+                return halfPrecisionNearest(query, half: half, k: k, rows: rows, excluding: excluded).neighbours
+            }
+        case .bytes, .automatic:
+            if method == .bytes || large, query.allSatisfy(\.isFinite), let bytes = byteMatrix,
+               let answer = byteNearest(query, bytes: bytes, k: k, rows: rows, excluding: excluded, threads: threads) {
+                return answer.neighbours
+            }
         }
         let matrix = normalized
         var scores = [Float](repeating: 0, count: rows)
@@ -107,15 +154,79 @@ extension VectorStore {
         half.halves.withUnsafeBufferPointer { h in
             wpq_scores_f16(h.baseAddress, Int64(half.stride), 0, Int64(rows), padded, &scores)
         }
-        // Excluded rows take no place in the k best.
-        for id in excluded where id >= 0 && Int(id) < rows { scores[Int(id)] = -.infinity }
-        let kth = scores.withUnsafeBufferPointer { wpq_kth_largest($0.baseAddress, Int64(rows), Int64(k)) }
         let norm = query.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let norm1 = query.reduce(0.0) { $0 + Double(abs($1)) }
         let n = Double(dim)
         let bound = 1.01 * ((0x1p-11 + 3 * n * 0x1p-24) * norm * half.maxNorm + 0x1p-24 * norm1)
-        // Rounded down, so that the float threshold is never above T − 4B.
-        let threshold = kth == -.infinity ? -Float.infinity : Float(Double(kth) - 4 * bound).nextDown
+        // T − 4B: twice what the proof needs.
+        return rescore(query, scores: &scores, bound: 2 * bound, k: k, rows: rows, excluding: excluded)
+    }
+
+    /// The int8 scan of `nearestSingle` (rows split between `threads` threads), then the float32
+    /// rescoring, with the number of rows rescored; nil for a zero query (no int8 copy of it).
+    ///
+    /// Why it is exact. Let x be the float32 query, v a finite float32 row, c its codes and s its
+    /// scale, so v = s·c + e with ‖e‖ <= E (ByteMatrix.maxError, measured when the copy is made);
+    /// x = σ·p + f with p the int16 codes of the query, σ their scale and ‖f‖ measured. The int8
+    /// pass computes D = c·p exactly in int32, then t = fl(fl(D) · fl(s·σ)). Now
+    ///
+    ///     x·v = s (x·c) + x·e = sσ D + s (c·f) + x·e,
+    ///
+    /// so |x·v − sσD| <= ‖x‖ E + ‖s c‖ ‖f‖ <= ‖x‖ E + (V + E) ‖f‖, V >= every ‖v‖. The three float32
+    /// roundings of t add at most 3·2^-24 |sσD| <= 2^-22 (V + E)(‖x‖ + ‖f‖) (and 2^-100 covers an
+    /// underflow of s·σ), and the float32 score s32 of the row is within γ_n ‖x‖ V <= 3n·2^-24 ‖x‖ V
+    /// of x·v (see the float16 proof above). So |t − s32| <= B with
+    ///
+    ///     B = 1.01 · (‖x‖ E + (V + E) ‖f‖ + 2^-22 (V + E)(‖x‖ + ‖f‖) + 3n·2^-24 ‖x‖ V + 2^-100),
+    ///
+    /// and as for the float16 scan, every row of the float32 top k has t >= T − 2B where T is the
+    /// k-th best int8 score: those rows are rescored (E is the largest error of a row, not a
+    /// typical one, so the margin is already generous). Rows with NaN have scale NaN, score NaN
+    /// in both and are never answers.
+    func byteNearest(_ query: [Float], bytes: ByteMatrix, k: Int, rows: Int, excluding excluded: Set<Int32>,
+                     threads: Int = 1) -> (neighbours: [Neighbour], rescored: Int)? {
+        var codes = [Int16](repeating: 0, count: bytes.stride)
+        var queryError = 0.0
+        let queryScale = wpq_quantize_query_i16(query, Int64(dim), &codes, Int64(bytes.stride), &queryError)
+        guard queryScale > 0 else { return nil }
+        var scores = [Float](repeating: 0, count: rows)
+        let parts = max(1, min(threads, rows / 4096))
+        bytes.codes.withUnsafeBufferPointer { c in
+            bytes.scales.withUnsafeBufferPointer { s in
+                codes.withUnsafeBufferPointer { q in
+                    scores.withUnsafeMutableBufferPointer { out in
+                        // Addresses, so that the threads' closure is Sendable; every buffer outlives the call.
+                        let addresses = (UInt(bitPattern: c.baseAddress), UInt(bitPattern: s.baseAddress),
+                                         UInt(bitPattern: q.baseAddress), UInt(bitPattern: out.baseAddress))
+                        let stride = Int64(bytes.stride)
+                        let scan = { @Sendable (part: Int) in
+                            let begin = rows * part / parts, end = rows * (part + 1) / parts
+                            wpq_scores_i8(UnsafePointer(bitPattern: addresses.0), stride, UnsafePointer(bitPattern: addresses.1),
+                                          Int64(begin), Int64(end), UnsafePointer(bitPattern: addresses.2), queryScale,
+                                          UnsafeMutablePointer(bitPattern: addresses.3))
+                        }
+                        if parts == 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: scan) }
+                    }
+                }
+            }
+        }
+        let norm = query.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let n = Double(dim), v = bytes.maxNorm, e = bytes.maxError
+        let bound = 1.01 * (norm * e + (v + e) * queryError + 0x1p-22 * (v + e) * (norm + queryError)
+                            + 3 * n * 0x1p-24 * norm * v + 0x1p-100)
+        return rescore(query, scores: &scores, bound: bound, k: k, rows: rows, excluding: excluded)
+    }
+
+    /// The float32 rescoring shared by the float16 and int8 scans: given first-pass `scores` each
+    /// within `bound` of the row's float32 score, rescores every row within 2·bound of the k-th
+    /// best first-pass score and returns the float32 top k (and how many rows were rescored).
+    func rescore(_ query: [Float], scores: inout [Float], bound: Double, k: Int, rows: Int,
+                 excluding excluded: Set<Int32>) -> (neighbours: [Neighbour], rescored: Int) {
+        // Excluded rows take no place in the k best.
+        for id in excluded where id >= 0 && Int(id) < rows { scores[Int(id)] = -.infinity }
+        let kth = scores.withUnsafeBufferPointer { wpq_kth_largest($0.baseAddress, Int64(rows), Int64(k)) }
+        // Rounded down, so that the float threshold is never above T − 2·bound.
+        let threshold = kth == -.infinity ? -Float.infinity : Float(Double(kth) - 2 * bound).nextDown
         var candidates = [Int32](repeating: 0, count: 4 * k + 64)
         var found = 0
         while true {

@@ -34,6 +34,23 @@ static int vectorized(void) {
 
 int32_t wpq_kernels_vectorized(void) { return vectorized(); }
 
+/// AVX-512 (F + BW) for the int8 scan, only where AVX2 is chosen too (so wpq_set_portable turns both off).
+static int avx512(void) {
+    if (!vectorized()) return 0;
+#if defined(__x86_64__)
+    static int answer = -1;
+    if (answer < 0) {
+        __builtin_cpu_init();
+        answer = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+    }
+    return answer;
+#else
+    return 0;
+#endif
+}
+
+int32_t wpq_kernels_avx512(void) { return avx512(); }
+
 void wpq_set_portable(int32_t portable) {
     vectorized_override = portable ? 0 : -1;
 }
@@ -278,6 +295,152 @@ void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64
         float sum = 0;
         for (int64_t i = 0; i < stride; i++) sum += wpq_half_to_float(x[i]) * query[i];
         scores[r] = sum;
+    }
+}
+
+// MARK: - Int8 copy and scan
+
+void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *codes, int64_t stride, float *scales,
+                    double *bounds) {
+    double largest_norm = 0, largest_error = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = matrix + r * dim;
+        int8_t *target = codes + r * stride;
+        float largest = 0;
+        int finite = 1;
+        for (int64_t i = 0; i < dim; i++) {
+            float magnitude = fabsf(row[i]);
+            if (!isfinite(magnitude)) finite = 0;
+            else if (magnitude > largest) largest = magnitude;
+        }
+        memset(target, 0, (size_t)stride);
+        if (!finite) { scales[r] = NAN; continue; }
+        float scale = largest / 127.0f;
+        double norm = 0, error = 0;
+        if (scale > 0 && isfinite(127.0f / largest)) {
+            for (int64_t i = 0; i < dim; i++) {
+                float code = rintf(row[i] / scale);
+                if (code > 127) code = 127;
+                if (code < -127) code = -127;
+                target[i] = (int8_t)code;
+                double difference = (double)row[i] - (double)scale * (double)code;
+                error += difference * difference;
+                norm += (double)row[i] * (double)row[i];
+            }
+        } else {
+            // Only subnormal values (or zeros): every code 0, the whole row is the error.
+            scale = 0;
+            for (int64_t i = 0; i < dim; i++) norm += (double)row[i] * (double)row[i];
+            error = norm;
+        }
+        scales[r] = scale;
+        if (norm > largest_norm) largest_norm = norm;
+        if (error > largest_error) largest_error = error;
+    }
+    bounds[0] = sqrt(largest_norm);
+    bounds[1] = sqrt(largest_error);
+}
+
+float wpq_quantize_query_i16(const float *query, int64_t dim, int16_t *out, int64_t stride, double *error_norm) {
+    float largest = 0;
+    for (int64_t i = 0; i < dim; i++) if (fabsf(query[i]) > largest) largest = fabsf(query[i]);
+    // |code| <= limit keeps dim · 127 · limit below 2^31 (the int32 sum of a row cannot overflow).
+    int64_t limit = 32767;
+    if (dim > 0 && (int64_t)2147483647 / (127 * dim) < limit) limit = (int64_t)2147483647 / (127 * dim);
+    if (limit < 1) limit = 1;
+    for (int64_t i = 0; i < stride; i++) out[i] = 0;
+    double error = 0;
+    float scale = largest > 0 ? largest / (float)limit : 0;
+    if (!(scale > 0) || !isfinite((float)limit / largest)) {
+        for (int64_t i = 0; i < dim; i++) error += (double)query[i] * (double)query[i];
+        *error_norm = sqrt(error);
+        return 0;
+    }
+    for (int64_t i = 0; i < dim; i++) {
+        float code = rintf(query[i] / scale);
+        if (code > (float)limit) code = (float)limit;
+        if (code < -(float)limit) code = -(float)limit;
+        out[i] = (int16_t)code;
+        double difference = (double)query[i] - (double)scale * (double)code;
+        error += difference * difference;
+    }
+    *error_norm = sqrt(error);
+    return scale;
+}
+
+#if defined(__x86_64__)
+/// Four rows at a time (their sums overlap), 16 codes per step sign-extended to int16 and
+/// multiplied pairwise into int32 (vpmaddwd): exact.
+WPQ_TARGET static void scores_i8_avx2(const int8_t *codes, int64_t stride, const float *scales, int64_t begin,
+                                      int64_t end, const int16_t *query, float query_scale, float *scores) {
+    int64_t r = begin;
+    for (; r + 2 <= end; r += 2) {
+        const int8_t *a = codes + r * stride, *b = a + stride;
+        __m256i sa = _mm256_setzero_si256(), sb = _mm256_setzero_si256();
+        for (int64_t i = 0; i < stride; i += 16) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(query + i));
+            sa = _mm256_add_epi32(sa, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), q));
+            sb = _mm256_add_epi32(sb, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + i))), q));
+        }
+        // Horizontal sums of both rows at once.
+        __m256i h = _mm256_hadd_epi32(sa, sb);  // a01 a23 b01 b23 | a45 a67 b45 b67
+        __m128i u = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        u = _mm_hadd_epi32(u, u);  // a, b, a, b
+        scores[r] = (float)_mm_cvtsi128_si32(u) * (scales[r] * query_scale);
+        scores[r + 1] = (float)_mm_extract_epi32(u, 1) * (scales[r + 1] * query_scale);
+    }
+    for (; r < end; r++) {
+        const int8_t *a = codes + r * stride;
+        __m256i sa = _mm256_setzero_si256();
+        for (int64_t i = 0; i < stride; i += 16) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(query + i));
+            sa = _mm256_add_epi32(sa, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), q));
+        }
+        __m128i u = _mm_add_epi32(_mm256_castsi256_si128(sa), _mm256_extracti128_si256(sa, 1));
+        u = _mm_hadd_epi32(u, u);
+        u = _mm_hadd_epi32(u, u);
+        scores[r] = (float)_mm_cvtsi128_si32(u) * (scales[r] * query_scale);
+    }
+}
+
+#define WPQ_TARGET512 __attribute__((target("avx512f,avx512bw,avx2,fma,f16c")))
+/// 32 codes per step (vpmovsxbw zmm, vpmaddwd zmm), a 16-code ymm step for an odd number of 16s.
+WPQ_TARGET512 static void scores_i8_avx512(const int8_t *codes, int64_t stride, const float *scales, int64_t begin,
+                                           int64_t end, const int16_t *query, float query_scale, float *scores) {
+    int64_t n32 = stride & ~(int64_t)31;
+    for (int64_t r = begin; r < end; r++) {
+        const int8_t *a = codes + r * stride;
+        __m512i sa = _mm512_setzero_si512();
+        int64_t i = 0;
+        for (; i < n32; i += 32) {
+            __m512i q = _mm512_loadu_si512((const void *)(query + i));
+            sa = _mm512_add_epi32(sa, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i))), q));
+        }
+        int32_t sum = _mm512_reduce_add_epi32(sa);
+        if (i < stride) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(query + i));
+            __m256i t = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), q);
+            __m128i u = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+            u = _mm_hadd_epi32(u, u);
+            u = _mm_hadd_epi32(u, u);
+            sum += _mm_cvtsi128_si32(u);
+        }
+        scores[r] = (float)sum * (scales[r] * query_scale);
+    }
+}
+#endif
+
+void wpq_scores_i8(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
+                   const int16_t *query, float query_scale, float *scores) {
+#if defined(__x86_64__)
+    if (avx512()) { scores_i8_avx512(codes, stride, scales, begin, end, query, query_scale, scores); return; }
+    if (vectorized()) { scores_i8_avx2(codes, stride, scales, begin, end, query, query_scale, scores); return; }
+#endif
+    for (int64_t r = begin; r < end; r++) {
+        const int8_t *a = codes + r * stride;
+        int32_t sum = 0;
+        for (int64_t i = 0; i < stride; i++) sum += (int32_t)a[i] * (int32_t)query[i];
+        scores[r] = (float)sum * (scales[r] * query_scale);
     }
 }
 

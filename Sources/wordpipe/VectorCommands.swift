@@ -51,18 +51,30 @@ protocol QueryCommand {
 
 extension QueryCommand {
     func runQueries() throws {
+        try runQueries { store in { words in self.answer(store, words: words) } }
+    }
+
+    /// The query loop with the answering function made once the store is loaded (`prepare` may
+    /// load more, e.g. an index; its errors stop the command as a load error does).
+    func runQueries(_ prepare: (VectorStore) throws -> ([String]) -> (QueryAnswer, answered: Bool)) throws {
         let store: VectorStore
-        do { store = try loadStore(vectors, stage: Self.name) } catch { throw StageFailure(stage: Self.name, underlying: error) }
+        let answer: ([String]) -> (QueryAnswer, answered: Bool)
+        do {
+            store = try loadStore(vectors, stage: Self.name)
+            answer = try prepare(store)
+        } catch {
+            throw StageFailure(stage: Self.name, underlying: error)
+        }
         if !arguments.isEmpty {
-            let (answer, answered) = self.answer(store, words: arguments)
-            write(answer)
+            let (reply, answered) = answer(arguments)
+            write(reply)
             if !answered { throw ExitCode(1) }
             return
         }
         while let line = readLine() {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             if words.isEmpty { emit(""); continue }
-            write(self.answer(store, words: words).0)
+            write(answer(words).0)
         }
     }
 
@@ -99,7 +111,9 @@ struct Nearest: ParsableCommand, QueryCommand {
         Without WORD, reads one query per line from stdin (words separated by spaces; '-word' \
         subtracts) and answers each line at once: output line k answers input line k. A blank \
         line gets an empty line; a query with an unknown word gets `WORD: not in vocabulary` \
-        (with --json, a record with an `error` field).
+        (with --json, a record with an `error` field). Without --index the answer is exact (a \
+        scan of every row); with --index INDEX (from `wordpipe index`) it is approximate: the \
+        graph proposes --ef candidates, scored as the exact scan scores them.
         """)
     static let name = "nearest"
 
@@ -126,20 +140,47 @@ struct Nearest: ParsableCommand, QueryCommand {
     @Flag(help: "One JSON object per query.")
     var json = false
 
+    @Option(help: "An HNSW index of the vectors (`wordpipe index`): approximate answers, much faster on large vocabularies.")
+    var index: String?
+
+    @Option(help: "With --index: candidates the graph search keeps (higher: better recall, slower; at least k). Default 100.")
+    var ef: Int?
+
+    @Option(help: "Threads sharing the scan of one query without --index (default 1).")
+    var threads: Int = 1
+
     var arguments: [String] { words + (subtract + negativeAlias).map { "-" + $0 } }
 
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1, not \(k)") }
         if let restrict, restrict < 1 { throw ValidationError("--restrict must be at least 1, not \(restrict)") }
+        if let ef, ef < 1 { throw ValidationError("--ef must be at least 1, not \(ef) (the number of candidates the graph search keeps; try 100)") }
+        if ef != nil && index == nil { throw ValidationError("--ef applies to --index searches; give --index INDEX (from `wordpipe index`) or leave out --ef") }
+        if index != nil && restrict != nil {
+            throw ValidationError("--restrict cannot be combined with --index (the index covers every word); build an index of fewer words (`wordpipe convert --limit N`, then `wordpipe index`) or leave out --index")
+        }
+        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
     }
 
-    func run() throws { try runQueries() }
+    func run() throws {
+        try runQueries { store in
+            guard let index else { return { words in self.answer(store, index: nil, words: words) } }
+            let graph = try HNSWIndex(path: index)
+            try graph.check(against: store, indexPath: index, vectorsPath: vectors)
+            return { words in self.answer(store, index: graph, words: words) }
+        }
+    }
 
     func answer(_ store: VectorStore, words: [String]) -> (QueryAnswer, answered: Bool) {
+        answer(store, index: nil, words: words)
+    }
+
+    func answer(_ store: VectorStore, index graph: HNSWIndex?, words: [String]) -> (QueryAnswer, answered: Bool) {
         let positive = words.filter { !$0.hasPrefix("-") || $0 == "-" }
         let negative = words.filter { $0.hasPrefix("-") && $0 != "-" }.map { String($0.dropFirst()) }
         do {
-            let neighbours = try store.nearest(positive: positive, negative: negative, k: k, restrict: restrict)
+            let neighbours = try graph.map { try store.nearest(positive: positive, negative: negative, k: k, index: $0, ef: ef ?? 100) }
+                ?? store.nearest(positive: positive, negative: negative, k: k, restrict: restrict, threads: threads)
             if json {
                 return (.json(["query": positive, "negative": negative, "oov": [String](),
                                "neighbours": neighbours.map { ["word": $0.word, "score": $0.score] }]), true)
@@ -293,6 +334,54 @@ struct Convert: ParsableCommand {
             StandardError.write("convert: \(min(limit ?? Int.max, vectors.vocabulary.count)) vectors of \(vectors.dim) from \(report.format.rawValue) to \(format.rawValue)\n")
         } catch {
             throw StageFailure(stage: "convert", underlying: error)
+        }
+    }
+}
+
+/// `wordpipe index VECTORS -o INDEX`: an HNSW graph for approximate `nearest --index`.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build an HNSW index of a vector file for fast approximate nearest --index (hnswlib's graph).",
+        discussion: """
+        The index holds the graph only (the vectors stay in VECTORS) and a fingerprint of the \
+        vectors: `nearest --vectors VECTORS --index INDEX` refuses an index built from other \
+        vectors. With --threads 1 the same vectors and --seed give the same file.
+        """)
+
+    @Argument(help: "Vector file (any format nearest reads).")
+    var vectors: String
+    @Option(name: .shortAndLong, help: "Output index file (.wph).")
+    var output: String
+    @Option(help: "Links per node (2M on the bottom level), as hnswlib's M.")
+    var m: Int = HNSWIndex.Settings().m
+    @Option(name: .customLong("ef-construction"), help: "Candidates kept while inserting a node, as hnswlib's ef_construction.")
+    var efConstruction: Int = HNSWIndex.Settings().efConstruction
+    @Option(help: "Seed of the random levels.")
+    var seed: UInt64 = 1
+    @Option(help: "Build threads (default: all cores; the graph is reproducible with 1).")
+    var threads: Int?
+
+    func validate() throws {
+        if m < 2 || m > 1024 { throw ValidationError("--m must be between 2 and 1024, not \(m) (hnswlib's usual values are 12 to 48)") }
+        if efConstruction < 1 || efConstruction > 1_000_000 { throw ValidationError("--ef-construction must be between 1 and 1000000, not \(efConstruction)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
+    func run() throws {
+        do {
+            let store = try loadStore(vectors, stage: "index")
+            let start = Date()
+            let settings = HNSWIndex.Settings(m: m, efConstruction: efConstruction, seed: seed,
+                                              threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let graph = try HNSWIndex.build(store, settings: settings)
+            try graph.write(to: output)
+            let megabytes = Double(graph.byteCount) / 1e6
+            StandardError.write(String(format: "index: %d words of dim %d, M %d, ef-construction %d, %d levels, %.1f MB in %.1f s (%d threads) -> ",
+                                       store.count, store.dim, m, efConstruction, graph.maxLevel + 1, megabytes,
+                                       Date().timeIntervalSince(start), settings.threads) + output + "\n")
+        } catch {
+            throw StageFailure(stage: "index", underlying: error)
         }
     }
 }

@@ -152,6 +152,44 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         }
     }
 
+    /// The int8 scan is within the documented bound of the float32 score, in every build
+    /// (AVX-512, AVX2, portable), and the builds give the same bits.
+    @Test(arguments: [3, 8, 16, 17, 100, 300, 1000])
+    func int8ScoresAreWithinTheBound(dim: Int) throws {
+        let rows = 501
+        var raw = randomRows(rows, dim: dim, seed: 15)
+        raw[7] = raw[7].map { $0 * 1e-30 }  // tiny values: subnormal codes
+        raw[9][0] = 1e4  // one large component: a coarse scale for the rest of the row
+        let normalized = store(raw).normalized
+        let bytes = try #require(ByteMatrix(normalized, rows: rows, dim: dim))
+        let direction = randomRows(1, dim: dim, seed: 16)[0]
+        let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let query = direction.map { $0 / norm }
+        var codes = [Int16](repeating: 0, count: bytes.stride)
+        var queryError = 0.0
+        let queryScale = wpq_quantize_query_i16(query, Int64(dim), &codes, Int64(bytes.stride), &queryError)
+        #expect(queryScale > 0)
+        var exact = [Float](repeating: 0, count: rows), fast = exact, portable = exact
+        wpq_scores_f32(normalized, Int64(rows), Int64(dim), query, &exact)
+        wpq_scores_i8(bytes.codes, Int64(bytes.stride), bytes.scales, 0, Int64(rows), codes, queryScale, &fast)
+        wpq_set_portable(1)
+        wpq_scores_i8(bytes.codes, Int64(bytes.stride), bytes.scales, 0, Int64(rows), codes, queryScale, &portable)
+        wpq_set_portable(0)
+        #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern))
+        let v = bytes.maxNorm, e = bytes.maxError, n = Double(dim)
+        let bound = 1.01 * (e + (v + e) * queryError + 0x1p-22 * (v + e) * (1 + queryError) + 3 * n * 0x1p-24 * v + 0x1p-100)
+        for row in 0..<rows {
+            #expect(abs(Double(fast[row]) - Double(exact[row])) <= bound, "row \(row)")
+        }
+        // The partial sums cannot overflow int32 even at the largest codes.
+        let ones = [Float](repeating: 1, count: dim)
+        let big = try #require(ByteMatrix(ones + ones.map { -$0 }, rows: 2, dim: dim))
+        let qScale = wpq_quantize_query_i16(ones, Int64(dim), &codes, Int64(big.stride), &queryError)
+        var two = [Float](repeating: 0, count: 2)
+        wpq_scores_i8(big.codes, Int64(big.stride), big.scales, 0, 2, codes, qScale, &two)
+        #expect(abs(Double(two[0]) - n) <= 1e-4 * n && abs(Double(two[1]) + n) <= 1e-4 * n, "\(two)")
+    }
+
     // MARK: queries
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -176,7 +214,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         let rows = c.adversarial ? adversarialRows(c.rows, dim: c.dim, seed: UInt64(c.rows)) : randomRows(c.rows, dim: c.dim, seed: UInt64(c.rows))
         let vectors = store(rows)
         var generator = SplitMix64(seed: UInt64(c.dim))
-        var rescored = 0, asked = 0
+        var rescored = 0, asked = 0, byteRescored = 0
         for k in [1, 10, 100] {
             for restrict in [nil, c.rows / 3] {
                 for query in 0..<12 {
@@ -186,6 +224,9 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
                     let exact = try vectors.nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .exact)
                     let halves = try vectors.nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .halfPrecision)
                     #expect(halves == exact, "k=\(k) restrict=\(restrict.map(String.init) ?? "all") +\(positive) -\(negative)")
+                    let bytes = try vectors.nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .bytes,
+                                                    threads: 1 + query % 3)
+                    #expect(bytes == exact, "int8, k=\(k) restrict=\(restrict.map(String.init) ?? "all") +\(positive) -\(negative)")
                     if !words.contains("w3") {  // w3 is the NaN row of the near-ties matrix: no answers at all
                         #expect(exact.count == min(k, (restrict ?? c.rows) - Set(words).count - (c.adversarial ? 1 : 0)))
                     }
@@ -196,6 +237,15 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
                     let exact = vectors.nearest(to: [vector], k: k, restrict: restrict, excluding: [], scan: .exact)[0]
                     let halves = vectors.nearest(to: [vector], k: k, restrict: restrict, excluding: [], scan: .halfPrecision)[0]
                     #expect(halves == exact, "k=\(k) restrict=\(restrict.map(String.init) ?? "all") vector \(query)")
+                    let bytes = vectors.nearest(to: [vector], k: k, restrict: restrict, excluding: [], scan: .bytes, threads: 2)[0]
+                    #expect(bytes == exact, "int8, k=\(k) restrict=\(restrict.map(String.init) ?? "all") vector \(query)")
+                    if !c.adversarial, let byteCopy = vectors.byteMatrix {
+                        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                        let answer = try #require(vectors.byteNearest(vector.map { $0 / norm }, bytes: byteCopy, k: k,
+                                                                      rows: restrict ?? c.rows, excluding: []))
+                        #expect(answer.neighbours == exact)
+                        byteRescored += answer.rescored
+                    }
                     if !c.adversarial, let half = vectors.halfMatrix {
                         let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
                         let (answer, count) = vectors.halfPrecisionNearest(vector.map { $0 / norm }, half: half, k: k,
@@ -209,6 +259,24 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         }
         // On random vectors the float16 pass leaves few rows to rescore beyond the k answers.
         if !c.adversarial { #expect(Double(rescored) <= Double(asked) * 2 + 50, "\(rescored) rows rescored for \(asked) answers") }
+        // The int8 pass leaves more (its bound uses the largest rounding error of any row), still
+        // a small part of the rows.
+        if !c.adversarial {
+            #expect(Double(byteRescored) <= Double(asked) * 6 + 0.02 * Double(c.rows * 36), "\(byteRescored) rows rescored for \(asked) answers")
+        }
+    }
+
+    /// The int8 scan split over threads (parts of at least 4,096 rows) answers as one thread does.
+    @Test func int8ScanOverThreadsAnswersTheSame() throws {
+        let rows = randomRows(12_500, dim: 20, seed: 21)
+        let vectors = store(rows)
+        for query in 0..<20 {
+            let vector = randomRows(1, dim: 20, seed: UInt64(300 + query))[0]
+            let exact = vectors.nearest(to: [vector], k: 10, restrict: nil, excluding: [], scan: .exact)[0]
+            for threads in [2, 3, 8] {
+                #expect(vectors.nearest(to: [vector], k: 10, restrict: nil, excluding: [], scan: .bytes, threads: threads)[0] == exact)
+            }
+        }
     }
 
     /// Exact ties (duplicate rows) go to the lower id in both scans.
@@ -216,7 +284,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         let base = randomRows(1, dim: 24, seed: 3)[0]
         let other = randomRows(30, dim: 24, seed: 4)
         let vectors = store([base] + other + [base, base] + other + [base])
-        for scan in [ScanMethod.exact, .halfPrecision] {
+        for scan in [ScanMethod.exact, .halfPrecision, .bytes] {
             let answers = vectors.nearest(to: [base], k: 4, restrict: nil, excluding: [], scan: scan)[0]
             #expect(answers.map(\.word) == ["w0", "w31", "w32", "w63"])
             #expect(Set(answers.map(\.score)).count == 1)
@@ -228,11 +296,15 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         let rows = adversarialRows(700, dim: 36, seed: 12)
         let vectors = store(rows)
         let fast = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .halfPrecision)
+        let fastBytes = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .bytes)
         wpq_set_portable(1)
         let portable = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .halfPrecision)
+        let portableBytes = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .bytes)
         let exact = try vectors.nearest(positive: ["w5", "w9"], negative: ["w40"], k: 25, restrict: nil, scan: .exact)
         wpq_set_portable(0)
         #expect(fast == exact)
         #expect(portable == exact)
+        #expect(fastBytes == exact)
+        #expect(portableBytes == exact)
     }
 }

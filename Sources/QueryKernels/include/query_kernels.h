@@ -1,7 +1,9 @@
 // QueryKernels: the scans behind nearest-word queries, in C.
 //
-// A query over a large matrix first scans a float16 copy of the unit-normalized matrix (half
-// the memory traffic of float32, dot products accumulated in float32), then rescores in float32
+// A query over a large matrix first scans an int8 copy of the unit-normalized matrix with a
+// float32 scale per row (a quarter of the memory traffic of float32; exact int32 dot products
+// against an int16 copy of the query; AVX-512BW, AVX2 or portable) or a float16 copy (half the
+// traffic, dot products accumulated in float32), then rescores in float32
 // the few rows whose float16 score could still place them in the top k (see
 // Sources/Embeddings/VectorStore+Kernels.swift for the error bound that decides which).
 //
@@ -14,6 +16,8 @@
 #define WORDPIPE_QUERY_KERNELS_H
 
 #include <stdint.h>
+
+#include "hnsw_kernels.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +46,29 @@ uint16_t wpq_float_to_half(float value);
 /// halves[r·stride ..< (r+1)·stride] · query, where `query` holds `stride` floats (zero padded).
 void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64_t end, const float *query,
                     float *scores);
+
+/// Int8 copy for the first pass of a scan: row r becomes codes[r·stride ..< (r+1)·stride] and
+/// scales[r], with matrix[r][i] ≈ scales[r] · codes[i] (scale = max |value| / 127, codes rounded to
+/// nearest, padding zeroed; `stride` >= dim, a multiple of 16). A row holding NaN or an infinity
+/// gets scale NaN. Writes to `bounds` the largest Euclidean norm of a finite row (bounds[0]) and
+/// the largest norm of a finite row's rounding error ‖row − scale · codes‖ (bounds[1]), both
+/// computed in double.
+void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *codes, int64_t stride, float *scales,
+                    double *bounds);
+
+/// Int16 copy of a finite query for `wpq_scores_i8`: query[i] ≈ scale · out[i], |out[i]| small
+/// enough that a row's dot product of `dim` int8 × int16 terms cannot overflow int32; `out` holds
+/// `stride` values (zero padded). Returns the scale (0 for a zero query) and writes the norm of
+/// the rounding error ‖query − scale · out‖ (double) to `error_norm`.
+float wpq_quantize_query_i16(const float *query, int64_t dim, int16_t *out, int64_t stride, double *error_norm);
+
+/// The int8 scores of rows [begin, end): scores[r] = (scales[r] · query_scale) · Σ codes·query,
+/// the sum exact in int32 (AVX-512BW, AVX2 or portable, chosen at run time; all give the same bits).
+void wpq_scores_i8(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
+                   const int16_t *query, float query_scale, float *scores);
+
+/// Returns 1 when the AVX-512BW build of `wpq_scores_i8` is in use.
+int32_t wpq_kernels_avx512(void);
 
 /// The k-th largest of scores[0 ..< count], NaNs skipped; -infinity when fewer than k are not NaN.
 float wpq_kth_largest(const float *scores, int64_t count, int64_t k);
