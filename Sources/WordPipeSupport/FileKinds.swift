@@ -22,6 +22,7 @@ public enum FileKinds {
         Kind(magic: Array("WPMODEL".utf8) + [0], name: "a WordPipe model file",
              readers: "wordpipe tag, evaluate-tagger (taggers) or classify, evaluate-classifier (classifiers)"),
         Kind(magic: Array("WPRNNPAR".utf8), name: "a WordPipe parameter file", readers: "wordpipe inspect"),
+        Kind(magic: Array("WPHNSWIX".utf8), name: "a WordPipe HNSW index", readers: "wordpipe nearest --index, beside its --vectors"),
     ]
 
     /// The kind whose magic number `head` (a file's first bytes) starts with.

@@ -61,7 +61,10 @@ import TestSupport
         #expect(truncated.status != 0 && truncated.stderr.contains(index) && truncated.stderr.contains("truncated"), "\(truncated.stderr)")
         #expect(truncated.reason == .exit)
 
-        // The vectors given as the index.
+        // The index given as the vectors, and the vectors given as the index.
+        #expect(try CLI.run(["index", vectors, "-o", index, "--m", "6"]).status == 0)
+        let asVectors = try CLI.run(["nearest", "--vectors", index, "w1"])
+        #expect(asVectors.status != 0 && asVectors.stderr.contains("a WordPipe HNSW index"), "\(asVectors.stderr)")
         let swapped = try CLI.run(["nearest", "--vectors", vectors, "--index", vectors, "w1"])
         #expect(swapped.status != 0 && swapped.stderr.contains("build one with `wordpipe index VECTORS -o INDEX`"), "\(swapped.stderr)")
     }
