@@ -73,6 +73,31 @@ extension VectorStore {
         try nearest(positive: positive, negative: negative, k: k, restrict: restrict, scan: .automatic, threads: threads)
     }
 
+    /// `nearest(positive:negative:k:restrict:threads:)` for several queries at once (each answer,
+    /// or why it has none): on a large matrix up to 8 queries share one pass over the rows, with
+    /// the same answers as one query at a time.
+    public func nearest(queries: [(positive: [String], negative: [String])], k: Int = 10, restrict: Int? = nil,
+                        threads: Int = 1) -> [Result<[Neighbour], Error>] {
+        var results = [Result<[Neighbour], Error>](repeating: .success([]), count: queries.count)
+        var vectors: [[Float]] = [], excluded: [Set<Int32>] = [], positions: [Int] = []
+        for (position, query) in queries.enumerated() {
+            do {
+                let (vector, exclude) = try queryVector(positive: query.positive, negative: query.negative)
+                let norm = (vector.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+                vectors.append(norm > 0 ? vector.map { $0 / norm } : vector)
+                excluded.append(exclude)
+                positions.append(position)
+            } catch {
+                results[position] = .failure(error)
+            }
+        }
+        let rows = min(count, max(1, restrict ?? count))
+        for (answer, position) in zip(nearestBlock(vectors, k: k, rows: rows, excluding: excluded, threads: threads), positions) {
+            results[position] = .success(answer)
+        }
+        return results
+    }
+
     /// The unit query vector of `nearest(positive:negative:)` and the ids it excludes.
     public func queryVector(positive: [String], negative: [String]) throws -> (vector: [Float], excluded: Set<Int32>) {
         guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }

@@ -210,11 +210,76 @@ extension VectorStore {
                 }
             }
         }
+        return rescore(query, scores: &scores, bound: byteBound(query, queryError: queryError, bytes: bytes), k: k, rows: rows,
+                       excluding: excluded)
+    }
+
+    /// The bound B of `byteNearest`'s proof for one query.
+    func byteBound(_ query: [Float], queryError: Double, bytes: ByteMatrix) -> Double {
         let norm = query.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let n = Double(dim), v = bytes.maxNorm, e = bytes.maxError
-        let bound = 1.01 * (norm * e + (v + e) * queryError + 0x1p-22 * (v + e) * (norm + queryError)
-                            + 3 * n * 0x1p-24 * norm * v + 0x1p-100)
-        return rescore(query, scores: &scores, bound: bound, k: k, rows: rows, excluding: excluded)
+        return 1.01 * (norm * e + (v + e) * queryError + 0x1p-22 * (v + e) * (norm + queryError) + 3 * n * 0x1p-24 * norm * v + 0x1p-100)
+    }
+
+    /// Several unit queries at once: on a large matrix, blocks of up to 8 share one pass of the
+    /// int8 scan (`wpq_scores_i8_block`, the same scores as one query at a time), then each is
+    /// rescored as `byteNearest` rescores it; otherwise one `nearestSingle` each. The answers are
+    /// those of `nearestSingle`.
+    func nearestBlock(_ queries: [[Float]], k: Int, rows: Int, excluding: [Set<Int32>], threads: Int = 1) -> [[Neighbour]] {
+        let large = rows * dim >= Self.halfScanMinimumValues && k * 16 <= rows
+        guard queries.count > 1, k > 0, rows > 0, large, let bytes = byteMatrix else {
+            return queries.indices.map { nearestSingle(queries[$0], k: k, rows: rows, excluding: excluding[$0], method: .automatic, threads: threads) }
+        }
+        var answers: [[Neighbour]] = []
+        var start = 0
+        while start < queries.count {
+            let block = Array(queries[start ..< min(queries.count, start + 8)])
+            var codes = [Int16](repeating: 0, count: block.count * bytes.stride)
+            var scales = [Float](repeating: 0, count: block.count), errors = [Double](repeating: 0, count: block.count)
+            for (q, query) in block.enumerated() where query.allSatisfy(\.isFinite) {
+                var one = [Int16](repeating: 0, count: bytes.stride)
+                scales[q] = wpq_quantize_query_i16(query, Int64(dim), &one, Int64(bytes.stride), &errors[q])
+                codes.replaceSubrange(q * bytes.stride ..< (q + 1) * bytes.stride, with: one)
+            }
+            guard scales.allSatisfy({ $0 > 0 }) else {
+                // A zero or non-finite query: each of this block alone.
+                for (q, query) in block.enumerated() {
+                    answers.append(nearestSingle(query, k: k, rows: rows, excluding: excluding[start + q], method: .automatic, threads: threads))
+                }
+                start += block.count
+                continue
+            }
+            var scores = [Float](repeating: 0, count: block.count * rows)
+            let parts = max(1, min(threads, rows / 4096)), count = Int32(block.count)
+            bytes.codes.withUnsafeBufferPointer { c in
+                bytes.scales.withUnsafeBufferPointer { s in
+                    codes.withUnsafeBufferPointer { q in
+                        scales.withUnsafeBufferPointer { qs in
+                            scores.withUnsafeMutableBufferPointer { out in
+                                let addresses = (UInt(bitPattern: c.baseAddress), UInt(bitPattern: s.baseAddress), UInt(bitPattern: q.baseAddress),
+                                                 UInt(bitPattern: qs.baseAddress), UInt(bitPattern: out.baseAddress))
+                                let stride = Int64(bytes.stride)
+                                let scan = { @Sendable (part: Int) in
+                                    let begin = rows * part / parts, end = rows * (part + 1) / parts
+                                    wpq_scores_i8_block(UnsafePointer(bitPattern: addresses.0), stride, UnsafePointer(bitPattern: addresses.1),
+                                                        Int64(begin), Int64(end), UnsafePointer(bitPattern: addresses.2),
+                                                        UnsafePointer(bitPattern: addresses.3), count,
+                                                        UnsafeMutablePointer(bitPattern: addresses.4), Int64(rows))
+                                }
+                                if parts == 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: scan) }
+                            }
+                        }
+                    }
+                }
+            }
+            for (q, query) in block.enumerated() {
+                var own = Array(scores[q * rows ..< (q + 1) * rows])
+                answers.append(rescore(query, scores: &own, bound: byteBound(query, queryError: errors[q], bytes: bytes), k: k, rows: rows,
+                                       excluding: excluding[start + q]).neighbours)
+            }
+            start += block.count
+        }
+        return answers
     }
 
     /// The float32 rescoring shared by the float16 and int8 scans: given first-pass `scores` each

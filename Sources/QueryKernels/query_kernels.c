@@ -430,6 +430,52 @@ WPQ_TARGET512 static void scores_i8_avx512(const int8_t *codes, int64_t stride, 
 }
 #endif
 
+#if defined(__x86_64__)
+/// Several queries per pass: each row's codes are loaded and widened once, then multiplied with
+/// every query (the queries stay in L1).
+WPQ_TARGET512 static void scores_i8_block_avx512(const int8_t *codes, int64_t stride, const float *scales, int64_t begin,
+                                                 int64_t end, const int16_t *queries, const float *query_scales,
+                                                 int32_t count, float *scores, int64_t score_stride) {
+    int64_t n32 = stride & ~(int64_t)31;
+    for (int64_t r = begin; r < end; r++) {
+        const int8_t *a = codes + r * stride;
+        __m512i sums[8];
+        for (int32_t q = 0; q < count; q++) sums[q] = _mm512_setzero_si512();
+        int64_t i = 0;
+        for (; i < n32; i += 32) {
+            __m512i wide = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i)));
+            for (int32_t q = 0; q < count; q++)
+                sums[q] = _mm512_add_epi32(sums[q], _mm512_madd_epi16(wide, _mm512_loadu_si512((const void *)(queries + q * stride + i))));
+        }
+        __m256i tail = i < stride ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))) : _mm256_setzero_si256();
+        for (int32_t q = 0; q < count; q++) {
+            int32_t sum = _mm512_reduce_add_epi32(sums[q]);
+            if (i < stride) {
+                __m256i t = _mm256_madd_epi16(tail, _mm256_loadu_si256((const __m256i *)(queries + q * stride + i)));
+                __m128i u = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
+                u = _mm_hadd_epi32(u, u);
+                u = _mm_hadd_epi32(u, u);
+                sum += _mm_cvtsi128_si32(u);
+            }
+            scores[q * score_stride + r] = (float)sum * (scales[r] * query_scales[q]);
+        }
+    }
+}
+#endif
+
+void wpq_scores_i8_block(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
+                         const int16_t *queries, const float *query_scales, int32_t count, float *scores,
+                         int64_t score_stride) {
+#if defined(__x86_64__)
+    if (avx512() && count >= 1 && count <= 8) {
+        scores_i8_block_avx512(codes, stride, scales, begin, end, queries, query_scales, count, scores, score_stride);
+        return;
+    }
+#endif
+    for (int32_t q = 0; q < count; q++)
+        wpq_scores_i8(codes, stride, scales, begin, end, queries + q * stride, query_scales[q], scores + q * score_stride);
+}
+
 void wpq_scores_i8(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
                    const int16_t *query, float query_scale, float *scores) {
 #if defined(__x86_64__)

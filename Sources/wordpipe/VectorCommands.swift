@@ -103,6 +103,34 @@ extension QueryCommand {
     }
 }
 
+/// The lines of standard input in the groups they arrive in: each group holds every complete
+/// line that one read(2) brought (a query written alone is a group of one, so it is answered at
+/// once). Lines are decoded as `readLine()` decodes them (invalid UTF-8 repaired, "\n" or "\r\n" cut).
+struct ArrivingLines {
+    private var buffer: [UInt8] = []
+    private var ended = false
+
+    mutating func next() -> [String]? {
+        while true {
+            if let last = buffer.lastIndex(of: 0x0A) {
+                let lines = buffer[..<last].split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> String in
+                    String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
+                }
+                buffer.removeSubrange(...last)
+                return lines
+            }
+            if ended {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer = [] }
+                return [String(decoding: buffer.last == 0x0D ? buffer.dropLast() : buffer[...], as: UTF8.self)]
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let count = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count > 0 { buffer.append(contentsOf: chunk.prefix(count)) } else if count == 0 || errno != EINTR { ended = true }
+        }
+    }
+}
+
 /// `wordpipe nearest`: the nearest words, for the words given or for each line of stdin.
 struct Nearest: ParsableCommand, QueryCommand {
     static let configuration = CommandConfiguration(
@@ -163,6 +191,32 @@ struct Nearest: ParsableCommand, QueryCommand {
     }
 
     func run() throws {
+        if arguments.isEmpty && index == nil {
+            // Lines that arrive together (a batch written at once) are answered together: up to 8
+            // share one pass over the rows; each answer is still written as soon as its block is done.
+            let store: VectorStore
+            do { store = try loadStore(vectors, stage: Self.name) } catch { throw StageFailure(stage: Self.name, underlying: error) }
+            var input = ArrivingLines()
+            while let group = input.next() {
+                var start = 0
+                while start < group.count {
+                    let lines = group[start ..< min(group.count, start + 8)]
+                    start += lines.count
+                    let queries = lines.map { line in line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+                    let asked = queries.filter { !$0.isEmpty }.map(Self.split)
+                    var answers = store.nearest(queries: asked, k: k, restrict: restrict, threads: threads).makeIterator()
+                    for (words, query) in zip(queries, queries.map(Self.split)) {
+                        guard !words.isEmpty, let result = answers.next() else { emit(""); continue }
+                        switch result {
+                        case .success(let neighbours): write(reply(positive: query.positive, negative: query.negative, neighbours: neighbours))
+                        case .failure(let error):
+                            write(failure(error, fields: ["query": query.positive, "negative": query.negative, "oov": [String](), "neighbours": [Any]()]).0)
+                        }
+                    }
+                }
+            }
+            return
+        }
         try runQueries { store in
             guard let index else { return { words in self.answer(store, index: nil, words: words) } }
             let graph = try HNSWIndex(path: index)
@@ -175,18 +229,27 @@ struct Nearest: ParsableCommand, QueryCommand {
         answer(store, index: nil, words: words)
     }
 
+    /// A query's words: the positive ones, and those written `-word` (subtracted).
+    static func split(_ words: [String]) -> (positive: [String], negative: [String]) {
+        (words.filter { !$0.hasPrefix("-") || $0 == "-" }, words.filter { $0.hasPrefix("-") && $0 != "-" }.map { String($0.dropFirst()) })
+    }
+
+    /// The answer line (or JSON record) of an answered query.
+    func reply(positive: [String], negative: [String], neighbours: [Neighbour]) -> QueryAnswer {
+        if json {
+            return .json(["query": positive, "negative": negative, "oov": [String](),
+                          "neighbours": neighbours.map { ["word": $0.word, "score": $0.score] }])
+        }
+        return .text(([positive.joined(separator: " ")] + negative.map { "-" + $0 }).joined(separator: " ") + ": "
+                     + neighbours.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", "))
+    }
+
     func answer(_ store: VectorStore, index graph: HNSWIndex?, words: [String]) -> (QueryAnswer, answered: Bool) {
-        let positive = words.filter { !$0.hasPrefix("-") || $0 == "-" }
-        let negative = words.filter { $0.hasPrefix("-") && $0 != "-" }.map { String($0.dropFirst()) }
+        let (positive, negative) = Self.split(words)
         do {
             let neighbours = try graph.map { try store.nearest(positive: positive, negative: negative, k: k, index: $0, ef: ef ?? 100) }
                 ?? store.nearest(positive: positive, negative: negative, k: k, restrict: restrict, threads: threads)
-            if json {
-                return (.json(["query": positive, "negative": negative, "oov": [String](),
-                               "neighbours": neighbours.map { ["word": $0.word, "score": $0.score] }]), true)
-            }
-            return (.text(([positive.joined(separator: " ")] + negative.map { "-" + $0 }).joined(separator: " ") + ": "
-                          + neighbours.map { String(format: "%@ %.3f", $0.word, $0.score) }.joined(separator: ", ")), true)
+            return (reply(positive: positive, negative: negative, neighbours: neighbours), true)
         } catch {
             return failure(error, fields: ["query": positive, "negative": negative, "oov": [String](), "neighbours": [Any]()])
         }

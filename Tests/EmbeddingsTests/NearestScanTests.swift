@@ -181,6 +181,23 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         for row in 0..<rows {
             #expect(abs(Double(fast[row]) - Double(exact[row])) <= bound, "row \(row)")
         }
+        // Several queries in one pass give the same bits as one at a time.
+        let others = (0..<5).map { randomRows(1, dim: dim, seed: UInt64(40 + $0))[0] }
+        var block = [Int16](repeating: 0, count: 5 * bytes.stride), blockScales = [Float](repeating: 0, count: 5)
+        for (q, other) in others.enumerated() {
+            var one = [Int16](repeating: 0, count: bytes.stride)
+            blockScales[q] = wpq_quantize_query_i16(other, Int64(dim), &one, Int64(bytes.stride), &queryError)
+            block.replaceSubrange(q * bytes.stride ..< (q + 1) * bytes.stride, with: one)
+        }
+        var blockScores = [Float](repeating: 0, count: 5 * rows)
+        wpq_scores_i8_block(bytes.codes, Int64(bytes.stride), bytes.scales, 0, Int64(rows), block, blockScales, 5, &blockScores, Int64(rows))
+        for q in 0..<5 {
+            var one = [Float](repeating: 0, count: rows)
+            Array(block[q * bytes.stride ..< (q + 1) * bytes.stride]).withUnsafeBufferPointer { codesOfQuery in
+                wpq_scores_i8(bytes.codes, Int64(bytes.stride), bytes.scales, 0, Int64(rows), codesOfQuery.baseAddress, blockScales[q], &one)
+            }
+            #expect(one.map(\.bitPattern) == blockScores[q * rows ..< (q + 1) * rows].map(\.bitPattern), "query \(q) of a block")
+        }
         // The partial sums cannot overflow int32 even at the largest codes.
         let ones = [Float](repeating: 1, count: dim)
         let big = try #require(ByteMatrix(ones + ones.map { -$0 }, rows: 2, dim: dim))
@@ -275,6 +292,31 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
             let exact = vectors.nearest(to: [vector], k: 10, restrict: nil, excluding: [], scan: .exact)[0]
             for threads in [2, 3, 8] {
                 #expect(vectors.nearest(to: [vector], k: 10, restrict: nil, excluding: [], scan: .bytes, threads: threads)[0] == exact)
+            }
+        }
+    }
+
+    /// Queries answered together (blocks of up to 8 sharing a pass over the int8 rows) get the
+    /// answers of one query at a time: unknown words, negatives, restrict and threads included.
+    @Test func blocksOfQueriesAnswerAsSingleQueries() throws {
+        let vectors = store(randomRows(10_000, dim: 100, seed: 31))  // 1M values: the int8 path
+        var generator = SplitMix64(seed: 32)
+        var queries: [(positive: [String], negative: [String])] = (0..<21).map { index in
+            let words = (0..<(1 + index % 3)).map { _ in "w\(Int.random(in: 0 ..< 10_000, using: &generator))" }
+            return index % 2 == 0 ? (words, []) : ([words[0]], Array(words.dropFirst()))
+        }
+        queries.insert((["w1", "nowhere"], []), at: 5)
+        for (restrict, threads) in [(nil, 1), (6000, 2)] as [(Int?, Int)] {
+            let together = vectors.nearest(queries: queries, k: 10, restrict: restrict, threads: threads)
+            #expect(together.count == queries.count)
+            for (query, answer) in zip(queries, together) {
+                switch answer {
+                case .success(let neighbours):
+                    let alone = try vectors.nearest(positive: query.positive, negative: query.negative, k: 10, restrict: restrict, scan: .exact)
+                    #expect(neighbours == alone, "+\(query.positive) -\(query.negative)")
+                case .failure(let error):
+                    #expect(query.positive.contains("nowhere") && "\(error)".contains("nowhere"))
+                }
             }
         }
     }

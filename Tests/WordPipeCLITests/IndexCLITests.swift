@@ -29,6 +29,29 @@ import TestSupport
         #expect(approximate.stdout.hasPrefix("w100: w99 1.000, w101 1.000, w98 1.000, w102 1.000"), "\(approximate.stdout)")
     }
 
+    /// Lines written at once are answered in blocks (one pass over the rows for up to 8 queries),
+    /// with the same lines as one query at a time; blank lines and unknown words keep their place.
+    @Test func linesArrivingTogetherGetTheAnswersOfSingleQueries() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = directory.appendingPathComponent("random.vec").path
+        var generator = SplitMix64(seed: 4)
+        var text = "12000 90\n"  // 1.08M values: the int8 scan
+        for i in 0..<12000 { text += "w\(i)" + (0..<90).map { _ in String(format: " %.4f", Double.random(in: -1 ... 1, using: &generator)) }.joined() + "\n" }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: vectors))
+        var lines = (0..<30).map { i in i % 7 == 3 ? "w\(i * 13) -w\(i)" : "w\(i * 397 % 12000)" }
+        lines.insert("", at: 4)
+        lines.insert("w5 nowhere", at: 9)
+        var single: [String] = []
+        try CLI.answersEachLineAsItArrives(["nearest", "--vectors", vectors, "-k", "5"], lines: lines) { _, answer in single.append(answer) }
+        for threads in ["1", "2"] {
+            let together = try CLI.run(["nearest", "--vectors", vectors, "-k", "5", "--threads", threads],
+                                       stdin: Data((lines.joined(separator: "\n") + "\n").utf8))
+            #expect(together.status == 0, "\(together.stderr)")
+            #expect(together.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) == single)
+        }
+        #expect(single[4] == "" && single[9] == "nowhere: not in vocabulary")
+    }
+
     @Test func badIndexInputIsRefused() throws {
         let directory = try SharedData.temporaryDirectory()
         let vectors = directory.appendingPathComponent("circle.vec").path, other = directory.appendingPathComponent("other.vec").path

@@ -67,6 +67,13 @@ float wpq_quantize_query_i16(const float *query, int64_t dim, int16_t *out, int6
 void wpq_scores_i8(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
                    const int16_t *query, float query_scale, float *scores);
 
+/// `wpq_scores_i8` for `count` queries (1 to 8) in one pass over the rows: query q's int16 codes
+/// at queries[q·stride ..< (q+1)·stride], its scale query_scales[q], its scores at
+/// scores[q·score_stride + r]. Bit-identical to `count` calls of `wpq_scores_i8`.
+void wpq_scores_i8_block(const int8_t *codes, int64_t stride, const float *scales, int64_t begin, int64_t end,
+                         const int16_t *queries, const float *query_scales, int32_t count, float *scores,
+                         int64_t score_stride);
+
 /// Returns 1 when the AVX-512BW build of `wpq_scores_i8` is in use.
 int32_t wpq_kernels_avx512(void);
 
