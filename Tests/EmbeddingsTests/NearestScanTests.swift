@@ -98,7 +98,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         wpq_set_portable(1)
         wpq_scores_f32(matrix, Int64(rows), Int64(dim), query, &portable)
         wpq_set_portable(0)
-        let ids: [Int32] = [36, 0, 5, 5, 17]
+        let ids: [Int32] = [36, 0, 5, 5, 17, 3, 9, 30, 31, 2, 1, 0, 36]  // groups of four, with prefetches, and a rest
         wpq_scores_f32_rows(matrix, Int64(dim), query, ids, Int64(ids.count), &some)
         #expect(vectorized.map(\.bitPattern) == portable.map(\.bitPattern))
         #expect(ids.indices.allSatisfy { some[$0].bitPattern == vectorized[Int(ids[$0])].bitPattern })
@@ -178,8 +178,13 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern))
         let v = bytes.maxNorm, e = bytes.maxError, n = Double(dim)
         let bound = 1.01 * (e + (v + e) * queryError + 0x1p-22 * (v + e) * (1 + queryError) + 3 * n * 0x1p-24 * v + 0x1p-100)
+        let a = 1.01 * (1 + queryError) * (1 + 0x1p-22)
+        let b = 1.01 * (v * queryError + 0x1p-22 * v * (1 + queryError) + 3 * n * 0x1p-24 * v + 0x1p-100)
         for row in 0..<rows {
             #expect(abs(Double(fast[row]) - Double(exact[row])) <= bound, "row \(row)")
+            // The row's own bound, which the rescoring uses.
+            #expect(abs(Double(fast[row]) - Double(exact[row])) <= a * Double(bytes.errors[row]) + b, "row \(row), own bound")
+            #expect(Double(bytes.errors[row]) <= e * (1 + 0x1p-22))  // e up to the rounding of a float
         }
         // Several queries in one pass give the same bits as one at a time.
         let others = (0..<5).map { randomRows(1, dim: dim, seed: UInt64(40 + $0))[0] }

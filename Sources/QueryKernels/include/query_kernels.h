@@ -52,9 +52,20 @@ void wpq_scores_f16(const uint16_t *halves, int64_t stride, int64_t begin, int64
 /// nearest, padding zeroed; `stride` >= dim, a multiple of 16). A row holding NaN or an infinity
 /// gets scale NaN. Writes to `bounds` the largest Euclidean norm of a finite row (bounds[0]) and
 /// the largest norm of a finite row's rounding error ‖row − scale · codes‖ (bounds[1]), both
-/// computed in double.
+/// computed in double; and to errors[r] each row's own error norm (rounded up to float; 0 for a
+/// row with NaN or an infinity).
 void wpq_convert_i8(const float *matrix, int64_t rows, int64_t dim, int8_t *codes, int64_t stride, float *scales,
-                    double *bounds);
+                    float *errors, double *bounds);
+
+/// The k-th largest of the lower bounds scores[r] − (a · errors[r] + b), computed in double, NaN
+/// scores skipped; −infinity when fewer than k are not NaN (or k <= 0).
+double wpq_kth_lower(const float *scores, const float *errors, double a, double b, int64_t count, int64_t k);
+
+/// Writes to `ids` the rows r < count whose upper bound scores[r] + a · errors[r] + b (double) is
+/// at least `threshold`, or whose score is NaN, in increasing order, at most `capacity` of them;
+/// returns how many there are (possibly more than capacity).
+int64_t wpq_collect_upper(const float *scores, const float *errors, double a, double b, int64_t count, double threshold,
+                          int32_t *ids, int64_t capacity);
 
 /// Int16 copy of a finite query for `wpq_scores_i8`: query[i] ≈ scale · out[i], |out[i]| small
 /// enough that a row's dot product of `dim` int8 × int16 terms cannot overflow int32; `out` holds
