@@ -212,10 +212,11 @@ static int search_layer(const wph_graph *g, const float *vectors, const float *q
         } else {
             count = list[0];
             neighbours = list + 1;
-#if defined(__x86_64__)
-            for (int32_t j = 0; j < count && j < 4; j++) _mm_prefetch((const char *)(vectors + (int64_t)neighbours[j] * g->dim), _MM_HINT_T0);
-#endif
         }
+#if defined(__x86_64__)
+        // The first rows' first bytes (the hardware prefetcher follows a row once it is touched).
+        for (int32_t j = 0; j < count && j < 4; j++) _mm_prefetch((const char *)(vectors + (int64_t)neighbours[j] * g->dim), _MM_HINT_T0);
+#endif
         for (int32_t j = 0; j < count; j++) {
             int32_t n = neighbours[j];
 #if defined(__x86_64__)
