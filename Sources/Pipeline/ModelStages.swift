@@ -211,3 +211,40 @@ enum TrainClassifierStage: ModelStage {
 
     static func save(_ model: Classifier, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
 }
+
+/// `train-lm` (`wordpipe train-lm`): a language model on `train`, the epoch kept by its dev
+/// perplexity (bits per char for char models); `test` is scored the same way. `wordpipe
+/// generate` and `wordpipe perplexity` read its `model.wpm`.
+enum TrainLanguageModelStage: ModelStage {
+    static let name = "train-lm"
+
+    static func train(_ configuration: LanguageModelConfiguration, files: ModelDataFiles, vectors: String?,
+                      options: ModelTrainingOptions) throws -> TrainingResult<LanguageModel, LanguageModelMetrics> {
+        try LanguageModelTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors, configuration: configuration,
+                                      options: options)
+    }
+
+    static func evaluate(_ model: LanguageModel, path: String) throws -> (score: LanguageModelMetrics, oov: Double?) {
+        let score = try LanguageModelTraining.evaluate(model, path: path)
+        return (score, score.tokens == 0 ? nil : Double(score.unknown) / Double(score.tokens))
+    }
+
+    /// Perplexity, or bits and nats per char, and the NLL per token.
+    static func figures(_ score: LanguageModelMetrics, prefix: String, record: TrainingRecord) -> [String: Double] {
+        var figures = ["\(prefix)_nll": score.nll]
+        switch score.unit {
+        case .word: figures["\(prefix)_perplexity"] = score.perplexity
+        case .char:
+            figures["\(prefix)_bits_per_char"] = score.bitsPerToken
+            figures["\(prefix)_nats_per_char"] = score.nll
+        }
+        return figures
+    }
+
+    static func json(_ score: LanguageModelMetrics) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: score.figures, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func save(_ model: LanguageModel, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
+}
