@@ -129,16 +129,9 @@ public final class LanguageModel {
         let logits = output.forward(top)
         let count = targetBatch.ids.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         var gradient = Matrix<Float>(rows: logits.rows, columns: logits.columns)
-        let classes = logits.columns
         // d(Σ_t mean_b NLL)/dlogit = (softmax − onehot) / streams.
-        let (sum, _) = logits.storage.withUnsafeBufferPointer { x in
-            targetBatch.ids.withUnsafeBufferPointer { t in
-                gradient.storage.withUnsafeMutableBufferPointer { g in
-                    Float.softmaxCrossEntropy(rows: logits.rows, classes: classes, logits: x.baseAddress!, targets: t.baseAddress!,
-                                              scale: 1 / Float(max(streams, 1)), gradient: g.baseAddress!)
-                }
-            }
-        }
+        let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: targetBatch.ids, scale: 1 / Float(max(streams, 1)),
+                                                 gradient: &gradient)
         if backward {
             let dTop = output.backward(input: top, outputGradient: gradient)
             let dStates = Dropout<Float>.backward(dTop, mask: outputMask)
