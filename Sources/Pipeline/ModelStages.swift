@@ -251,15 +251,18 @@ enum TrainLanguageModelStage: ModelStage {
 }
 
 /// The settings of the `generate` stage: `wordpipe generate`'s options, flat snake_case keys.
-struct GenerationSettings: Codable, Sendable, Equatable {
-    var prompt: String?
-    var maxTokens: Int = 100
-    var temperature: Double = 1
-    var topK: Int?
-    var topP: Double?
-    var seed: UInt64 = 1
-    var count: Int = 1
-    var stop: String?
+public struct GenerationSettings: Codable, Sendable, Equatable {
+    public var prompt: String?
+    public var maxTokens: Int = 100
+    public var temperature: Double = 1
+    public var topK: Int?
+    public var topP: Double?
+    public var seed: UInt64 = 1
+    public var count: Int = 1
+    public var stop: String?
+
+    /// The defaults (as `wordpipe generate`'s).
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case prompt, temperature, seed, count, stop
@@ -270,7 +273,7 @@ struct GenerationSettings: Codable, Sendable, Equatable {
 
     static let keys = ["prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "count", "stop"]
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         try StrictKeys.check(decoder, allowed: Self.keys)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         prompt = try c.decodeIfPresent(String.self, forKey: .prompt)

@@ -54,7 +54,7 @@ struct Config: ParsableCommand {
         "evaluate": (["VECTORS_STAGE"], { try yaml(EvaluationConfiguration(analogies: ["questions-words.txt"])) }),
         "train-tagger": ([], { "train: train.conll\ndev: dev.conll\n" + (try yaml(TaggerConfiguration())) }),
         "train-classifier": ([], { "train: train.tsv\ndev: dev.tsv\n" + (try yaml(ClassifierConfiguration())) }),
-        "generate": (["LM_STAGE"], { "prompt: \"\"\nmax_tokens: 100\ntemperature: 1\nseed: 1\ncount: 1\n" }),
+        "generate": (["LM_STAGE"], { try yaml(GenerationSettings()) }),
         "train-lm": ([], { "train: train.txt\ndev: valid.txt\n" + (try yaml(LanguageModelConfiguration())) }),
     ]
 

@@ -114,4 +114,36 @@ import TestSupport
         let wrongPerplexity = try CLI.run(["perplexity", "--model", tagger, train])
         #expect(wrongPerplexity.status != 0 && wrongPerplexity.stderr.contains("tagger model"), "\(wrongPerplexity.stderr)")
     }
+
+    /// The train-lm and generate stages: a char model trained in a pipeline, then samples from it.
+    @Test func pipelineStages() throws {
+        let directory = try SharedData.temporaryDirectory()
+        _ = try Self.write(Self.text(150, offset: 0), "train.txt", in: directory)
+        _ = try Self.write(Self.text(15, offset: 2), "valid.txt", in: directory)
+        let pipeline = """
+            version: 1
+            workdir: build
+            stages:
+              lm:
+                type: train-lm
+                with: { train: train.txt, dev: valid.txt, unit: char, layers: 1, hidden: 16, dim: 8, bptt: 16, batch: 4, epochs: 2, optimizer: adam, lr: 0.01 }
+              samples:
+                type: generate
+                inputs: [lm]
+                with: { prompt: "the", max_tokens: 40, temperature: 0.5, count: 2, seed: 3 }
+            """
+        let path = try Self.write(pipeline, "lm.yaml", in: directory)
+        let run = try CLI.run(["run", path, "--threads", "1", "--progress", "never"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let samples = try String(contentsOfFile: directory.appendingPathComponent("build/samples/samples.txt").path, encoding: .utf8)
+        #expect(samples.hasPrefix("the"), "\(samples)")
+        #expect(samples.components(separatedBy: "\n\nthe").count == 2, "\(samples)")
+        let dev = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("build/lm/dev.json"))) as? [String: Any]
+        #expect(dev?["bits_per_char"] as? Double != nil, "\(String(describing: dev))")
+        // A generate stage after a tagger-less pipeline's other model kind is refused at run time with the reason;
+        // a bad setting is refused when the pipeline is read.
+        let bad = try Self.write(pipeline.replacingOccurrences(of: "temperature: 0.5", with: "top_p: -1"), "bad.yaml", in: directory)
+        let refused = try CLI.run(["run", bad, "--dry-run"])
+        #expect(refused.status != 0 && refused.stderr.contains("top_p"), "\(refused.stderr)")
+    }
 }
