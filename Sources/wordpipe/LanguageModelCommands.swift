@@ -26,8 +26,8 @@ struct TrainLM: ParsableCommand {
             Word models read tokenized text, one sentence per line, and append <eos> to each line (the PTB \
             convention); char models read Unicode scalars, line breaks included. The training text is cut into \
             --batch parallel streams and walked in segments of --bptt steps, each stream's state carried from \
-            one segment to the next (truncated BPTT, as Zaremba et al. 2014). With sgd the step size stays at \
-            --lr for --decay-after epochs, then is divided by --lr-decay each epoch. Each epoch prints the \
+            one segment to the next (truncated BPTT, as Zaremba et al. 2014). The step size stays at --lr for \
+            --decay-after epochs, then is divided by --lr-decay each epoch (sgd has no momentum). Each epoch prints the \
             training and dev perplexity (bits per char for char models), tokens/s and the elapsed time; the \
             epoch with the lowest dev perplexity is kept. The defaults are Zaremba's small configuration \
             (2 x 200 LSTM, bptt 20, batch 20, lr 1, halving after epoch 4, clip 5, init +-0.1, 13 epochs).
