@@ -17,10 +17,31 @@ struct TaskData<Gold> {
     var devGold: [Gold]
 }
 
-/// A dev score: one number to select the epoch on (higher is better), within the full metrics.
+/// A dev score: one number to select the epoch on, within the full metrics.
 protocol SelectionMetrics: Codable, Sendable {
     /// The number the trainer selects on.
     var main: Double { get }
+    /// Whether a higher `main` is better (F1, accuracy) or a lower one (perplexity). Default: higher.
+    static var higherIsBetter: Bool { get }
+}
+
+extension SelectionMetrics {
+    static var higherIsBetter: Bool { true }
+}
+
+/// How the shared loop (`TrainingLoop.run`) orders a task's batches and schedules its step size.
+struct TrainingPlan {
+    /// Batches in data order, `batch` consecutive examples each, instead of shuffled length
+    /// buckets: for tasks whose examples continue one another (a language model's segments carry
+    /// their recurrent state to the next batch). Default: false.
+    var inOrder = false
+    /// SGD's momentum. Default: 0.9.
+    var momentum = 0.9
+    /// The step size of an epoch (1-based) from the base rate; default: NCRF++'s
+    /// `lr / (1 + 0.05 · (epoch − 1))` for SGD, constant for Adam.
+    var rate: @Sendable (_ optimizer: OptimizerKind, _ base: Double, _ epoch: Int) -> Double = { optimizer, base, epoch in
+        optimizer == .sgd ? base / (1 + 0.05 * Double(epoch - 1)) : base
+    }
 }
 
 extension TaggerScore: SelectionMetrics {}
@@ -115,6 +136,25 @@ protocol TrainableModel: Replicable {
     func score(gold: [Gold], predicted: [Gold]) -> Metrics
     /// The name of the main dev metric (`dev_NAME` in the per-epoch line).
     var metricName: String { get }
+
+    // MARK: Hooks with defaults
+
+    /// Batch order and step-size schedule (default: `TrainingPlan()`).
+    static func plan(of configuration: Configuration) -> TrainingPlan
+    /// The dev score of an epoch (default: `score` of `predict` on the dev examples).
+    func devScore(_ data: TaskData<Gold>, threads: Int) -> Metrics
+    /// Extra figures for the per-epoch line from the epoch's mean training loss (default: none).
+    func epochFigures(meanLoss: Double) -> String
+}
+
+extension TrainableModel {
+    static func plan(of configuration: Configuration) -> TrainingPlan { TrainingPlan() }
+
+    func devScore(_ data: TaskData<Gold>, threads: Int) -> Metrics {
+        score(gold: data.devGold, predicted: predict(data.devTokens, threads: threads))
+    }
+
+    func epochFigures(meanLoss: Double) -> String { "" }
 }
 
 extension TrainableModel {

@@ -85,14 +85,20 @@ enum TrainingLoop {
     ///     ends with the same weights as one that was never stopped.
     ///   - progress: shows the batches of each epoch go by (`BatchProgress`).
     ///   - log: receives one line per epoch.
+    ///   - plan: batch order and step-size schedule (`TrainingPlan`).
+    ///   - higherIsBetter: whether the dev score selects its highest epoch (else its lowest).
+    ///   - figures: extra figures for the per-epoch line, from the epoch's mean loss.
     static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
                     metric: String, step: ([Int]) -> Double, evaluate: () -> Double, threads: Int = 1,
+                    plan: TrainingPlan = TrainingPlan(), higherIsBetter: Bool = true, figures: (Double) -> String = { _ in "" },
                     checkpointing: Checkpointing? = nil, progress: BatchProgress? = nil, log: (String) -> Void) throws -> Outcome {
         var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
         let base = settings.learningRate
         let optimizer: any Optimizer<Float> = settings.optimizer == .adam
-            ? Adam<Float>(learningRate: base) : SGD<Float>(learningRate: base, momentum: 0.9)
-        let optimizerBuffers = settings.optimizer == .adam ? 2 : 1
+            ? Adam<Float>(learningRate: base) : SGD<Float>(learningRate: base, momentum: plan.momentum)
+        let optimizerBuffers = settings.optimizer == .adam ? 2 : (plan.momentum > 0 ? 1 : 0)
+        // Scores are compared as `sign · score`, so that higher is always better inside the loop.
+        let sign = higherIsBetter ? 1.0 : -1.0
         let clock = ContinuousClock()
         let started = clock.now
         var best = -Double.infinity, bestEpoch = 0, bestValues: [Matrix<Float>] = [], stale = 0
@@ -111,7 +117,7 @@ enum TrainingLoop {
             try optimizer.restore(loaded.optimizer, of: trainable)
             checkpointing.restoreGenerators(state.generators)
             generator = SeededGenerator(seed: state.generator)
-            (best, bestEpoch, bestValues, stale) = (state.best ?? -.infinity, state.bestEpoch, loaded.best ?? [], state.stale)
+            (best, bestEpoch, bestValues, stale) = (state.best.map { sign * $0 } ?? -.infinity, state.bestEpoch, loaded.best ?? [], state.stale)
             (firstEpoch, skip, epochsRun, trainSeconds) = (state.epoch + 1, state.batch, state.epoch, state.trainSeconds)
             carried = (state.lossSum, state.tokens, state.epochSeconds)
             history = state.history ?? []
@@ -125,7 +131,7 @@ enum TrainingLoop {
             let snapshot = optimizer.snapshot(of: trainable)
             let state = TrainingProgressState(
                 identity: checkpointing.identity, epoch: epoch, batch: batch, generator: generator, lossSum: loss, tokens: tokens,
-                epochSeconds: epochSeconds, trainSeconds: trainSeconds, best: bestValues.isEmpty ? nil : best, bestEpoch: bestEpoch,
+                epochSeconds: epochSeconds, trainSeconds: trainSeconds, best: bestValues.isEmpty ? nil : sign * best, bestEpoch: bestEpoch,
                 stale: stale, optimizerSteps: snapshot.steps, optimizerBuffers: optimizerBuffers, generators: checkpointing.generators(),
                 history: history)
             try TrainingCheckpoint.write(state, weights: all, best: bestValues.isEmpty ? nil : bestValues, optimizer: snapshot,
@@ -134,12 +140,13 @@ enum TrainingLoop {
         var epoch = firstEpoch
         while epoch <= settings.epochs {
             epochsRun = epoch
-            if settings.optimizer == .sgd { optimizer.learningRate = base / (1 + 0.05 * Double(epoch - 1)) }
+            optimizer.learningRate = plan.rate(settings.optimizer, base, epoch)
             let epochStart = clock.now
             let epochGenerator = generator.state
             var (lossSum, tokens, before) = carried
             carried = (0, 0, 0)
-            let batches = self.batches(lengths: lengths, size: settings.batch, generator: &generator)
+            let batches = plan.inOrder ? stride(from: 0, to: lengths.count, by: max(settings.batch, 1)).map { Array($0 ..< min($0 + settings.batch, lengths.count)) }
+                : self.batches(lengths: lengths, size: settings.batch, generator: &generator)
             var examples = batches[..<skip].reduce(0) { $0 + $1.count }
             progress?.startEpoch(batch: skip, tokens: tokens)
             for number in skip..<batches.count {
@@ -170,9 +177,9 @@ enum TrainingLoop {
             let score = evaluate()
             // The evaluation stops early on an interrupt, so its score means nothing then.
             try Interruption.check()
-            let improved = score > best
+            let improved = sign * score > best
             if improved {
-                best = score
+                best = sign * score
                 bestEpoch = epoch
                 bestValues = all.map(\.value)
                 stale = 0
@@ -180,15 +187,16 @@ enum TrainingLoop {
                 stale += 1
             }
             history.append(EpochFigures(epoch: epoch, loss: lossSum / Double(max(lengths.count, 1)), dev: score))
-            log(String(format: "epoch %d/%d loss %.6f dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
-                       epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), metric, score, seconds,
+            log(String(format: "epoch %d/%d loss %.6f%@ dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
+                       epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), figures(lossSum / Double(max(lengths.count, 1))),
+                       metric, score, seconds,
                        Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : ""))
             try saveCheckpoint(epoch: epoch, batch: 0, generator: generator.state, loss: 0, tokens: 0, epochSeconds: 0)
             if stale >= settings.patience { break }
             epoch += 1
         }
         for (parameter, value) in zip(all, bestValues) { parameter.value = value }
-        return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: best, trainSeconds: trainSeconds,
+        return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: sign * best, trainSeconds: trainSeconds,
                        totalSeconds: (clock.now - started).seconds, history: history)
     }
 }
@@ -303,15 +311,16 @@ extension TrainingLoop {
             settings: settings, lengths: lengths, trainable: model.trainableParameters,
             all: model.allParameters, metric: model.metricName, step: step,
             evaluate: {
-                let score = model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
+                let score = model.devScore(data, threads: threads)
                 lastScore = score
                 return score.main
             },
-            threads: threads, checkpointing: checkpointing,
+            threads: threads, plan: Model.plan(of: configuration), higherIsBetter: Model.Metrics.higherIsBetter,
+            figures: { model.epochFigures(meanLoss: $0) }, checkpointing: checkpointing,
             progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, logDelay: options.run.logEvery, emit: events), log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
-            ?? model.score(gold: data.devGold, predicted: model.predict(data.devTokens, threads: threads))
+            ?? model.devScore(data, threads: threads)
         try Interruption.check()
         let record = TrainingRecord(vectors: vectorsPath, epochs: outcome.epochs, bestEpoch: outcome.bestEpoch, devScore: devScore.main,
                                     metric: model.metricName, oovTrain: oovTrain, oovDev: oovDev,

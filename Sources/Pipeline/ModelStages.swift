@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Recurrent
 import WordPipeSupport
 
 /// The settings of the `train-tagger` and `train-classifier` stages: the data files (`train`,
@@ -210,4 +211,122 @@ enum TrainClassifierStage: ModelStage {
     static func json(_ score: ClassificationMetrics) throws -> String { try score.jsonString() }
 
     static func save(_ model: Classifier, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
+}
+
+/// `train-lm` (`wordpipe train-lm`): a language model on `train`, the epoch kept by its dev
+/// perplexity (bits per char for char models); `test` is scored the same way. `wordpipe
+/// generate` and `wordpipe perplexity` read its `model.wpm`.
+enum TrainLanguageModelStage: ModelStage {
+    static let name = "train-lm"
+
+    static func train(_ configuration: LanguageModelConfiguration, files: ModelDataFiles, vectors: String?,
+                      options: ModelTrainingOptions) throws -> TrainingResult<LanguageModel, LanguageModelMetrics> {
+        try LanguageModelTraining.run(trainPath: files.train, devPath: files.dev, vectorsPath: vectors, configuration: configuration,
+                                      options: options)
+    }
+
+    static func evaluate(_ model: LanguageModel, path: String) throws -> (score: LanguageModelMetrics, oov: Double?) {
+        let score = try LanguageModelTraining.evaluate(model, path: path)
+        return (score, score.tokens == 0 ? nil : Double(score.unknown) / Double(score.tokens))
+    }
+
+    /// Perplexity, or bits and nats per char, and the NLL per token.
+    static func figures(_ score: LanguageModelMetrics, prefix: String, record: TrainingRecord) -> [String: Double] {
+        var figures = ["\(prefix)_nll": score.nll]
+        switch score.unit {
+        case .word: figures["\(prefix)_perplexity"] = score.perplexity
+        case .char:
+            figures["\(prefix)_bits_per_char"] = score.bitsPerToken
+            figures["\(prefix)_nats_per_char"] = score.nll
+        }
+        return figures
+    }
+
+    static func json(_ score: LanguageModelMetrics) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: score.figures, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func save(_ model: LanguageModel, record: TrainingRecord, to path: String) throws { try model.save(to: path, record: record) }
+}
+
+/// The settings of the `generate` stage: `wordpipe generate`'s options, flat snake_case keys.
+public struct GenerationSettings: Codable, Sendable, Equatable {
+    public var prompt: String?
+    public var maxTokens: Int = 100
+    public var temperature: Double = 1
+    public var topK: Int?
+    public var topP: Double?
+    public var seed: UInt64 = 1
+    public var count: Int = 1
+    public var stop: String?
+
+    /// The defaults (as `wordpipe generate`'s).
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case prompt, temperature, seed, count, stop
+        case maxTokens = "max_tokens"
+        case topK = "top_k"
+        case topP = "top_p"
+    }
+
+    static let keys = ["prompt", "max_tokens", "temperature", "top_k", "top_p", "seed", "count", "stop"]
+
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: Self.keys)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try c.decodeIfPresent(String.self, forKey: .prompt)
+        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? 100
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
+        topK = try c.decodeIfPresent(Int.self, forKey: .topK)
+        topP = try c.decodeIfPresent(Double.self, forKey: .topP)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        count = try c.decodeIfPresent(Int.self, forKey: .count) ?? 1
+        stop = try c.decodeIfPresent(String.self, forKey: .stop)
+        try options.validate()
+        guard (1...10_000).contains(count) else {
+            throw ModelError.invalidOption(name: SettingKey(stringValue: "count"), value: "\(count)", expected: "an integer in 1...10000")
+        }
+    }
+
+    var options: SamplingOptions { SamplingOptions(temperature: temperature, topK: topK, topP: topP, maxTokens: maxTokens, stop: stop) }
+}
+
+/// `generate` (`wordpipe generate`): samples from the language model of its input stage into
+/// `samples.txt` (samples separated by a blank line); the same seed gives the same samples.
+enum GenerateStage: Stage {
+    static let name = "generate", version = 1, outputFile = "samples.txt"
+    static let output = ArtifactKind.evaluation
+    static let required: [ArtifactKind] = [.model]
+
+    struct Result: StageResult {
+        var samples: [String]
+        var metrics: [String: Double]
+        var notes: [String] { samples }
+        var summary: String {
+            let first = samples.first ?? ""
+            return "\(samples.count) sample\(samples.count == 1 ? "" : "s"); first: " + (first.count > 80 ? String(first.prefix(80)) + "…" : first)
+        }
+    }
+
+    static func run(_ configuration: GenerationSettings, context: StageContext) throws -> Result {
+        guard let path = context.inputs[.model]?.first else {
+            throw ModelError.badData(location: nil, message: "the generate stage needs a train-lm stage among its inputs")
+        }
+        let model = try LanguageModel.load(from: path).model
+        let prompt = configuration.prompt.map { model.tokens(of: $0, endOfLines: false) } ?? []
+        var generator = SeededGenerator(seed: configuration.seed)
+        var samples: [String] = [], tokens = 0, logProbability = 0.0
+        for _ in 0..<configuration.count {
+            let sample = model.generate(prompt: prompt, options: configuration.options, generator: &generator)
+            // A word model's text after a prompt starts with its space.
+            samples.append((configuration.prompt ?? "") + sample.text)
+            tokens += sample.tokens.count
+            logProbability += sample.logProbabilities.reduce(0, +)
+        }
+        try OutputFile.writeAtomically(Data((samples.joined(separator: "\n\n") + "\n").utf8), to: context.outputDirectory + "/samples.txt")
+        return Result(samples: samples, metrics: ["samples": Double(samples.count), "tokens": Double(tokens),
+                                                  "mean_logprob": tokens == 0 ? 0 : logProbability / Double(tokens)])
+    }
 }

@@ -207,7 +207,8 @@ public struct StageType: Sendable {
     /// Every stage type this wordpipe knows, in the order the CLI lists them.
     public static let all: [StageType] = [
         StageType(TokenizeStage.self), StageType(PhrasesStage.self), StageType(VocabStage.self), StageType(TrainStage.self),
-        StageType(EvaluateStage.self), StageType(TrainTaggerStage.self), StageType(TrainClassifierStage.self),
+        StageType(EvaluateStage.self), StageType(TrainTaggerStage.self), StageType(TrainClassifierStage.self), StageType(TrainLanguageModelStage.self),
+        StageType(GenerateStage.self),
     ]
 
     /// The stage type called `name` in pipeline files.

@@ -14,6 +14,16 @@ public final class Linear<Scalar: RecurrentScalar> {
         bias = Parameter(name: "\(name).bias", value: Matrix(rows: 1, columns: outputSize))
     }
 
+    /// A layer over given parameters: `weight` (`outputSize × inputSize`) may be shared with
+    /// another module (an output layer tied to an embedding table, Press & Wolf 2017), whose
+    /// gradient then receives this layer's too. `bias` is `1 × outputSize`.
+    public init(weight: Parameter<Scalar>, bias: Parameter<Scalar>) {
+        precondition(bias.value.rows == 1 && bias.value.columns == weight.value.rows,
+                     "bias is \(bias.value.shape) for a weight of \(weight.value.shape)")
+        self.weight = weight
+        self.bias = bias
+    }
+
     /// Features in.
     public var inputSize: Int { weight.value.columns }
     /// Features out.

@@ -1,3 +1,5 @@
+import RecurrentKernels
+
 /// Softmax cross-entropy over rows of logits with integer targets; rows whose target is
 /// negative (`TokenBatch.padding`) are padding and count for nothing. The loss is the mean over
 /// the real rows, as PyTorch's `cross_entropy(ignore_index=-1)`.
@@ -38,5 +40,27 @@ public enum SoftmaxCrossEntropy {
             }
         }
         return Result(loss: loss / Double(count), gradient: gradient, correct: correct, count: count)
+    }
+}
+
+extension SoftmaxCrossEntropy {
+    /// The summed loss of Float `logits` (`rows × classes`) against `targets` (negative:
+    /// padding), writing `scale · (softmax − onehot)` into `gradient` (same shape), with the
+    /// vectorized kernel (`wpr_softmax_cross_entropy`): for wide outputs such as a language
+    /// model's softmax over its vocabulary, where the exponentials dominate.
+    public static func summedLoss(logits: Matrix<Float>, targets: [Int32], scale: Float, gradient: inout Matrix<Float>) -> Double {
+        precondition(targets.count == logits.rows && gradient.rows == logits.rows && gradient.columns == logits.columns && logits.columns > 0,
+                     "\(targets.count) targets, gradient \(gradient.shape) for logits of \(logits.shape)")
+        let (rows, classes) = (logits.rows, logits.columns)
+        for target in targets where target >= 0 {
+            precondition(Int(target) < classes, "target \(target) is outside the \(classes) classes")
+        }
+        return logits.storage.withUnsafeBufferPointer { x in
+            targets.withUnsafeBufferPointer { t in
+                gradient.storage.withUnsafeMutableBufferPointer { g in
+                    wpr_softmax_cross_entropy(rows, classes, x.baseAddress!, t.baseAddress!, scale, g.baseAddress!)
+                }
+            }
+        }
     }
 }

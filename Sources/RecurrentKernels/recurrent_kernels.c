@@ -56,3 +56,10 @@ void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *l
 #endif
     rnn_tanh_forward_step_portable(batch, hidden, step, lengths, preactivations, hPrev, h);
 }
+
+double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, const int32_t *targets, float scale, float *gradient) {
+#if defined(__x86_64__)
+    if (vectorized()) return softmax_xent_avx2(rows, classes, logits, targets, scale, gradient);
+#endif
+    return softmax_xent_portable(rows, classes, logits, targets, scale, gradient);
+}

@@ -54,6 +54,8 @@ struct Config: ParsableCommand {
         "evaluate": (["VECTORS_STAGE"], { try yaml(EvaluationConfiguration(analogies: ["questions-words.txt"])) }),
         "train-tagger": ([], { "train: train.conll\ndev: dev.conll\n" + (try yaml(TaggerConfiguration())) }),
         "train-classifier": ([], { "train: train.tsv\ndev: dev.tsv\n" + (try yaml(ClassifierConfiguration())) }),
+        "generate": (["LM_STAGE"], { try yaml(GenerationSettings()) }),
+        "train-lm": ([], { "train: train.txt\ndev: valid.txt\n" + (try yaml(LanguageModelConfiguration())) }),
     ]
 
     /// `value` as a YAML block mapping.

@@ -14,52 +14,80 @@ extension TrainingTagScheme: ExpressibleByArgument {}
 extension TaggedDataFormat: ExpressibleByArgument {}
 extension ClassificationDataFormat: ExpressibleByArgument {}
 
+/// The defaults and help of the shared network and training options, per kind of model.
+protocol EncoderDefaults {
+    /// The settings without options.
+    static var settings: EncoderSettings { get }
+    /// The help of --optimizer, --lr and --batch.
+    static var optimizerHelp: String { get }
+    static var learningRateHelp: String { get }
+    static var batchHelp: String { get }
+    /// Whether --bidirectional and --word-dropout are shown (language models have neither).
+    static var offersBidirectional: Bool { get }
+}
+
+/// train-tagger, train-classifier.
+enum TaggerEncoderDefaults: EncoderDefaults {
+    static var settings: EncoderSettings { EncoderSettings() }
+    static var optimizerHelp: String { "Optimizer: adam, or sgd (momentum 0.9, lr / (1 + 0.05 epoch))." }
+    static var learningRateHelp: String {
+        "Learning rate (default \(number(OptimizerKind.adam.defaultLearningRate)) for adam, \(number(OptimizerKind.sgd.defaultLearningRate)) for sgd)."
+    }
+    static var batchHelp: String { "Sentences or texts per batch." }
+    static var offersBidirectional: Bool { true }
+}
+
 /// The network and training options `train-tagger` and `train-classifier` share.
-struct EncoderOptions: ParsableArguments {
+typealias EncoderOptions = EncoderOptionGroup<TaggerEncoderDefaults>
+
+/// The network and training options of the model trainers (`train-tagger`, `train-classifier`,
+/// `train-lm`), with each one's defaults.
+struct EncoderOptionGroup<Defaults: EncoderDefaults>: ParsableArguments {
     @Option(help: "Word vectors to initialize the embedding from (any format wordpipe reads); random initialization without.")
     var vectors: String?
 
     @Option(help: "Recurrent cell.")
-    var cell: CellKind = EncoderSettings().cell
+    var cell: CellKind = Defaults.settings.cell
 
     @Option(help: "Stacked recurrent layers (1-4).")
-    var layers: Int = EncoderSettings().layers
+    var layers: Int = Defaults.settings.layers
 
     @Option(help: "Hidden units per direction.")
-    var hidden: Int = EncoderSettings().hidden
+    var hidden: Int = Defaults.settings.hidden
 
-    @Flag(inversion: .prefixedNo, help: "Read in both directions.")
-    var bidirectional = EncoderSettings().bidirectional
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Read in both directions.", visibility: Defaults.offersBidirectional ? .default : .private))
+    var bidirectional = Defaults.settings.bidirectional
 
     @Option(help: "Dropout on embeddings, between layers and on the encoder output.")
-    var dropout: Double = EncoderSettings().dropout
+    var dropout: Double = Defaults.settings.dropout
 
-    @Option(help: "Optimizer: adam, or sgd (momentum 0.9, lr / (1 + 0.05 epoch)).")
-    var optimizer: OptimizerKind = EncoderSettings().optimizer
+    @Option(help: ArgumentHelp(Defaults.optimizerHelp))
+    var optimizer: OptimizerKind = Defaults.settings.optimizer
 
-    @Option(help: "Learning rate (default \(number(OptimizerKind.adam.defaultLearningRate)) for adam, \(number(OptimizerKind.sgd.defaultLearningRate)) for sgd).")
+    @Option(help: ArgumentHelp(Defaults.learningRateHelp))
     var lr: Double?
 
     @Option(help: "Maximum epochs.")
-    var epochs: Int = EncoderSettings().epochs
+    var epochs: Int = Defaults.settings.epochs
 
     @Option(help: "Stop after this many epochs without a better dev score.")
-    var patience: Int = EncoderSettings().patience
+    var patience: Int = Defaults.settings.patience
 
-    @Option(help: "Sentences or texts per batch.")
-    var batch: Int = EncoderSettings().batch
+    @Option(help: ArgumentHelp(Defaults.batchHelp))
+    var batch: Int = Defaults.settings.batch
 
     @Option(help: "Clip the global gradient norm to this (0 = off).")
-    var clip: Double = EncoderSettings().clip
+    var clip: Double = Defaults.settings.clip
 
     @Flag(help: "Keep the word vectors fixed.")
-    var freezeEmbeddings = EncoderSettings().freezeEmbeddings
+    var freezeEmbeddings = Defaults.settings.freezeEmbeddings
 
     @Option(help: "Embedding size without --vectors.")
-    var dim: Int = EncoderSettings().dim
+    var dim: Int = Defaults.settings.dim
 
-    @Option(help: "In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).")
-    var wordDropout: Double = EncoderSettings().wordDropout
+    @Option(help: ArgumentHelp("In training, the probability that a token reads as <unk>, so that the <unk> row learns (0 = off).",
+                               visibility: Defaults.offersBidirectional ? .default : .private))
+    var wordDropout: Double = Defaults.settings.wordDropout
 
     @Option(help: "Write checkpoints into this directory (one at the end of every epoch).")
     var checkpoint: String?
@@ -78,14 +106,14 @@ struct EncoderOptions: ParsableArguments {
     }
 
     var settings: EncoderSettings {
-        var settings = EncoderSettings()
+        var settings = Defaults.settings
         settings.cell = cell
         settings.layers = layers
         settings.hidden = hidden
         settings.bidirectional = bidirectional
         settings.dropout = dropout
         settings.optimizer = optimizer
-        settings.lr = lr
+        settings.lr = lr ?? (optimizer == Defaults.settings.optimizer ? Defaults.settings.lr : nil)
         settings.epochs = epochs
         settings.patience = patience
         settings.batch = batch

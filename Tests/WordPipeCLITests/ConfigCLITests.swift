@@ -12,17 +12,19 @@ import Vocabulary
     static let inputs: [String: [String]] = [
         "tokenize": ["raw.txt"], "phrases": ["tokenize"], "vocab": ["phrases"], "train": ["phrases", "vocab"],
         "evaluate": ["train"], "train-tagger": ["train"], "train-classifier": ["train"],
+        "train-lm": [], "generate": ["train-lm"],
     ]
 
     @Test func everyStageTypesDefaultsPastedIntoAPipelineAreAcceptedAndAreTheDefaults() throws {
         let directory = try SharedData.temporaryDirectory()
         for (name, text) in [("raw.txt", "The cat sat.\n"), ("train.conll", "EU B-ORG\n"), ("dev.conll", "EU B-ORG\n"),
                              ("train.tsv", "pos\tgood\n"), ("dev.tsv", "pos\tgood\n"),
-                             ("questions-words.txt", ": capital\na b c d\n")] {
+                             ("questions-words.txt", ": capital\na b c d\n"),
+                             ("train.txt", "the cat sat\n"), ("valid.txt", "the cat\n")] {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name))
         }
         var pipeline = "version: 1\nstages:\n"
-        #expect(pipelineStageTypeNames.count == 7)
+        #expect(pipelineStageTypeNames.count == 9)
         for type in pipelineStageTypeNames {
             let inputs = try #require(Self.inputs[type], "no inputs for the new stage type \(type) in this test")
             let result = try CLI.run(["config", type] + inputs.flatMap { ["--input", $0] })
@@ -57,6 +59,8 @@ import Vocabulary
             case "evaluate": try check(EvaluationConfiguration(analogies: ["questions-words.txt"]))
             case "train-tagger": try check(TaggerConfiguration(), extra: ["train", "dev"])
             case "train-classifier": try check(ClassifierConfiguration(), extra: ["train", "dev"])
+            case "train-lm": try check(LanguageModelConfiguration(), extra: ["train", "dev"])
+            case "generate": try check(GenerationSettings())
             default: Issue.record("no check for the stage type \(stage.type)")
             }
         }

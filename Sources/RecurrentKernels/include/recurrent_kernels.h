@@ -10,6 +10,8 @@
 #ifndef WORDPIPE_RECURRENT_KERNELS_H
 #define WORDPIPE_RECURRENT_KERNELS_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -27,6 +29,12 @@ void wpr_gru_forward_step(long batch, long hidden, long step, const long *length
 /// Simple RNN with tanh: h = tanh(a).
 void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *lengths, const float *preactivations,
                                const float *hPrev, float *h);
+
+/// Softmax cross-entropy over `rows` rows of `classes` logits: for each row whose target is in
+/// `0..<classes`, adds −log softmax[target] to the returned sum and writes
+/// `scale · (softmax − onehot)` to `gradient`; other rows get zeros. The exponentials are the
+/// kernels' vectorized e^x.
+double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, const int32_t *targets, float scale, float *gradient);
 
 /// Returns 1 when the AVX2 + FMA build is in use.
 int wpr_kernels_vectorized(void);
