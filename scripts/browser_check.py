@@ -13,11 +13,9 @@ Screenshots go to WORKDIR/screenshots. Exits non-zero on the first mismatch.
 """
 import json
 import os
-import random
-import re
-import signal
-import subprocess
 import sys
+
+import serve_fixture
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -30,59 +28,19 @@ SHOTS = os.path.join(WORK, "screenshots")
 os.makedirs(SHOTS, exist_ok=True)
 
 
-def run(*args, stdin=None):
-    result = subprocess.run([WORDPIPE, *args], input=stdin, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"wordpipe {' '.join(args)} failed: {result.stderr}")
-    return result.stdout
-
-
 def fail(message):
     print(f"browser check: FAILED: {message}", file=sys.stderr)
     sys.exit(1)
 
 
-# Artifacts: random vectors (seeded) and a tagger trained on generated CoNLL with two types.
-rng = random.Random(7)
-words = [f"w{i}" for i in range(400)]
-with open(os.path.join(WORK, "words.vec"), "w") as f:
-    f.write(f"{len(words)} 24\n")
-    for word in words:
-        f.write(word + " " + " ".join(f"{rng.uniform(-1, 1):.5f}" for _ in range(24)) + "\n")
-run("convert", os.path.join(WORK, "words.vec"), "-o", os.path.join(WORK, "words.wpv"))
-
-people, places, fillers = ["John Smith", "Mary", "Anna Berg"], ["Paris", "New York", "Berlin"], ["the", "man", "went", "to", "saw", "in"]
+def run(*args, stdin=None):
+    return serve_fixture.run(WORDPIPE, *args, stdin=stdin)
 
 
-def conll(count, offset):
-    lines = []
-    for k in range(offset, offset + count):
-        person, place = people[k % 3].split(), places[(k // 3) % 3].split()
-        tokens = [(w, ("B-PER" if i == 0 else "I-PER")) for i, w in enumerate(person)]
-        tokens += [(fillers[k % 6], "O"), (fillers[(k // 2) % 6], "O")]
-        tokens += [(w, ("B-LOC" if i == 0 else "I-LOC")) for i, w in enumerate(place)]
-        lines += [f"{w} {t}" for w, t in tokens] + [""]
-    return "\n".join(lines) + "\n"
-
-
-for name, count, offset in [("train.txt", 150, 0), ("dev.txt", 30, 5)]:
-    with open(os.path.join(WORK, name), "w") as f:
-        f.write(conll(count, offset))
-tagger = os.path.join(WORK, "ner.wpm")
-run("train-tagger", "--train", os.path.join(WORK, "train.txt"), "--dev", os.path.join(WORK, "dev.txt"), "-o", tagger,
-    "--hidden", "16", "--dim", "16", "--epochs", "15", "--batch", "8", "--lr", "0.02", "--threads", "1", "--progress", "never")
-
-server = subprocess.Popen([WORDPIPE, "serve", "--port", "0", "--vectors", os.path.join(WORK, "words.wpv"), "--model", tagger],
-                          stderr=subprocess.PIPE, text=True)
-port = None
-for line in server.stderr:
-    match = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-    if match:
-        port = int(match.group(1))
-        break
-if port is None:
-    fail("serve did not start")
-base = f"http://127.0.0.1:{port}/"
+files = serve_fixture.make_artifacts(WORDPIPE, WORK)
+tagger = files["tagger"]
+server = serve_fixture.Server(WORDPIPE, ["--vectors", files["vectors"], "--model", tagger])
+base = server.base
 
 options = webdriver.ChromeOptions()
 for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900"]:
@@ -106,7 +64,7 @@ try:
     box.send_keys(query, Keys.ENTER)
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#nearest-list li")) == 12)
     shown = [li.text.rsplit(" ", 1) for li in driver.find_elements(By.CSS_SELECTOR, "#nearest-list li")]
-    expected = json.loads(run("nearest", "--vectors", os.path.join(WORK, "words.wpv"), "-k", "12", "--json", query))
+    expected = json.loads(run("nearest", "--vectors", files["vectors"], "-k", "12", "--json", query))
     want = [(n["word"], f"{n['score']:.3f}") for n in expected["neighbours"]]
     if [tuple(s) for s in shown] != want:
         fail(f"neighbours shown {shown} differ from wordpipe nearest {want}")
@@ -156,8 +114,9 @@ try:
     driver.save_screenshot(os.path.join(SHOTS, "4-phone.png"))
 finally:
     driver.quit()
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    status, _ = server.stop()
+    if status != 0:
+        fail(f"serve exited {status} on SIGTERM")
 
 print(f"browser check: {checks} checks passed in headless Chromium "
       f"({driver.capabilities.get('browserVersion', '?')}); screenshots in {SHOTS}")
