@@ -11,19 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 WORDPIPE=${1:?usage: check-serve.sh WORDPIPE}
 VENV=${VENV:-.build/venv-serve}
-log() { printf '[serve-check] %s\n' "$*" >&2; }
-
-missing=()
-for package in chromium chromium-driver; do
-  dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed$' || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  log "installing: ${missing[*]}"
-  $SUDO apt-get update -qq || log "apt-get update failed; using the lists present"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash scripts/setup.sh chromium chromium-driver
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import selenium, schemathesis' 2>/dev/null || "$VENV/bin/pip" install -q 'selenium>=4.10' 'schemathesis>=4,<5'
 WORK=.build/serve-check
