@@ -11,8 +11,11 @@
 #   CONNECTIONS="1 8 64" wrk connections (wrk threads: 1 for one connection, else 2)
 #   DURATION=10          seconds per wrk run
 #   ROUNDS=2             interleaved rounds per system and connection count (medians reported)
-#   WORKERS=2            uvicorn worker processes for the peer (one per core; the vectors are
-#                        memory-mapped, so they share one copy); wordpipe serve is one process
+#   PEERS="1x2 2x1"      the peer's configurations, WORKERSxTHREADS: uvicorn worker processes
+#                        (the vectors are memory-mapped, so they share one copy) times numpy's
+#                        OpenBLAS threads in each; every one is measured and the table quotes the
+#                        best at each connection count (its name beside it). wordpipe serve is
+#                        one process on both cores.
 #   VENV=dir             Python venv for the peer (default Benchmarks/.venv; created if missing)
 #   SCRATCH=dir          SwiftPM scratch path of the release build (default .build-bench-serve)
 # The peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (numpy's OpenBLAS at its own
@@ -25,7 +28,7 @@ SETS=${SETS:-random demo}
 CONNECTIONS=${CONNECTIONS:-1 8 64}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
-WORKERS=${WORKERS:-2}
+PEERS=${PEERS:-1x2 2x1}
 VENV=${VENV:-$ROOT/Benchmarks/.venv}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench-serve}
 OUT=$HERE/out
@@ -52,6 +55,16 @@ wait_ready() {  # URL PID
     return 1
 }
 
+drain() {  # PORT WORD: wait until the server has worked off what the last run queued (a request
+           # answered within 0.5 s; a server keeps answering requests whose client left)
+    for _ in $(seq 1 120); do
+        local took
+        took=$(curl -s -o /dev/null -w '%{time_total}' -X POST -H 'Content-Type: application/json' -d "{\"word\": \"$2\", \"k\": 10}" "http://127.0.0.1:$1/v1/nearest")
+        awk -v t="$took" 'BEGIN {exit !(t < 0.5)}' && return 0
+        sleep 1
+    done
+}
+
 for set in $SETS; do
     case $set in
         random)
@@ -73,23 +86,35 @@ for set in $SETS; do
 
     "$WORDPIPE" serve --vectors "$OUT/$set.wpv" --port 18181 2>/dev/null &
     OURS=$!
-    "${PEER_ENV[@]}" KV_PATH="$OUT/$set.kv" "$VENV/bin/uvicorn" fastapi_app:app --app-dir "$HERE" --port 18182 \
-        --workers "$WORKERS" --log-level warning &
-    PEER=$!
-    trap 'kill $OURS $PEER 2>/dev/null || true' EXIT
+    PEER_PIDS=()
+    PEER_PORTS=()
+    index=0
+    for peer in $PEERS; do
+        port=$((18182 + index))
+        "${PEER_ENV[@]}" OPENBLAS_NUM_THREADS=${peer#*x} KV_PATH="$OUT/$set.kv" "$VENV/bin/uvicorn" fastapi_app:app \
+            --app-dir "$HERE" --port $port --workers ${peer%x*} --log-level warning &
+        PEER_PIDS+=($!)
+        PEER_PORTS+=($port)
+        index=$((index + 1))
+    done
+    trap 'kill $OURS ${PEER_PIDS[*]} 2>/dev/null || true' EXIT
     wait_ready http://127.0.0.1:18181 $OURS "$first"
-    wait_ready http://127.0.0.1:18182 $PEER "$first"
+    for i in "${!PEER_PIDS[@]}"; do wait_ready http://127.0.0.1:${PEER_PORTS[$i]} ${PEER_PIDS[$i]} "$first"; done
     # The two agree on the answers (same words in the same order for a few queries).
     for word in $(head -n 5 "$OUT/$set.words"); do
         a=$(curl -s -X POST -d "{\"word\": \"$word\", \"k\": 10}" http://127.0.0.1:18181/v1/nearest | "$VENV/bin/python" -c 'import json,sys; print([n["word"] for n in json.load(sys.stdin)["neighbours"]])')
-        b=$(curl -s -X POST -H 'Content-Type: application/json' -d "{\"word\": \"$word\", \"k\": 10}" http://127.0.0.1:18182/v1/nearest | "$VENV/bin/python" -c 'import json,sys; print([n["word"] for n in json.load(sys.stdin)["neighbours"]])')
+        b=$(curl -s -X POST -H 'Content-Type: application/json' -d "{\"word\": \"$word\", \"k\": 10}" http://127.0.0.1:${PEER_PORTS[0]}/v1/nearest | "$VENV/bin/python" -c 'import json,sys; print([n["word"] for n in json.load(sys.stdin)["neighbours"]])')
         [ "$a" = "$b" ] || echo "   answers differ for $word: $a vs $b"
     done
     for c in $CONNECTIONS; do
         t=$(( c < 2 ? 1 : 2 ))
         for round in $(seq 1 "$ROUNDS"); do
-            for system in wordpipe fastapi; do
-                port=$([ $system = wordpipe ] && echo 18181 || echo 18182)
+            systems="wordpipe:18181"
+            for i in "${!PEER_PIDS[@]}"; do systems="$systems fastapi-$(echo $PEERS | cut -d' ' -f$((i + 1))):${PEER_PORTS[$i]}"; done
+            for entry in $systems; do
+                system=${entry%:*}
+                port=${entry#*:}
+                drain $port "$first"
                 WORDS_FILE="$OUT/$set.words" wrk -t$t -c$c -d${DURATION}s --latency -s "$HERE/nearest.lua" "http://127.0.0.1:$port" > "$OUT/wrk.txt"
                 "$VENV/bin/python" - "$set" "$c" "$system" "$round" "$OUT/wrk.txt" >> "$OUT/results.tsv" <<'PY'
 import re, sys
@@ -99,7 +124,9 @@ def ms(value, unit): return float(value) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 p = {m.group(1): ms(m.group(2), m.group(3)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{set_}\t{c}\t{system}\t{round_}\t{rps:.1f}\t{p.get('50', float('nan')):.3f}\t{p.get('99', float('nan')):.3f}\t{errors.group(1) if errors else 0}")
+timeouts = re.search(r"timeout (\d+)", text)
+bad = (int(errors.group(1)) if errors else 0) + (int(timeouts.group(1)) if timeouts else 0)
+print(f"{set_}\t{c}\t{system}\t{round_}\t{rps:.1f}\t{p.get('50', float('nan')):.3f}\t{p.get('99', float('nan')):.3f}\t{bad}")
 PY
                 tail -n 1 "$OUT/results.tsv"
             done
@@ -108,8 +135,8 @@ PY
     rss=$(awk '/VmRSS/ {print $2 * 1024}' /proc/$OURS/status)
     echo "== $set: wordpipe serve resident memory $rss bytes after the runs = $(awk -v r=$rss -v s=$size 'BEGIN {printf "%.2f", r / s}')x the .wpv file"
     printf "%s\tmemory\t%s\t%s\n" "$set" "$rss" "$size" >> "$OUT/memory.tsv"
-    kill $OURS $PEER 2>/dev/null || true
-    wait $OURS $PEER 2>/dev/null || true
+    kill $OURS ${PEER_PIDS[*]} 2>/dev/null || true
+    wait $OURS ${PEER_PIDS[*]} 2>/dev/null || true
     trap - EXIT
 done
 
@@ -119,12 +146,17 @@ rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
 groups = collections.defaultdict(list)
 for set_, c, system, _, rps, p50, p99, errors in rows:
     groups[(set_, int(c), system)].append((float(rps), float(p50), float(p99), int(errors)))
-print("\n| vectors | connections | wordpipe req/s | FastAPI+gensim req/s | ratio | wordpipe p50 / p99 ms | FastAPI p50 / p99 ms | non-2xx |")
+print("\n| vectors | connections | wordpipe req/s | best FastAPI+gensim req/s (workers x threads) | ratio | wordpipe p50 / p99 ms | FastAPI p50 / p99 ms | timeouts and errors |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
+med = lambda xs, i: statistics.median(x[i] for x in xs)
 for set_, c in sorted({(s, c) for s, c, _ in groups}):
-    ours, peer = groups[(set_, c, "wordpipe")], groups[(set_, c, "fastapi")]
-    med = lambda xs, i: statistics.median(x[i] for x in xs)
-    print(f"| {set_} | {c} | {med(ours, 0):,.0f} | {med(peer, 0):,.0f} | {med(ours, 0) / med(peer, 0):.2f}x | "
+    ours = groups[(set_, c, "wordpipe")]
+    peers = {system: xs for (s, cc, system), xs in groups.items() if s == set_ and cc == c and system != "wordpipe"}
+    best = max(peers, key=lambda name: med(peers[name], 0))
+    peer = peers[best]
+    print(f"| {set_} | {c} | {med(ours, 0):,.0f} | {med(peer, 0):,.0f} ({best.removeprefix('fastapi-')}) | {med(ours, 0) / med(peer, 0):.1f}x | "
           f"{med(ours, 1):.2f} / {med(ours, 2):.2f} | {med(peer, 1):.2f} / {med(peer, 2):.2f} | "
           f"{sum(x[3] for x in ours)} / {sum(x[3] for x in peer)} |")
+for (set_, c, system), xs in sorted(groups.items()):
+    print(f"   {set_} c={c} {system}: req/s {[x[0] for x in xs]}")
 PY
