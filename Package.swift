@@ -3,7 +3,7 @@
 //
 // Module flow (no import points back up):
 //   WordPipeSupport -> Corpora (readers, labeled data) -> Tokenization (ICU) -> Vocabulary -> Embeddings
-//     -> Recurrent (layers on BLAS) -> Models (taggers, classifiers, metrics) -> Pipeline -> wordpipe (CLI)
+//     -> Recurrent (layers on BLAS) -> Models (taggers, classifiers, metrics) -> Pipeline, Serving (HTTP) -> wordpipe (CLI)
 import PackageDescription
 
 let package = Package(
@@ -19,12 +19,16 @@ let package = Package(
         .library(name: "Recurrent", targets: ["Recurrent"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Serving", targets: ["Serving"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // System ICU (libicu-dev), called only from C: its headers clash with Foundation's private ICU.
@@ -76,10 +80,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // `wordpipe serve`: the HTTP API (JSON endpoints, OpenAPI document) and the web page, on Hummingbird 2.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "WordPipeSupport", "Embeddings", "Models",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "wordpipe",
             dependencies: [
-                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline",
+                "WordPipeSupport", "Corpora", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -94,6 +108,7 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Embeddings", "Models", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "TestSupport"]),
         // The README's "Use it from Swift" example, compiled and run.
         .testTarget(name: "ReadmeExampleTests", dependencies: ["Tokenization", "Vocabulary", "Embeddings"]),

@@ -23,3 +23,5 @@ dog
 france
 memory
 QUERIES
+echo "== to explore these vectors in a browser (http://127.0.0.1:8080/):"
+echo "$WORDPIPE serve --vectors corpora/build/vectors/vectors.wpv"

@@ -6,7 +6,9 @@
 # itself is expected on PATH (swift 6.x). Nothing is installed when everything is present.
 set -euo pipefail
 
-PACKAGES=(pkg-config libicu-dev libxml2-dev libopenblas-dev zlib1g-dev libbz2-dev)
+# Extra Debian packages named as arguments are installed the same way (the serve check's
+# chromium and chromium-driver).
+PACKAGES=(pkg-config libicu-dev libxml2-dev libopenblas-dev zlib1g-dev libbz2-dev "$@")
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

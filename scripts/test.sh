@@ -13,6 +13,9 @@ swift test --skip-build --disable-xctest
 # `wordpipe inspect` gives them. A few seconds; numpy goes into Benchmarks/.venv (pip) when
 # missing, and the step is skipped with a message only when it cannot be installed.
 bash scripts/check-python-reader.sh "$(swift build --show-bin-path)/wordpipe"
+# `wordpipe serve` from outside: every endpoint against its OpenAPI document (Schemathesis), and
+# the web page in headless Chromium (search, map, unknown word, tagged spans, phone width).
+bash scripts/check-serve.sh "$(swift build --show-bin-path)/wordpipe"
 # Fuzz smoke run: every reader's libFuzzer target for 20 s (FUZZ_SMOKE_SECONDS; 0 skips), in a
 # separate release build with -sanitize=fuzzer,address (.build-fuzz). A crash, a hang over
 # 10 s or an out-of-memory fails the run; reproducers land in Fuzz/work/artifacts/.

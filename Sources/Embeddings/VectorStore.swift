@@ -152,7 +152,7 @@ public final class VectorStore: @unchecked Sendable {
     }
 
     /// The unit vector of a known word id.
-    func unitVector(_ id: Int32) -> ArraySlice<Float> {
+    public func unitVector(_ id: Int32) -> ArraySlice<Float> {
         let start = Int(id) * dim
         return normalized[start ..< start + dim]
     }

@@ -188,7 +188,7 @@ extension Classifier: TrainableModel {
         var targets: [Int32]
     }
 
-    static var typeName: String { "classifier" }
+    public static var typeName: String { "classifier" }
 
     static func settings(of configuration: ClassifierConfiguration) -> EncoderSettings { configuration.encoder }
 

@@ -188,7 +188,7 @@ extension Tagger: TrainableModel {
     /// The training examples encoded, as one batch of them all.
     typealias Encoded = Batch
 
-    static var typeName: String { "tagger" }
+    public static var typeName: String { "tagger" }
 
     static func settings(of configuration: TaggerConfiguration) -> EncoderSettings { configuration.encoder }
 

@@ -344,7 +344,7 @@ struct Tag: ParsableCommand {
             try Interruption.check()
             var text = ""
             for (line, result) in zip(batch, tagged) {
-                text += (json ? (isBlankLine(line) ? "" : (jsonLine(Self.object(line, result)) ?? "{}")) : Self.plain(result)) + "\n"
+                text += (json ? (isBlankLine(line) ? "" : TagAnswer(line: line, result).jsonLine) : Self.plain(result)) + "\n"
             }
             try out.write(text)
             try out.flush()
@@ -356,19 +356,6 @@ struct Tag: ParsableCommand {
     /// `token/TAG token/TAG …`.
     static func plain(_ result: TaggedLine) -> String {
         zip(result.tokens, result.tags).map { "\($0)/\($1)" }.joined(separator: " ")
-    }
-
-    /// The JSON record of one line: text, tokens, tags, offsets and entities.
-    static func object(_ line: String, _ result: TaggedLine) -> [String: Any] {
-        let offsets: [Any] = result.offsets.map { range in range.map { [$0.lowerBound, $0.upperBound] as Any } ?? NSNull() }
-        let entities: [[String: Any]] = result.entities.map { entity in
-            let tokens = result.tokens[entity.start..<entity.end]
-            if let span = result.span(of: entity) {
-                return ["type": entity.type, "start": span.lowerBound, "end": span.upperBound, "text": scalarSubstring(line, span)]
-            }
-            return ["type": entity.type, "start": NSNull(), "end": NSNull(), "text": tokens.joined(separator: " ")]
-        }
-        return ["text": line, "tokens": result.tokens, "tags": result.tags, "offsets": offsets, "entities": entities]
     }
 }
 
@@ -506,7 +493,7 @@ struct Classify: ParsableCommand {
     /// One text's answer: `label<TAB>text`, with --top `label prob …<TAB>text`, or a JSON object.
     func answer(_ text: String, _ labels: [LabelProbability]) -> String {
         if json {
-            return jsonLine(["text": text, "labels": labels.map { ["label": $0.label, "probability": $0.probability] }]) ?? "{}"
+            return ClassifyAnswer(text: text, labels: labels).jsonLine
         }
         if top == nil { return (labels.first?.label ?? "") + "\t" + text }
         return labels.map { "\($0.label) " + String(format: "%.4f", $0.probability) }.joined(separator: " ") + "\t" + text

@@ -102,13 +102,6 @@ func isBlankLine(_ line: String) -> Bool {
     line.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
 }
 
-/// The Unicode scalars `range` of `text`, as a string.
-func scalarSubstring(_ text: String, _ range: Range<Int>) -> String {
-    var scalars = String.UnicodeScalarView()
-    scalars.append(contentsOf: text.unicodeScalars.dropFirst(range.lowerBound).prefix(range.count))
-    return String(scalars)
-}
-
 /// Watches the first lines of raw text for the shape of CoNLL (`FormatHints`), and warns once,
 /// after 20 non-blank lines or at the end of the input, naming `--format conll`.
 struct CoNLLShapeWatch {

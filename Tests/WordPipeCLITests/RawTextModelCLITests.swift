@@ -4,7 +4,7 @@ import TestSupport
 
 /// A tagger and a classifier trained once for the suite, on data with multi-byte words (an
 /// emoji, accented letters) so that offsets in Unicode scalars differ from UTF-16 and UTF-8 ones.
-private struct RawTextModels: Sendable {
+struct RawTextModels: Sendable {
     var directory: URL
     var tagger: String
     var classifier: String

@@ -1,0 +1,148 @@
+import Foundation
+import Tokenization
+import WordPipeSupport
+
+/// A model that answers raw texts, one answer per text: what `wordpipe tag --format text
+/// --json` and `wordpipe classify --format text --json` print per line, and what
+/// `wordpipe serve` answers at `/v1/VERB`. A model type that conforms is served without a
+/// change to the server: the server finds it by the model file's task type (`ModelTypes`).
+public protocol TextAnswering {
+    /// One text's answer, encoded as JSON by the CLI and the server alike.
+    associatedtype Answer: Codable & Sendable & Equatable
+    /// The endpoint's and command's verb: `tag`, `classify`.
+    static var verb: String { get }
+    /// The model type's name (`tagger`, `classifier`).
+    static var typeName: String { get }
+    /// The labels it predicts.
+    var labels: [String] { get }
+    /// The answers to `texts` (raw lines), in order; `top` is how many labels a classifier
+    /// gives (ignored by types with one answer per token). An empty or blank text gets an
+    /// empty answer.
+    func answer(_ texts: [String], top: Int, threads: Int) throws -> [Answer]
+}
+
+/// An entity in a tagged text: its type, where it lies in the text in Unicode scalars, and its
+/// text; `start` and `end` are nil when one of its tokens was not found in the text.
+public struct EntityAnswer: Codable, Sendable, Equatable {
+    public var type: String
+    public var start: Int?
+    public var end: Int?
+    public var text: String
+
+    private enum CodingKeys: String, CodingKey { case type, start, end, text }
+
+    /// Writes `start` and `end` as null when unknown (rather than leaving them out).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encode(text, forKey: .text)
+    }
+}
+
+/// One tagged text: tokens, one tag per token, each token's `[start, end]` in the text in
+/// Unicode scalars (null when not found) and the entities of chunk tags.
+public struct TagAnswer: Codable, Sendable, Equatable {
+    public var text: String
+    public var tokens: [String]
+    public var tags: [String]
+    public var offsets: [[Int]?]
+    public var entities: [EntityAnswer]
+
+    /// One line of JSON (sorted keys), as the CLI prints an answer.
+    public var jsonLine: String { TextAnswerJSON.line(self) }
+
+    /// The answer for `line` from its tagging.
+    public init(line: String, _ result: TaggedLine) {
+        text = line
+        tokens = result.tokens
+        tags = result.tags
+        offsets = result.offsets.map { range in range.map { [$0.lowerBound, $0.upperBound] } }
+        entities = result.entities.map { entity in
+            if let span = result.span(of: entity) {
+                return EntityAnswer(type: entity.type, start: span.lowerBound, end: span.upperBound,
+                                    text: TagAnswer.scalars(of: line, span))
+            }
+            return EntityAnswer(type: entity.type, start: nil, end: nil,
+                                text: result.tokens[entity.start..<entity.end].joined(separator: " "))
+        }
+    }
+
+    /// The Unicode scalars `range` of `text`, as a string.
+    static func scalars(of text: String, _ range: Range<Int>) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.dropFirst(range.lowerBound).prefix(range.count))
+        return String(scalars)
+    }
+}
+
+/// One label with its probability.
+public struct LabelAnswer: Codable, Sendable, Equatable {
+    public var label: String
+    public var probability: Double
+}
+
+/// One classified text: its most probable labels, best first.
+public struct ClassifyAnswer: Codable, Sendable, Equatable {
+    public var text: String
+    public var labels: [LabelAnswer]
+
+    /// One line of JSON (sorted keys), as the CLI prints an answer.
+    public var jsonLine: String { TextAnswerJSON.line(self) }
+
+    public init(text: String, labels: [LabelProbability]) {
+        self.text = text
+        self.labels = labels.map { LabelAnswer(label: $0.label, probability: $0.probability) }
+    }
+}
+
+extension Tagger: TextAnswering {
+    public static var verb: String { "tag" }
+
+    public func answer(_ texts: [String], top: Int, threads: Int) throws -> [TagAnswer] {
+        let tokenizer = try Tokenizer(configuration: Tagger.surfaceTokenizer(from: self.tokenizer))
+        let tagged = try tag(lines: texts, tokenizer: tokenizer, offsets: true, threads: threads)
+        return zip(texts, tagged).map { TagAnswer(line: $0, $1) }
+    }
+}
+
+extension Classifier: TextAnswering {
+    public static var verb: String { "classify" }
+
+    public func answer(_ texts: [String], top: Int, threads: Int) throws -> [ClassifyAnswer] {
+        let tokenizer = try makeTokenizer()
+        let tokens = try texts.map { try tokenizer.tokenize($0).joined().map { $0 } }
+        let ranked = topLabels(tokens, k: top, threads: threads)
+        return zip(texts, ranked).map { ClassifyAnswer(text: $0, labels: $1) }
+    }
+}
+
+/// Answers as the CLI prints them: one JSON object per line, keys sorted.
+enum TextAnswerJSON {
+    static func line<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Loading a model of any type that answers texts.
+public enum TextAnsweringModels {
+    /// The model at `path`, of whichever type its header names; an error naming the file when
+    /// it is not a model, or when its type does not answer texts.
+    public static func load(_ path: String) throws -> any TextAnswering {
+        let type = try ModelTypes.named(try ModelFile.task(of: path), path: path)
+        let model = try type.loadAny(from: path)
+        guard let answering = model as? any TextAnswering else {
+            throw ModelError.badModel(path: path, reason: "a model of task type '\(type.typeName)', which answers no texts")
+        }
+        return answering
+    }
+}
+
+extension TrainableModel {
+    /// The model at `path`, type-erased.
+    static func loadAny(from path: String) throws -> any TrainableModel { try loadModel(from: path).0 }
+}
