@@ -93,7 +93,7 @@ extension LanguageModel: Replicable {
 extension LanguageModel: TrainableModel {
     typealias Encoded = LanguageModelStreams
 
-    static var typeName: String { "language-model" }
+    public static var typeName: String { "language-model" }
 
     static func settings(of configuration: LanguageModelConfiguration) -> EncoderSettings { configuration.encoder }
 
@@ -121,7 +121,7 @@ extension LanguageModel: TrainableModel {
     }
 
     /// The labels the output layer predicts: the words.
-    var labels: [String] { words.words }
+    public var labels: [String] { words.words }
 
     static func readTraining(trainPath: String, devPath: String, configuration: LanguageModelConfiguration) throws -> (train: [String], dev: [String]) {
         let train = try LanguageModelText.read(path: trainPath, unit: configuration.unit)

@@ -3,23 +3,56 @@ import Tokenization
 import WordPipeSupport
 
 /// A model that answers raw texts, one answer per text: what `wordpipe tag --format text
-/// --json` and `wordpipe classify --format text --json` print per line, and what
+/// --json`, `classify --format text --json` and `generate --json` print, and what
 /// `wordpipe serve` answers at `/v1/VERB`. A model type that conforms is served without a
-/// change to the server: the server finds it by the model file's task type (`ModelTypes`).
+/// change to the server: the server finds it by the model file's task type (`ModelTypes`),
+/// reads the type's `Options` from the request and documents them from `optionFields`.
 public protocol TextAnswering {
     /// One text's answer, encoded as JSON by the CLI and the server alike.
     associatedtype Answer: Codable & Sendable & Equatable
-    /// The endpoint's and command's verb: `tag`, `classify`.
+    /// The type's own settings of a request (`top` labels, sampling), read from the request's
+    /// top-level keys; every field optional.
+    associatedtype Options: Codable & Sendable
+    /// The endpoint's and command's verb: `tag`, `classify`, `generate`.
     static var verb: String { get }
     /// The model type's name (`tagger`, `classifier`).
     static var typeName: String { get }
-    /// The labels it predicts.
+    /// `Options`' fields, for the API's documentation.
+    static var optionFields: [OptionField] { get }
+    /// The JSON schema (OpenAPI 3) of one `Answer`.
+    static var answerSchema: [String: Any] { get }
+    /// The labels it predicts (its vocabulary, for a language model).
     var labels: [String] { get }
-    /// The answers to `texts` (raw lines), in order; `top` is how many labels a classifier
-    /// gives (ignored by types with one answer per token). An empty or blank text gets an
-    /// empty answer.
-    func answer(_ texts: [String], top: Int, threads: Int) throws -> [Answer]
+    /// Refuses options this model cannot use, naming the field (`InvalidOption`).
+    func check(_ options: Options) throws
+    /// The answers to `texts` (raw lines), in order. An empty or blank text gets an empty
+    /// answer (a language model starts from its start state).
+    func answer(_ texts: [String], options: Options, threads: Int) throws -> [Answer]
 }
+
+/// A field of a model type's request options, for the API's documentation.
+public struct OptionField: Sendable, Equatable {
+    public var name: String
+    /// `integer`, `number`, `string` or `boolean`.
+    public var type: String
+    public var description: String
+
+    public init(_ name: String, _ type: String, _ description: String) {
+        self.name = name
+        self.type = type
+        self.description = description
+    }
+}
+
+/// A request option this model cannot use: the field and what is expected.
+public struct InvalidOption: Error, Equatable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+    public var description: String { "\(field): \(message)" }
+}
+
+/// No options (taggers).
+public struct NoOptions: Codable, Sendable {}
 
 /// An entity in a tagged text: its type, where it lies in the text in Unicode scalars, and its
 /// text; `start` and `end` are nil when one of its tokens was not found in the text.
@@ -97,10 +130,38 @@ public struct ClassifyAnswer: Codable, Sendable, Equatable {
     }
 }
 
+/// A classifier's options: how many labels to give.
+public struct ClassifyOptions: Codable, Sendable {
+    public var top: Int?
+    public init(top: Int? = nil) { self.top = top }
+}
+
+/// JSON schema pieces for `answerSchema`.
+enum AnswerSchema {
+    static func object(_ properties: [String: Any], required: [String]) -> [String: Any] {
+        ["type": "object", "properties": properties, "required": required, "additionalProperties": false]
+    }
+    static var string: [String: Any] { ["type": "string"] }
+    static var strings: [String: Any] { ["type": "array", "items": ["type": "string"]] }
+    static var number: [String: Any] { ["type": "number"] }
+}
+
 extension Tagger: TextAnswering {
     public static var verb: String { "tag" }
+    public static var optionFields: [OptionField] { [] }
+    public static var answerSchema: [String: Any] {
+        let entity = AnswerSchema.object(["type": AnswerSchema.string, "start": ["type": "integer", "nullable": true],
+                                          "end": ["type": "integer", "nullable": true], "text": AnswerSchema.string],
+                                         required: ["type", "start", "end", "text"])
+        return AnswerSchema.object(["text": AnswerSchema.string, "tokens": AnswerSchema.strings, "tags": AnswerSchema.strings,
+                                    "offsets": ["type": "array", "items": ["type": "array", "items": ["type": "integer"], "nullable": true]],
+                                    "entities": ["type": "array", "items": entity]],
+                                   required: ["text", "tokens", "tags", "offsets", "entities"])
+    }
 
-    public func answer(_ texts: [String], top: Int, threads: Int) throws -> [TagAnswer] {
+    public func check(_: NoOptions) throws {}
+
+    public func answer(_ texts: [String], options _: NoOptions, threads: Int) throws -> [TagAnswer] {
         let tokenizer = try Tokenizer(configuration: Tagger.surfaceTokenizer(from: self.tokenizer))
         let tagged = try tag(lines: texts, tokenizer: tokenizer, offsets: true, threads: threads)
         return zip(texts, tagged).map { TagAnswer(line: $0, $1) }
@@ -109,11 +170,22 @@ extension Tagger: TextAnswering {
 
 extension Classifier: TextAnswering {
     public static var verb: String { "classify" }
+    public static var optionFields: [OptionField] { [OptionField("top", "integer", "How many labels, most probable first (default 1)")] }
+    public static var answerSchema: [String: Any] {
+        let label = AnswerSchema.object(["label": AnswerSchema.string, "probability": AnswerSchema.number], required: ["label", "probability"])
+        return AnswerSchema.object(["text": AnswerSchema.string, "labels": ["type": "array", "items": label]], required: ["text", "labels"])
+    }
 
-    public func answer(_ texts: [String], top: Int, threads: Int) throws -> [ClassifyAnswer] {
+    public func check(_ options: ClassifyOptions) throws {
+        if let top = options.top, !(1...max(1, labels.count)).contains(top) {
+            throw InvalidOption(field: "top", message: "must be 1...\(max(1, labels.count)) (the model's labels), not \(top)")
+        }
+    }
+
+    public func answer(_ texts: [String], options: ClassifyOptions, threads: Int) throws -> [ClassifyAnswer] {
         let tokenizer = try makeTokenizer()
         let tokens = try texts.map { try tokenizer.tokenize($0).joined().map { $0 } }
-        let ranked = topLabels(tokens, k: top, threads: threads)
+        let ranked = topLabels(tokens, k: options.top ?? 1, threads: threads)
         return zip(texts, ranked).map { ClassifyAnswer(text: $0, labels: $1) }
     }
 }

@@ -63,12 +63,12 @@ struct SimilarityRequest: Codable, Sendable {
 }
 
 /// `POST /v1/tag`, `/v1/classify` and every other model verb: one `text` or several `texts`,
-/// the `model` by name when several of the verb are loaded, and `top` labels for classifiers.
+/// and the `model` by name when several of the verb are loaded. The model type's own options
+/// (`top` for classifiers, sampling for language models) are further keys of the same object.
 struct TextRequest: Codable, Sendable {
     var text: String?
     var texts: [String]?
     var model: String?
-    var top: Int?
 }
 
 // MARK: Answers

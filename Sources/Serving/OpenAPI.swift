@@ -1,10 +1,19 @@
 import Foundation
+import Models
 
 /// The OpenAPI 3 document of the API, served at `/openapi.json`: every route the server
 /// registers (the model verbs of the loaded models included) with its request and answer
 /// schemas. The tests check each route against it.
 enum OpenAPI {
-    static func document(verbs: [String]) -> String {
+    /// A model verb of the API: its options (beside `text`, `texts` and `model`) and the schema of
+    /// one answer, both given by the model type.
+    struct Verb {
+        var name: String
+        var options: [OptionField]
+        var answer: [String: Any]
+    }
+
+    static func document(verbs: [Verb]) -> String {
         var paths: [String: Any] = [
             "/healthz": ["get": operation("Liveness", response: ref("Health"), body: nil)],
             "/v1/models": ["get": operation("What is loaded", response: ["type": "array", "items": ref("LoadedArtifact")], body: nil)],
@@ -13,13 +22,18 @@ enum OpenAPI {
             "/v1/analogy": ["post": operation("a is to b as c is to ?", response: ref("AnalogyAnswer"), body: ref("AnalogyRequest"))],
             "/v1/similarity": ["post": operation("Cosine similarity of two words", response: ref("SimilarityAnswer"), body: ref("SimilarityRequest"))],
         ]
+        var schemas = self.schemas
         for verb in verbs {
-            let answer = verb == "tag" ? "TagAnswer" : verb == "classify" ? "ClassifyAnswer" : nil
-            let one: [String: Any] = answer.map { ref($0) } ?? ["type": "object"]
-            paths["/v1/\(verb)"] = ["post": operation("Apply the \(verb) model to text: one answer for \"text\", {model, answers} for \"texts\"",
-                                                      response: ["oneOf": [one, ["type": "object", "required": ["model", "answers"],
-                                                                                 "properties": ["model": string, "answers": ["type": "array", "items": one]]]]],
-                                                      body: ref("TextRequest"))]
+            let name = verb.name.prefix(1).uppercased() + verb.name.dropFirst()
+            schemas["\(name)Answer"] = verb.answer
+            var properties: [String: Any] = ["text": string, "texts": strings, "model": string]
+            for option in verb.options { properties[option.name] = ["type": option.type, "description": option.description] }
+            schemas["\(name)Request"] = object(properties)
+            let one = ref("\(name)Answer")
+            paths["/v1/\(verb.name)"] = ["post": operation("Apply the \(verb.name) model to text: one answer for \"text\", {model, answers} for \"texts\"",
+                                                           response: ["oneOf": [one, ["type": "object", "required": ["model", "answers"],
+                                                                                      "properties": ["model": string, "answers": ["type": "array", "items": one]]]]],
+                                                           body: ref("\(name)Request"))]
         }
         let document: [String: Any] = [
             "openapi": "3.0.3",
@@ -84,15 +98,5 @@ enum OpenAPI {
                                 required: ["query", "method", "neighbours"]),
         "SimilarityRequest": object(["first": string, "second": string], required: ["first", "second"]),
         "SimilarityAnswer": object(["first": string, "second": string, "similarity": number], required: ["first", "second", "similarity"]),
-        "TextRequest": object(["text": string, "texts": strings, "model": string, "top": ["type": "integer", "minimum": 1]]),
-        "TagAnswer": object(["text": string, "tokens": strings, "tags": strings,
-                             "offsets": ["type": "array", "items": ["type": "array", "items": integer, "nullable": true]],
-                             "entities": ["type": "array", "items": object(["type": string, "start": ["type": "integer", "nullable": true],
-                                                                             "end": ["type": "integer", "nullable": true], "text": string],
-                                                                            required: ["type", "text"])]],
-                            required: ["text", "tokens", "tags", "offsets", "entities"]),
-        "ClassifyAnswer": object(["text": string, "labels": ["type": "array", "items": object(["label": string, "probability": number],
-                                                                                                required: ["label", "probability"])]],
-                                 required: ["text", "labels"]),
     ]
 }

@@ -28,19 +28,47 @@ final class ServedModel: @unchecked Sendable {
         ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
-    /// The answers to `texts` as JSON: one answer object for a single `text`, else
-    /// `{"model", "answers": [...]}`.
-    func answerJSON(_ texts: [String], single: Bool, top: Int, threads: Int) throws -> Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return try encode(model, texts, single: single, top: top, threads: threads)
+    /// Reads the model type's options from the request `body` and checks them (an error names
+    /// the field); returns the work that answers `texts` as JSON: one answer object for a
+    /// single `text`, else `{"model", "answers": [...]}`. The work runs one call at a time.
+    func prepare(_ texts: [String], body: Data, single: Bool, threads: Int) throws -> @Sendable () throws -> Data {
+        try prepare(model, texts, body: body, single: single, threads: threads)
     }
 
-    private func encode<Model: TextAnswering>(_ model: Model, _ texts: [String], single: Bool, top: Int, threads: Int) throws -> Data {
-        let answers = try model.answer(texts, top: top, threads: threads)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if single, let first = answers.first { return try encoder.encode(first) }
-        return try encoder.encode(TextAnswers(model: name, answers: answers))
+    private func prepare<Model: TextAnswering>(_ model: Model, _ texts: [String], body: Data, single: Bool,
+                                               threads: Int) throws -> @Sendable () throws -> Data {
+        let options: Model.Options
+        do {
+            options = try JSONDecoder().decode(Model.Options.self, from: body)
+        } catch let error as DecodingError {
+            throw Server.decodingFailure(error)
+        }
+        do {
+            try model.check(options)
+        } catch let error as InvalidOption {
+            throw APIError.badRequest(error.field, error.message)
+        }
+        let box = UncheckedBox(model)
+        let name = self.name
+        return { [self] in
+            lock.lock()
+            defer { lock.unlock() }
+            let answers = try box.value.answer(texts, options: options, threads: threads)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if single, let first = answers.first { return try encoder.encode(first) }
+            return try encoder.encode(TextAnswers(model: name, answers: answers))
+        }
     }
+
+    /// The API description of this model's verb: its options and its answer's schema.
+    var description: OpenAPI.Verb {
+        OpenAPI.Verb(name: verb, options: type(of: model).optionFields, answer: type(of: model).answerSchema)
+    }
+}
+
+/// A model handed to the work closure: used only under the served model's lock.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

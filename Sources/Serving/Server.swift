@@ -89,7 +89,7 @@ public final class Server: @unchecked Sendable {
         router.add(middleware: Guard(log: log))
         router.get("/") { _, _ in Server.response(Page.html, contentType: "text/html; charset=utf-8") }
         router.get("healthz") { _, _ in try Server.json(["status": "ok"]) }
-        router.get("openapi.json") { _, _ in Server.response(OpenAPI.document(verbs: self.verbs), contentType: "application/json") }
+        router.get("openapi.json") { _, _ in Server.response(OpenAPI.document(verbs: self.verbDescriptions), contentType: "application/json") }
         router.get("v1/models") { _, _ in try Server.json(self.loaded()) }
         router.post("v1/nearest") { request, _ in try await self.nearest(request) }
         router.post("v1/analogy") { request, _ in try await self.analogy(request) }
@@ -102,6 +102,11 @@ public final class Server: @unchecked Sendable {
 
     /// The verbs of the loaded models (`tag`, `classify`), sorted.
     var verbs: [String] { Array(Set(models.map(\.verb))).sorted() }
+
+    /// Each verb's options and answer schema (from its first model).
+    var verbDescriptions: [OpenAPI.Verb] {
+        verbs.compactMap { verb in models.first { $0.verb == verb }?.description }
+    }
 
     func loaded() -> [LoadedArtifact] {
         var result: [LoadedArtifact] = []
@@ -237,7 +242,8 @@ public final class Server: @unchecked Sendable {
     // MARK: Models
 
     func answerTexts(verb: String, _ request: Request) async throws -> Response {
-        let query = try await decode(TextRequest.self, request)
+        let body = try await collect(request)
+        let query = try decode(TextRequest.self, from: body)
         let texts: [String]
         let field: String
         switch (query.text, query.texts) {
@@ -263,29 +269,32 @@ public final class Server: @unchecked Sendable {
         } else {
             model = candidates[0]
         }
-        if let top = query.top, !(1...max(1, model.labels.count)).contains(top) {
-            throw APIError.badRequest("top", "must be 1...\(max(1, model.labels.count)) (the model's labels), not \(top)")
-        }
-        let threads = configuration.threads
-        let body = try await limited { try model.answerJSON(texts, single: query.text != nil, top: query.top ?? 1, threads: threads) }
-        return Server.response(body, contentType: "application/json")
+        let work = try model.prepare(texts, body: body, single: query.text != nil, threads: configuration.threads)
+        return Server.response(try await limited(work), contentType: "application/json")
     }
 
     // MARK: Requests and responses
 
     /// The request body as `T`, at most `maxBodyBytes`; a decoding error names the field.
     func decode<T: Decodable>(_: T.Type, _ request: Request) async throws -> T {
+        try decode(T.self, from: try await collect(request))
+    }
+
+    /// The request body, at most `maxBodyBytes` (else 413).
+    func collect(_ request: Request) async throws -> Data {
         var request = request
         let limit = configuration.maxBodyBytes
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            return Data(try await request.collectBody(upTo: limit).readableBytesView)
         } catch {
             throw APIError(status: 413, "the body is larger than \(limit) bytes; send less per request")
         }
-        let bytes = Array(buffer.readableBytesView)
+    }
+
+    /// `body` as `T`; a decoding error names the field.
+    func decode<T: Decodable>(_: T.Type, from body: Data) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try JSONDecoder().decode(T.self, from: body)
         } catch let error as DecodingError {
             throw Server.decodingFailure(error)
         }

@@ -203,8 +203,7 @@ struct Generate: ParsableCommand {
                 try Interruption.check()
                 if json {
                     let sample = model.generate(prompt: promptTokens, options: options, generator: &generator)
-                    emit(jsonLine(["prompt": prompt ?? "", "text": sample.text, "tokens": sample.tokens,
-                                   "logprobs": sample.logProbabilities, "end": sample.end]) ?? "{}")
+                    emit(GenerateAnswer(prompt: prompt ?? "", sample).jsonLine)
                 } else {
                     if let prompt { out.write(Data(prompt.utf8)) }
                     _ = model.generate(prompt: promptTokens, options: options, generator: &generator) { piece in

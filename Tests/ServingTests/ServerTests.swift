@@ -1,4 +1,5 @@
 import Foundation
+import Models
 @testable import Serving
 import Testing
 
@@ -56,7 +57,8 @@ import Testing
 
 @Suite struct OpenAPIDocumentTests {
     @Test func everyRouteAndSchemaIsThere() throws {
-        let text = OpenAPI.document(verbs: ["classify", "tag"])
+        let text = OpenAPI.document(verbs: [OpenAPI.Verb(name: "classify", options: Classifier.optionFields, answer: Classifier.answerSchema),
+                                            OpenAPI.Verb(name: "tag", options: Tagger.optionFields, answer: Tagger.answerSchema)])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.0.3")
         let paths = try #require(document["paths"] as? [String: Any])
@@ -66,5 +68,8 @@ import Testing
         let refs = text.components(separatedBy: "#/components/schemas/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
         #expect(!refs.isEmpty)
         for ref in refs { #expect(schemas[ref] != nil, "\(ref)") }
+        // The classifier's own option is in its request schema.
+        let request = try #require(schemas["ClassifyRequest"] as? [String: Any])
+        #expect(Set(((request["properties"] as? [String: Any]) ?? [:]).keys) == ["text", "texts", "model", "top"])
     }
 }

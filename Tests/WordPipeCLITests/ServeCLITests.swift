@@ -266,6 +266,33 @@ private func servedVectors(in directory: URL) throws -> String {
         #expect(!log.contains { $0.range(of: #" 5\d\d "#, options: .regularExpression) != nil }, "\(log)")
     }
 
+    @Test("a language model is served at /v1/generate with no server change: seeded samples equal generate --json, sampling options checked")
+    func generates() async throws {
+        let directory = try SharedData.temporaryDirectory()
+        let train = try LanguageModelCLITests.write(LanguageModelCLITests.text(300, offset: 0), "train.txt", in: directory)
+        let dev = try LanguageModelCLITests.write(LanguageModelCLITests.text(30, offset: 5), "valid.txt", in: directory)
+        let model = directory.appendingPathComponent("lm.wpm").path
+        let trained = try CLI.run(["train-lm", "--train", train, "--dev", dev, "-o", model] + LanguageModelCLITests.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let cli = try CLI.run(["generate", "--model", model, "--prompt", "the cat", "--seed", "7", "--max-tokens", "12", "--top-k", "3", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let expected = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? NSDictionary
+
+        let server = try ServeProcess(["--model", model])
+        let document = try JSONSerialization.jsonObject(with: try await server.request("GET", "/openapi.json").body)
+        let answer = try await server.post("/v1/generate", ["text": "the cat", "seed": 7, "max_tokens": 12, "top_k": 3])
+        #expect(answer.status == 200)
+        #expect((answer.json as? NSDictionary) == expected)
+        let schema = try #require(SchemaCheck.answerSchema(document, "POST", "/v1/generate"))
+        #expect(try SchemaCheck(document: document).problems(answer.json, schema).isEmpty)
+        let bad = try await server.post("/v1/generate", ["text": "the cat", "top_p": -1])
+        #expect(bad.status == 400)
+        #expect(((bad.json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "top_p")
+        let mistyped = try await server.post("/v1/generate", ["text": "the cat", "temperature": "hot"])
+        #expect(((mistyped.json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "temperature")
+        #expect(server.stop().status == 0)
+    }
+
     @Test("serve refuses nothing to serve, bad settings and a file of another kind before listening")
     func refusesBadStarts() throws {
         let models = try RawTextModels.shared.get()
