@@ -337,6 +337,16 @@ public struct EpochFigures: Codable, Sendable, Equatable {
 }
 
 /// What training a model gives.
+/// A model file's writer, for callers outside the library (the CLI's train-MODEL commands).
+public protocol SavableModel {
+    /// Saves the model with its training record to `path`, atomically.
+    func save(to path: String, record: TrainingRecord?) throws
+}
+
+extension Tagger: SavableModel {}
+extension Classifier: SavableModel {}
+extension LanguageModel: SavableModel {}
+
 public struct TrainingResult<Model, Metrics> {
     /// The model with the best dev epoch's weights.
     public var model: Model

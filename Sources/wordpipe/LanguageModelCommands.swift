@@ -80,15 +80,9 @@ struct TrainLM: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let result = try LanguageModelTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors,
-                                                       configuration: stageConfiguration, options: encoder.trainingOptions(stage: "train-lm"))
-            try Interruption.check()
-            try result.model.save(to: output, record: result.record)
-            StandardError.write(String(format: "train-lm: kept epoch %d of %d, dev %@ %.4f; wrote %@\n", result.record.bestEpoch,
-                                       result.record.epochs, result.record.metric, result.record.devScore, output))
-        } catch {
-            throw StageFailure(stage: "train-lm", underlying: error)
+        try trainAndSave(stage: "train-lm", to: output) {
+            try LanguageModelTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors,
+                                          configuration: stageConfiguration, options: encoder.trainingOptions(stage: "train-lm"))
         }
     }
 }

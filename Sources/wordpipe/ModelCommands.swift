@@ -240,16 +240,27 @@ struct TrainTagger: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let result = try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                options: encoder.trainingOptions(stage: "train-tagger"))
-            try Interruption.check()
-            try result.tagger.save(to: output, record: result.record)
-            StandardError.write(String(format: "train-tagger: kept epoch %d of %d, dev %@ %.4f; wrote %@\n", result.record.bestEpoch,
-                                       result.record.epochs, result.record.metric, result.record.devScore, output))
-        } catch {
-            throw StageFailure(stage: "train-tagger", underlying: error)
+        try trainAndSave(stage: "train-tagger", to: output) {
+            try TaggerTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
+                                   options: encoder.trainingOptions(stage: "train-tagger"))
         }
+    }
+}
+
+/// The end of every train-MODEL command: trains with `train`, saves the kept model to `output`
+/// and reports the epoch kept with its dev score (`dev` words it; default: the selection
+/// metric); errors are named for `stage`.
+func trainAndSave<Model: SavableModel, Metrics>(stage: String, to output: String, dev: ((Metrics) -> String)? = nil,
+                                                _ train: () throws -> TrainingResult<Model, Metrics>) throws {
+    do {
+        let result = try train()
+        try Interruption.check()
+        try result.model.save(to: output, record: result.record)
+        let score = dev?(result.dev) ?? String(format: "dev %@ %.4f", result.record.metric, result.record.devScore)
+        StandardError.write(String(format: "%@: kept epoch %d of %d, %@; wrote %@\n", stage, result.record.bestEpoch,
+                                   result.record.epochs, score, output))
+    } catch {
+        throw StageFailure(stage: stage, underlying: error)
     }
 }
 
@@ -397,14 +408,9 @@ struct TrainClassifier: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let result = try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
-                                                    options: encoder.trainingOptions(stage: "train-classifier"))
-            try result.classifier.save(to: output, record: result.record)
-            StandardError.write(String(format: "train-classifier: kept epoch %d of %d, dev accuracy %.4f, macro-F1 %.4f; wrote %@\n",
-                                       result.record.bestEpoch, result.record.epochs, result.dev.accuracy, result.dev.macroF1, output))
-        } catch {
-            throw StageFailure(stage: "train-classifier", underlying: error)
+        try trainAndSave(stage: "train-classifier", to: output, dev: { String(format: "dev accuracy %.4f, macro-F1 %.4f", $0.accuracy, $0.macroF1) }) {
+            try ClassifierTraining.run(trainPath: train, devPath: dev, vectorsPath: encoder.vectors, configuration: stageConfiguration,
+                                       options: encoder.trainingOptions(stage: "train-classifier"))
         }
     }
 }
