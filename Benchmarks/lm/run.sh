@@ -41,6 +41,10 @@ OUTDIR=${OUTDIR:-$HERE/out}
 DATA=${DATA:-$ROOT/../shared/data/lm/ptb}
 PYTHON=${PYTHON:-python3}
 
+# The peer runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (peer, peer_blas); wordpipe keeps
+# the environment it is given.
+. "$ROOT/Benchmarks/peer_env.sh"
+
 die() { echo "run.sh: error: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 
@@ -63,6 +67,9 @@ if [ "$SKIP_TORCH" != 1 ] && ! "$VENV/bin/python" -c "import torch" 2>/dev/null;
     "$VENV/bin/pip" install --quiet torch
 fi
 
+log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>} for wordpipe"
+[ "$SKIP_TORCH" = 1 ] || log "peer: torch $("${PEER[@]}" "$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null), BLAS: $(peer_blas "$VENV/bin/python" torch)"
+
 TRAIN=$DATA/ptb.train.txt
 if [ -n "$SLICE" ]; then
     head -n "$SLICE" "$DATA/ptb.train.txt" > "$OUTDIR/train.slice.txt"
@@ -79,7 +86,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     if [ "$SKIP_TORCH" != 1 ]; then
         log "round $round: PyTorch"
-        OMP_NUM_THREADS=$THREADS "$VENV/bin/python" "$HERE/lm_torch.py" --train "$TRAIN" --valid "$VALID" --epochs "$EPOCHS" \
+        OMP_NUM_THREADS=$THREADS peer "$VENV/bin/python" "$HERE/lm_torch.py" --train "$TRAIN" --valid "$VALID" --epochs "$EPOCHS" \
             --threads "$THREADS" > "$OUTDIR/torch.$round.log" || die "PyTorch failed: $OUTDIR/torch.$round.log"
         cat "$OUTDIR/torch.$round.log" >&2
     fi
