@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
@@ -44,7 +45,7 @@ let package = Package(
         .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libbz2-dev"])]),
         // CRC-32C, the checksum of every binary file (SSE4.2 with a portable fallback, chosen at run time).
         .target(name: "ChecksumKernels"),
-        .target(name: "WordPipeSupport", dependencies: ["ChecksumKernels"]),
+        .target(name: "WordPipeSupport", dependencies: ["ChecksumKernels", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Corpora", dependencies: ["WordPipeSupport", "CLibXML2", "CCompression"]),
         .target(name: "Tokenization", dependencies: ["WordPipeSupport", "Corpora", "ICUShims"]),
         // The counting hot loop (hash table keyed by token bytes) in C.

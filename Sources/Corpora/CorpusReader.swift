@@ -173,12 +173,12 @@ public final class CorpusReader {
             }
             var found: [String] = []
             while let relative = enumerator.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
+                let name = PathNames.lastComponent(relative)
                 if name.hasPrefix(".") {
                     enumerator.skipDescendants()
                     continue
                 }
-                let full = (input as NSString).appendingPathComponent(relative)
+                let full = PathNames.appending(input, relative)
                 var childIsDirectory: ObjCBool = false
                 if manager.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
                     found.append(full)
@@ -222,7 +222,7 @@ extension CorpusError {
 public enum FormatDetector {
     /// Returns the format, or nil for data that does not look like text.
     public static func detect(path: String, head: [UInt8]) -> InputFormat? {
-        var name = (path as NSString).lastPathComponent.lowercased()
+        var name = PathNames.lastComponent(path).lowercased()
         for suffix in [".gz", ".bz2"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
         let (encoding, bom) = TextEncoding.detect(head)
         let text: String

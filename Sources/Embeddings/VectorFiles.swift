@@ -18,9 +18,9 @@ public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
     /// files: `.wpv` native, `.bin` word2vec binary, `.txt` word2vec text, `.vec` fastText's
     /// text; nil for any other name (compressed names: the extension before `.gz`/`.bz2`).
     public static func named(by path: String) -> VectorFileFormat? {
-        var name = (path as NSString).lastPathComponent.lowercased()
+        var name = PathNames.lastComponent(path).lowercased()
         for compressed in [".gz", ".bz2"] where name.hasSuffix(compressed) { name.removeLast(compressed.count) }
-        switch (name as NSString).pathExtension {
+        switch PathNames.pathExtension(name) {
         case "wpv": return .native
         case "bin": return .word2vecBin
         case "txt": return .word2vecText

@@ -74,8 +74,8 @@ public struct LockFile: Codable, Sendable, Equatable {
                     var pipeline = Contents.Pipeline()
                     for (stage, record) in section.stages {
                         guard let output = record.outputs.first?.path else { continue }
-                        let workdir = (output as NSString).deletingLastPathComponent
-                        let key = (workdir as NSString).deletingLastPathComponent
+                        let workdir = PathNames.parent(output)
+                        let key = PathNames.parent(workdir)
                         pipeline.workdirs[key.isEmpty ? "." : key, default: LockFile()].stages[stage] = record
                     }
                     contents.pipelines[name] = pipeline
@@ -109,7 +109,7 @@ public struct LockFile: Codable, Sendable, Equatable {
     /// atomic rename) while holding an exclusive `flock` on the lock file's directory, so that
     /// pipelines run at once in one folder never lose each other's entries.
     func write(to path: String, pipeline: String, workdir: String, base: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathNames.parent(path)
         let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw PipelineError(.init(path: path), "cannot open its folder to lock it: \(String(cString: strerror(errno)))")

@@ -123,8 +123,8 @@ enum Ownership {
                 let base = String(cString: resolved)
                 return rest.isEmpty ? base : (base == "/" ? "" : base) + "/" + rest.reversed().joined(separator: "/")
             }
-            rest.append((existing as NSString).lastPathComponent)
-            existing = (existing as NSString).deletingLastPathComponent
+            rest.append(PathNames.lastComponent(existing))
+            existing = PathNames.parent(existing)
         }
         return path
     }

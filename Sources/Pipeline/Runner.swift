@@ -540,7 +540,7 @@ struct OverlapCheck {
             var folder = workdir
             while true {
                 holders.insert(folder)
-                let parent = (folder as NSString).deletingLastPathComponent
+                let parent = PathNames.parent(folder)
                 if parent == folder || parent.isEmpty { break }
                 folder = parent
             }
@@ -553,7 +553,7 @@ struct OverlapCheck {
             var folder = form
             while !folder.isEmpty && folder != "/" {
                 if let owner = outputs[folder] { return owner }
-                folder = (folder as NSString).deletingLastPathComponent
+                folder = PathNames.parent(folder)
             }
         }
         return nil
@@ -568,7 +568,7 @@ struct OverlapCheck {
         }
         // Output directories are WORKDIR/STAGE: compared only when the pattern's folder part
         // matches the work directory.
-        let folder = (pattern as NSString).deletingLastPathComponent
+        let folder = PathNames.parent(pattern)
         if workdirs.contains(where: { fnmatch(folder, $0, FNM_PATHNAME | FNM_PERIOD) == 0 }),
            let output = outputs.keys.first(where: matches) {
             try check(output, shown: shown, at: location, stage: stage)

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import WordPipeSupport
 
 /// A model of any type that answers texts, loaded once; its calls run one at a time (its
 /// layers keep scratch state between the steps of a forward pass).
@@ -25,7 +26,7 @@ final class ServedModel: @unchecked Sendable {
 
     /// A file's name without directory and extension (`models/ner.wpm` → `ner`).
     static func name(of path: String) -> String {
-        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        PathNames.stem(path)
     }
 
     /// Reads the model type's options from the request `body` and checks them (an error names

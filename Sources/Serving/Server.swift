@@ -113,11 +113,11 @@ public final class Server: @unchecked Sendable {
         if let vectors, let vectorsFile {
             result.append(LoadedArtifact(name: ServedModel.name(of: vectorsFile), kind: "vectors",
                                          endpoint: ["/v1/nearest", "/v1/analogy", "/v1/similarity"],
-                                         file: (vectorsFile as NSString).lastPathComponent, words: vectors.count, dimension: vectors.dim))
+                                         file: PathNames.lastComponent(vectorsFile), words: vectors.count, dimension: vectors.dim))
         }
         for model in models {
             result.append(LoadedArtifact(name: model.name, kind: model.typeName, endpoint: ["/v1/\(model.verb)"],
-                                         file: (model.file as NSString).lastPathComponent, labels: model.labels))
+                                         file: PathNames.lastComponent(model.file), labels: model.labels))
         }
         return result
     }

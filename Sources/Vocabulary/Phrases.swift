@@ -399,7 +399,7 @@ final class ScratchFiles {
     /// Files go beside `output`, or into the temporary directory when `output` is `-` (standard
     /// output), as `.wordpipe-stdout.TAG-NAME.partial-…`; `tag` names the job (`phrases`).
     init(besides output: String, tag: String) {
-        self.output = output == "-" ? (NSTemporaryDirectory() as NSString).appendingPathComponent("wordpipe-stdout") : output
+        self.output = output == "-" ? PathNames.appending(NSTemporaryDirectory(), "wordpipe-stdout") : output
         self.tag = tag
     }
 

@@ -105,6 +105,19 @@ private func pipelineError(_ body: () throws -> Void, sourceLocation: Testing.So
             #expect(error?.message.contains("work directory") == true, "\(String(describing: error))")
         }
     }
+
+    /// FuzzPipelineYAML's crash: a work directory with a non-ASCII name between runs of slashes
+    /// made Foundation's `lastPathComponent` trap while the path was resolved. It now plans, and
+    /// runs into the one folder the path names.
+    @Test func workdirWithNonASCIINameAndRepeatedSlashesRuns() throws {
+        let workspace = try Workspace(yaml: Workspace.yaml.replacingOccurrences(
+            of: "version: 1\n", with: "version: 1\nworkdir: \"build\(String(repeating: "/", count: 20))\u{FFFD}\(String(repeating: "/", count: 10))l/////-x\"\n"))
+        let runner = try PipelineRunner(path: workspace.pipeline)
+        _ = try runner.run(options: PipelineRunOptions(threads: 1, progress: .never)) { _ in }
+        let made = workspace.directory.appendingPathComponent("build/\u{FFFD}/l/-x").path
+        #expect(FileManager.default.fileExists(atPath: made), "no \(made)")
+        #expect(try runner.status().allSatisfy { $0.1 == .upToDate }, "a second plan wants to rebuild")
+    }
 }
 
 /// Issue 13, defect 2: the lock is keyed by work directory and pipeline.

@@ -101,3 +101,25 @@ import WordPipeSupport
         #expect(!TemporaryFiles.shared.registered.contains("/nonexistent/y"))
     }
 }
+
+/// `PathNames`: the component splits that Foundation's `NSString` methods trap on for some paths.
+@Suite struct PathNamesTests {
+    @Test func splitsPathsFoundationTrapsOn() {
+        // `("/b/é/////l////" as NSString).lastPathComponent` stops with an illegal instruction.
+        #expect(PathNames.lastComponent("/b/é/////l////") == "l")
+        #expect(PathNames.parent("/b/é/////l////") == "/b/é")
+        #expect(PathNames.parent(PathNames.parent("/b/é/////l////")) == "/b")
+    }
+
+    @Test func matchesTheUsualMeanings() {
+        #expect(PathNames.lastComponent("a/b.txt") == "b.txt")
+        #expect(PathNames.lastComponent("/") == "")
+        #expect(PathNames.parent("/a") == "/")
+        #expect(PathNames.parent("a") == "")
+        #expect(PathNames.parent("a/b/") == "a")
+        #expect(PathNames.appending("/tmp/", "x/y") == "/tmp/x/y")
+        #expect(PathNames.pathExtension("v/x.tar.gz") == "gz")
+        #expect(PathNames.pathExtension("v/.hidden") == "")
+        #expect(PathNames.stem("models/ner.wpm") == "ner")
+    }
+}
