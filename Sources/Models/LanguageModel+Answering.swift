@@ -74,8 +74,10 @@ extension LanguageModel: TextAnswering {
     public func answer(_ texts: [String], options: GenerateOptions, threads _: Int) throws -> [GenerateAnswer] {
         var generator = SeededGenerator(seed: options.seed ?? 1)
         let sampling = options.sampling
-        return texts.map { prompt in
-            let sample = generate(prompt: tokens(of: prompt, endOfLines: false), options: sampling, generator: &generator)
+        let tokenizer = try makeTokenizer()
+        return try texts.map { prompt in
+            let promptTokens = try LanguageModelText.tokens(of: prompt, unit: configuration.unit, tokenizer: tokenizer, endOfLines: false)
+            let sample = generate(prompt: promptTokens, options: sampling, generator: &generator)
             return GenerateAnswer(prompt: prompt, sample)
         }
     }

@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Recurrent
+import Tokenization
 import WordPipeSupport
 
 /// The training corpus cut into parallel streams, as the shared loop sees it: example
@@ -90,6 +91,12 @@ extension LanguageModel: Replicable {
     }
 }
 
+/// A training or dev text of a language model, read but not yet split into tokens.
+struct LanguageModelSource {
+    var path: String
+    var text: String
+}
+
 extension LanguageModel: TrainableModel {
     typealias Encoded = LanguageModelStreams
 
@@ -123,9 +130,22 @@ extension LanguageModel: TrainableModel {
     /// The labels the output layer predicts: the words.
     public var labels: [String] { words.words }
 
-    static func readTraining(trainPath: String, devPath: String, configuration: LanguageModelConfiguration) throws -> (train: [String], dev: [String]) {
-        let train = try LanguageModelText.read(path: trainPath, unit: configuration.unit)
-        let dev = try LanguageModelText.read(path: devPath, unit: configuration.unit)
+    /// The training and dev texts; they are split into tokens by `taskData`, once the vectors
+    /// (whose tokenizer configuration a `tokenize` model uses) are known.
+    static func readTraining(trainPath: String, devPath: String, configuration: LanguageModelConfiguration) throws -> (train: LanguageModelSource, dev: LanguageModelSource) {
+        (LanguageModelSource(path: trainPath, text: try LanguageModelText.readText(path: trainPath)),
+         LanguageModelSource(path: devPath, text: try LanguageModelText.readText(path: devPath)))
+    }
+
+    /// The tokens of the training and dev texts, with the tokenizer a `tokenize` model gets
+    /// from `vectors` (or the defaults); refuses texts too short for the streams.
+    static func tokens(train trainSource: LanguageModelSource, dev devSource: LanguageModelSource, vectors: WordVectors?,
+                       configuration: LanguageModelConfiguration) throws -> (train: [String], dev: [String]) {
+        let tokenizer = configuration.tokenize
+            ? try Tokenizer(configuration: LanguageModelText.tokenizer(from: vectors?.vocabulary.tokenizer)) : nil
+        let train = try LanguageModelText.tokens(ofFile: trainSource.path, text: trainSource.text, unit: configuration.unit, tokenizer: tokenizer)
+        let dev = try LanguageModelText.tokens(ofFile: devSource.path, text: devSource.text, unit: configuration.unit, tokenizer: tokenizer)
+        let trainPath = trainSource.path, devPath = devSource.path
         let streams = configuration.encoder.batch
         guard train.count > streams else {
             throw ModelError.badData(location: SourceLocation(path: trainPath),
@@ -139,11 +159,13 @@ extension LanguageModel: TrainableModel {
 
     /// The streams cut into segments (example `k · streams + s`), each with its next tokens as
     /// gold; dev is one example, its whole text.
-    static func taskData(train: [String], dev: [String], vectors: WordVectors?, configuration: LanguageModelConfiguration) throws -> TaskData<[String]> {
+    static func taskData(train trainSource: LanguageModelSource, dev devSource: LanguageModelSource, vectors: WordVectors?,
+                         configuration: LanguageModelConfiguration) throws -> TaskData<[String]> {
         if let vectors, configuration.tied, vectors.dim != configuration.encoder.hidden {
             throw ModelError.invalidOption(name: SettingKey(stringValue: "vectors"), value: "of dim \(vectors.dim)",
                                            expected: "vectors of the hidden size \(configuration.encoder.hidden) with tied embeddings")
         }
+        let (train, dev) = try tokens(train: trainSource, dev: devSource, vectors: vectors, configuration: configuration)
         let streams = configuration.encoder.batch, bptt = configuration.bptt
         let length = (train.count - 1) / streams
         var tokens: [[String]] = [], gold: [[String]] = []
@@ -162,7 +184,11 @@ extension LanguageModel: TrainableModel {
 
     static func make(configuration: LanguageModelConfiguration, words: WordTable, initial: Matrix<Float>, data: TaskData<[String]>,
                      vectors: WordVectors?) -> LanguageModel {
-        LanguageModel(configuration: configuration, words: words, initial: initial)
+        // A `tokenize` model keeps the configuration its texts were split with, defaults included
+        // (with vectors, theirs: the text rules derive from it as the classifier's do).
+        let table = configuration.tokenize && words.tokenizer == nil
+            ? WordTable(words: words.words, tokenizer: LanguageModelText.tokenizer(from: nil), fromVectors: words.fromVectors) : words
+        return LanguageModel(configuration: configuration, words: table, initial: initial)
     }
 
     static func plan(of configuration: LanguageModelConfiguration) -> TrainingPlan {
@@ -182,7 +208,7 @@ extension LanguageModel: TrainableModel {
 
     /// A text file as one example: its tokens and, as gold, the token after each.
     func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [[String]]) {
-        let tokens = try LanguageModelText.read(path: path, unit: configuration.unit)
+        let tokens = try LanguageModelText.read(path: path, unit: configuration.unit, tokenizer: makeTokenizer())
         return ([Array(tokens.dropLast())], [Array(tokens.dropFirst())])
     }
 
@@ -265,6 +291,6 @@ public enum LanguageModelTraining {
 
     /// The figures of `model` on a text file (batch 1, state carried through the file).
     public static func evaluate(_ model: LanguageModel, path: String) throws -> LanguageModelMetrics {
-        model.evaluate(tokens: try LanguageModelText.read(path: path, unit: model.configuration.unit))
+        model.evaluate(tokens: try LanguageModelText.read(path: path, unit: model.configuration.unit, tokenizer: model.makeTokenizer()))
     }
 }

@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Recurrent
+import Tokenization
 import WordPipeSupport
 
 /// A recurrent language model (the 1-N architecture): an input embedding, a stack of RNN, LSTM
@@ -183,10 +184,20 @@ public final class LanguageModel {
         return LanguageModelMetrics(unit: configuration.unit, tokens: count, unknown: unknown, nll: count == 0 ? 0 : sum / Double(count))
     }
 
-    /// Splits text into the model's tokens (see `LanguageModelText`).
-    public func tokens(of text: String, endOfLines: Bool = true) -> [String] {
-        LanguageModelText.tokens(of: text, unit: configuration.unit, endOfLines: endOfLines)
+    /// Splits text into the model's tokens (see `LanguageModelText`), with the model's ICU
+    /// tokenizer when it was trained with `tokenize`.
+    public func tokens(of text: String, endOfLines: Bool = true) throws -> [String] {
+        try LanguageModelText.tokens(of: text, unit: configuration.unit, tokenizer: makeTokenizer(), endOfLines: endOfLines)
     }
+
+    /// The ICU tokenizer configuration that splits this model's texts, or nil when they are
+    /// split at whitespace: the surface rules of the configuration stored with the words.
+    public var textTokenizer: TokenizerConfiguration? {
+        configuration.tokenize ? LanguageModelText.tokenizer(from: words.tokenizer) : nil
+    }
+
+    /// A tokenizer for this model's texts (nil: whitespace), one per thread.
+    public func makeTokenizer() throws -> Tokenizer? { try textTokenizer.map { try Tokenizer(configuration: $0) } }
 }
 
 /// The figures of a language model on a text: perplexity (word models) or bits per character
@@ -236,10 +247,19 @@ extension LanguageModelMetrics: SelectionMetrics {
 
 /// The tokens of a language model's text.
 public enum LanguageModelText {
-    /// Word models: each line's whitespace-separated tokens, then `<eos>` (blank lines give
-    /// nothing). Char models: the Unicode scalars, each line followed by `\n`. With
-    /// `endOfLines` false (a prompt), no `<eos>` or final `\n` is added.
-    public static func tokens(of text: String, unit: LanguageModelUnit, endOfLines: Bool = true) -> [String] {
+    /// The ICU tokenizer configuration of a word model trained with `tokenize`: the segmentation
+    /// rules of `configuration` (the vectors', or the defaults) with surface forms kept (case,
+    /// punctuation, numbers, as `Tagger.surfaceTokenizer`) and one line per text.
+    public static func tokenizer(from configuration: TokenizerConfiguration?) -> TokenizerConfiguration {
+        var surface = Tagger.surfaceTokenizer(from: configuration)
+        surface.sentences = false
+        return surface
+    }
+
+    /// Word models: each line's tokens, then `<eos>` (blank lines give nothing); the tokens are
+    /// `tokenizer`'s, or whitespace-separated without one. Char models: the Unicode scalars, each
+    /// line followed by `\n`. With `endOfLines` false (a prompt), no `<eos>` or final `\n` is added.
+    public static func tokens(of text: String, unit: LanguageModelUnit, tokenizer: Tokenizer? = nil, endOfLines: Bool = true) throws -> [String] {
         var result: [String] = []
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true && text.hasSuffix("\n") { lines.removeLast() }
@@ -247,7 +267,8 @@ public enum LanguageModelText {
             let last = index == lines.count - 1
             switch unit {
             case .word:
-                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+                let words = try tokenizer.map { Array(try $0.tokenize(String(line)).joined()) }
+                    ?? line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
                 result += words
                 if !words.isEmpty && (endOfLines || !last) { result.append(LanguageModel.endOfSentence) }
             case .char:
@@ -261,7 +282,21 @@ public enum LanguageModelText {
     }
 
     /// Reads a text file's tokens; refuses a file that is not UTF-8 (naming the line) or has no tokens.
-    public static func read(path: String, unit: LanguageModelUnit) throws -> [String] {
+    public static func read(path: String, unit: LanguageModelUnit, tokenizer: Tokenizer? = nil) throws -> [String] {
+        try tokens(ofFile: path, text: readText(path: path), unit: unit, tokenizer: tokenizer)
+    }
+
+    /// The tokens of a file's text (`readText`); refuses a text without tokens, naming the file.
+    public static func tokens(ofFile path: String, text: String, unit: LanguageModelUnit, tokenizer: Tokenizer?) throws -> [String] {
+        let tokens = try Self.tokens(of: text, unit: unit, tokenizer: tokenizer)
+        guard tokens.contains(where: { $0 != "\n" }) else {
+            throw ModelError.badData(location: SourceLocation(path: path), message: "no tokens (the file is empty or blank); give text, one sentence per line")
+        }
+        return tokens
+    }
+
+    /// Reads a text file; refuses a file that is not UTF-8 (naming the line) or is binary.
+    public static func readText(path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ModelError.badData(location: SourceLocation(path: path), message: "no such file")
@@ -286,10 +321,6 @@ public enum LanguageModelText {
         if text.hasPrefix("WPMODEL") || text.utf8.prefix(4096).contains(0) {
             throw ModelError.badData(location: SourceLocation(path: path), message: "binary data, not text; give a text file, one sentence per line")
         }
-        let tokens = Self.tokens(of: text, unit: unit)
-        guard tokens.contains(where: { $0 != "\n" }) else {
-            throw ModelError.badData(location: SourceLocation(path: path), message: "no tokens (the file is empty or blank); give text, one sentence per line")
-        }
-        return tokens
+        return text
     }
 }

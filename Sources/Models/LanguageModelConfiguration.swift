@@ -32,6 +32,11 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
     public var lrDecay: Double = 2
     /// Epochs at the base step size before the decay starts. Default: 4.
     public var decayAfter: Int = 4
+    /// Word models: split each line with the ICU tokenizer (the vectors' segmentation rules with
+    /// surface forms kept, as the classifier does; the defaults without vectors) instead of at
+    /// whitespace. The configuration used is stored in the model and applied to every text it
+    /// reads later (perplexity files, prompts). Default: false (text already tokenized, as PTB).
+    public var tokenize: Bool = false
     /// The network and training settings.
     public var encoder = LanguageModelConfiguration.defaultSettings
 
@@ -62,10 +67,11 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
         case initScale = "init_scale"
         case lrDecay = "lr_decay"
         case decayAfter = "decay_after"
+        case tokenize
     }
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
-    public static let keys = ["unit", "bptt", "tied", "init_scale", "lr_decay", "decay_after"]
+    public static let keys = ["unit", "bptt", "tied", "init_scale", "lr_decay", "decay_after", "tokenize"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
@@ -79,6 +85,7 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
         initScale = try c.decodeIfPresent(Double.self, forKey: .initScale) ?? d.initScale
         lrDecay = try c.decodeIfPresent(Double.self, forKey: .lrDecay) ?? d.lrDecay
         decayAfter = try c.decodeIfPresent(Int.self, forKey: .decayAfter) ?? d.decayAfter
+        tokenize = try c.decodeIfPresent(Bool.self, forKey: .tokenize) ?? d.tokenize
         // The shared keys, each absent one from this type's defaults (not the tagger's).
         let given = try EncoderSettings(from: decoder)
         let present = Set(try decoder.container(keyedBy: SettingKey.self).allKeys.map(\.stringValue))
@@ -109,6 +116,8 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
         try c.encode(initScale, forKey: .initScale)
         try c.encode(lrDecay, forKey: .lrDecay)
         try c.encode(decayAfter, forKey: .decayAfter)
+        // Only when set, so that the files and pipeline fingerprints of earlier models stay as they were.
+        if tokenize { try c.encode(tokenize, forKey: .tokenize) }
         try self.encoder.encode(to: encoder)
     }
 
@@ -122,6 +131,7 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
         try check(lrDecay >= 1 && lrDecay <= 1000, "lr_decay", lrDecay, "a number in [1, 1000] (the divisor per epoch; 1 = no decay)")
         try check(decayAfter >= 0, "decay_after", decayAfter, "an integer >= 0")
         try check(!encoder.bidirectional, "bidirectional", encoder.bidirectional, "false: a language model reads left to right (--no-bidirectional)")
+        try check(!tokenize || unit == .word, "tokenize", tokenize, "false for char models (they read every character as it is)")
         try check(encoder.wordDropout == 0, "word_dropout", encoder.wordDropout, "0: language models have no word dropout")
         try encoder.validate()
         if tied && encoder.dim != encoder.hidden {

@@ -315,7 +315,7 @@ enum GenerateStage: Stage {
             throw ModelError.badData(location: nil, message: "the generate stage needs a train-lm stage among its inputs")
         }
         let model = try LanguageModel.load(from: path).model
-        let prompt = configuration.prompt.map { model.tokens(of: $0, endOfLines: false) } ?? []
+        let prompt = try configuration.prompt.map { try model.tokens(of: $0, endOfLines: false) } ?? []
         var generator = SeededGenerator(seed: configuration.seed)
         var samples: [String] = [], tokens = 0, logProbability = 0.0
         for _ in 0..<configuration.count {

@@ -24,7 +24,7 @@ struct TrainLM: ParsableCommand {
         abstract: "Train a recurrent language model (words or characters): embedding, RNN/LSTM/GRU stack, softmax.",
         discussion: """
             Word models read tokenized text, one sentence per line, and append <eos> to each line (the PTB \
-            convention); char models read Unicode scalars, line breaks included. The training text is cut into \
+            convention); with --tokenize, raw text is split by the ICU tokenizer first. Char models read Unicode scalars, line breaks included. The training text is cut into \
             --batch parallel streams and walked in segments of --bptt steps, each stream's state carried from \
             one segment to the next (truncated BPTT, as Zaremba et al. 2014). The step size stays at --lr for \
             --decay-after epochs, then is divided by --lr-decay each epoch (sgd has no momentum). Each epoch prints the \
@@ -41,6 +41,9 @@ struct TrainLM: ParsableCommand {
 
     @Option(help: "word or char.")
     var unit: LanguageModelUnit = LanguageModelConfiguration().unit
+
+    @Flag(help: "Word models: split each line with the ICU tokenizer (the --vectors' rules, surface forms kept) instead of at spaces; the model keeps the configuration and splits perplexity files and prompts the same way.")
+    var tokenize = false
 
     @Option(help: "Steps of truncated back-propagation through time.")
     var bptt: Int = LanguageModelConfiguration().bptt
@@ -66,6 +69,7 @@ struct TrainLM: ParsableCommand {
         var configuration = LanguageModelConfiguration()
         configuration.unit = unit
         configuration.bptt = bptt
+        configuration.tokenize = tokenize
         configuration.tied = tied
         configuration.initScale = initScale
         configuration.lrDecay = lrDecay
@@ -190,7 +194,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         do {
             let model = try LanguageModel.load(from: model).model
-            let promptTokens = prompt.map { model.tokens(of: $0, endOfLines: false) } ?? []
+            let promptTokens = try prompt.map { try model.tokens(of: $0, endOfLines: false) } ?? []
             var generator = SeededGenerator(seed: seed)
             let out = FileHandle.standardOutput
             for _ in 0..<count {

@@ -90,17 +90,17 @@ struct LanguageModelTests {
     }
 
     @Test("perplexity is exp(mean NLL) on a hand-computed model, unknown tokens read as <unk> and counted")
-    func perplexity() {
+    func perplexity() throws {
         // p ∝ exp(bias): <pad> .1, <unk> .1, a .2, b .4, c .0…, d .0…, <eos> .2 (c, d: 0 by a huge negative bias).
         let bias: [Float] = [log(1), log(1), log(2), log(4), -200, -200, log(2)]
         let model = Self.constantModel(bias: bias)
         // "a b" <eos>: b is predicted with .4, <eos> with .2: perplexity 1/√(.08).
-        let plain = model.evaluate(tokens: LanguageModelText.tokens(of: "a b\n", unit: .word))
+        let plain = model.evaluate(tokens: try LanguageModelText.tokens(of: "a b\n", unit: .word))
         #expect(plain.tokens == 2 && plain.unknown == 0)
         #expect(abs(plain.perplexity - 1 / 0.08.squareRoot()) < 1e-4, "\(plain.perplexity)")
         #expect(abs(plain.nll - -(log(0.4) + log(0.2)) / 2) < 1e-5)
         // "a zz" <eos>: zz is <unk> (.1), then <eos> (.2): 1/√(.02); one unknown token.
-        let unknown = model.evaluate(tokens: LanguageModelText.tokens(of: "a zz\n", unit: .word))
+        let unknown = model.evaluate(tokens: try LanguageModelText.tokens(of: "a zz\n", unit: .word))
         #expect(unknown.unknown == 1 && unknown.tokens == 2)
         #expect(abs(unknown.perplexity - 1 / 0.02.squareRoot()) < 1e-4, "\(unknown.perplexity)")
         // Long texts go through several chunks with the state carried; the figure is the same mean.

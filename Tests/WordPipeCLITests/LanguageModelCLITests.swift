@@ -77,6 +77,38 @@ import TestSupport
         #expect(sample?["end"] as? String != "stop" || text.hasSuffix(" "), "\(stopped.stdout)")
     }
 
+    /// `--tokenize`: raw text split by the ICU tokenizer (punctuation apart from words), the
+    /// configuration kept in the model and applied to perplexity files and prompts.
+    @Test func tokenizedWordModel() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let raw = Self.text(300, offset: 0).split(separator: "\n").map { $0.prefix(1).uppercased() + $0.dropFirst() + "." }.joined(separator: "\n") + "\n"
+        let train = try Self.write(raw, "train.txt", in: directory)
+        // Spaced as a tokenizer would split it: every token is one the tokenized model knows.
+        let dev = try Self.write("The cat sees the mat .\nA dog likes a tree .\n", "valid.txt", in: directory)
+        let model = directory.appendingPathComponent("lm.wpm").path
+        let trained = try CLI.run(["train-lm", "--tokenize", "--train", train, "--dev", dev, "-o", model] + Self.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let scored = try CLI.run(["perplexity", "--model", model, dev, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        #expect(object?["unknown"] as? Int == 0, "\(scored.stdout) \(scored.stderr)")
+        // The prompt is split too ("mat." would be one unknown token at spaces); "." follows "mat".
+        let greedy = try CLI.run(["generate", "--model", model, "--prompt", "The cat sees the mat", "--temperature", "0", "--max-tokens", "1", "--json"])
+        let sample = try JSONSerialization.jsonObject(with: Data(greedy.stdout.utf8)) as? [String: Any]
+        #expect(sample?["tokens"] as? [String] == ["."], "\(greedy.stdout) \(greedy.stderr)")
+        let described = try CLI.run(["inspect", model])
+        #expect(described.stdout.contains("tokenize: yes") && described.stdout.contains("punctuation: keep"), "\(described.stdout)")
+
+        // The same text split at spaces: "mat." is a word, so the spaced dev text has unknown tokens.
+        let plain = directory.appendingPathComponent("plain.wpm").path
+        #expect(try CLI.run(["train-lm", "--train", train, "--dev", dev, "-o", plain] + Self.small).status == 0)
+        let plainScored = try CLI.run(["perplexity", "--model", plain, dev, "--json"])
+        let plainObject = try JSONSerialization.jsonObject(with: Data(plainScored.stdout.utf8)) as? [String: Any]
+        #expect((plainObject?["unknown"] as? Int ?? 0) >= 2, "\(plainScored.stdout)")
+
+        let char = try CLI.run(["train-lm", "--unit", "char", "--tokenize", "--train", train, "--dev", dev, "-o", model])
+        #expect(char.status != 0 && char.stderr.contains("--tokenize"), "\(char.stderr)")
+    }
+
     @Test func badInput() throws {
         let directory = try SharedData.temporaryDirectory()
         let train = try Self.write(Self.text(100, offset: 0), "train.txt", in: directory)
