@@ -56,6 +56,24 @@ final class LanguageModelStreams: @unchecked Sendable {
         return RecurrentState(h: h, c: c)
     }
 
+    /// Every stream's state, as matrices `streams × hidden` named `streams.h.LAYER` (then
+    /// `streams.c.LAYER` for LSTMs), for checkpoints.
+    func snapshot() -> [Parameter<Float>] {
+        states.enumerated().map { index, pointer in
+            var matrix = Matrix<Float>(rows: streams, columns: hidden)
+            matrix.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pointer, count: streams * hidden) }
+            let name = index < layers ? "streams.h.\(index)" : "streams.c.\(index - layers)"
+            return Parameter(name: name, value: matrix)
+        }
+    }
+
+    /// Sets every stream's state from `snapshot()`'s matrices (same order and shapes).
+    func restore(_ values: [Matrix<Float>]) {
+        for (pointer, matrix) in zip(states, values) where matrix.storage.count == streams * hidden {
+            matrix.storage.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: streams * hidden) }
+        }
+    }
+
     /// Keeps the state after a segment for the next one.
     func store(_ state: RecurrentState<Float>, of streamList: [Int]) {
         func scatter(_ matrix: Matrix<Float>, _ pointer: UnsafeMutablePointer<Float>) {
@@ -232,6 +250,10 @@ extension LanguageModel: TrainableModel {
 
     /// The loss is a mean over streams (summed over time).
     func lossUnits(lengths: [Int]) -> Int { lengths.count }
+
+    /// The streams' states: a resume inside an epoch continues them as they were.
+    func carriedState(of encoded: LanguageModelStreams) -> [Parameter<Float>] { encoded.snapshot() }
+    func restoreCarriedState(_ values: [Matrix<Float>], of encoded: LanguageModelStreams) { encoded.restore(values) }
 
     /// The most probable next token after each prefix of each input (the state carried).
     func predict(_ inputs: [[String]], threads: Int) -> [[String]] {

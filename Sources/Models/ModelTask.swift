@@ -127,6 +127,11 @@ protocol TrainableModel: Replicable {
     func lossAndGradients(_ batch: [Int], of encoded: Encoded) -> Double
     /// What the loss is a mean over, for examples of these lengths (tokens, sentences or texts).
     func lossUnits(lengths: [Int]) -> Int
+    /// State carried from batch to batch in `encoded` besides the weights (a language model's
+    /// streams), kept in checkpoints so that a resume inside an epoch is exact; none by default.
+    func carriedState(of encoded: Encoded) -> [Parameter<Float>]
+    /// Sets the carried state back from a checkpoint (matrices in `carriedState`'s order and shapes).
+    func restoreCarriedState(_ values: [Matrix<Float>], of encoded: Encoded)
 
     // MARK: Prediction and score
 
@@ -155,6 +160,9 @@ extension TrainableModel {
     }
 
     func epochFigures(meanLoss: Double) -> String { "" }
+
+    func carriedState(of encoded: Encoded) -> [Parameter<Float>] { [] }
+    func restoreCarriedState(_ values: [Matrix<Float>], of encoded: Encoded) {}
 }
 
 extension TrainableModel {

@@ -71,6 +71,10 @@ enum TrainingLoop {
         /// The dropout generators' states (the model's, then each replica's), and setting them.
         var generators: () -> [[UInt64]]
         var restoreGenerators: ([[UInt64]]) -> Void
+        /// State the run carries from batch to batch outside the weights (a language model's
+        /// streams), as named matrices, and setting it back; none for most models.
+        var carriedState: () -> [Parameter<Float>] = { [] }
+        var restoreCarriedState: ([Matrix<Float>]) -> Void = { _ in }
     }
 
     /// Trains until `settings.epochs` or until `settings.patience` epochs pass without a better
@@ -111,17 +115,22 @@ enum TrainingLoop {
         if let checkpointing, let resume = checkpointing.resume {
             let loaded = try TrainingCheckpoint.read(
                 from: resume, identity: checkpointing.identity, all: all, trainable: trainable, optimizerBuffers: optimizerBuffers,
-                generators: checkpointing.generators(), batchesPerEpoch: batchesPerEpoch, epochs: settings.epochs)
+                generators: checkpointing.generators(), carried: checkpointing.carriedState(), batchesPerEpoch: batchesPerEpoch,
+                epochs: settings.epochs)
             let state = loaded.state
             for (parameter, value) in zip(all, loaded.weights) { parameter.value = value }
             try optimizer.restore(loaded.optimizer, of: trainable)
             checkpointing.restoreGenerators(state.generators)
+            if let carried = loaded.carried { checkpointing.restoreCarriedState(carried) }
             generator = SeededGenerator(seed: state.generator)
             (best, bestEpoch, bestValues, stale) = (state.best.map { sign * $0 } ?? -.infinity, state.bestEpoch, loaded.best ?? [], state.stale)
             (firstEpoch, skip, epochsRun, trainSeconds) = (state.epoch + 1, state.batch, state.epoch, state.trainSeconds)
             carried = (state.lossSum, state.tokens, state.epochSeconds)
             history = state.history ?? []
             log("resumed from \(resume): \(state.epoch) epochs done" + (state.batch > 0 ? ", \(state.batch) of \(batchesPerEpoch) batches of epoch \(state.epoch + 1)" : ""))
+            if state.batch > 0 && loaded.carried == nil && !checkpointing.carriedState().isEmpty {
+                log("the checkpoint (of an earlier wordpipe) holds no carried state: the epoch's streams continue from zero states")
+            }
             // The run had already stopped early.
             if state.epoch > 0 && state.stale >= settings.patience { firstEpoch = settings.epochs + 1 }
         }
@@ -135,7 +144,7 @@ enum TrainingLoop {
                 stale: stale, optimizerSteps: snapshot.steps, optimizerBuffers: optimizerBuffers, generators: checkpointing.generators(),
                 history: history)
             try TrainingCheckpoint.write(state, weights: all, best: bestValues.isEmpty ? nil : bestValues, optimizer: snapshot,
-                                         trainable: trainable, to: directory)
+                                         trainable: trainable, carried: checkpointing.carriedState(), to: directory)
         }
         var epoch = firstEpoch
         while epoch <= settings.epochs {
@@ -305,7 +314,9 @@ extension TrainingLoop {
                 restoreGenerators: { states in
                     model.generatorStates = states[0]
                     for (replica, state) in zip(replicas, states.dropFirst()) { replica.generatorStates = state }
-                })
+                },
+                carriedState: { model.carriedState(of: encoded) },
+                restoreCarriedState: { model.restoreCarriedState($0, of: encoded) })
         }
         let outcome = try run(
             settings: settings, lengths: lengths, trainable: model.trainableParameters,

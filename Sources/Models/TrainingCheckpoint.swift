@@ -131,7 +131,8 @@ struct TrainingProgressState: Codable {
 enum TrainingCheckpoint {
     /// Writes a checkpoint of `state` into `directory`.
     static func write(_ state: TrainingProgressState, weights: [Parameter<Float>], best: [Matrix<Float>]?,
-                      optimizer: OptimizerSnapshot<Float>, trainable: [Parameter<Float>], to directory: String) throws {
+                      optimizer: OptimizerSnapshot<Float>, trainable: [Parameter<Float>], carried: [Parameter<Float>] = [],
+                      to directory: String) throws {
         try CheckpointSteps.write(name: "step-\(state.epoch)-\(state.batch)", into: directory) { temporary in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -143,6 +144,7 @@ enum TrainingCheckpoint {
             }
             try OutputFile.writeAtomically(Data(ParameterFile.encode(optimizerParameters(optimizer, trainable: trainable))),
                                            to: temporary + "/optimizer.wprnn")
+            if !carried.isEmpty { try OutputFile.writeAtomically(Data(ParameterFile.encode(carried)), to: temporary + "/carried.wprnn") }
         }
     }
 
@@ -160,6 +162,9 @@ enum TrainingCheckpoint {
         var weights: [Matrix<Float>]
         var best: [Matrix<Float>]?
         var optimizer: OptimizerSnapshot<Float>
+        /// The carried state (nil: the run has none, the checkpoint is at an epoch's end, or it
+        /// was written by a wordpipe that did not keep it).
+        var carried: [Matrix<Float>]? = nil
     }
 
     /// Reads the latest checkpoint of `directory` for a run of `identity` over `all` (its
@@ -168,7 +173,8 @@ enum TrainingCheckpoint {
     /// an epoch and `epochs` at most. Refuses a checkpoint of another run, naming each
     /// difference, and a damaged one, naming the file and the field.
     static func read(from directory: String, identity: TrainingIdentity, all: [Parameter<Float>], trainable: [Parameter<Float>],
-                     optimizerBuffers: Int, generators: [[UInt64]], batchesPerEpoch: Int, epochs: Int) throws -> Loaded {
+                     optimizerBuffers: Int, generators: [[UInt64]], carried: [Parameter<Float>] = [], batchesPerEpoch: Int,
+                     epochs: Int) throws -> Loaded {
         let (step, stateFile, state): (String, String, TrainingProgressState)
         do {
             (step, stateFile, state) = try CheckpointSteps.latest(TrainingProgressState.self, in: directory, pattern: "step-EPOCH-BATCH")
@@ -220,7 +226,11 @@ enum TrainingCheckpoint {
             },
             buffersPerParameter: optimizerBuffers)
         let buffers = try load("optimizer.wprnn", shapes: optimizerParameters(empty, trainable: trainable))
+        // Inside an epoch only: at an epoch's end the streams start again from zero states.
+        let carriedValues = carried.isEmpty || state.batch == 0 || !FileManager.default.fileExists(atPath: step + "/carried.wprnn")
+            ? nil : try load("carried.wprnn", shapes: carried)
         return Loaded(state: state, weights: weights, best: best,
-                      optimizer: OptimizerSnapshot(steps: state.optimizerSteps, buffers: buffers, buffersPerParameter: optimizerBuffers))
+                      optimizer: OptimizerSnapshot(steps: state.optimizerSteps, buffers: buffers, buffersPerParameter: optimizerBuffers),
+                      carried: carriedValues)
     }
 }

@@ -45,6 +45,15 @@ import TestSupport
             }
         }
 
+        /// A language model's texts: 300 training lines, 30 dev.
+        init(languageModel: Void) throws {
+            directory = try SharedData.temporaryDirectory()
+            temporary = directory.appendingPathComponent("tmp")
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+            train = try LanguageModelCLITests.write(LanguageModelCLITests.text(300, offset: 0), "train.txt", in: directory)
+            dev = try LanguageModelCLITests.write(LanguageModelCLITests.text(30, offset: 5), "valid.txt", in: directory)
+        }
+
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
         func wordpipe(_ arguments: [String], fault: String? = nil) throws -> FaultMatrixTests.Outcome {
@@ -55,8 +64,8 @@ import TestSupport
     /// Trains uninterrupted, then killed at `fault` and resumed; both models must have the same
     /// parameters and give the same predictions.
     func killAndResume(command: String, apply: String, files: Files, fault: String, extra: [String] = [],
-                       checkpointExtra: [String] = [], threads: Int = 1) throws {
-        let settings = Self.settings.map { $0 == "1" ? "\(threads)" : $0 }
+                       checkpointExtra: [String] = [], threads: Int = 1, settings given: [String] = Self.settings) throws {
+        let settings = given.map { $0 == "1" ? "\(threads)" : $0 }
         let base = [command, "--train", files.train, "--dev", files.dev] + settings + extra
         let whole = try files.wordpipe(base + ["-o", files.path("whole.wpm")])
         #expect(whole.status == 0, "\(whole.stderr)")
@@ -97,6 +106,16 @@ import TestSupport
     @Test func aTaggerResumedInsideAnEpochEqualsAnUninterruptedRun() throws {
         try killAndResume(command: "train-tagger", apply: "tag", files: Files(tagger: true), fault: "train-batch:22",
                           checkpointExtra: ["--checkpoint-every", "3"])
+    }
+
+    /// A language model killed inside epoch 2 (90 segments an epoch; checkpoint at segment 56,
+    /// killed at 60): the streams' carried states come back from the checkpoint, so the resumed
+    /// run ends with the weights of one never stopped (with zero states it would not).
+    @Test func aLanguageModelResumedInsideAnEpochEqualsAnUninterruptedRun() throws {
+        let settings = ["--hidden", "8", "--dim", "8", "--layers", "2", "--epochs", "4", "--batch", "4", "--bptt", "5", "--dropout", "0.2",
+                        "--lr-decay", "2", "--decay-after", "2", "--threads", "1", "--progress", "never"]
+        try killAndResume(command: "train-lm", apply: "perplexity", files: Files(languageModel: ()), fault: "train-batch:150",
+                          checkpointExtra: ["--checkpoint-every", "7"], settings: settings)
     }
 
     /// At 2 threads the replicas' dropout generators are restored too.
