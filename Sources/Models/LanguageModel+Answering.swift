@@ -71,6 +71,9 @@ extension LanguageModel: TextAnswering {
 
     /// One sample per text, the text its prompt (empty: from the start state); the samples
     /// of a request draw from one generator seeded with `seed`.
+    /// Its labels are its vocabulary.
+    public static var predictsWords: Bool { true }
+
     public func answer(_ texts: [String], options: GenerateOptions, threads _: Int) throws -> [GenerateAnswer] {
         var generator = SeededGenerator(seed: options.seed ?? 1)
         let sampling = options.sampling

@@ -23,11 +23,18 @@ public protocol TextAnswering {
     static var answerSchema: [String: Any] { get }
     /// The labels it predicts (its vocabulary, for a language model).
     var labels: [String] { get }
+    /// Whether `labels` is a vocabulary of words (a language model's) rather than a label set:
+    /// listings then give its size, not the words. Default: false.
+    static var predictsWords: Bool { get }
     /// Refuses options this model cannot use, naming the field (`InvalidOption`).
     func check(_ options: Options) throws
     /// The answers to `texts` (raw lines), in order. An empty or blank text gets an empty
     /// answer (a language model starts from its start state).
     func answer(_ texts: [String], options: Options, threads: Int) throws -> [Answer]
+}
+
+extension TextAnswering {
+    public static var predictsWords: Bool { false }
 }
 
 /// A field of a model type's request options, for the API's documentation.

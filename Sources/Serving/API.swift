@@ -120,7 +120,8 @@ struct LoadedArtifact: Codable, Sendable {
     var endpoint: [String]
     /// The file's name (without the directory).
     var file: String
-    /// For vectors: words and dimension; for models: their labels.
+    /// For vectors: words and dimension; for models: their labels (for a language model, the
+    /// size of its vocabulary in `words` instead).
     var words: Int?
     var dimension: Int?
     var labels: [String]?

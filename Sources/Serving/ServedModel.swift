@@ -12,6 +12,8 @@ final class ServedModel: @unchecked Sendable {
     let verb: String
     let typeName: String
     let labels: [String]
+    /// Whether `labels` is a vocabulary (a language model's): listed by its size only.
+    let predictsWords: Bool
     private let model: any TextAnswering
     private let lock = NSLock()
 
@@ -22,6 +24,7 @@ final class ServedModel: @unchecked Sendable {
         verb = type(of: model).verb
         typeName = type(of: model).typeName
         labels = model.labels
+        predictsWords = type(of: model).predictsWords
     }
 
     /// A file's name without directory and extension (`models/ner.wpm` → `ner`).

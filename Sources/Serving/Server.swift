@@ -116,8 +116,10 @@ public final class Server: @unchecked Sendable {
                                          file: PathNames.lastComponent(vectorsFile), words: vectors.count, dimension: vectors.dim))
         }
         for model in models {
+            // A language model's labels are its vocabulary: its size is listed, not its words.
             result.append(LoadedArtifact(name: model.name, kind: model.typeName, endpoint: ["/v1/\(model.verb)"],
-                                         file: PathNames.lastComponent(model.file), labels: model.labels))
+                                         file: PathNames.lastComponent(model.file), words: model.predictsWords ? model.labels.count : nil,
+                                         labels: model.predictsWords ? nil : model.labels))
         }
         return result
     }

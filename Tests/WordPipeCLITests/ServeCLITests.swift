@@ -290,6 +290,13 @@ private func servedVectors(in directory: URL) throws -> String {
         #expect(((bad.json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "top_p")
         let mistyped = try await server.post("/v1/generate", ["text": "the cat", "temperature": "hot"])
         #expect(((mistyped.json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "temperature")
+        // The listing gives the vocabulary's size, not its words.
+        let listed = try JSONSerialization.jsonObject(with: try await server.request("GET", "/v1/models").body)
+        let artifact = (listed as? [[String: Any]])?.first
+        #expect(artifact?["kind"] as? String == "language-model" && artifact?["labels"] == nil, "\(listed)")
+        // The training text's words, and <pad>, <unk>, <eos>.
+        let words = Set(LanguageModelCLITests.text(300, offset: 0).split(whereSeparator: \.isWhitespace)).count + 3
+        #expect(artifact?["words"] as? Int == words, "\(listed)")
         #expect(server.stop().status == 0)
     }
 
