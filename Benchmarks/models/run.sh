@@ -22,6 +22,7 @@
 #   WORDPIPE=path        use this binary instead of building one
 #   SCRATCH=dir          SwiftPM scratch path of the release build (default: .build-bench-models)
 #   OUTDIR=dir           models, logs, results (default: Benchmarks/models/out)
+#   VECTORS=file         the vectors of every row that uses vectors (default below)
 # The vectors are corpora/build-wikipedia/vectors/vectors.wpv, made by
 # `wordpipe run corpora/wikipedia.yaml` (run here when missing; about 10 minutes).
 set -euo pipefail
@@ -45,10 +46,13 @@ if [[ -z "${WORDPIPE:-}" ]]; then
   (cd "$ROOT" && swift build -c release --product wordpipe --scratch-path "$SCRATCH" >&2)
   WORDPIPE=$SCRATCH/release/wordpipe
 fi
-VECTORS=$ROOT/corpora/build-wikipedia/vectors/vectors.wpv
-if [[ ! -f $VECTORS ]]; then
-  (cd "$ROOT/corpora" && "$WORDPIPE" run wikipedia.yaml --progress never)
+if [[ -z "${VECTORS:-}" ]]; then
+  VECTORS=$ROOT/corpora/build-wikipedia/vectors/vectors.wpv
+  if [[ ! -f $VECTORS ]]; then
+    (cd "$ROOT/corpora" && "$WORDPIPE" run wikipedia.yaml --progress never)
+  fi
 fi
+[[ -f $VECTORS ]] || { echo "run.sh: no vectors file $VECTORS (VECTORS)" >&2; exit 1; }
 export OPENBLAS_NUM_THREADS=$THREADS
 
 # run NAME TASK DATASET CONFIG EPOCHS -- train-command arguments...
