@@ -264,6 +264,34 @@ public final class HNSWIndex: @unchecked Sendable {
         }
     }
 
+    /// Describes an index file (`wordpipe inspect`): the graph's settings and sizes, the vectors
+    /// it was built from and both checksums. Opening the file checks them all and every link,
+    /// so the description is always verified; a damaged file is an error saying what is wrong.
+    public static func describe(path: String) throws -> ArtifactDescription {
+        let index = try HNSWIndex(path: path)
+        // The header's stored values (the init checked them against the file).
+        guard let mapping = index.mapping else { throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "not mapped") }
+        let header = UnsafeRawBufferPointer(start: mapping, count: headerSize)
+        func stored(_ offset: Int) -> UInt32 { UInt32(littleEndian: header.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+        let fields: [ArtifactDescription.Field] = [
+            .init("nodes", .integer(index.fingerprint.rows)),
+            .init("dim", .integer(index.fingerprint.dim)),
+            .init("m", .integer(index.m)),
+            .init("m0", .integer(Int(index.graph.m0))),
+            .init("ef construction", .integer(index.efConstruction)),
+            .init("seed", .text(String(index.seed))),
+            .init("top level", .integer(index.maxLevel)),
+            .init("entry node", .integer(Int(index.graph.entry))),
+            .init("upper links", .integer(Int(index.graph.upper_count))),
+            .init("vectors", .text("\(index.fingerprint) (nearest --index needs the vector file with these rows)")),
+            .init("bytes", .integer(index.byteCount)),
+        ]
+        return ArtifactDescription(path: path, kind: "HNSW index", magic: "WPHNSWIX", version: Int(stored(8)), currentVersion: Int(version),
+                                   fields: fields, checksums: [.init(part: "header", stored: stored(68), verified: true),
+                                                               .init(part: "graph", stored: stored(64), verified: true)],
+                                   verified: true)
+    }
+
     // MARK: searching
 
     /// Refuses `store` unless the index was built from these very vectors.

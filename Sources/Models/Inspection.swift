@@ -68,7 +68,7 @@ extension TrainingRecord {
 public enum Artifact {
     /// The kinds, by magic number.
     public enum Kind: String, Sendable, CaseIterable {
-        case vectors, encodedCorpus = "encoded corpus", model, parameters
+        case vectors, encodedCorpus = "encoded corpus", model, parameters, index = "HNSW index"
     }
 
     /// The kind of the file at `path` from its first 8 bytes, or nil for any other file.
@@ -83,6 +83,7 @@ public enum Artifact {
         case EncodedCorpus.magic: return .encodedCorpus
         case ModelFile.magic: return .model
         case ParameterFile.magic: return .parameters
+        case HNSWIndex.magic: return .index
         default: return nil
         }
     }
@@ -96,9 +97,10 @@ public enum Artifact {
         case .encodedCorpus: return try EncodedCorpus.describe(path: path, verify: verify)
         case .model: return try ModelFile.describe(path: path, verify: verify)
         case .parameters: return try describeParameters(path: path, verify: verify)
+        case .index: return try HNSWIndex.describe(path: path)
         case nil:
             if let format = Vocabulary.format(of: path) { return try Vocabulary.describe(path: path, format: format, verify: verify) }
-            throw ModelError.badModel(path: path, reason: "not a WordPipe binary file (no known magic number) nor a vocabulary: inspect reads vector files (.wpv), encoded corpora (.wpc), model files, parameter files and vocabularies (word<TAB>count or word count lines); text vector formats (word2vec, GloVe) carry no header or checksum")
+            throw ModelError.badModel(path: path, reason: "not a WordPipe binary file (no known magic number) nor a vocabulary: inspect reads vector files (.wpv), encoded corpora (.wpc), model files, parameter files, HNSW indexes (.wph) and vocabularies (word<TAB>count or word count lines); text vector formats (word2vec, GloVe) carry no header or checksum")
         }
     }
 

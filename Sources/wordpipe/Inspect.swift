@@ -5,17 +5,18 @@ import WordPipeSupport
 /// `wordpipe inspect`: what a WordPipe binary file is, and with `--verify` whether it is intact.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tell what a WordPipe file is (vectors, encoded corpus, model, parameters, vocabulary) and check it.",
+        abstract: "Tell what a WordPipe file is (vectors, encoded corpus, model, parameters, HNSW index, vocabulary) and check it.",
         discussion: """
         Shows the kind, the format version, the sizes (words × dim, tokens and sentences, task and \
-        labels, vocabulary words and counts), a model's configuration, training record and \
+        labels, vocabulary words and counts, an index's graph settings and the vectors it was built \
+        from), a model's configuration, training record and \
         tokenizer configuration, a vocabulary's side file, and the checksums. The header and its checksum are always checked; --verify also \
         computes the payload's checksum and compares the header with the payload, and exits 1 \
         with the reason on any mismatch. Files of format version 1 have no checksums: they still \
         load, and the command that made them writes the current version.
         """)
 
-    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file, parameter file or vocabulary.")
+    @Argument(help: "A .wpv vector file, .wpc encoded corpus, model file, parameter file, .wph index or vocabulary.")
     var file: String
 
     @Flag(help: "Compute every checksum and compare the header with the payload.")

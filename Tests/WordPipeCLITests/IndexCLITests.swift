@@ -29,6 +29,29 @@ import TestSupport
         #expect(approximate.stdout.hasPrefix("w100: w99 1.000, w101 1.000, w98 1.000, w102 1.000"), "\(approximate.stdout)")
     }
 
+    /// `inspect` tells an index file apart and describes it; a damaged one is an error.
+    @Test func inspectDescribesAnIndex() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let vectors = directory.appendingPathComponent("circle.vec").path, index = directory.appendingPathComponent("circle.wph").path
+        try Self.writeCircle(vectors)
+        #expect(try CLI.run(["index", vectors, "-o", index, "--m", "8", "--ef-construction", "50", "--seed", "3"]).status == 0)
+        let described = try CLI.run(["inspect", index])
+        #expect(described.status == 0, "\(described.stderr)")
+        for line in ["\(index): HNSW index, WPHNSWIX format version 1", "  nodes: 400", "  dim: 2", "  m: 8", "  m0: 16", "  ef construction: 50", "  seed: 3"] {
+            #expect(described.stdout.contains(line + "\n"), "\(line): \(described.stdout)")
+        }
+        #expect(described.stdout.contains(/checksum of the graph: CRC-32C [0-9a-f]{8}, verified/), "\(described.stdout)")
+        let json = try CLI.run(["inspect", index, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["kind"] as? String == "HNSW index", "\(json.stdout)")
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: index))
+        bytes[bytes.count - 3] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: index))
+        let damaged = try CLI.run(["inspect", index])
+        #expect(damaged.status == 1 && damaged.stderr.contains("\(index): damaged graph"), "\(damaged.stderr)")
+    }
+
     /// Lines written at once are answered in blocks (one pass over the rows for up to 8 queries),
     /// with the same lines as one query at a time; blank lines and unknown words keep their place.
     @Test func linesArrivingTogetherGetTheAnswersOfSingleQueries() throws {
