@@ -276,16 +276,18 @@ enum PhrasesStage: Stage {
         var tokens: Int
         var phrases: Int
         var joins: Int
+        var warnings: [String]
         var line: String
 
         var metrics: [String: Double] { ["tokens": Double(tokens), "phrases": Double(phrases), "joins": Double(joins)] }
-        var notes: [String] { [line] }
+        var notes: [String] { warnings + [line] }
     }
 
     static func run(_ configuration: PhrasesConfiguration, context: StageContext) throws -> Result {
         let summary = try PhraseDetector.run(inputs: context.inputs[.corpus] ?? [], output: context.outputDirectory + "/tokens.txt",
                                              configuration: configuration, options: context.runOptions)
-        return Result(tokens: Int(summary.tokens), phrases: Int(summary.phrasesFormed), joins: Int(summary.joins), line: summary.line)
+        return Result(tokens: Int(summary.tokens), phrases: Int(summary.phrasesFormed), joins: Int(summary.joins), warnings: summary.warnings,
+                      line: summary.line)
     }
 }
 

@@ -33,6 +33,8 @@ public struct PhrasesPassSummary: Sendable, Equatable {
     public var phrasesFormed: Int64 = 0
     /// Pairs joined (each join makes one token out of two).
     public var joins: Int64 = 0
+    /// One warning per input file holding ill-formed UTF-8 (`FILE:LINE: …`).
+    public var warnings: [String] = []
 }
 
 /// What a `phrases` run did.
@@ -48,6 +50,8 @@ public struct PhrasesSummary: Sendable, Equatable {
     public var phrasesFormed: Int64 { passes.reduce(0) { $0 + $1.phrasesFormed } }
     /// Joins made, over all passes.
     public var joins: Int64 { passes.reduce(0) { $0 + $1.joins } }
+    /// The input's warnings (found by the first pass: later passes read its output).
+    public var warnings: [String] { passes.first?.warnings ?? [] }
 
     /// The one-line summary printed at the end of a run.
     public var line: String {
@@ -85,6 +89,9 @@ public final class PhraseCounts: @unchecked Sendable {
         self.tokens = tokens
         self.lines = lines
     }
+
+    /// One warning per input file holding ill-formed UTF-8 (`FILE:LINE: …`).
+    public internal(set) var warnings: [String] = []
 
     /// Distinct tokens seen.
     public var typesSeen: Int64 { unigrams.size }
@@ -200,11 +207,15 @@ public final class PhraseCounts: @unchecked Sendable {
         }
         var consumed: Int64 = 0
         var readError: Error?
+        var warnings: [String] = []
         do {
             reading: for path in files {
                 let chunker = try LineChunker(path: path, chunkSize: chunkSize)
+                var check = ChunkTextCheck(path: path)
+                defer { if let warning = check.warning { warnings.append(warning) } }
                 while let chunk = try chunker.next() {
                     try Interruption.check()
+                    try check.check(chunk.bytes)
                     guard queue.put(chunk) else { break reading }
                     progress.update(bytes: consumed + chunker.consumedBytes, totalBytes: totalBytes,
                                     items: workers.reduce(0) { $0 + $1.tokensSoFar }, itemName: "tokens")
@@ -222,7 +233,67 @@ public final class PhraseCounts: @unchecked Sendable {
         if let failure = queue.failure { throw failure }
         let merged = workers[0]
         for worker in workers.dropFirst() { try merged.absorb(worker) }
-        return PhraseCounts(unigrams: merged.unigrams, bigrams: merged.bigrams, tokens: merged.tokens, lines: merged.lines)
+        let counts = PhraseCounts(unigrams: merged.unigrams, bigrams: merged.bigrams, tokens: merged.tokens, lines: merged.lines)
+        counts.warnings = warnings
+        return counts
+    }
+}
+
+/// Checks one input's chunks, read in order, for ill-formed UTF-8 and NUL bytes: a NUL is an
+/// error at its line (binary data or UTF-16, as `vocab` says); ill-formed UTF-8 is counted and
+/// its first line named in a warning. Phrases copies such bytes through unchanged.
+struct ChunkTextCheck {
+    let path: String
+    /// Lines before the next chunk.
+    private var lines: Int64 = 0
+    private var invalidSequences: Int64 = 0
+    private var firstInvalidLine: Int64?
+
+    init(path: String) { self.path = path }
+
+    mutating func check(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+            var hasNUL: Int32 = 0
+            let invalid = wp_utf8_invalid_sequences(base, buffer.count, &hasNUL)
+            if invalid > 0 || hasNUL != 0 {
+                invalidSequences += invalid
+                // The first line of this chunk with each issue.
+                var line = lines + 1, start = 0
+                while start < buffer.count {
+                    var end = start
+                    while end < buffer.count && buffer[end] != 0x0A { end += 1 }
+                    var lineNUL: Int32 = 0
+                    let lineInvalid = wp_utf8_invalid_sequences(base + start, end - start, &lineNUL)
+                    if lineNUL != 0 {
+                        throw VocabularyError.malformed(
+                            location: SourceLocation(path: path, line: Int(line)),
+                            message: "a NUL byte in a token: this is binary data or UTF-16 text, not a tokenized corpus (tokenize it first)")
+                    }
+                    if lineInvalid > 0 && firstInvalidLine == nil { firstInvalidLine = line }
+                    if firstInvalidLine != nil && hasNUL == 0 { break }
+                    start = end + 1
+                    line += 1
+                }
+            }
+            var newlines: Int64 = 0
+            var cursor = UnsafeRawPointer(base)
+            var left = buffer.count
+            while left > 0, let found = memchr(cursor, 0x0A, left) {
+                newlines += 1
+                let next = UnsafeRawPointer(found) + 1
+                left -= next - cursor
+                cursor = next
+            }
+            lines += newlines
+        }
+    }
+
+    /// The warning for this input, or nil when its text is well-formed.
+    var warning: String? {
+        guard let firstInvalidLine else { return nil }
+        return "\(path):\(firstInvalidLine): \(invalidSequences) ill-formed UTF-8 sequences (first on this line), copied through "
+            + "unchanged; run the text through `wordpipe tokenize` first to have them replaced by U+FFFD"
     }
 }
 
@@ -323,6 +394,7 @@ public enum PhraseDetector {
             summary.tokens = counts.tokens
             summary.lines = counts.lines
             summary.bigramsSeen = counts.bigramsSeen
+            summary.warnings = counts.warnings
             if counts.tokens == 0 { return summary }
             phrases = try counts.phraseTable(configuration: configuration)
         }

@@ -59,6 +59,7 @@ struct Phrases: ParsableCommand {
         do {
             let summary = try PhraseDetector.run(inputs: inputs, output: output, configuration: stageConfiguration,
                                                  options: runOptions.runOptions(stage: "phrases"))
+            for warning in summary.warnings { StandardError.write("phrases: \(warning)\n") }
             StandardError.write("phrases: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "phrases", underlying: error)

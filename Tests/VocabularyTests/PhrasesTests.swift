@@ -25,6 +25,32 @@ import WordPipeSupport
         return (try String(contentsOfFile: output, encoding: .utf8), summary)
     }
 
+    /// Ill-formed UTF-8 and NUL bytes are found at their line whatever the chunk size (the
+    /// lines before each chunk are counted as chunks are read).
+    @Test(arguments: [7, 64, LineChunker.defaultChunkSize])
+    func textIssuesAreFoundAtTheirLine(chunkSize: Int) throws {
+        let lines = (1...40).map { "w\($0) x y" }
+        var bytes = Array(lines[..<25].joined(separator: "\n").utf8) + Array("\nbad ".utf8) + [0xE2, 0x82] + Array(" z\n".utf8)
+        bytes += Array(lines[25...].joined(separator: "\n").utf8) + [0x0A]
+        let input = try Self.write("")
+        try Data(bytes).write(to: URL(fileURLWithPath: input))
+        let output = PathNames.parent(input) + "/issues.txt"
+        let configuration = PhrasesConfiguration(minCount: 1, threshold: 1)
+        let summary = try PhraseDetector.run(inputs: [input], output: output, configuration: configuration,
+                                             options: RunOptions(threads: 2, progress: .never), chunkSize: chunkSize)
+        #expect(summary.warnings.count == 1 && summary.warnings.first?.hasPrefix("\(input):26: 1 ill-formed UTF-8 sequences") == true,
+                "\(summary.warnings)")
+        var nul = Array(lines.joined(separator: "\n").utf8) + [0x0A]
+        nul.insert(0, at: Array(lines[..<33].joined(separator: "\n").utf8).count + 3)  // inside line 34
+        try Data(nul).write(to: URL(fileURLWithPath: input))
+        #expect {
+            try PhraseDetector.run(inputs: [input], output: output, configuration: configuration,
+                                   options: RunOptions(threads: 2, progress: .never), chunkSize: chunkSize)
+        } throws: { error in
+            "\(error)".contains("\(input):34") && "\(error)".contains("NUL")
+        }
+    }
+
     // MARK: Scores against hand arithmetic
 
     /// 17 tokens. Counts: new 5, york 5, times 2, is 1, big 1, in 1, the 1, says 1.

@@ -70,4 +70,28 @@ import TestSupport
         #expect(tokenizeBinary.status == 1)
         #expect(tokenizeBinary.stderr.contains("looks like binary data"))
     }
+
+    /// `phrases` read the same input without a word: it now warns about ill-formed UTF-8 (which
+    /// it copies through) with the file, first line and count, and refuses a NUL byte at its line,
+    /// also when the lines are cut into many chunks.
+    @Test func phrasesReportsInvalidUTF8AndRefusesNUL() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let unclean = directory.appendingPathComponent("unclean.txt").path
+        let clean = String(repeating: "new york is big\n", count: 3000)
+        try Data(Array(clean.utf8) + Array("d ".utf8) + [0xFF, 0xFE] + Array(" e\nq ".utf8) + [0xC3] + Array(" r\n".utf8) + Array(clean.utf8))
+            .write(to: URL(fileURLWithPath: unclean))
+        let output = directory.appendingPathComponent("p.txt").path
+        let phrases = try CLI.run(["phrases", unclean, "-o", output, "--min-count", "1", "--passes", "2"])
+        #expect(phrases.status == 0, "\(phrases.stderr)")
+        let warnings = phrases.stderr.split(separator: "\n").filter { $0.contains("ill-formed UTF-8") }
+        #expect(warnings == ["phrases: \(unclean):3001: 3 ill-formed UTF-8 sequences (first on this line), copied through unchanged; run the text through `wordpipe tokenize` first to have them replaced by U+FFFD"],
+                "\(phrases.stderr)")
+
+        let binary = directory.appendingPathComponent("binary.txt").path
+        try Data(Array((clean + "c d\0e\n").utf8)).write(to: URL(fileURLWithPath: binary))
+        let refused = try CLI.run(["phrases", binary, "-o", directory.appendingPathComponent("b.txt").path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(binary):3001: a NUL byte in a token"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("b.txt").path))
+    }
 }
