@@ -103,6 +103,33 @@ public enum Subwords {
     }
 }
 
+/// Float32 values in memory that one owner frees: a copy of an array, or part of a block
+/// handed over by the trainer (so that 2,000,000 n-gram rows are not copied at the end of
+/// training, which would double the peak memory).
+public final class FloatStorage: @unchecked Sendable {
+    /// The values (read-only once shared).
+    public let buffer: UnsafeMutableBufferPointer<Float>
+    private let block: UnsafeMutableRawPointer?
+
+    /// A copy of `values`.
+    public init(_ values: [Float]) {
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, values.count))
+        _ = UnsafeMutableBufferPointer(start: pointer, count: values.count).initialize(from: values)
+        buffer = UnsafeMutableBufferPointer(start: pointer, count: values.count)
+        block = UnsafeMutableRawPointer(pointer)
+    }
+
+    /// `count` values from `start`, inside `block`, a `malloc`ed block that this storage frees.
+    init(adopting block: UnsafeMutableRawPointer, start: UnsafeMutablePointer<Float>, count: Int) {
+        self.block = block
+        buffer = UnsafeMutableBufferPointer(start: start, count: count)
+    }
+
+    deinit {
+        if let block { free(block) }
+    }
+}
+
 /// The n-gram matrix of subword vectors: `buckets × dim` float32 rows, and the n-gram lengths.
 public struct SubwordVectors: Sendable {
     /// The n-gram lengths.
@@ -110,12 +137,19 @@ public struct SubwordVectors: Sendable {
     /// The number of hash buckets (rows).
     public var buckets: Int
     /// Row-major `buckets × dim`.
-    public var matrix: [Float]
+    public var storage: FloatStorage
+
+    /// A copy of the rows, row-major `buckets × dim`.
+    public var matrix: [Float] { Array(storage.buffer) }
 
     public init(range: SubwordRange, buckets: Int, matrix: [Float]) {
+        self.init(range: range, buckets: buckets, storage: FloatStorage(matrix))
+    }
+
+    public init(range: SubwordRange, buckets: Int, storage: FloatStorage) {
         self.range = range
         self.buckets = buckets
-        self.matrix = matrix
+        self.storage = storage
     }
 }
 
@@ -152,11 +186,10 @@ extension SubwordVectors {
         let rows = Subwords.buckets(of: word, range: range, buckets: buckets)
         guard !rows.isEmpty else { return nil }
         var result = [Float](repeating: 0, count: dim)
-        matrix.withUnsafeBufferPointer { m in
-            for row in rows {
-                let base = row * dim
-                for index in 0..<dim { result[index] += m[base + index] }
-            }
+        let m = storage.buffer
+        for row in rows {
+            let base = row * dim
+            for index in 0..<dim { result[index] += m[base + index] }
         }
         let scale = 1 / Float(rows.count)
         for index in 0..<dim { result[index] *= scale }

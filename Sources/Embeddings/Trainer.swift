@@ -248,13 +248,17 @@ final class Session: @unchecked Sendable {
         summary.threads = threads
     }
 
+    /// Whether `input` is still this session's to free (`trainedVectors` hands it over).
+    private var ownsInput = true
+
     deinit {
-        free(input)
+        if ownsInput { free(input) }
         output.deallocate()
     }
 
     /// The words' vectors and, with subwords, the n-gram rows. With subwords a word's vector
     /// is the mean of its own row and its n-gram rows (what fastText's `.vec` holds).
+    /// With subwords, the n-gram rows are handed over without a copy: call this once, last.
     func trainedVectors() -> ([Float], SubwordVectors?) {
         guard let table = subwordTable, let range = configuration.subwords else {
             return (Array(UnsafeBufferPointer(start: input, count: rows * dim)), nil)
@@ -272,8 +276,9 @@ final class Session: @unchecked Sendable {
                 for index in 0..<dim { target[index] *= scale }
             }
         }
-        let ngrams = Array(UnsafeBufferPointer(start: input + rows * dim, count: configuration.buckets * dim))
-        return (words, SubwordVectors(range: range, buckets: configuration.buckets, matrix: ngrams))
+        ownsInput = false
+        let ngrams = FloatStorage(adopting: UnsafeMutableRawPointer(input), start: input + rows * dim, count: configuration.buckets * dim)
+        return (words, SubwordVectors(range: range, buckets: configuration.buckets, storage: ngrams))
     }
 
     /// The learning rate after `done` words: linear from alpha to minAlpha over all epochs.

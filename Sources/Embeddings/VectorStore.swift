@@ -183,9 +183,8 @@ public final class VectorStore: @unchecked Sendable {
         var result = [Float](repeating: 0, count: dim)
         switch subwordRows {
         case .array(let vectors):
-            vectors.matrix.withUnsafeBufferPointer { m in
-                for row in rows { for index in 0..<dim { result[index] += m[row * dim + index] } }
-            }
+            let m = vectors.storage.buffer
+            for row in rows { for index in 0..<dim { result[index] += m[row * dim + index] } }
         case .mapped(let file, _, _):
             if let m = file.subwordRows {
                 for row in rows { for index in 0..<dim { result[index] += m[row * dim + index] } }

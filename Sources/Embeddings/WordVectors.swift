@@ -132,9 +132,9 @@ extension WordVectors {
             var header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
                                             tokenizer: vocabulary.tokenizer, training: training)
             if let subwords {
-                precondition(subwords.matrix.count == subwords.buckets * dim, "subword matrix of \(subwords.matrix.count) values, expected \(subwords.buckets) × \(dim)")
+                precondition(subwords.storage.buffer.count == subwords.buckets * dim, "subword matrix of \(subwords.storage.buffer.count) values, expected \(subwords.buckets) × \(dim)")
                 header.subwords = NativeSubwordHeader(ngrams: subwords.range, buckets: subwords.buckets, offset: 0,
-                                                      checksum: subwords.matrix.withUnsafeBytes { CRC32C.checksum($0) })
+                                                      checksum: CRC32C.checksum(UnsafeRawBufferPointer(subwords.storage.buffer)))
             }
             // Sorted keys: the same vectors always give the same bytes.
             let encoder = JSONEncoder()
@@ -170,7 +170,7 @@ extension WordVectors {
             try matrix.withUnsafeBytes { try file.write($0) }
             if let subwords, let offset = header.subwords?.offset {
                 try file.write([UInt8](repeating: 0, count: offset - matrixOffset - matrix.count * 4))
-                try subwords.matrix.withUnsafeBytes { try file.write($0) }
+                try file.write(UnsafeRawBufferPointer(subwords.storage.buffer))
             }
         }
         try file.commit()
