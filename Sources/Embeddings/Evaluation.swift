@@ -105,7 +105,11 @@ extension VectorStore {
     /// Evaluates word-pair similarities against human scores. Lines starting with `#` are
     /// comments; fields are split at tabs (else spaces); the score is the first numeric field
     /// after the two words (so WordSim-353 and SimLex-999 both read); a header line is skipped.
-    public func evaluatePairs(path: String, restrict: Int? = 300_000, caseInsensitive: Bool = true) throws -> PairEvaluation {
+    /// With `oov: .ngrams`, a word outside the restricted vocabulary is scored with its row
+    /// when it has one, else with the mean of its n-gram rows (vectors with subwords), as
+    /// fastText scores it; a pair is skipped only when a word has neither.
+    public func evaluatePairs(path: String, restrict: Int? = 300_000, caseInsensitive: Bool = true,
+                              oov: EvaluationConfiguration.OOVPolicy = .skip) throws -> PairEvaluation {
         let text = try readEvaluationFile(path)
         let known = evaluationVocabulary(restrict: restrict, caseInsensitive: caseInsensitive)
         var human: [Double] = []
@@ -124,6 +128,21 @@ extension VectorStore {
             }
             let (a, b) = caseInsensitive ? (fields[0].uppercased(), fields[1].uppercased()) : (fields[0], fields[1])
             guard let ia = known[a], let ib = known[b] else {
+                if oov == .ngrams, subwordShape != nil {
+                    // The words as the vectors spell them (lower case when compared case-insensitively, as fastText's eval).
+                    let words = caseInsensitive ? [fields[0].lowercased(), fields[1].lowercased()] : [fields[0], fields[1]]
+                    let vectors = words.enumerated().map { position, word -> [Float]? in
+                        if let id = known[position == 0 ? a : b] ?? id(of: word) { return Array(unitVector(id)) }
+                        guard let vector = ngramVector(word) else { return nil }
+                        let norm = (vector.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+                        return norm > 0 ? vector.map { $0 / norm } : vector
+                    }
+                    if let first = vectors[0], let second = vectors[1] {
+                        human.append(score)
+                        model.append(Double(zip(first, second).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
+                        continue
+                    }
+                }
                 skipped += 1
                 continue
             }

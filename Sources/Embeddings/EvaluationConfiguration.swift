@@ -12,18 +12,42 @@ public struct EvaluationConfiguration: Codable, Sendable, Equatable, Hashable {
     public var restrict: Int
     /// Compare words case-insensitively, as gensim does. Default: true.
     public var caseInsensitive: Bool
+    /// Word pairs with a word outside the (restricted) vocabulary: skipped and counted (gensim's
+    /// and fastText's default), or scored with the word's vector built from its character
+    /// n-grams when the vectors have subwords (gensim's FastText and fastText's OOV vectors).
+    /// Analogy questions are always skipped, since the answer must be a vocabulary word. Default: skip.
+    public var oov: OOVPolicy
+
+    /// What evaluations do with words outside the vocabulary.
+    public enum OOVPolicy: String, Codable, Sendable, CaseIterable {
+        case skip
+        case ngrams
+    }
 
     /// Creates a configuration; every argument has the documented default.
-    public init(analogies: [String] = [], pairs: [String] = [], restrict: Int = 30_000, caseInsensitive: Bool = true) {
+    public init(analogies: [String] = [], pairs: [String] = [], restrict: Int = 30_000, caseInsensitive: Bool = true,
+                oov: OOVPolicy = .skip) {
         self.analogies = analogies
         self.pairs = pairs
         self.restrict = restrict
         self.caseInsensitive = caseInsensitive
+        self.oov = oov
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case analogies, pairs, restrict
+        case analogies, pairs, restrict, oov
         case caseInsensitive = "case_insensitive"
+    }
+
+    /// Writes every setting; `oov` only when it is not the default, so that configurations
+    /// written before it existed keep their bytes (and lock-file hashes).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(analogies, forKey: .analogies)
+        try container.encode(pairs, forKey: .pairs)
+        try container.encode(restrict, forKey: .restrict)
+        try container.encode(caseInsensitive, forKey: .caseInsensitive)
+        if oov != .skip { try container.encode(oov, forKey: .oov) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -33,6 +57,7 @@ public struct EvaluationConfiguration: Codable, Sendable, Equatable, Hashable {
         pairs = try container.decodeIfPresent([String].self, forKey: .pairs) ?? []
         restrict = try container.decodeIfPresent(Int.self, forKey: .restrict) ?? 30_000
         caseInsensitive = try container.decodeIfPresent(Bool.self, forKey: .caseInsensitive) ?? true
+        oov = try container.decodeIfPresent(OOVPolicy.self, forKey: .oov) ?? .skip
         try validate()
     }
 
@@ -101,7 +126,7 @@ extension VectorStore {
         }
         for path in configuration.pairs {
             results.pairs.append((path, try evaluatePairs(path: path, restrict: configuration.restrict,
-                                                          caseInsensitive: configuration.caseInsensitive)))
+                                                          caseInsensitive: configuration.caseInsensitive, oov: configuration.oov)))
         }
         return results
     }

@@ -101,26 +101,21 @@ extension VectorStore {
     /// The unit query vector of `nearest(positive:negative:)` and the ids it excludes.
     public func queryVector(positive: [String], negative: [String]) throws -> (vector: [Float], excluded: Set<Int32>) {
         guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
-        let allIDs = try ids(positive + negative)
+        // Resolved together, so that an error names every unknown word, negative ones too.
+        let (vectors, ids) = try unitVectors(positive + negative)
         var query = [Float](repeating: 0, count: dim)
-        for id in allIDs.prefix(positive.count) { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
-        for id in allIDs.dropFirst(positive.count) { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
-        return (query, Set(allIDs))
+        for vector in vectors.prefix(positive.count) { for (index, value) in vector.enumerated() { query[index] += value } }
+        for vector in vectors.dropFirst(positive.count) { for (index, value) in vector.enumerated() { query[index] -= value } }
+        return (query, ids)
     }
 
     /// `nearest(positive:negative:k:restrict:)` with the scan chosen (for tests).
     func nearest(positive: [String], negative: [String], k: Int, restrict: Int?, scan: ScanMethod,
                  threads: Int = 1) throws -> [Neighbour] {
-        guard !positive.isEmpty || !negative.isEmpty else { throw QueryError.invalid("no query words") }
         // Resolved together, so that an error names every unknown word, negative ones too
         // (resolving the lists one after the other left out the negatives when a positive was unknown).
-        let allIDs = try ids(positive + negative)
-        let positiveIDs = Array(allIDs.prefix(positive.count))
-        let negativeIDs = Array(allIDs.dropFirst(positive.count))
-        var query = [Float](repeating: 0, count: dim)
-        for id in positiveIDs { for (index, value) in unitVector(id).enumerated() { query[index] += value } }
-        for id in negativeIDs { for (index, value) in unitVector(id).enumerated() { query[index] -= value } }
-        return nearest(to: [query], k: k, restrict: restrict, excluding: [Set(positiveIDs + negativeIDs)], scan: scan, threads: threads)[0]
+        let (query, excluded) = try queryVector(positive: positive, negative: negative)
+        return nearest(to: [query], k: k, restrict: restrict, excluding: [excluded], scan: scan, threads: threads)[0]
     }
 
     /// The nearest words to each query vector (not necessarily unit length: the ranking is
@@ -195,14 +190,10 @@ extension VectorStore {
         case .add:
             return try nearest(positive: [b, c], negative: [a], k: k, restrict: restrict)
         case .mul:
-            let (ia, ib, ic) = try { () throws -> (Int32, Int32, Int32) in
-                let ids = try self.ids([a, b, c])
-                return (ids[0], ids[1], ids[2])
-            }()
+            let (vectors, excluded) = try unitVectors([a, b, c])
             let rows = min(count, max(1, restrict ?? count))
-            let cosines = [ia, ib, ic].map { id -> [Float] in
+            let cosines = vectors.map { query -> [Float] in
                 var result = [Float](repeating: 0, count: rows)
-                let query = Array(unitVector(id))
                 normalized.withUnsafeBufferPointer { m in
                     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, m.baseAddress, Int32(dim), query, 1, 0, &result, 1)
                 }
@@ -210,14 +201,14 @@ extension VectorStore {
             }
             var scores = [Float](repeating: 0, count: rows)
             for index in 0..<rows { scores[index] = cosines[1][index] * cosines[2][index] / (cosines[0][index] + 0.000001) }
-            return scores.withUnsafeBufferPointer { topK($0, k: k, excluding: [ia, ib, ic]) }
+            return scores.withUnsafeBufferPointer { topK($0, k: k, excluding: excluded) }
         }
     }
 
     /// The cosine similarity of two words.
     public func similarity(_ first: String, _ second: String) throws -> Double {
-        let ids = try self.ids([first, second])
-        return Double(zip(unitVector(ids[0]), unitVector(ids[1])).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        let (vectors, _) = try unitVectors([first, second])
+        return Double(zip(vectors[0], vectors[1]).reduce(Float(0)) { $0 + $1.0 * $1.1 })
     }
 
     /// The word that fits least with the others (gensim's `doesnt_match`): the one farthest

@@ -95,8 +95,9 @@ public enum Trainer {
         progress.finish()
         var summary = session.summary
         summary.vectorized = wp_kernels_vectorized() != 0
-        let vectors = WordVectors(vocabulary: vocabulary, dim: configuration.dim, matrix: session.inputVectors(),
-                                  training: configuration)
+        let (matrix, subwords) = session.trainedVectors()
+        var vectors = WordVectors(vocabulary: vocabulary, dim: configuration.dim, matrix: matrix, training: configuration)
+        vectors.subwords = subwords
         return (vectors, summary)
     }
 }
@@ -148,7 +149,12 @@ final class Session: @unchecked Sendable {
     let pieceLengths: [Int32]
     var input: UnsafeMutablePointer<Float>
     var output: UnsafeMutablePointer<Float>
+    /// Vocabulary words (rows of `output`).
     let rows: Int
+    /// Rows of `input`: the words', then the n-gram buckets' with subwords.
+    let inputRows: Int
+    /// With subwords: every word's input rows (its own and its n-grams').
+    let subwordTable: SubwordTable?
     // Read-only tables handed to C.
     let keep: [UInt32]
     let acceptance: [Float]
@@ -189,13 +195,26 @@ final class Session: @unchecked Sendable {
         self.pieceStarts = pieceStarts
         self.pieceLengths = pieceLengths
         rows = vocabulary.count
+        if let range = configuration.subwords {
+            inputRows = rows + configuration.buckets
+            subwordTable = SubwordTable(vocabulary: vocabulary, range: range, buckets: configuration.buckets)
+        } else {
+            inputRows = rows
+            subwordTable = nil
+        }
         let count = rows * dim
-        input = .allocate(capacity: count)
+        let (inputCount, overflow) = inputRows.multipliedReportingOverflow(by: dim)
+        guard !overflow, let memory = malloc(inputCount * MemoryLayout<Float>.stride) else {
+            throw EmbeddingError.invalidOption(name: "buckets", value: "\(configuration.buckets)",
+                                               expected: "fewer buckets: \(inputRows) rows of \(dim) floats do not fit in memory")
+        }
+        input = memory.bindMemory(to: Float.self, capacity: inputCount)
         output = .allocate(capacity: count)
         output.initialize(repeating: 0, count: count)
-        // word2vec.c's initialisation: uniform in [-0.5/dim, 0.5/dim) from its LCG.
+        // word2vec.c's initialisation: uniform in [-0.5/dim, 0.5/dim) from its LCG (for the
+        // n-gram rows too, which fastText draws from [-1/dim, 1/dim]).
         var random = configuration.seed
-        for index in 0..<count {
+        for index in 0..<inputCount {
             random = random &* 25_214_903_917 &+ 11
             input[index] = (Float(random & 0xFFFF) / 65536 - 0.5) / Float(dim)
         }
@@ -229,12 +248,38 @@ final class Session: @unchecked Sendable {
         summary.threads = threads
     }
 
+    /// Whether `input` is still this session's to free (`trainedVectors` hands it over).
+    private var ownsInput = true
+
     deinit {
-        input.deallocate()
+        if ownsInput { free(input) }
         output.deallocate()
     }
 
-    func inputVectors() -> [Float] { Array(UnsafeBufferPointer(start: input, count: rows * dim)) }
+    /// The words' vectors and, with subwords, the n-gram rows. With subwords a word's vector
+    /// is the mean of its own row and its n-gram rows (what fastText's `.vec` holds).
+    /// With subwords, the n-gram rows are handed over without a copy: call this once, last.
+    func trainedVectors() -> ([Float], SubwordVectors?) {
+        guard let table = subwordTable, let range = configuration.subwords else {
+            return (Array(UnsafeBufferPointer(start: input, count: rows * dim)), nil)
+        }
+        var words = [Float](repeating: 0, count: rows * dim)
+        words.withUnsafeMutableBufferPointer { out in
+            for word in 0..<rows {
+                let from = Int(table.offsets[word]), to = Int(table.offsets[word + 1])
+                let target = out.baseAddress! + word * dim
+                for k in from..<to {
+                    let row = input + Int(table.ids[k]) * dim
+                    for index in 0..<dim { target[index] += row[index] }
+                }
+                let scale = 1 / Float(max(1, to - from))
+                for index in 0..<dim { target[index] *= scale }
+            }
+        }
+        ownsInput = false
+        let ngrams = FloatStorage(adopting: UnsafeMutableRawPointer(input), start: input + rows * dim, count: configuration.buckets * dim)
+        return (words, SubwordVectors(range: range, buckets: configuration.buckets, storage: ngrams))
+    }
 
     /// The learning rate after `done` words: linear from alpha to minAlpha over all epochs.
     func alpha(after done: Int64) -> Float {
@@ -338,6 +383,8 @@ final class Session: @unchecked Sendable {
         (tree?.codes ?? []).withUnsafeBufferPointer { codes in
         (tree?.points ?? []).withUnsafeBufferPointer { points in
         (tree?.lengths ?? []).withUnsafeBufferPointer { lengths in
+        (subwordTable?.offsets ?? []).withUnsafeBufferPointer { subwordOffsets in
+        (subwordTable?.ids ?? []).withUnsafeBufferPointer { subwordIDs in
             var model = wp_train_model(
                 input: input, output: output, dim: Int32(dim), vocabularySize: Int64(rows),
                 model: configuration.model == .skipgram ? Int32(WP_MODEL_SKIPGRAM) : Int32(WP_MODEL_CBOW),
@@ -346,7 +393,9 @@ final class Session: @unchecked Sendable {
                 batched: configuration.batched ? 1 : 0, cbowMean: 1,
                 keep: configuration.sample > 0 ? keep.baseAddress : nil,
                 acceptance: acceptance.baseAddress, alias: aliases.baseAddress,
-                codes: codes.baseAddress, points: points.baseAddress, codeLengths: lengths.baseAddress)
+                codes: codes.baseAddress, points: points.baseAddress, codeLengths: lengths.baseAddress,
+                subwordOffsets: subwordTable == nil ? nil : subwordOffsets.baseAddress,
+                subwordIDs: subwordTable == nil ? nil : subwordIDs.baseAddress)
             if configuration.loss == .hs { model.negative = 0 }
             corpus.withIDs { ids in
                 while state.next < state.end && readInSegment < quota {
@@ -374,7 +423,7 @@ final class Session: @unchecked Sendable {
                     }
                 }
             }
-        }}}}}}
+        }}}}}}}}
         state.pending = readSinceUpdate
         state.alpha = alpha
         state.random = c.random
@@ -393,7 +442,7 @@ final class Session: @unchecked Sendable {
     func writeCheckpoint(to directory: String) throws {
         let done = wordsDone.load(ordering: .relaxed) + workers.reduce(0) { $0 + $1.pending }
         try CheckpointSteps.write(name: "step-\(epoch)-\(done)", into: directory) { temporary in
-            let weights = [("input.f32", Data(bytes: input, count: rows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
+            let weights = [("input.f32", Data(bytes: input, count: inputRows * dim * 4)), ("output.f32", Data(bytes: output, count: rows * dim * 4))]
             let state = CheckpointState(configuration: configuration, vocabularyFingerprint: vocabulary.fingerprint,
                                         threads: workers.count, epoch: epoch, wordsDone: wordsDone.load(ordering: .relaxed),
                                         workers: workers, epochLosses: summary.epochLosses,
@@ -419,7 +468,7 @@ final class Session: @unchecked Sendable {
         if state.threads != workers.count { differences.append("threads: \(state.threads) → \(workers.count)") }
         if !differences.isEmpty { throw EmbeddingError.checkpointMismatch(path: directory, differences: differences) }
         try state.check(file: stateFile, expected: workers, totalWords: totalWords, configuration: configuration)
-        for (name, pointer) in [("input.f32", input), ("output.f32", output)] {
+        for (name, pointer, count) in [("input.f32", input, inputRows), ("output.f32", output, rows)] {
             let path = step + "/" + name
             let data: Data
             do {
@@ -427,9 +476,9 @@ final class Session: @unchecked Sendable {
             } catch {
                 throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "cannot read: \(error.localizedDescription)")
             }
-            guard data.count == rows * dim * 4 else {
+            guard data.count == count * dim * 4 else {
                 throw EmbeddingError.badCheckpoint(location: SourceLocation(path: path),
-                                                   message: "\(data.count) bytes, expected \(rows * dim * 4) (\(rows) × \(dim) floats)")
+                                                   message: "\(data.count) bytes, expected \(count * dim * 4) (\(count) × \(dim) floats)")
             }
             if let stored = state.checksums?[name] {
                 let computed = CRC32C.checksum(of: data)

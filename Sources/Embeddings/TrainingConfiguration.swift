@@ -43,11 +43,23 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
     public var batched: Bool
     /// The vocabulary built when none is given.
     public var vocabulary: VocabularyConfiguration
+    /// Character n-grams of `<word>` with these lengths (fastText's `-minn`/`-maxn`, `3-6`):
+    /// a word's input vector is the mean of its own row and its n-gram rows, and a word never
+    /// seen gets the mean of its n-gram rows. Default: nil (off).
+    public var subwords: SubwordRange?
+    /// Hash buckets of the n-grams (fastText's `-bucket`), used with `subwords`. Default: 2,000,000.
+    public var buckets: Int
+
+    /// fastText's default bucket count.
+    public static let defaultBuckets = 2_000_000
+    /// The most buckets accepted (ids of words and buckets are 32-bit).
+    public static let mostBuckets = 2_000_000_000
 
     /// Creates a configuration; every argument has the documented default.
     public init(model: Model = .skipgram, loss: Loss = .ns, dim: Int = 100, window: Int = 5, negative: Int = 5,
                 sample: Double = 1e-3, noiseExponent: Double = 0.75, alpha: Double? = nil, minAlpha: Double = 0.0001,
-                epochs: Int = 5, seed: UInt64 = 1, batched: Bool = true, vocabulary: VocabularyConfiguration = VocabularyConfiguration()) {
+                epochs: Int = 5, seed: UInt64 = 1, batched: Bool = true, vocabulary: VocabularyConfiguration = VocabularyConfiguration(),
+                subwords: SubwordRange? = nil, buckets: Int = TrainingConfiguration.defaultBuckets) {
         self.model = model
         self.loss = loss
         self.dim = dim
@@ -61,10 +73,12 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
         self.seed = seed
         self.batched = batched
         self.vocabulary = vocabulary
+        self.subwords = subwords
+        self.buckets = buckets
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, loss, dim, window, negative, sample, alpha, epochs, seed, batched, vocabulary
+        case model, loss, dim, window, negative, sample, alpha, epochs, seed, batched, vocabulary, subwords, buckets
         case noiseExponent = "noise_exponent"
         case minAlpha = "min_alpha"
     }
@@ -87,7 +101,42 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
         batched = try container.decodeIfPresent(Bool.self, forKey: .batched) ?? defaults.batched
         vocabulary = try container.decodeIfPresent(VocabularyConfiguration.self, forKey: .vocabulary) ?? defaults.vocabulary
+        if let text = try container.decodeIfPresent(String.self, forKey: .subwords) {
+            guard let range = SubwordRange(parsing: text) else {
+                throw EmbeddingError.invalidOption(name: SettingKey(CodingKeys.subwords), value: text,
+                                                   expected: "MIN-MAX character n-gram lengths, for example 3-6")
+            }
+            subwords = range
+        } else {
+            subwords = nil
+        }
+        buckets = try container.decodeIfPresent(Int.self, forKey: .buckets) ?? defaults.buckets
         try validate()
+    }
+
+    /// Writes every setting; `subwords` and `buckets` only when subwords are on, so that the
+    /// configurations written before they existed keep their bytes (and lock-file hashes).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(loss, forKey: .loss)
+        try container.encode(dim, forKey: .dim)
+        try container.encode(window, forKey: .window)
+        try container.encode(negative, forKey: .negative)
+        try container.encode(sample, forKey: .sample)
+        try container.encode(noiseExponent, forKey: .noiseExponent)
+        try container.encode(alpha, forKey: .alpha)
+        try container.encode(minAlpha, forKey: .minAlpha)
+        try container.encode(epochs, forKey: .epochs)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(batched, forKey: .batched)
+        try container.encode(vocabulary, forKey: .vocabulary)
+        if let subwords {
+            try container.encode(subwords, forKey: .subwords)
+            try container.encode(buckets, forKey: .buckets)
+        } else if buckets != Self.defaultBuckets {
+            try container.encode(buckets, forKey: .buckets)
+        }
     }
 
     /// Throws `EmbeddingError.invalidOption` naming the first bad value.
@@ -103,6 +152,13 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
         try check(alpha > 0 && alpha < 10, .alpha, alpha, "a number in (0, 10)")
         try check(minAlpha >= 0 && minAlpha <= alpha, .minAlpha, minAlpha, "a number in [0, alpha]")
         try check(epochs >= 1 && epochs <= 10_000, .epochs, epochs, "an integer in 1...10000")
+        if let subwords {
+            try check(subwords.isValid, .subwords, subwords,
+                      "MIN-MAX character n-gram lengths with 1 <= MIN <= MAX <= \(SubwordRange.longest), for example 3-6")
+        }
+        // fastText stores the bucket count as a 32-bit integer, and rows are 32-bit ids after the words'.
+        try check(buckets >= 1 && buckets <= Self.mostBuckets, .buckets, buckets,
+                  "an integer in 1...\(Self.mostBuckets) (hash buckets of the character n-grams)")
         try vocabulary.validate()
     }
 
@@ -123,6 +179,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable, Hashable {
         compare("seed", seed, other.seed)
         compare("batched", batched, other.batched)
         compare("vocabulary", vocabulary, other.vocabulary)
+        compare("subwords", subwords?.description ?? "off", other.subwords?.description ?? "off")
+        compare("buckets", buckets, other.buckets)
         return result
     }
 }

@@ -43,17 +43,29 @@ public final class VectorStore: @unchecked Sendable {
     private var byteStorage: ByteMatrix??
     private let lookupTokenizer: Tokenizer?
     private let tokenizerLock = NSLock()
+    /// The n-gram rows of subword vectors: in memory, or in the mapped native file.
+    private enum SubwordRows {
+        case array(SubwordVectors)
+        case mapped(MappedVectorFile, range: SubwordRange, buckets: Int)
+    }
+    private let subwordRows: SubwordRows?
+    /// Whether queries give a word without a row the mean of its n-gram rows (fastText's
+    /// out-of-vocabulary vectors), when the vectors have them. Default: true. Set it before
+    /// sharing the store between threads.
+    public var ngramsForUnknownWords = true
 
     /// Wraps vectors already in memory.
     public convenience init(_ vectors: WordVectors) {
-        self.init(vocabulary: vectors.vocabulary, dim: vectors.dim, training: vectors.training, raw: .array(vectors.matrix))
+        self.init(vocabulary: vectors.vocabulary, dim: vectors.dim, training: vectors.training, raw: .array(vectors.matrix),
+                  subwords: vectors.subwords.map { .array($0) })
     }
 
-    private init(vocabulary: Vocabulary, dim: Int, training: TrainingConfiguration?, raw: RawMatrix) {
+    private init(vocabulary: Vocabulary, dim: Int, training: TrainingConfiguration?, raw: RawMatrix, subwords: SubwordRows? = nil) {
         self.vocabulary = vocabulary
         self.dim = dim
         self.training = training
         self.raw = raw
+        subwordRows = subwords
         lookupTokenizer = vocabulary.tokenizer.flatMap { configuration in
             var single = configuration
             single.sentences = false
@@ -71,7 +83,8 @@ public final class VectorStore: @unchecked Sendable {
             try? handle.close()
             if head.elementsEqual(WordVectors.nativeMagic) {
                 let file = try MappedVectorFile(path: path)
-                let store = VectorStore(vocabulary: file.vocabulary, dim: file.dim, training: file.training, raw: .mapped(file))
+                let store = VectorStore(vocabulary: file.vocabulary, dim: file.dim, training: file.training, raw: .mapped(file),
+                                        subwords: file.subwordShape.map { .mapped(file, range: $0.range, buckets: $0.buckets) })
                 return (store, VectorLoadReport(format: .native))
             }
         }
@@ -149,6 +162,76 @@ public final class VectorStore: @unchecked Sendable {
         defer { tokenizerLock.unlock() }
         guard let tokens = try? lookupTokenizer.tokenize(word), tokens.count == 1, tokens[0].count == 1 else { return nil }
         return vocabulary.id(of: tokens[0][0])
+    }
+
+    /// The n-gram lengths and bucket count of the subword vectors, when the vectors have them.
+    public var subwordShape: (range: SubwordRange, buckets: Int)? {
+        switch subwordRows {
+        case .array(let vectors): return (vectors.range, vectors.buckets)
+        case .mapped(_, let range, let buckets): return (range, buckets)
+        case nil: return nil
+        }
+    }
+
+    /// The mean of the n-gram rows of `word` as the stored tokenizer configuration writes it
+    /// (fastText's vector for a word without a row), or nil without subwords or n-grams.
+    public func ngramVector(_ word: String) -> [Float]? {
+        guard let (range, buckets) = subwordShape else { return nil }
+        let form = lookupForm(word)
+        let rows = Subwords.buckets(of: form, range: range, buckets: buckets)
+        guard !rows.isEmpty else { return nil }
+        var result = [Float](repeating: 0, count: dim)
+        switch subwordRows {
+        case .array(let vectors):
+            let m = vectors.storage.buffer
+            for row in rows { for index in 0..<dim { result[index] += m[row * dim + index] } }
+        case .mapped(let file, _, _):
+            if let m = file.subwordRows {
+                for row in rows { for index in 0..<dim { result[index] += m[row * dim + index] } }
+            } else {
+                let bytes = file.subwordRowBytes
+                for row in rows {
+                    for index in 0..<dim {
+                        result[index] += Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: (row * dim + index) * 4, as: UInt32.self)))
+                    }
+                }
+            }
+        case nil: return nil
+        }
+        let scale = 1 / Float(rows.count)
+        for index in 0..<dim { result[index] *= scale }
+        return result
+    }
+
+    /// `word` as the stored tokenizer configuration would write it (one token), else as given.
+    func lookupForm(_ word: String) -> String {
+        guard let lookupTokenizer else { return word }
+        tokenizerLock.lock()
+        defer { tokenizerLock.unlock() }
+        guard let tokens = try? lookupTokenizer.tokenize(word), tokens.count == 1, tokens[0].count == 1 else { return word }
+        return tokens[0][0]
+    }
+
+    /// The unit vector of each word: its row's, else (when `ngramsForUnknownWords` and the
+    /// vectors have subwords) its n-gram vector's; throws `QueryError.unknownWords` naming every
+    /// word that has neither. Also returns the ids of the words that have rows.
+    public func unitVectors(_ words: [String]) throws -> (vectors: [[Float]], ids: Set<Int32>) {
+        var vectors: [[Float]] = []
+        var ids = Set<Int32>()
+        var missing: [String] = []
+        for word in words {
+            if let id = id(of: word) {
+                vectors.append(Array(unitVector(id)))
+                ids.insert(id)
+            } else if ngramsForUnknownWords, let vector = ngramVector(word) {
+                let norm = (vector.reduce(Float(0)) { $0 + $1 * $1 }).squareRoot()
+                vectors.append(norm > 0 ? vector.map { $0 / norm } : vector)
+            } else {
+                missing.append(word)
+            }
+        }
+        if !missing.isEmpty { throw QueryError.unknownWords(missing) }
+        return (vectors, ids)
     }
 
     /// The unit vector of a known word id.

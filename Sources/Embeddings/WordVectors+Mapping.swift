@@ -27,6 +27,12 @@ final class MappedVectorFile: @unchecked Sendable {
     let rows: UnsafeBufferPointer<Float>?
     /// The mapped bytes of the rows.
     let rowBytes: UnsafeRawBufferPointer
+    /// The n-gram lengths and bucket count, when the file has n-gram rows.
+    let subwordShape: (range: SubwordRange, buckets: Int)?
+    /// The `buckets × dim` n-gram rows in the mapping, when the file has them and they can be used in place.
+    let subwordRows: UnsafeBufferPointer<Float>?
+    /// The mapped bytes of the n-gram rows (empty without them).
+    let subwordRowBytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
     private let mappedLength: Int
 
@@ -59,7 +65,9 @@ final class MappedVectorFile: @unchecked Sendable {
         do {
             let bytes = UnsafeRawBufferPointer(start: base, count: length)
             var layout = try WordVectors.parseNativeFixedFields(bytes, location: location)
-            rowBytes = UnsafeRawBufferPointer(rebasing: bytes[layout.matrixOffset...])
+            let wordsEnd = layout.matrixOffset + layout.rows * layout.dim * 4
+            let rowBytes = UnsafeRawBufferPointer(rebasing: bytes[layout.matrixOffset ..< wordsEnd])
+            self.rowBytes = rowBytes
             // The rows' checksum is computed on another thread while the JSON header is decoded,
             // which takes longer (100,000 words: about 150 ms against 12 ms for 120 MB of rows).
             let pending = verify && layout.rowsChecksum != nil ? PendingChecksum(rowBytes) : nil
@@ -77,6 +85,20 @@ final class MappedVectorFile: @unchecked Sendable {
                 }
             }
             let header = layout.header
+            if let subwords = header.subwords {
+                let ngramBytes = UnsafeRawBufferPointer(rebasing: bytes[subwords.offset...])
+                if verify {
+                    let computed = CRC32C.checksum(ngramBytes)
+                    guard computed == subwords.checksum else {
+                        throw EmbeddingError.malformed(location: location, message: "damaged n-gram rows: their CRC-32C is \(CRC32C.hex(computed)), the header records \(CRC32C.hex(subwords.checksum)) (the file changed after it was written; restore it or train the vectors again)")
+                    }
+                }
+                subwordRowBytes = ngramBytes
+                subwordShape = (subwords.ngrams, subwords.buckets)
+            } else {
+                subwordRowBytes = UnsafeRawBufferPointer(start: nil, count: 0)
+                subwordShape = nil
+            }
             self.layout = layout
             vocabulary = Vocabulary(words: header.words, counts: header.counts, specialCount: header.specialCount, tokenizer: header.tokenizer)
             self.dim = layout.dim
@@ -88,6 +110,7 @@ final class MappedVectorFile: @unchecked Sendable {
             let aligned = false
             #endif
             rows = aligned ? rowBytes.bindMemory(to: Float.self) : nil
+            subwordRows = aligned && subwordShape != nil ? subwordRowBytes.bindMemory(to: Float.self) : nil
         } catch {
             if let base { munmap(base, length) }
             throw error
@@ -101,8 +124,19 @@ final class MappedVectorFile: @unchecked Sendable {
     /// A copy of the rows as an array (little-endian values decoded).
     func matrix() -> [Float] {
         if let rows { return Array(rows) }
-        return (0 ..< rowBytes.count / 4).map {
-            Float(bitPattern: UInt32(littleEndian: rowBytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+        return Self.decode(rowBytes)
+    }
+
+    /// A copy of the n-gram rows, when the file has them.
+    func subwordVectors() -> SubwordVectors? {
+        guard let (range, buckets) = subwordShape else { return nil }
+        return SubwordVectors(range: range, buckets: buckets, matrix: subwordRows.map { Array($0) } ?? Self.decode(subwordRowBytes))
+    }
+
+    /// Little-endian float32 values from bytes at any alignment.
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> [Float] {
+        (0 ..< bytes.count / 4).map {
+            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
         }
     }
 }
@@ -190,7 +224,8 @@ extension WordVectors {
         let (rowSize, rowOverflow) = dim.multipliedReportingOverflow(by: 4)
         let (size, sizeOverflow) = rows.multipliedReportingOverflow(by: rowSize)
         let (expected, expectedOverflow) = matrixOffset.addingReportingOverflow(size)
-        guard dim > 0, !rowOverflow, !sizeOverflow, !expectedOverflow, data.count == expected else {
+        // Version 3 has the n-gram rows after the word rows (checked with the JSON header).
+        guard dim > 0, !rowOverflow, !sizeOverflow, !expectedOverflow, version >= 3 ? data.count >= expected : data.count == expected else {
             throw damaged("truncated or damaged: \(data.count) bytes, the header promises \(expectedOverflow || sizeOverflow ? "more" : String(expected)) (\(rows) × \(dim) floats from byte \(matrixOffset))")
         }
         return NativeVectorLayout(version: version, dim: dim, rows: rows, matrixOffset: matrixOffset,
@@ -214,6 +249,22 @@ extension WordVectors {
         }
         guard (0 ... rows).contains(header.specialCount) else {
             throw damaged("damaged header: \(header.specialCount) special tokens among \(rows) words")
+        }
+        if let subwords = header.subwords {
+            guard layout.version >= 3 else { throw damaged("damaged header: n-gram rows in a version \(layout.version) file") }
+            guard subwords.ngrams.isValid, (1 ... TrainingConfiguration.mostBuckets).contains(subwords.buckets) else {
+                throw damaged("damaged header: n-gram lengths \(subwords.ngrams) and \(subwords.buckets) buckets")
+            }
+            let wordsEnd = layout.matrixOffset + rows * layout.dim * 4
+            let (size, overflow) = subwords.buckets.multipliedReportingOverflow(by: layout.dim * 4)
+            guard subwords.offset == (wordsEnd + 63) / 64 * 64, !overflow, data.count - subwords.offset == size else {
+                throw damaged("truncated or damaged: \(data.count) bytes, the header promises \(overflow ? "more" : String(subwords.offset + size)) (\(rows) × \(layout.dim) word floats from byte \(layout.matrixOffset), then \(subwords.buckets) × \(layout.dim) n-gram floats from byte \(subwords.offset))")
+            }
+        } else if layout.version >= 3 {
+            let expected = layout.matrixOffset + rows * layout.dim * 4
+            guard data.count == expected else {
+                throw damaged("truncated or damaged: \(data.count) bytes, the header promises \(expected) (\(rows) × \(layout.dim) floats from byte \(layout.matrixOffset))")
+            }
         }
         var total: Int64 = 0
         for count in header.counts {
@@ -240,11 +291,15 @@ extension WordVectors {
             fields.append(.init("model", .text("\(training.model.rawValue), \(training.loss.rawValue), window \(training.window), \(training.epochs) epochs")))
             fields.append(.init("training", .encoding(training)))
         }
+        if let subwords = layout.header.subwords {
+            fields.append(.init("subwords", .text("character n-grams \(subwords.ngrams), \(subwords.buckets) buckets")))
+        }
         if let tokenizer = layout.header.tokenizer { fields.append(.init("tokenizer", .encoding(tokenizer))) }
         var checksums: [ArtifactDescription.Checksum] = []
         if let header = layout.headerChecksum { checksums.append(.init(part: "header", stored: header, verified: true)) }
         if let rows = layout.rowsChecksum { checksums.append(.init(part: "rows", stored: rows, verified: verify)) }
+        if let subwords = layout.header.subwords { checksums.append(.init(part: "n-gram rows", stored: subwords.checksum, verified: verify)) }
         return ArtifactDescription(path: path, kind: "vectors", magic: "WPVECTRS", version: Int(layout.version),
-                                   currentVersion: Int(nativeVersion), fields: fields, checksums: checksums, verified: verify)
+                                   currentVersion: Int(layout.header.subwords == nil ? nativeVersionWithoutSubwords : nativeVersion), fields: fields, checksums: checksums, verified: verify)
     }
 }

@@ -13,6 +13,9 @@ public struct WordVectors: Sendable {
     public var matrix: [Float]
     /// How the vectors were trained, when known.
     public var training: TrainingConfiguration?
+    /// The n-gram rows of subword vectors (fastText), when the vectors have them; the rows of
+    /// `matrix` are then each word's mean of its own row and its n-gram rows.
+    public var subwords: SubwordVectors?
 
     /// Creates vectors; `matrix` must hold `vocabulary.count × dim` values.
     public init(vocabulary: Vocabulary, dim: Int, matrix: [Float], training: TrainingConfiguration? = nil) {
@@ -27,6 +30,12 @@ public struct WordVectors: Sendable {
     public func vector(_ word: String) -> ArraySlice<Float>? {
         guard let id = vocabulary.id(of: word) else { return nil }
         return matrix[Int(id) * dim ..< (Int(id) + 1) * dim]
+    }
+
+    /// The vector of `word`: its row, else (with subwords) the mean of its n-gram rows, else nil.
+    public func vectorOrNgrams(_ word: String) -> [Float]? {
+        if let row = vector(word) { return Array(row) }
+        return subwords?.vector(for: word, dim: dim)
     }
 }
 
@@ -66,13 +75,29 @@ struct NativeVectorHeader: Codable {
     var specialCount: Int
     var tokenizer: TokenizerConfiguration?
     var training: TrainingConfiguration?
+    /// Version 3: the n-gram rows after the word rows (absent without subwords).
+    var subwords: NativeSubwordHeader?
+}
+
+/// Where a native file's n-gram rows are and what they are: `buckets × dim` float32 rows from
+/// byte `offset` (the end of the word rows rounded up to a multiple of 64) to the end of the file.
+struct NativeSubwordHeader: Codable {
+    /// The n-gram lengths, `MIN-MAX`.
+    var ngrams: SubwordRange
+    var buckets: Int
+    var offset: Int
+    /// The CRC-32C of the n-gram rows.
+    var checksum: UInt32
 }
 
 extension WordVectors {
     /// The magic number of native vector files.
     static let nativeMagic = Array("WPVECTRS".utf8)
-    /// The native format version written; versions 1 (without checksums) and 2 are read.
-    public static let nativeVersion: UInt32 = 2
+    /// The newest native format version: 2 is written for vectors without subwords (as before
+    /// they existed), 3 for vectors with them; versions 1 (without checksums) to 3 are read.
+    public static let nativeVersion: UInt32 = 3
+    /// The version written for vectors without subwords.
+    public static let nativeVersionWithoutSubwords: UInt32 = 2
     /// The fixed fields before the JSON header in version 2: magic, version, dim, rows, JSON
     /// length, matrix offset, then the CRC-32C of the rows and the CRC-32C of the header (the
     /// 44 bytes before it, the JSON and the padding).
@@ -104,18 +129,32 @@ extension WordVectors {
                 }
             }
         case .native:
-            let header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
+            var header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
                                             tokenizer: vocabulary.tokenizer, training: training)
+            if let subwords {
+                precondition(subwords.storage.buffer.count == subwords.buckets * dim, "subword matrix of \(subwords.storage.buffer.count) values, expected \(subwords.buckets) × \(dim)")
+                header.subwords = NativeSubwordHeader(ngrams: subwords.range, buckets: subwords.buckets, offset: 0,
+                                                      checksum: CRC32C.checksum(UnsafeRawBufferPointer(subwords.storage.buffer)))
+            }
             // Sorted keys: the same vectors always give the same bytes.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let json = try encoder.encode(header)
-            let matrixOffset = (Self.nativeFixedSize + json.count + 63) / 64 * 64
+            var json = try encoder.encode(header)
+            var matrixOffset = (Self.nativeFixedSize + json.count + 63) / 64 * 64
+            // The n-gram rows' offset is in the JSON, whose length moves the word rows: grow the
+            // offset until it stays put.
+            while header.subwords != nil {
+                let offset = (matrixOffset + matrix.count * 4 + 63) / 64 * 64
+                if header.subwords?.offset == offset { break }
+                header.subwords?.offset = offset
+                json = try encoder.encode(header)
+                matrixOffset = (Self.nativeFixedSize + json.count + 63) / 64 * 64
+            }
             let padding = [UInt8](repeating: 0, count: matrixOffset - Self.nativeFixedSize - json.count)
             let rowsChecksum = matrix.withUnsafeBytes { CRC32C.checksum($0) }
             var fixed: [UInt8] = Self.nativeMagic
             func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { fixed.append(contentsOf: $0) } }
-            put(Self.nativeVersion)
+            put(subwords == nil ? Self.nativeVersionWithoutSubwords : Self.nativeVersion)
             put(UInt32(dim))
             put(UInt64(vocabulary.count))
             put(UInt64(json.count))
@@ -129,6 +168,10 @@ extension WordVectors {
             try file.write(json)
             try file.write(padding)
             try matrix.withUnsafeBytes { try file.write($0) }
+            if let subwords, let offset = header.subwords?.offset {
+                try file.write([UInt8](repeating: 0, count: offset - matrixOffset - matrix.count * 4))
+                try file.write(UnsafeRawBufferPointer(subwords.storage.buffer))
+            }
         }
         try file.commit()
     }
@@ -137,6 +180,8 @@ extension WordVectors {
     /// `VectorStore.load(from:)` for queries on the file in place).
     public static func readNative(from path: String) throws -> WordVectors {
         let file = try MappedVectorFile(path: path)
-        return WordVectors(vocabulary: file.vocabulary, dim: file.dim, matrix: file.matrix(), training: file.training)
+        var vectors = WordVectors(vocabulary: file.vocabulary, dim: file.dim, matrix: file.matrix(), training: file.training)
+        vectors.subwords = file.subwordVectors()
+        return vectors
     }
 }

@@ -67,6 +67,12 @@ struct Train: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Skip-gram with NS: share negatives across the window and apply its updates together (pWord2Vec batching); --no-batched is word2vec.c's per-pair loop.")
     var batched = TrainingConfiguration().batched
 
+    @Option(help: "Character n-grams of <word> with MIN to MAX characters (fastText's -minn/-maxn, e.g. 3-6): a word's vector is the mean of its own row and its n-grams' rows, and words never seen get vectors from their n-grams. Default: off.")
+    var subwords: String?
+
+    @Option(help: "Hash buckets (rows) of the character n-grams, with --subwords (fastText's -bucket).")
+    var buckets: Int = TrainingConfiguration.defaultBuckets
+
     @Option(help: "Output format (default: from -o's extension: .wpv native, .bin word2vec-bin, .txt or .vec word2vec-text; other names native).")
     var format: VectorFormat?
 
@@ -84,10 +90,14 @@ struct Train: ParsableCommand {
     var stageConfiguration: TrainingConfiguration {
         TrainingConfiguration(model: model, loss: loss, dim: dim, window: window, negative: negative, sample: sample,
                               noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: runOptions.seedValue,
-                              batched: batched, vocabulary: VocabularyConfiguration(minCount: minCount, maxSize: maxSize))
+                              batched: batched, vocabulary: VocabularyConfiguration(minCount: minCount, maxSize: maxSize),
+                              subwords: subwords.flatMap(SubwordRange.init(parsing:)), buckets: buckets)
     }
 
     func validate() throws {
+        if let subwords, SubwordRange(parsing: subwords) == nil {
+            throw ValidationError("invalid value \(subwords) for --subwords: expected MIN-MAX character n-gram lengths, for example 3-6")
+        }
         try validateConfiguration(stageConfiguration.validate)
         try validateConfiguration { _ = try VectorFormat.choose(given: format, path: output) }
         if checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, not \(checkpointEvery)") }

@@ -5,11 +5,14 @@ import WordPipeSupport
 
 extension AnalogyMethod: ExpressibleByArgument {}
 extension VectorFileFormat: ExpressibleByArgument {}
+extension EvaluationConfiguration.OOVPolicy: ExpressibleByArgument {}
 
 /// Loads a vector file for a command (native files memory-mapped), reporting invalid words.
-func loadStore(_ path: String, stage: String) throws -> VectorStore {
+/// With `oov` false, words without a row get no n-gram vector.
+func loadStore(_ path: String, stage: String, oov: Bool = true) throws -> VectorStore {
     let (store, report) = try VectorStore.load(from: path)
     reportInvalidWords(report, path: path, stage: stage)
+    store.ngramsForUnknownWords = oov
     return store
 }
 
@@ -47,6 +50,8 @@ protocol QueryCommand {
     var arguments: [String] { get }
     var vectors: String { get }
     var json: Bool { get }
+    /// Whether words without a row get the mean of their n-gram rows (vectors with subwords).
+    var oov: Bool { get }
 }
 
 extension QueryCommand {
@@ -60,7 +65,7 @@ extension QueryCommand {
         let store: VectorStore
         let answer: ([String]) -> (QueryAnswer, answered: Bool)
         do {
-            store = try loadStore(vectors, stage: Self.name)
+            store = try loadStore(vectors, stage: Self.name, oov: oov)
             answer = try prepare(store)
         } catch {
             throw StageFailure(stage: Self.name, underlying: error)
@@ -174,6 +179,8 @@ struct Nearest: ParsableCommand, QueryCommand {
     @Option(help: "With --index: candidates the graph search keeps (higher: better recall, slower; at least k). Default 100.")
     var ef: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Words not in the vocabulary get the mean of their character n-gram vectors, when the vectors have subwords (train --subwords); --no-oov answers them as unknown.")
+    var oov = true
     @Option(help: "Threads sharing the scan of one query without --index (default 1).")
     var threads: Int = 1
 
@@ -195,7 +202,7 @@ struct Nearest: ParsableCommand, QueryCommand {
             // Lines that arrive together (a batch written at once) are answered together: up to 8
             // share one pass over the rows; each answer is still written as soon as its block is done.
             let store: VectorStore
-            do { store = try loadStore(vectors, stage: Self.name) } catch { throw StageFailure(stage: Self.name, underlying: error) }
+            do { store = try loadStore(vectors, stage: Self.name, oov: oov) } catch { throw StageFailure(stage: Self.name, underlying: error) }
             var input = ArrivingLines()
             while let group = input.next() {
                 var start = 0
@@ -275,6 +282,8 @@ struct Analogy: ParsableCommand, QueryCommand {
     var restrict: Int?
     @Flag(help: "JSON output.")
     var json = false
+    @Flag(inversion: .prefixedNo, help: "Words not in the vocabulary get the mean of their character n-gram vectors, when the vectors have subwords (train --subwords); --no-oov answers them as unknown.")
+    var oov = true
 
     var arguments: [String] { words }
 
@@ -315,6 +324,8 @@ struct Similarity: ParsableCommand, QueryCommand {
     var words: [String] = []
     @Flag(help: "JSON output.")
     var json = false
+    @Flag(inversion: .prefixedNo, help: "Words not in the vocabulary get the mean of their character n-gram vectors, when the vectors have subwords (train --subwords); --no-oov answers them as unknown.")
+    var oov = true
 
     var arguments: [String] { words }
 
@@ -350,11 +361,13 @@ struct Evaluate: ParsableCommand {
     var restrict: Int = EvaluationConfiguration().restrict
     @Flag(inversion: .prefixedNo, help: "Compare words case-insensitively, as gensim.")
     var caseInsensitive = EvaluationConfiguration().caseInsensitive
+    @Option(help: "Word pairs with a word outside the vocabulary: skip (gensim's and fastText's default) or ngrams (score it with its character n-gram vector, when the vectors have subwords). Analogy questions are always skipped.")
+    var oov: EvaluationConfiguration.OOVPolicy = EvaluationConfiguration().oov
     @Flag(help: "JSON output.")
     var json = false
 
     var stageConfiguration: EvaluationConfiguration {
-        EvaluationConfiguration(analogies: analogies, pairs: pairs, restrict: restrict, caseInsensitive: caseInsensitive)
+        EvaluationConfiguration(analogies: analogies, pairs: pairs, restrict: restrict, caseInsensitive: caseInsensitive, oov: oov)
     }
 
     func validate() throws {

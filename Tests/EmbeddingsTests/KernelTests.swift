@@ -80,7 +80,7 @@ func tableSigmoid(_ f: Double) -> Double {
                             input: inputPointer.baseAddress, output: outputPointer.baseAddress, dim: Int32(dim), vocabularySize: 3,
                             model: Int32(WP_MODEL_SKIPGRAM), loss: Int32(WP_LOSS_NS), window: 1, negative: 1, batched: 0, cbowMean: 1,
                             keep: nil, acceptance: acceptancePointer.baseAddress, alias: aliasPointer.baseAddress,
-                            codes: nil, points: nil, codeLengths: nil)
+                            codes: nil, points: nil, codeLengths: nil, subwordOffsets: nil, subwordIDs: nil)
                         return wp_train_sentence(&model, &state, sentence, 2, Float(alpha))
                     }
                 }

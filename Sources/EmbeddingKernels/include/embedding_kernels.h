@@ -17,6 +17,14 @@
 // loop at alpha 0.025, the per-pair loop at 1.25x alpha comes within 0.4 points of it, and
 // sharing negatives with pair-by-pair updates is 0.4 points below the per-pair loop.
 //
+// With subwords (fastText, Bojanowski et al. 2017), skip-gram takes the centre word's input
+// vector (the mean of its own row and its n-gram rows) to predict each context word, as
+// fastText does. Batched (NS), the centre's vector is composed once per position, every
+// context gets its own negatives, all the window's gradients are computed from the weights as
+// they were before it, and the input gradient is spread over the centre's rows once; fastText
+// composes and spreads once per (centre, context) pair. Per pair (--no-batched, or HS) is
+// fastText's loop. CBOW averages all rows of all context words, as fastText's CBOW does.
+//
 // The shared weights are written lock-free from several threads (Hogwild, as word2vec.c
 // does); each thread owns a `wp_train_state`. The public header holds plain C types only.
 #ifndef WORDPIPE_EMBEDDING_KERNELS_H
@@ -57,6 +65,11 @@ typedef struct wp_train_model {
     const uint8_t *codes;     ///< HS: per id, WP_MAX_CODE_LENGTH code bits
     const int32_t *points;    ///< HS: per id, WP_MAX_CODE_LENGTH inner-node indices
     const uint8_t *codeLengths;  ///< HS: per id, code length
+    /// Subwords (fastText): NULL without them. With them, `input` holds vocabularySize +
+    /// buckets rows, and word w's input vector is the mean of the rows
+    /// subwordIDs[subwordOffsets[w] ..< subwordOffsets[w + 1]] (its own row and its n-grams').
+    const int64_t *subwordOffsets;
+    const int32_t *subwordIDs;
 } wp_train_model;
 
 /// One thread's state: its generator, its running loss and its scratch buffers.
