@@ -6,6 +6,11 @@ enum LabeledDataLines {
     /// Reads every line of `path` (plain, gzip or bzip2; `-` is standard input).
     static func read(path: String) throws -> [String] {
         if path != "-", let what = FileKinds.notText(path: path) { throw LabeledDataError.notLabelledData(path: path, what: what) }
+        return try readBytes(path: path)
+    }
+
+    /// Reads every line of `path` without the check that it is not a binary format.
+    static func readBytes(path: String) throws -> [String] {
         let source = try ByteSource(path: path)
         defer { source.close() }
         var bytes: [UInt8] = []

@@ -142,7 +142,7 @@ public enum ModelFile {
     /// `verify`, the default) the weights' checksum. Returns the header's common part, its JSON
     /// in the version-3 layout (for the model type to read its section from) and the weights.
     static func read(_ path: String, verify: Bool = true) throws -> (header: CommonHeader, json: Data, weights: [UInt8], layout: Layout) {
-        let hint = "give the model file that train-tagger or train-classifier wrote"
+        let hint = "give the model file that train-tagger, train-classifier, train-lm or train-seq2seq wrote"
         var status = stat()
         if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
             throw ModelError.badModel(path: path, reason: FileKinds.notExpected(path: path, expected: "a WordPipe model file", hint: hint))

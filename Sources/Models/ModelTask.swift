@@ -15,6 +15,19 @@ struct TaskData<Gold> {
     var devTokens: [[String]]
     /// Their gold labels, as predictions are scored.
     var devGold: [Gold]
+    /// Training examples left out by a length limit (encoder-decoders' `max_length`).
+    var dropped = 0
+}
+
+/// Where a task's training or dev data is: the files it is read from, in order (recorded in
+/// checkpoints so that a resumed run reads the same data).
+protocol TrainingDataLocation {
+    /// The files.
+    var files: [String] { get }
+}
+
+extension String: TrainingDataLocation {
+    var files: [String] { [self] }
 }
 
 /// A dev score: one number to select the epoch on, within the full metrics.
@@ -63,6 +76,9 @@ protocol TrainableModel: Replicable {
     associatedtype Configuration: Codable & Sendable & Equatable
     /// The examples of one data file as read.
     associatedtype Examples
+    /// Where a training or dev set is: one file (`String`, every task but encoder-decoders) or
+    /// several read together (a source and a target file).
+    associatedtype DataLocation: TrainingDataLocation = String
     /// The label of one example, gold or predicted: a tag per token, or one label.
     associatedtype Gold
     /// The full dev metrics.
@@ -104,7 +120,7 @@ protocol TrainableModel: Replicable {
     // MARK: Data
 
     /// Reads the training and dev files; an error names the file when either has no examples.
-    static func readTraining(trainPath: String, devPath: String, configuration: Configuration) throws -> (train: Examples, dev: Examples)
+    static func readTraining(trainPath: DataLocation, devPath: DataLocation, configuration: Configuration) throws -> (train: Examples, dev: Examples)
     /// The tokens and labels of the examples read; `vectors` are those the model starts from
     /// (their tokenizer configuration may decide how texts are split).
     static func taskData(train: Examples, dev: Examples, vectors: WordVectors?, configuration: Configuration) throws -> TaskData<Gold>

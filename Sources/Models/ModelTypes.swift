@@ -4,7 +4,7 @@
 /// entry here: the type reads its own section.
 enum ModelTypes {
     /// Every model type of the library.
-    static let all: [any TrainableModel.Type] = [Tagger.self, Classifier.self, LanguageModel.self]
+    static let all: [any TrainableModel.Type] = [Tagger.self, Classifier.self, LanguageModel.self, Seq2Seq.self]
 
     /// The model type named `name`; an error naming `path` and the type when this build does not
     /// know it (a model of a newer wordpipe).

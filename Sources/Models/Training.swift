@@ -262,7 +262,7 @@ extension TrainingLoop {
     /// `devPath`: reads the data, builds the word table (from `vectorsPath`'s vectors or random)
     /// and the model, and runs the epochs (`run`). With `threads` > 1, each batch runs on that
     /// many workers (`BatchParallel`) and dev prediction on as many replicas; with 1, serially.
-    static func train<Model: TrainableModel>(_ type: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
+    static func train<Model: TrainableModel>(_ type: Model.Type, trainPath: Model.DataLocation, devPath: Model.DataLocation, vectorsPath: String?,
                                              configuration: Model.Configuration, threads: Int,
                                              log: (String) -> Void) throws -> TrainingResult<Model, Model.Metrics> {
         // The lines are collected here and handed to `log` as they come, on this thread.
@@ -274,7 +274,7 @@ extension TrainingLoop {
 
     /// `train` with progress, checkpoints and resume (`options`); the log lines and the progress
     /// reports go to `options.run.log`.
-    static func train<Model: TrainableModel>(_: Model.Type, trainPath: String, devPath: String, vectorsPath: String?,
+    static func train<Model: TrainableModel>(_: Model.Type, trainPath: Model.DataLocation, devPath: Model.DataLocation, vectorsPath: String?,
                                              configuration: Model.Configuration, options: ModelTrainingOptions,
                                              lineHandler: () -> Void = {}) throws -> TrainingResult<Model, Model.Metrics> {
         let events = options.run.log
@@ -306,8 +306,8 @@ extension TrainingLoop {
             work: { model, batch in model.lossAndGradients(batch, of: encoded) })
         var checkpointing: Checkpointing?
         if options.checkpoint != nil || options.resume != nil {
-            let identity = try TrainingIdentity.of(task: Model.typeName, configuration: configuration, trainPath: trainPath,
-                                                   devPath: devPath, vectorsPath: vectorsPath, threads: threads)
+            let identity = try TrainingIdentity.of(task: Model.typeName, configuration: configuration, trainPaths: trainPath.files,
+                                                   devPaths: devPath.files, vectorsPath: vectorsPath, threads: threads)
             checkpointing = Checkpointing(
                 identity: identity, directory: options.checkpoint, resume: options.resume, everyBatches: options.checkpointEvery,
                 generators: { [model.generatorStates] + replicas.map(\.generatorStates) },

@@ -23,6 +23,21 @@ struct FileIdentity: Codable, Equatable {
         return FileIdentity(path: path, bytes: Int64(data.count), crc32c: CRC32C.checksum(of: data))
     }
 
+    /// The identity of one file, or of several read as one (paths joined with ` + `, their bytes
+    /// concatenated in order).
+    static func of(paths: [String]) throws -> FileIdentity {
+        if paths.count == 1 { return try of(paths[0]) }
+        var data = Data()
+        for path in paths {
+            do {
+                data.append(try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe))
+            } catch {
+                throw ModelError.badData(location: SourceLocation(path: path), message: "cannot read: \(error.localizedDescription)")
+            }
+        }
+        return FileIdentity(path: paths.joined(separator: " + "), bytes: Int64(data.count), crc32c: CRC32C.checksum(of: data))
+    }
+
     /// The same bytes (the path may differ: a moved file is the same data).
     func sameContent(as other: FileIdentity) -> Bool { bytes == other.bytes && crc32c == other.crc32c }
 
@@ -43,10 +58,12 @@ struct TrainingIdentity: Codable, Equatable {
     var threads: Int
 
     /// The identity of a run of `task` with `configuration` on these files.
-    static func of<Configuration: Encodable>(task: String, configuration: Configuration, trainPath: String, devPath: String,
+    /// A set read from several files (a source and a target side) is identified by its files'
+    /// bytes in order.
+    static func of<Configuration: Encodable>(task: String, configuration: Configuration, trainPaths: [String], devPaths: [String],
                                              vectorsPath: String?, threads: Int) throws -> TrainingIdentity {
-        TrainingIdentity(task: task, configuration: try flatten(configuration), train: try .of(trainPath), dev: try .of(devPath),
-                         vectors: try vectorsPath.map { try .of($0) }, threads: threads)
+        TrainingIdentity(task: task, configuration: try flatten(configuration), train: try .of(paths: trainPaths),
+                         dev: try .of(paths: devPaths), vectors: try vectorsPath.map { try .of($0) }, threads: threads)
     }
 
     /// `value`'s JSON, one entry per leaf, nested keys joined with dots.

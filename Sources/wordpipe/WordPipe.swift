@@ -13,7 +13,7 @@ struct WordPipe: ParsableCommand {
         commandName: "wordpipe",
         abstract: "Raw text corpora to tokens, vocabularies, word vectors and recurrent models.",
         version: "0.1.0",
-        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, IndexCommand.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, TrainLM.self, Perplexity.self, Generate.self, Run.self, Status.self, Inspect.self, Config.self, LocalesCommand.self, Serve.self]
+        subcommands: [Tokenize.self, Vocab.self, Phrases.self, Encode.self, Train.self, Nearest.self, IndexCommand.self, Analogy.self, Similarity.self, Evaluate.self, Convert.self, TrainTagger.self, Tag.self, EvaluateTagger.self, TrainClassifier.self, Classify.self, EvaluateClassifier.self, TrainLM.self, Perplexity.self, Generate.self, TrainSeq2Seq.self, Translate.self, EvaluateSeq2Seq.self, Run.self, Status.self, Inspect.self, Config.self, LocalesCommand.self, Serve.self]
     )
 
     /// Runs the command and maps every error to a message naming the stage and a non-zero exit.
@@ -67,6 +67,8 @@ extension EvaluateClassifier: StopsOnInterrupt {}
 extension TrainLM: StopsOnInterrupt {}
 extension Perplexity: StopsOnInterrupt {}
 extension Generate: StopsOnInterrupt {}
+extension TrainSeq2Seq: StopsOnInterrupt {}
+extension Translate: StopsOnInterrupt {}
 extension Run: StopsOnInterrupt {}
 
 /// An error raised while a stage ran, with the stage's name for the message.

@@ -26,7 +26,7 @@ import TestSupport
             (["nearest", "--vectors", vocabulary, "the"], "this is a vocabulary (a word and its count per line), not a vector file"),
             (["nearest", "--vectors", conll, "the"], "this is labelled data in CoNLL form (a token and its tags per line), not a vector file"),
             (["nearest", "--vectors", folder, "the"], "\(folder): this is a directory, not a vector file"),
-            (["tag", "--model", folder, "-"], "\(folder): this is a directory, not a WordPipe model file; give the model file that train-tagger or train-classifier wrote"),
+            (["tag", "--model", folder, "-"], "\(folder): this is a directory, not a WordPipe model file; give the model file that train-tagger, train-classifier, train-lm or train-seq2seq wrote"),
             (["tag", "--model", tokens, "-"], "this is plain text (its first line begins \"this is a token file\"), not a WordPipe model file"),
             (["tag", "--model", vectors, "-"], "this is a WordPipe vector file, not a WordPipe model file (it is read by wordpipe nearest"),
             (["train", tokens, "--vocab", vectors, "-o", directory.appendingPathComponent("out.wpv").path],

@@ -1,0 +1,253 @@
+import Foundation
+import Recurrent
+
+/// One translation: the target tokens and how the model scores them.
+public struct TranslationHypothesis: Sendable, Equatable {
+    /// The target tokens (without `<s>` and `</s>`).
+    public var tokens: [String]
+    /// Their ids.
+    public var ids: [Int32]
+    /// log P(tokens, `</s>` | source), in nats.
+    public var logProbability: Double
+    /// The beam's score: the log-probability over GNMT's length penalty `((5 + |Y|) / 6)^α`
+    /// (`|Y|` counts `</s>`).
+    public var score: Double
+    /// Per output token (and `</s>`), the attention over the source tokens (empty without attention).
+    public var attention: [[Float]]
+}
+
+/// What `translate` gives: the best hypothesis first, then the others of the n-best list.
+public struct Translation: Sendable {
+    /// The hypotheses, best first.
+    public var hypotheses: [TranslationHypothesis]
+    /// Source tokens read (after truncation).
+    public var sourceTokens: [String]
+    /// The best hypothesis.
+    public var best: TranslationHypothesis { hypotheses[0] }
+}
+
+/// How `translate` searches.
+public struct DecodingOptions: Sendable {
+    /// Beam size (1: greedy).
+    public var beam = 1
+    /// GNMT's length-normalization α (0: raw log-probability).
+    public var alpha = 0.6
+    /// At most `maxRatio · source tokens + 5` output tokens (and never more than `maxOutput`).
+    public var maxRatio = 2.0
+    /// The absolute limit on output tokens.
+    public var maxOutput = 250
+    /// How many hypotheses to return (≤ beam).
+    public var nBest = 1
+
+    public init(beam: Int = 1, alpha: Double = 0.6, maxRatio: Double = 2.0, maxOutput: Int = 250, nBest: Int = 1) {
+        self.beam = beam
+        self.alpha = alpha
+        self.maxRatio = maxRatio
+        self.maxOutput = maxOutput
+        self.nBest = nBest
+    }
+}
+
+extension Seq2Seq {
+    /// The longest source a translation reads; longer inputs are cut to this many tokens.
+    public static let maxSourceTokens = 400
+
+    /// The encoder's view of one source: its outputs (`S × hidden`), the projected keys the
+    /// attention needs, and the decoder's initial state.
+    struct EncodedSource {
+        var memory: Matrix<Float>
+        var keys: Matrix<Float>?
+        var state: RecurrentState<Float>
+        var length: Int
+    }
+
+    func encodeSource(_ ids: [Int32]) -> EncodedSource {
+        let encoded = encode([ids], training: false)
+        let memory = encoded.trace.output.values
+        var keys: Matrix<Float>?
+        switch configuration.attention {
+        case .bahdanau: keys = attentionKey?.forward(memory)
+        case .luongGeneral: keys = attentionQuery?.forward(memory)
+        case .luongDot, .none: break
+        }
+        return EncodedSource(memory: memory, keys: keys, state: encoded.bridged.state, length: ids.count)
+    }
+
+    /// One decoder step for `previous.count` hypotheses of one source from `state`: the
+    /// log-probabilities of the next token (`rows × targets`), the attention weights per row and
+    /// the state after the step.
+    func step(_ previous: [Int32], state: RecurrentState<Float>, source: EncodedSource)
+        -> (logProbabilities: Matrix<Float>, attention: [[Float]], state: RecurrentState<Float>) {
+        let rows = previous.count, hidden = self.hidden
+        let embedded = Self.embed(targetEmbedding, previous)
+        let trace = decoder.forward(SequenceBatch(values: embedded, lengths: [Int](repeating: 1, count: rows), steps: 1),
+                                    initialState: state, training: false)
+        let states = trace.output.values
+        var weights: [[Float]] = []
+        var attentional = states
+        if let combine {
+            var context = Matrix<Float>(rows: rows, columns: hidden)
+            let queries = configuration.attention == .bahdanau ? attentionQuery?.forward(states) : nil
+            let memory = source.memory.storage, sources = source.length
+            let v = attentionVector?.value.storage ?? []
+            for r in 0..<rows {
+                var scores = [Float](repeating: 0, count: sources)
+                for i in 0..<sources {
+                    var score: Float = 0
+                    switch configuration.attention {
+                    case .bahdanau:
+                        let p = queries!.storage, k = source.keys!.storage
+                        for j in 0..<hidden { score += v[j] * Foundation.tanh(p[r * hidden + j] + k[i * hidden + j]) }
+                    case .luongGeneral:
+                        let k = source.keys!.storage
+                        for j in 0..<hidden { score += states.storage[r * hidden + j] * k[i * hidden + j] }
+                    case .luongDot, .none:
+                        for j in 0..<hidden { score += states.storage[r * hidden + j] * memory[i * hidden + j] }
+                    }
+                    scores[i] = score
+                }
+                let top = scores.max() ?? 0
+                var total: Float = 0
+                for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
+                for i in 0..<sources {
+                    scores[i] /= total
+                    for j in 0..<hidden { context.storage[r * hidden + j] += scores[i] * memory[i * hidden + j] }
+                }
+                weights.append(scores)
+            }
+            attentional = tanh(combine.forward(Matrix.concatenateColumns(context, states)))
+        }
+        var logits = output.forward(attentional)
+        let classes = logits.columns
+        logits.storage.withUnsafeMutableBufferPointer { values in
+            for r in 0..<rows {
+                let row = UnsafeMutableBufferPointer(rebasing: values[(r * classes)..<((r + 1) * classes)])
+                let top = row.max() ?? 0
+                var total: Double = 0
+                for k in 0..<classes { total += Double(Foundation.exp(row[k] - top)) }
+                let shift = top + Float(Foundation.log(total))
+                for k in 0..<classes { row[k] -= shift }
+                // <pad>, <s> are never produced.
+                row[Int(Self.padID)] = -.infinity
+                row[Int(Self.startID)] = -.infinity
+            }
+        }
+        return (logits, weights, trace.finalState)
+    }
+
+    /// GNMT's length penalty for `length` output tokens.
+    static func lengthPenalty(_ length: Int, alpha: Double) -> Double {
+        Foundation.pow((5 + Double(length)) / 6, alpha)
+    }
+
+    /// The output-length limit for a source of `length` tokens.
+    static func outputLimit(sourceLength: Int, options: DecodingOptions) -> Int {
+        max(1, min(options.maxOutput, Int(options.maxRatio * Double(sourceLength)) + 5))
+    }
+
+    /// Translates tokens: greedy decoding with `beam` 1, else beam search (`DecodingOptions`).
+    public func translate(_ tokens: [String], beam: Int) -> Translation {
+        translate(tokens, options: DecodingOptions(beam: beam))
+    }
+
+    /// Translates tokens (cut to `maxSourceTokens`); an empty source gives an empty translation.
+    public func translate(_ tokens: [String], options: DecodingOptions) -> Translation {
+        let sourceTokens = Array(tokens.prefix(Self.maxSourceTokens))
+        guard !sourceTokens.isEmpty else {
+            return Translation(hypotheses: [TranslationHypothesis(tokens: [], ids: [], logProbability: 0, score: 0, attention: [])],
+                               sourceTokens: [])
+        }
+        let source = encodeSource(sourceIDs(sourceTokens))
+        let limit = Self.outputLimit(sourceLength: sourceTokens.count, options: options)
+        let hypotheses = options.beam <= 1 ? [greedy(source, limit: limit, alpha: options.alpha)]
+            : beamSearch(source, limit: limit, options: options)
+        return Translation(hypotheses: hypotheses, sourceTokens: sourceTokens)
+    }
+
+    /// The most probable token at each step until `</s>` or `limit` tokens (then `</s>` is forced).
+    func greedy(_ source: EncodedSource, limit: Int, alpha: Double) -> TranslationHypothesis {
+        var state = source.state
+        var previous = Self.startID
+        var ids: [Int32] = [], attention: [[Float]] = []
+        var logProbability = 0.0
+        while true {
+            let (logProbabilities, weights, next) = step([previous], state: state, source: source)
+            var best = Int(Self.endID)
+            if ids.count < limit {
+                for k in 0..<logProbabilities.columns where logProbabilities.storage[k] > logProbabilities.storage[best] { best = k }
+            }
+            logProbability += Double(logProbabilities.storage[best])
+            attention += weights
+            if best == Int(Self.endID) { break }
+            ids.append(Int32(best))
+            previous = Int32(best)
+            state = next
+        }
+        return TranslationHypothesis(tokens: ids.map { labels[Int($0)] }, ids: ids, logProbability: logProbability,
+                                     score: logProbability / Self.lengthPenalty(ids.count + 1, alpha: alpha), attention: attention)
+    }
+
+    /// Beam search: each step extends every live hypothesis by every token and keeps the
+    /// `beam` best by log-probability; one that ends in `</s>` is finished and scored with the
+    /// length penalty. The search stops when `beam` hypotheses have finished or at `limit`
+    /// tokens, where `</s>` is forced. Ties go to the lower token id and the earlier hypothesis.
+    func beamSearch(_ source: EncodedSource, limit: Int, options: DecodingOptions) -> [TranslationHypothesis] {
+        struct Live {
+            var ids: [Int32]
+            var logProbability: Double
+            var attention: [[Float]]
+        }
+        let beam = options.beam
+        var live = [Live(ids: [], logProbability: 0, attention: [])]
+        var state = source.state
+        var finished: [TranslationHypothesis] = []
+        while !live.isEmpty && finished.count < beam {
+            let (logProbabilities, weights, next) = step(live.map { $0.ids.last ?? Self.startID }, state: state, source: source)
+            let classes = logProbabilities.columns
+            let atLimit = live[0].ids.count >= limit
+            var candidates: [(row: Int, token: Int, logProbability: Double)] = []
+            candidates.reserveCapacity(live.count * (atLimit ? 1 : classes))
+            for (row, hypothesis) in live.enumerated() {
+                let tokens = atLimit ? Int(Self.endID)..<Int(Self.endID) + 1 : 0..<classes
+                for token in tokens {
+                    let value = logProbabilities.storage[row * classes + token]
+                    if value == -.infinity { continue }
+                    candidates.append((row, token, hypothesis.logProbability + Double(value)))
+                }
+            }
+            candidates.sort { a, b in
+                a.logProbability != b.logProbability ? a.logProbability > b.logProbability
+                    : (a.row != b.row ? a.row < b.row : a.token < b.token)
+            }
+            var kept: [Live] = [], rows: [Int] = []
+            for candidate in candidates.prefix(beam) {
+                let parent = live[candidate.row]
+                let attention = parent.attention + (weights.isEmpty ? [] : [weights[candidate.row]])
+                if candidate.token == Int(Self.endID) {
+                    finished.append(TranslationHypothesis(
+                        tokens: parent.ids.map { labels[Int($0)] }, ids: parent.ids, logProbability: candidate.logProbability,
+                        score: candidate.logProbability / Self.lengthPenalty(parent.ids.count + 1, alpha: options.alpha),
+                        attention: attention))
+                } else {
+                    kept.append(Live(ids: parent.ids + [Int32(candidate.token)], logProbability: candidate.logProbability, attention: attention))
+                    rows.append(candidate.row)
+                }
+            }
+            live = kept
+            state = RecurrentState(h: next.h.map { $0.gatherRows(rows) }, c: next.c.map { $0.gatherRows(rows) })
+        }
+        finished.sort { $0.score > $1.score }
+        return Array(finished.prefix(max(1, options.nBest)))
+    }
+}
+
+extension Matrix where Scalar == Float {
+    /// The rows at `indices`, in that order.
+    func gatherRows(_ indices: [Int]) -> Matrix<Float> {
+        var result = Matrix<Float>(rows: indices.count, columns: columns)
+        for (row, index) in indices.enumerated() {
+            for j in 0..<columns { result.storage[row * columns + j] = storage[index * columns + j] }
+        }
+        return result
+    }
+}

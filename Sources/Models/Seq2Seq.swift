@@ -1,0 +1,460 @@
+import Embeddings
+import Foundation
+import Recurrent
+import WordPipeSupport
+
+/// An encoder-decoder with attention (the N-M architecture): a bidirectional GRU or LSTM reads
+/// the source, a learned bridge maps its final states to the decoder's initial states, and a
+/// GRU or LSTM decoder writes the target one word at a time, looking at every source position
+/// through global attention (Luong et al. 2015: the attention runs after the decoder step, and
+/// the attentional state `tanh(W_c [c_t; s_t])` feeds the softmax; `bahdanau` uses the
+/// additive score of Bahdanau et al. 2015 in that place).
+///
+/// Training uses teacher forcing: the decoder reads `<s> y₁ … y_m` and predicts `y₁ … y_m </s>`.
+/// The loss of a batch is the summed NLL of its target tokens divided by its sentences.
+///
+/// The source side is the model family's `words` (its embedding is the first parameter); the
+/// target side is its `labels`: `<pad>`, `<unk>`, `<s>`, `</s>`, then the target words.
+public final class Seq2Seq {
+    /// The settings it was built with.
+    public let configuration: Seq2SeqConfiguration
+    /// The source words: `<pad>`, `<unk>`, then the training tokens.
+    public let words: WordTable
+    /// The target words, by id.
+    public let labels: [String]
+    let targetIndex: [String: Int32]
+
+    let sourceEmbedding: Parameter<Float>
+    let targetEmbedding: Parameter<Float>
+    let encoder: RecurrentStack<Bidirectional<Float>>
+    /// Per decoder layer: the `h` bridge, then (LSTM) the `c` bridge.
+    let bridges: [Linear<Float>]
+    let decoder: RecurrentStack<RecurrentLayer<Float>>
+    /// bahdanau: W₁ (decoder side, with b); luong-general: W.
+    let attentionQuery: Linear<Float>?
+    /// bahdanau: W₂ (encoder side).
+    let attentionKey: Linear<Float>?
+    /// bahdanau: v, `1 × hidden`.
+    let attentionVector: Parameter<Float>?
+    /// `W_c` over `[c_t; s_t]` (none without attention).
+    let combine: Linear<Float>?
+    let output: Linear<Float>
+    let sourceDropout: Dropout<Float>
+    let targetDropout: Dropout<Float>
+    let outputDropout: Dropout<Float>
+
+    /// Target ids of the special tokens.
+    static let padID: Int32 = 0, unknownID: Int32 = 1, startID: Int32 = 2, endID: Int32 = 3
+    /// The special target tokens, in id order.
+    public static let targetSpecials = ["<pad>", "<unk>", "<s>", "</s>"]
+
+    init(configuration: Seq2SeqConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String]) {
+        self.configuration = configuration
+        self.words = words
+        self.labels = labels
+        targetIndex = Dictionary(labels.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
+        let settings = configuration.encoder
+        let hidden = 2 * settings.hidden, dim = initial.columns
+        var generator = SeededGenerator(seed: settings.seed)
+        sourceEmbedding = Parameter(name: "source_embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
+        var targetTable = Matrix<Float>.uniform(rows: labels.count, columns: settings.dim,
+                                                limit: (3.0 / Double(settings.dim)).squareRoot(), using: &generator)
+        for j in 0..<settings.dim { targetTable[0, j] = 0 }
+        targetEmbedding = Parameter(name: "target_embedding.weight", value: targetTable)
+        encoder = RecurrentStack<Bidirectional<Float>>(bidirectional: settings.cell, inputSize: dim, hiddenSize: settings.hidden,
+                                                        count: settings.layers, dropout: settings.dropout, seed: generator.next())
+        var bridges: [Linear<Float>] = []
+        for layer in 0..<settings.layers {
+            bridges.append(Linear(inputSize: hidden, outputSize: hidden, seed: generator.next(), name: "bridge\(layer).h"))
+            if settings.cell.hasCellState {
+                bridges.append(Linear(inputSize: hidden, outputSize: hidden, seed: generator.next(), name: "bridge\(layer).c"))
+            }
+        }
+        self.bridges = bridges
+        decoder = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: settings.dim, hiddenSize: hidden,
+                                                        count: settings.layers, dropout: settings.dropout, seed: generator.next())
+        switch configuration.attention {
+        case .bahdanau:
+            attentionQuery = Linear(inputSize: hidden, outputSize: hidden, seed: generator.next(), name: "attention.query")
+            attentionKey = Linear(inputSize: hidden, outputSize: hidden, seed: generator.next(), name: "attention.key")
+            attentionVector = Parameter(name: "attention.v",
+                                        value: Matrix.uniform(rows: 1, columns: hidden, limit: (3.0 / Double(hidden)).squareRoot(), using: &generator))
+        case .luongGeneral:
+            attentionQuery = Linear(inputSize: hidden, outputSize: hidden, seed: generator.next(), name: "attention.general")
+            attentionKey = nil
+            attentionVector = nil
+        case .luongDot, .none:
+            attentionQuery = nil
+            attentionKey = nil
+            attentionVector = nil
+        }
+        combine = configuration.attention == .none ? nil
+            : Linear(inputSize: 2 * hidden, outputSize: hidden, seed: generator.next(), name: "attention.combine")
+        let outputSeed = generator.next()
+        if configuration.tied {
+            output = Linear(weight: targetEmbedding, bias: Parameter(name: "output.bias", value: Matrix(rows: 1, columns: labels.count)))
+        } else {
+            output = Linear(inputSize: hidden, outputSize: labels.count, seed: outputSeed, name: "output")
+        }
+        sourceDropout = Dropout(rate: settings.dropout, seed: generator.next())
+        targetDropout = Dropout(rate: settings.dropout, seed: generator.next())
+        outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
+    }
+
+    /// The size of the encoder's outputs (both directions) and of the decoder's states.
+    var hidden: Int { 2 * configuration.encoder.hidden }
+    var layerCount: Int { configuration.encoder.layers }
+    var hasCellState: Bool { configuration.encoder.cell.hasCellState }
+
+    private var attentionParameters: [Parameter<Float>] {
+        (attentionQuery?.parameters ?? []) + (attentionKey?.parameters ?? []) + (attentionVector.map { [$0] } ?? [])
+            + (combine?.parameters ?? [])
+    }
+    private var outputParameters: [Parameter<Float>] { configuration.tied ? [output.bias] : output.parameters }
+
+    /// Every parameter, in model-file order: the source embedding first.
+    var allParameters: [Parameter<Float>] {
+        [sourceEmbedding, targetEmbedding] + encoder.parameters + bridges.flatMap(\.parameters) + decoder.parameters
+            + attentionParameters + outputParameters
+    }
+
+    /// The parameters the optimizer updates (a frozen source embedding is left out).
+    var trainableParameters: [Parameter<Float>] { allParameters.filter(\.isTrainable) }
+
+    // MARK: Ids
+
+    /// The source ids of tokens (unknown: `<unk>`, also under the tokenizer's key).
+    func sourceIDs(_ tokens: [String]) -> [Int32] {
+        let lookup = words.lookup()
+        return tokens.map(lookup)
+    }
+
+    /// The target ids of tokens (unknown: `<unk>`).
+    func targetIDs(_ tokens: [String]) -> [Int32] { tokens.map { targetIndex[$0] ?? Self.unknownID } }
+
+    // MARK: Forward and backward
+
+    /// What the backward pass needs from the forward pass of one batch.
+    struct Trace {
+        var batch: Int
+        var sourceIDs: TokenBatch
+        var decoderIDs: TokenBatch
+        var targets: [Int32]
+        var sourceMask: Matrix<Float>?
+        var targetMask: Matrix<Float>?
+        var encoderTrace: SequenceTrace<Float>
+        var bridgeInputs: [Matrix<Float>]
+        var bridgeOutputs: [Matrix<Float>]
+        var decoderTrace: SequenceTrace<Float>
+        var attention: AttentionTrace?
+        var combined: Matrix<Float>?
+        var attentional: Matrix<Float>
+        var outputInput: Matrix<Float>
+        var outputMask: Matrix<Float>?
+        var logits: Matrix<Float>
+    }
+
+    /// The attention's values of a batch (time-major rows as the sequence batches).
+    struct AttentionTrace {
+        /// Per example, its `T × S` weights.
+        var weights: [[Float]]
+        /// bahdanau: per example, `tanh(W₁s_t + W₂h_i + b)` for every (t, i), `T·S × hidden`.
+        var additive: [[Float]]
+        /// bahdanau: W₁ s (decoder rows); general: W h (encoder rows).
+        var projected: Matrix<Float>?
+        /// bahdanau: W₂ h (encoder rows).
+        var keys: Matrix<Float>?
+        /// The context vectors, decoder rows × hidden.
+        var context: Matrix<Float>
+    }
+
+    /// The initial decoder state from the encoder's final states through the bridges.
+    private func bridge(_ final: RecurrentState<Float>) -> (state: RecurrentState<Float>, inputs: [Matrix<Float>], outputs: [Matrix<Float>]) {
+        var h: [Matrix<Float>] = [], c: [Matrix<Float>] = []
+        var inputs: [Matrix<Float>] = [], outputs: [Matrix<Float>] = []
+        var index = 0
+        for layer in 0..<layerCount {
+            let inputH = Matrix.concatenateColumns(final.h[2 * layer], final.h[2 * layer + 1])
+            let outH = tanh(bridges[index].forward(inputH))
+            inputs.append(inputH); outputs.append(outH); h.append(outH)
+            index += 1
+            if hasCellState {
+                let inputC = Matrix.concatenateColumns(final.c[2 * layer], final.c[2 * layer + 1])
+                let outC = tanh(bridges[index].forward(inputC))
+                inputs.append(inputC); outputs.append(outC); c.append(outC)
+                index += 1
+            }
+        }
+        return (RecurrentState(h: h, c: c), inputs, outputs)
+    }
+
+    /// Encodes a batch of sources: the encoder's trace (outputs, final states) and the decoder's initial state.
+    func encode(_ sources: [[Int32]], training: Bool) -> (ids: TokenBatch, mask: Matrix<Float>?, trace: SequenceTrace<Float>,
+                                                           bridged: (state: RecurrentState<Float>, inputs: [Matrix<Float>], outputs: [Matrix<Float>])) {
+        let ids = TokenBatch(sequences: sources)
+        let (embedded, mask) = sourceDropout.forward(Self.embed(sourceEmbedding, ids.ids), training: training)
+        let trace = encoder.forward(SequenceBatch(values: embedded, lengths: ids.lengths, steps: ids.steps), initialState: nil, training: training)
+        return (ids, mask, trace, bridge(trace.finalState))
+    }
+
+    /// Forward over a batch with teacher forcing; `targets` are the target ids without `<s>` and `</s>`.
+    /// Returns the summed NLL, the number of target tokens, and the trace.
+    func forward(sources: [[Int32]], targets: [[Int32]], training: Bool) -> (sum: Double, tokens: Int, trace: Trace) {
+        let batch = sources.count
+        let encoded = encode(sources, training: training)
+        let decoderIDs = TokenBatch(sequences: targets.map { [Self.startID] + $0 })
+        let gold = TokenBatch(sequences: targets.map { $0 + [Self.endID] })
+        let (embedded, targetMask) = targetDropout.forward(Self.embed(targetEmbedding, decoderIDs.ids), training: training)
+        let decoderTrace = decoder.forward(SequenceBatch(values: embedded, lengths: decoderIDs.lengths, steps: decoderIDs.steps),
+                                           initialState: encoded.bridged.state, training: training)
+        let states = decoderTrace.output.values
+        var attention: AttentionTrace?
+        var combined: Matrix<Float>?
+        let attentional: Matrix<Float>
+        if let combine {
+            let trace = attend(states: states, decoderLengths: decoderIDs.lengths, decoderSteps: decoderIDs.steps,
+                               memory: encoded.trace.output.values, sourceLengths: encoded.ids.lengths, batch: batch)
+            let input = Matrix.concatenateColumns(trace.context, states)
+            attentional = tanh(combine.forward(input))
+            attention = trace
+            combined = input
+        } else {
+            attentional = states
+        }
+        let (outputInput, outputMask) = outputDropout.forward(attentional, training: training)
+        let logits = output.forward(outputInput)
+        var scratch = Matrix<Float>(rows: logits.rows, columns: logits.columns)
+        let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: gold.ids, scale: 1, gradient: &scratch)
+        let tokens = gold.ids.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        let trace = Trace(batch: batch, sourceIDs: encoded.ids, decoderIDs: decoderIDs, targets: gold.ids, sourceMask: encoded.mask,
+                          targetMask: targetMask, encoderTrace: encoded.trace, bridgeInputs: encoded.bridged.inputs,
+                          bridgeOutputs: encoded.bridged.outputs, decoderTrace: decoderTrace, attention: attention, combined: combined,
+                          attentional: attentional, outputInput: outputInput, outputMask: outputMask, logits: logits)
+        return (sum, tokens, trace)
+    }
+
+    /// Accumulates the gradients of `scale ·` (the summed NLL of `trace`'s batch).
+    func backward(_ trace: Trace, scale: Float) {
+        var dLogits = Matrix<Float>(rows: trace.logits.rows, columns: trace.logits.columns)
+        _ = SoftmaxCrossEntropy.summedLoss(logits: trace.logits, targets: trace.targets, scale: scale, gradient: &dLogits)
+        let dOutputInput = output.backward(input: trace.outputInput, outputGradient: dLogits)
+        let dAttentional = Dropout<Float>.backward(dOutputInput, mask: trace.outputMask)
+        let states = trace.decoderTrace.output.values
+        var dStates: Matrix<Float>
+        var dMemory = Matrix<Float>(rows: trace.encoderTrace.output.values.rows, columns: hidden)
+        if let combine, let combined = trace.combined, let attention = trace.attention {
+            var dPre = dAttentional
+            trace.attentional.storage.withUnsafeBufferPointer { a in
+                dPre.storage.withUnsafeMutableBufferPointer { d in
+                    for k in 0..<d.count { d[k] *= 1 - a[k] * a[k] }
+                }
+            }
+            let dCombined = combine.backward(input: combined, outputGradient: dPre)
+            let dContext = dCombined.columns(0..<hidden)
+            dStates = dCombined.columns(hidden..<2 * hidden)
+            attendBackward(attention, dContext: dContext, states: states, decoderLengths: trace.decoderIDs.lengths,
+                           memory: trace.encoderTrace.output.values, sourceLengths: trace.sourceIDs.lengths, batch: trace.batch,
+                           dStates: &dStates, dMemory: &dMemory)
+        } else {
+            dStates = dAttentional
+        }
+        let decoderGradient = decoder.backward(trace.decoderTrace, outputGradient: dStates, finalStateGradient: nil)
+        Self.embedBackward(targetEmbedding, trace.decoderIDs.ids, gradient: Dropout<Float>.backward(decoderGradient.input, mask: trace.targetMask))
+        // The bridges, back to the encoder's final states.
+        var finalH: [Matrix<Float>] = [], finalC: [Matrix<Float>] = []
+        var index = 0
+        let half = hidden / 2
+        for layer in 0..<layerCount {
+            for kind in 0..<(hasCellState ? 2 : 1) {
+                let start = kind == 0 ? decoderGradient.initialState.h[layer] : decoderGradient.initialState.c[layer]
+                var dPre = start
+                trace.bridgeOutputs[index].storage.withUnsafeBufferPointer { o in
+                    dPre.storage.withUnsafeMutableBufferPointer { d in
+                        for k in 0..<d.count { d[k] *= 1 - o[k] * o[k] }
+                    }
+                }
+                let dInput = bridges[index].backward(input: trace.bridgeInputs[index], outputGradient: dPre)
+                let parts = [dInput.columns(0..<half), dInput.columns(half..<hidden)]
+                if kind == 0 { finalH += parts } else { finalC += parts }
+                index += 1
+            }
+        }
+        let encoderGradient = encoder.backward(trace.encoderTrace, outputGradient: dMemory,
+                                               finalStateGradient: RecurrentState(h: finalH, c: finalC))
+        Self.embedBackward(sourceEmbedding, trace.sourceIDs.ids, gradient: Dropout<Float>.backward(encoderGradient.input, mask: trace.sourceMask))
+    }
+
+    // MARK: Attention
+
+    /// Global attention of each decoder row over its example's encoder rows (both time-major,
+    /// `batch` sequences each).
+    func attend(states: Matrix<Float>, decoderLengths: [Int], decoderSteps: Int, memory: Matrix<Float>, sourceLengths: [Int],
+                batch: Int) -> AttentionTrace {
+        let hidden = self.hidden
+        var context = Matrix<Float>(rows: states.rows, columns: hidden)
+        var projected: Matrix<Float>?
+        var keys: Matrix<Float>?
+        switch configuration.attention {
+        case .bahdanau:
+            projected = attentionQuery?.forward(states)
+            keys = attentionKey?.forward(memory)
+        case .luongGeneral:
+            projected = attentionQuery?.forward(memory)
+        case .luongDot, .none:
+            break
+        }
+        var allWeights: [[Float]] = [], allAdditive: [[Float]] = []
+        let v = attentionVector?.value.storage ?? []
+        for b in 0..<batch {
+            let steps = decoderLengths[b], sources = sourceLengths[b]
+            var weights = [Float](repeating: 0, count: steps * sources)
+            var additive: [Float] = []
+            if configuration.attention == .bahdanau { additive = [Float](repeating: 0, count: steps * sources * hidden) }
+            for t in 0..<steps {
+                let query = (t * batch + b) * hidden
+                var scores = [Float](repeating: 0, count: sources)
+                for i in 0..<sources {
+                    let key = (i * batch + b) * hidden
+                    var score: Float = 0
+                    switch configuration.attention {
+                    case .bahdanau:
+                        let p = projected!.storage, q = keys!.storage
+                        let base = (t * sources + i) * hidden
+                        for j in 0..<hidden {
+                            let u = Foundation.tanh(p[query + j] + q[key + j])
+                            additive[base + j] = u
+                            score += u * v[j]
+                        }
+                    case .luongGeneral:
+                        let k = projected!.storage
+                        for j in 0..<hidden { score += states.storage[query + j] * k[key + j] }
+                    case .luongDot, .none:
+                        for j in 0..<hidden { score += states.storage[query + j] * memory.storage[key + j] }
+                    }
+                    scores[i] = score
+                }
+                let top = scores.max() ?? 0
+                var total: Float = 0
+                for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
+                for i in 0..<sources {
+                    let weight = scores[i] / total
+                    weights[t * sources + i] = weight
+                    let key = (i * batch + b) * hidden
+                    for j in 0..<hidden { context.storage[query + j] += weight * memory.storage[key + j] }
+                }
+            }
+            allWeights.append(weights)
+            allAdditive.append(additive)
+        }
+        return AttentionTrace(weights: allWeights, additive: allAdditive, projected: projected, keys: keys, context: context)
+    }
+
+    /// Back-propagates the context's gradient through the attention into the decoder states and
+    /// the encoder outputs (and the attention's parameters).
+    func attendBackward(_ trace: AttentionTrace, dContext: Matrix<Float>, states: Matrix<Float>, decoderLengths: [Int],
+                        memory: Matrix<Float>, sourceLengths: [Int], batch: Int, dStates: inout Matrix<Float>, dMemory: inout Matrix<Float>) {
+        let hidden = self.hidden
+        var dProjected = trace.projected.map { Matrix<Float>(rows: $0.rows, columns: $0.columns) }
+        var dKeys = trace.keys.map { Matrix<Float>(rows: $0.rows, columns: $0.columns) }
+        var dV = [Float](repeating: 0, count: hidden)
+        let v = attentionVector?.value.storage ?? []
+        for b in 0..<batch {
+            let steps = decoderLengths[b], sources = sourceLengths[b]
+            let weights = trace.weights[b]
+            for t in 0..<steps {
+                let query = (t * batch + b) * hidden
+                // dA_i = dc · h_i; the context also sends A_i · dc to h_i.
+                var dWeights = [Float](repeating: 0, count: sources)
+                var dot: Float = 0
+                for i in 0..<sources {
+                    let key = (i * batch + b) * hidden
+                    let weight = weights[t * sources + i]
+                    var d: Float = 0
+                    for j in 0..<hidden {
+                        d += dContext.storage[query + j] * memory.storage[key + j]
+                        dMemory.storage[key + j] += weight * dContext.storage[query + j]
+                    }
+                    dWeights[i] = d
+                    dot += weight * d
+                }
+                for i in 0..<sources {
+                    let weight = weights[t * sources + i]
+                    let dScore = weight * (dWeights[i] - dot)
+                    let key = (i * batch + b) * hidden
+                    switch configuration.attention {
+                    case .bahdanau:
+                        let base = (t * sources + i) * hidden
+                        let additive = trace.additive[b]
+                        for j in 0..<hidden {
+                            let u = additive[base + j]
+                            dV[j] += dScore * u
+                            let dPre = dScore * v[j] * (1 - u * u)
+                            dProjected!.storage[query + j] += dPre
+                            dKeys!.storage[key + j] += dPre
+                        }
+                    case .luongGeneral:
+                        let k = trace.projected!.storage
+                        for j in 0..<hidden {
+                            dStates.storage[query + j] += dScore * k[key + j]
+                            dProjected!.storage[key + j] += dScore * states.storage[query + j]
+                        }
+                    case .luongDot, .none:
+                        for j in 0..<hidden {
+                            dStates.storage[query + j] += dScore * memory.storage[key + j]
+                            dMemory.storage[key + j] += dScore * states.storage[query + j]
+                        }
+                    }
+                }
+            }
+        }
+        switch configuration.attention {
+        case .bahdanau:
+            if let attentionQuery, let dProjected { dStates.add(attentionQuery.backward(input: states, outputGradient: dProjected)) }
+            if let attentionKey, let dKeys { dMemory.add(attentionKey.backward(input: memory, outputGradient: dKeys)) }
+            attentionVector?.gradient.add(Matrix(rows: 1, columns: hidden, storage: dV))
+        case .luongGeneral:
+            if let attentionQuery, let dProjected { dMemory.add(attentionQuery.backward(input: memory, outputGradient: dProjected)) }
+        case .luongDot, .none:
+            break
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The rows of `ids` in `table` (zeros at padding).
+    static func embed(_ table: Parameter<Float>, _ ids: [Int32]) -> Matrix<Float> {
+        let dim = table.value.columns
+        var result = Matrix<Float>(rows: ids.count, columns: dim)
+        table.value.storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { out in
+                for (row, id) in ids.enumerated() where id >= 0 {
+                    (out.baseAddress! + row * dim).update(from: source.baseAddress! + Int(id) * dim, count: dim)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Adds the rows of `gradient` to `table`'s gradient at `ids` (a frozen table gets nothing).
+    static func embedBackward(_ table: Parameter<Float>, _ ids: [Int32], gradient: Matrix<Float>) {
+        guard table.isTrainable else { return }
+        let dim = table.value.columns
+        gradient.storage.withUnsafeBufferPointer { g in
+            table.gradient.storage.withUnsafeMutableBufferPointer { out in
+                for (row, id) in ids.enumerated() where id >= 0 {
+                    let target = out.baseAddress! + Int(id) * dim, source = g.baseAddress! + row * dim
+                    for j in 0..<dim { target[j] += source[j] }
+                }
+            }
+        }
+    }
+}
+
+/// Element-wise tanh.
+func tanh(_ matrix: Matrix<Float>) -> Matrix<Float> {
+    var result = matrix
+    result.storage.withUnsafeMutableBufferPointer { values in
+        for k in 0..<values.count { values[k] = Foundation.tanh(values[k]) }
+    }
+    return result
+}

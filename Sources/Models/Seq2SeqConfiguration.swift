@@ -1,0 +1,128 @@
+import Foundation
+import Recurrent
+import WordPipeSupport
+
+/// How the decoder looks at the source (Luong et al. 2015's global attention; `bahdanau` is the
+/// additive score of Bahdanau et al. 2015 used in the same place).
+public enum AttentionKind: String, Codable, Sendable, CaseIterable {
+    /// score(s, h) = vᵀ tanh(W₁s + W₂h + b).
+    case bahdanau
+    /// score(s, h) = sᵀ W h.
+    case luongGeneral = "luong-general"
+    /// score(s, h) = sᵀ h.
+    case luongDot = "luong-dot"
+    /// No attention: the decoder reads only its initial state from the encoder.
+    case none
+}
+
+/// Everything that decides a trained encoder-decoder: vocabularies, attention, network and
+/// training. The network and training keys are those of taggers (`EncoderSettings`): `hidden`
+/// is the size of each encoder direction, as for taggers, and the decoder has `2 · hidden`
+/// units (the size of the encoder's output, which its attention reads).
+public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
+    /// The attention. Default: bahdanau.
+    public var attention: AttentionKind = .bahdanau
+    /// A word is in a side's vocabulary when it occurs at least this often in training. Default: 1.
+    public var minCount: Int = 1
+    /// At most this many words per side (most frequent first; 0: no limit). Default: 0.
+    public var maxSize: Int = 0
+    /// Training pairs with a side longer than this many tokens are dropped (and counted). Default: 50.
+    public var maxLength: Int = 50
+    /// Tie the decoder's output layer to its input embedding (needs `dim == 2 · hidden`). Default: false.
+    public var tied: Bool = false
+    /// The network and training settings.
+    public var encoder = Seq2SeqConfiguration.defaultSettings
+
+    /// A 1-layer bidirectional GRU of 2 × 128 (decoder 256), dim 256, dropout 0.2, Adam at 0.001, 10 epochs,
+    /// batches of 64, clip 1.
+    public static var defaultSettings: EncoderSettings {
+        var settings = EncoderSettings()
+        settings.cell = .gru
+        settings.layers = 1
+        settings.hidden = 128
+        settings.dim = 256
+        settings.bidirectional = true
+        settings.dropout = 0.2
+        settings.optimizer = .adam
+        settings.lr = 0.001
+        settings.epochs = 10
+        settings.patience = 10
+        settings.batch = 64
+        settings.clip = 1
+        return settings
+    }
+
+    /// The defaults.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case attention, tied
+        case minCount = "min_count"
+        case maxSize = "max_size"
+        case maxLength = "max_length"
+    }
+
+    /// The keys of pipeline files (without the tagger-only `word_dropout`).
+    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length"]
+        + EncoderSettings.keys.filter { $0 != "word_dropout" }
+
+    /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
+    public init(from decoder: Decoder) throws {
+        try StrictKeys.check(decoder, allowed: EncoderSettings.dataKeys + ["source", "target", "dev_source", "dev_target"] + Self.keys)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Seq2SeqConfiguration()
+        attention = try c.decodeIfPresent(AttentionKind.self, forKey: .attention) ?? d.attention
+        tied = try c.decodeIfPresent(Bool.self, forKey: .tied) ?? d.tied
+        minCount = try c.decodeIfPresent(Int.self, forKey: .minCount) ?? d.minCount
+        maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
+        let given = try EncoderSettings(from: decoder)
+        let present = Set(try decoder.container(keyedBy: SettingKey.self).allKeys.map(\.stringValue))
+        var settings = Self.defaultSettings
+        if present.contains("cell") { settings.cell = given.cell }
+        if present.contains("layers") { settings.layers = given.layers }
+        if present.contains("hidden") { settings.hidden = given.hidden }
+        if present.contains("bidirectional") { settings.bidirectional = given.bidirectional }
+        if present.contains("dropout") { settings.dropout = given.dropout }
+        if present.contains("optimizer") { settings.optimizer = given.optimizer }
+        if present.contains("lr") { settings.lr = given.lr } else if present.contains("optimizer") { settings.lr = nil }
+        if present.contains("epochs") { settings.epochs = given.epochs }
+        if present.contains("patience") { settings.patience = given.patience }
+        if present.contains("batch") { settings.batch = given.batch }
+        if present.contains("clip") { settings.clip = given.clip }
+        if present.contains("freeze_embeddings") { settings.freezeEmbeddings = given.freezeEmbeddings }
+        if present.contains("dim") { settings.dim = given.dim }
+        if present.contains("seed") { settings.seed = given.seed }
+        encoder = settings
+        try validate()
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(attention, forKey: .attention)
+        try c.encode(tied, forKey: .tied)
+        try c.encode(minCount, forKey: .minCount)
+        try c.encode(maxSize, forKey: .maxSize)
+        try c.encode(maxLength, forKey: .maxLength)
+        try self.encoder.encode(to: encoder)
+    }
+
+    /// Throws `ModelError.invalidOption` naming the first bad value.
+    public func validate() throws {
+        func check(_ ok: Bool, _ key: String, _ value: Any, _ expected: String) throws {
+            if !ok { throw ModelError.invalidOption(name: SettingKey(stringValue: key), value: "\(value)", expected: expected) }
+        }
+        try check(minCount >= 1, "min_count", minCount, "an integer >= 1")
+        try check(maxSize >= 0, "max_size", maxSize, "an integer >= 0 (0 = no limit)")
+        try check((1...10_000).contains(maxLength), "max_length", maxLength, "an integer in 1...10000 (tokens per side)")
+        try check(encoder.bidirectional, "bidirectional", encoder.bidirectional, "true: the encoder is bidirectional")
+        try check((1...4).contains(encoder.layers), "layers", encoder.layers, "an integer in 1...4")
+        try check(encoder.cell == .gru || encoder.cell == .lstm, "cell", encoder.cell.rawValue, "gru or lstm")
+        try check(encoder.wordDropout == 0, "word_dropout", encoder.wordDropout, "0: encoder-decoders have no word dropout")
+        try encoder.validate()
+        if tied && encoder.dim != 2 * encoder.hidden {
+            throw ModelError.invalidOption(name: SettingKey(stringValue: "dim"), value: "\(encoder.dim)",
+                                           expected: "the decoder size \(2 * encoder.hidden) (2 x hidden) with tied embeddings (the output layer is the target embedding)")
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import ArgumentParser
+import Corpora
+import Foundation
+import Models
+import WordPipeSupport
+
+extension TranslationMetrics.BLEUTokenizer: ExpressibleByArgument {}
+
+/// `wordpipe evaluate-seq2seq`: corpus BLEU and chrF of translations against references, as
+/// sacreBLEU computes them by default.
+struct EvaluateSeq2Seq: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate-seq2seq",
+        abstract: "Score translations: corpus BLEU and chrF2, equal to sacreBLEU's defaults.",
+        discussion: """
+            Both files hold one segment per line (plain, .gz or .bz2), the hypotheses line by line \
+            against the references. BLEU is sacreBLEU's default (13a tokenization, exp smoothing, \
+            4-grams, closest reference length); chrF is chrF2 (character 6-grams, no word n-grams). \
+            Several --references files give several references per segment.
+            """)
+
+    @Option(help: "The system's translations, one segment per line.")
+    var hypotheses: String
+
+    @Option(parsing: .upToNextOption, help: "Reference translations, one segment per line (one or more files).")
+    var references: [String]
+
+    @Flag(help: "Lower-case hypotheses and references first (sacreBLEU's -lc).")
+    var lowercase = false
+
+    @Option(help: "BLEU's tokenization: 13a (sacreBLEU's default) or none (already tokenized).")
+    var tokenize: TranslationMetrics.BLEUTokenizer = .thirteenA
+
+    @Flag(help: "One JSON object (sorted keys) with bleu, chrf and BLEU's statistics.")
+    var json = false
+
+    func validate() throws {
+        if references.isEmpty { throw ValidationError("--references needs at least one file") }
+    }
+
+    func run() throws {
+        do {
+            let hypothesisLines = try TextLines.read(path: hypotheses)
+            var referenceLines: [[String]] = []
+            for path in references {
+                let lines = try TextLines.read(path: path)
+                if lines.count != hypothesisLines.count {
+                    throw ValidationError("\(hypotheses) has \(hypothesisLines.count) lines but \(path) has \(lines.count); the hypotheses and each reference file must be line-aligned")
+                }
+                referenceLines.append(lines)
+            }
+            let bleu = TranslationMetrics.bleu(hypotheses: hypothesisLines, references: referenceLines,
+                                               lowercase: lowercase, tokenizer: tokenize)
+            let chrf = TranslationMetrics.chrf(hypotheses: hypothesisLines, references: referenceLines, lowercase: lowercase)
+            if json {
+                printJSON(["bleu": bleu.score, "chrf": chrf, "bleu_counts": bleu.counts, "bleu_totals": bleu.totals,
+                           "bleu_precisions": bleu.precisions, "brevity_penalty": bleu.brevityPenalty,
+                           "hypothesis_length": bleu.hypothesisLength, "reference_length": bleu.referenceLength,
+                           "segments": hypothesisLines.count, "lowercase": lowercase, "tokenize": tokenize.rawValue])
+            } else {
+                let ratio = bleu.referenceLength == 0 ? 0 : Double(bleu.hypothesisLength) / Double(bleu.referenceLength)
+                let precisions = bleu.precisions.map { String(format: "%.1f", $0) }.joined(separator: "/")
+                emit(String(format: "BLEU = %.2f ", bleu.score) + precisions
+                     + String(format: " (BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)",
+                              bleu.brevityPenalty, ratio, bleu.hypothesisLength, bleu.referenceLength))
+                emit(String(format: "chrF2 = %.2f", chrf))
+            }
+        } catch {
+            throw StageFailure(stage: "evaluate-seq2seq", underlying: error)
+        }
+    }
+}
+
+extension AttentionKind: ExpressibleByArgument {}
+
+/// train-seq2seq: a 1-layer bidirectional GRU encoder of 2 x 128, Adam at 0.001.
+enum Seq2SeqEncoderDefaults: EncoderDefaults {
+    static var settings: EncoderSettings { Seq2SeqConfiguration.defaultSettings }
+    static var optimizerHelp: String { "Optimizer: adam, or sgd (momentum 0.9, lr / (1 + 0.05 epoch))." }
+    static var learningRateHelp: String {
+        "Learning rate (default 0.001 for adam, \(number(OptimizerKind.sgd.defaultLearningRate)) for sgd)."
+    }
+    static var batchHelp: String { "Sentence pairs per batch (bucketed by source length)." }
+    static var offersBidirectional: Bool { true }
+}
+
+/// `wordpipe train-seq2seq`.
+struct TrainSeq2Seq: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-seq2seq",
+        abstract: "Train an encoder-decoder with attention on parallel text (translation: the N-M architecture).",
+        discussion: """
+            --source and --target are line-aligned files (plain, .gz or .bz2) of tokenized text, one segment \
+            per line, tokens separated by spaces. The encoder is a bidirectional GRU or LSTM (--hidden units per \
+            direction), a learned bridge maps its final states to the decoder's initial states, and the decoder \
+            (2 x --hidden units) writes the target with global attention (--attention) over the encoder's \
+            outputs. Training uses teacher forcing on batches bucketed by source length; pairs with a side longer \
+            than --max-length tokens are dropped and counted. Each epoch prints the dev BLEU of greedy \
+            translations (sacreBLEU's default on the tokens joined by spaces); the best epoch is kept.
+            """)
+
+    @Option(help: "Training source side.")
+    var source: String
+
+    @Option(help: "Training target side, line-aligned with --source.")
+    var target: String
+
+    @Option(help: "Development source side (greedy BLEU each epoch; the best epoch is kept).")
+    var devSource: String
+
+    @Option(help: "Development target side.")
+    var devTarget: String
+
+    @Option(help: "Attention: bahdanau (additive), luong-general, luong-dot or none.")
+    var attention: AttentionKind = Seq2SeqConfiguration().attention
+
+    @Option(help: "Words occurring fewer times than this in training read as <unk> (each side).")
+    var minCount: Int = Seq2SeqConfiguration().minCount
+
+    @Option(help: "At most this many words per side, most frequent first (0: no limit).")
+    var maxSize: Int = Seq2SeqConfiguration().maxSize
+
+    @Option(help: "Drop training pairs with a side longer than this many tokens (they are counted).")
+    var maxLength: Int = Seq2SeqConfiguration().maxLength
+
+    @Flag(help: "Tie the decoder's output layer to its input embedding (needs --dim equal to 2 x --hidden).")
+    var tied = false
+
+    @Option(help: "Word vectors (wordpipe train's output) to start the source embedding from; random without.")
+    var sourceVectors: String?
+
+    @OptionGroup var encoder: EncoderOptionGroup<Seq2SeqEncoderDefaults>
+
+    @Option(name: .shortAndLong, help: "Output model file.")
+    var output: String
+
+    var stageConfiguration: Seq2SeqConfiguration {
+        var configuration = Seq2SeqConfiguration()
+        configuration.attention = attention
+        configuration.minCount = minCount
+        configuration.maxSize = maxSize
+        configuration.maxLength = maxLength
+        configuration.tied = tied
+        configuration.encoder = encoder.settings
+        return configuration
+    }
+
+    func validate() throws {
+        if encoder.vectors != nil { throw ValidationError("train-seq2seq takes --source-vectors (the source side's word vectors), not --vectors") }
+        try validateConfiguration(stageConfiguration.validate)
+        try checkOutputPath(output)
+    }
+
+    func run() throws {
+        try trainAndSave(stage: "train-seq2seq", to: output, dev: { (metrics: Seq2SeqMetrics) in
+            String(format: "dev BLEU %.2f chrF2 %.2f (greedy)", metrics.bleu, metrics.chrf)
+        }) {
+            try Seq2SeqTraining.run(train: ParallelFiles(source: source, target: target), dev: ParallelFiles(source: devSource, target: devTarget),
+                                    vectorsPath: sourceVectors, configuration: stageConfiguration,
+                                    options: encoder.trainingOptions(stage: "train-seq2seq"))
+        }
+    }
+}
+
+/// `wordpipe translate`.
+struct Translate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Translate tokenized text with an encoder-decoder, one output line per input line.",
+        discussion: """
+            Reads FILE, or standard input line by line when no file is given (each line is answered as soon as \
+            it is read). Each line is tokenized text (tokens separated by spaces); the output is the target \
+            tokens joined by spaces. --beam 1 is greedy decoding; a larger beam keeps that many hypotheses and \
+            ranks the finished ones by log-probability over GNMT's length penalty ((5 + length) / 6)^alpha. \
+            A source longer than \(Seq2Seq.maxSourceTokens) tokens is cut to its first \(Seq2Seq.maxSourceTokens) \
+            (with a warning naming the line). --json prints one object per line: translation, tokens, score, \
+            log_probability, and with --n-best the other hypotheses, with --attention the attention matrix.
+            """)
+
+    @Option(help: "Encoder-decoder model file (train-seq2seq's output).")
+    var model: String
+
+    @Argument(help: "Input file (default: standard input).")
+    var input: String?
+
+    @Option(name: .shortAndLong, help: "Output file (default: standard output).")
+    var output: String?
+
+    @Option(help: "Beam size (1: greedy).")
+    var beam: Int = 1
+
+    @Option(help: "Length normalization alpha of beam search (GNMT; 0: raw log-probability).")
+    var alpha: Double = DecodingOptions().alpha
+
+    @Option(help: "At most this many output tokens per source token (plus 5).")
+    var maxRatio: Double = DecodingOptions().maxRatio
+
+    @Option(help: "With --json, the N best hypotheses (N <= --beam).")
+    var nBest: Int = 1
+
+    @Flag(help: "One JSON object per line (translation, tokens, score, log_probability).")
+    var json = false
+
+    @Flag(help: "With --json, add the attention matrix (one row per output token and </s>, one column per source token).")
+    var attention = false
+
+    func validate() throws {
+        if !(1...100).contains(beam) { throw ValidationError("invalid value \(beam) for --beam: expected an integer in 1...100") }
+        if !(1...beam).contains(nBest) { throw ValidationError("invalid value \(nBest) for --n-best: expected an integer in 1...\(beam) (the beam)") }
+        if !(alpha >= 0 && alpha <= 10) { throw ValidationError("invalid value \(alpha) for --alpha: expected a number in [0, 10]") }
+        if !(maxRatio > 0 && maxRatio <= 100) { throw ValidationError("invalid value \(maxRatio) for --max-ratio: expected a number in (0, 100]") }
+        if attention && !json { throw ValidationError("--attention adds the attention matrix to --json output; give --json too") }
+        if let output { try checkOutputPath(output) }
+    }
+
+    func run() throws {
+        do {
+            let model = try Seq2Seq.load(from: model).model
+            let options = DecodingOptions(beam: beam, alpha: alpha, maxRatio: maxRatio, nBest: nBest)
+            let name = input ?? "<stdin>"
+            var lines: [String] = []
+            func answer(_ line: String, number: Int) -> String {
+                let tokens = ParallelText.tokens(line)
+                if tokens.count > Seq2Seq.maxSourceTokens {
+                    StandardError.write("wordpipe translate: warning: \(name):\(number): \(tokens.count) tokens; translating the first \(Seq2Seq.maxSourceTokens)\n")
+                }
+                let translation = model.translate(tokens, options: options)
+                let text = translation.best.tokens.joined(separator: " ")
+                guard json else { return text }
+                func object(_ hypothesis: TranslationHypothesis) -> [String: Any] {
+                    var object: [String: Any] = ["translation": hypothesis.tokens.joined(separator: " "), "tokens": hypothesis.tokens,
+                                                 "score": hypothesis.score, "log_probability": hypothesis.logProbability]
+                    if attention { object["attention"] = hypothesis.attention.map { $0.map(Double.init) } }
+                    return object
+                }
+                var top = object(translation.best)
+                top["source_tokens"] = translation.sourceTokens
+                if nBest > 1 { top["n_best"] = translation.hypotheses.map(object) }
+                return jsonLine(top) ?? "{}"
+            }
+            if let output {
+                for (index, line) in try TextLines.read(path: input ?? "-").enumerated() {
+                    try Interruption.check()
+                    lines.append(answer(line, number: index + 1))
+                }
+                try writeOutput(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), to: output)
+            } else if let input {
+                for (index, line) in try TextLines.read(path: input).enumerated() {
+                    try Interruption.check()
+                    emit(answer(line, number: index + 1))
+                }
+            } else {
+                var number = 0
+                while let line = Swift.readLine(strippingNewline: true) {
+                    number += 1
+                    emit(answer(line, number: number))
+                }
+            }
+        } catch {
+            throw StageFailure(stage: "translate", underlying: error)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Recurrent
+import Testing
+@testable import Models
+
+/// The encoder-decoder: gradients of the full loss, decoding, parallel data.
+@Suite("Encoder-decoder")
+struct Seq2SeqTests {
+    static let sourceWords = ["<pad>", "<unk>", "ein", "hund", "läuft", "im", "park", "katze"]
+    static let targetWords = Seq2Seq.targetSpecials + ["a", "dog", "runs", "park", "cat"]
+
+    static func model(attention: AttentionKind, cell: CellKind = .gru, layers: Int = 1, tied: Bool = false, dropout: Double = 0,
+                      seed: UInt64 = 7) -> Seq2Seq {
+        var configuration = Seq2SeqConfiguration()
+        configuration.attention = attention
+        configuration.tied = tied
+        configuration.encoder.cell = cell
+        configuration.encoder.layers = layers
+        configuration.encoder.hidden = 3
+        configuration.encoder.dim = tied ? 6 : 4
+        configuration.encoder.dropout = dropout
+        configuration.encoder.seed = seed
+        var generator = SeededGenerator(seed: seed &+ 11)
+        var initial = Matrix<Float>.normal(rows: sourceWords.count, columns: configuration.encoder.dim, standardDeviation: 0.5, using: &generator)
+        for j in 0..<initial.columns { initial[0, j] = 0 }
+        let model = Seq2Seq(configuration: configuration, words: WordTable(words: sourceWords, tokenizer: nil), initial: initial,
+                            labels: targetWords)
+        // Larger weights than the initialization's, so that attention weights differ from uniform.
+        var drawer = SeededGenerator(seed: seed &+ 5)
+        for parameter in model.allParameters where parameter !== model.sourceEmbedding {
+            for index in parameter.value.storage.indices { parameter.value.storage[index] = Float(drawer.nextUniform(in: -0.8...0.8)) }
+        }
+        return model
+    }
+
+    static let examples = Seq2SeqExamples(sources: [[2, 3, 4, 5, 6], [2, 7], [1, 3, 4]],
+                                          targets: [[4, 5, 6, 4, 7], [4, 8, 8, 6], [5]])
+
+    struct GradientCase: CustomTestStringConvertible, Sendable {
+        var attention: AttentionKind
+        var cell: CellKind
+        var layers: Int
+        var tied: Bool
+        var testDescription: String { "\(attention.rawValue) \(cell.rawValue) x\(layers)\(tied ? " tied" : "")" }
+    }
+
+    static let gradientCases: [GradientCase] = AttentionKind.allCases.flatMap { attention in
+        [GradientCase(attention: attention, cell: .gru, layers: 1, tied: false), GradientCase(attention: attention, cell: .lstm, layers: 2, tied: false)]
+    } + [GradientCase(attention: .bahdanau, cell: .gru, layers: 1, tied: true)]
+
+    /// Every parameter's gradient equals the central difference of the full teacher-forced loss
+    /// (encoder, bridge, decoder, attention, output) for each attention type.
+    @Test(arguments: gradientCases)
+    func gradientsMatchFiniteDifferences(_ testCase: GradientCase) {
+        let model = Self.model(attention: testCase.attention, cell: testCase.cell, layers: testCase.layers, tied: testCase.tied)
+        let batch = Array(Self.examples.sources.indices)
+        EndToEndGradientTests.check(model.trainableParameters, perParameter: 8) {
+            model.lossAndGradients(batch, of: Self.examples)
+        }
+    }
+
+    /// Beam search with K = 1 is greedy decoding: same tokens, same log-probability.
+    @Test(arguments: AttentionKind.allCases)
+    func beamOneIsGreedy(_ attention: AttentionKind) {
+        let model = Self.model(attention: attention, cell: .lstm, seed: 21)
+        for source in [["ein", "hund"], ["katze", "läuft", "im", "park"], ["unbekannt"], ["ein", "ein", "ein", "hund", "park", "im"]] {
+            let encoded = model.encodeSource(model.sourceIDs(source))
+            let limit = Seq2Seq.outputLimit(sourceLength: source.count, options: DecodingOptions())
+            let greedy = model.greedy(encoded, limit: limit, alpha: 0.6)
+            let beam = model.beamSearch(encoded, limit: limit, options: DecodingOptions(beam: 1))
+            #expect(beam.count == 1)
+            #expect(beam[0].ids == greedy.ids)
+            #expect(abs(beam[0].logProbability - greedy.logProbability) < 1e-9)
+        }
+    }
+
+    /// log P(ids, </s> | source), step by step, as the brute force computes it.
+    static func logProbability(_ model: Seq2Seq, _ source: Seq2Seq.EncodedSource, _ ids: [Int32]) -> Double {
+        var state = source.state
+        var previous = Seq2Seq.startID
+        var total = 0.0
+        for id in ids + [Seq2Seq.endID] {
+            let (logProbabilities, _, next) = model.step([previous], state: state, source: source)
+            total += Double(logProbabilities.storage[Int(id)])
+            previous = id
+            state = next
+        }
+        return total
+    }
+
+    /// On a toy model (4 producible tokens, at most 3 before </s>), a beam wide enough to keep
+    /// every prefix returns the best of all 40 outputs by length-normalized score, found by brute force.
+    @Test(arguments: [0.0, 0.6, 2.0])
+    func beamFindsTheBruteForceBest(alpha: Double) {
+        var configuration = Seq2SeqConfiguration()
+        configuration.encoder.hidden = 3
+        configuration.encoder.dim = 4
+        configuration.encoder.dropout = 0
+        let labels = Seq2Seq.targetSpecials + ["x", "y"]
+        for seed: UInt64 in [1, 2, 3] {
+            configuration.encoder.seed = seed
+            var generator = SeededGenerator(seed: seed)
+            let initial = Matrix<Float>.normal(rows: Self.sourceWords.count, columns: 4, standardDeviation: 1, using: &generator)
+            let model = Seq2Seq(configuration: configuration, words: WordTable(words: Self.sourceWords, tokenizer: nil), initial: initial, labels: labels)
+            for parameter in model.allParameters {
+                for index in parameter.value.storage.indices { parameter.value.storage[index] = Float(generator.nextUniform(in: -1.5...1.5)) }
+            }
+            let source = model.encodeSource([2, 3, 4])
+            let producible: [Int32] = [1, 4, 5]
+            var all: [[Int32]] = [[]]
+            var frontier: [[Int32]] = [[]]
+            for _ in 0..<3 {
+                frontier = frontier.flatMap { prefix in producible.map { prefix + [$0] } }
+                all += frontier
+            }
+            #expect(all.count == 40)
+            let scored = all.map { ids in (ids, Self.logProbability(model, source, ids) / Seq2Seq.lengthPenalty(ids.count + 1, alpha: alpha)) }
+            let best = scored.max { $0.1 < $1.1 }!
+            let found = model.beamSearch(source, limit: 3, options: DecodingOptions(beam: 40, alpha: alpha))
+            #expect(found[0].ids == best.0, "seed \(seed): beam \(found[0].ids) \(found[0].score), brute force \(best.0) \(best.1)")
+            #expect(abs(found[0].score - best.1) < 1e-6)
+        }
+    }
+
+    /// A source of 10,000 tokens is cut to `maxSourceTokens` and translated.
+    @Test func longSourceIsTruncated() {
+        let model = Self.model(attention: .luongDot)
+        let tokens = (0..<10_000).map { ["ein", "hund", "zzz"][$0 % 3] }
+        let translation = model.translate(tokens, options: DecodingOptions(beam: 2))
+        #expect(translation.sourceTokens.count == Seq2Seq.maxSourceTokens)
+        #expect(translation.best.tokens.count <= DecodingOptions().maxOutput)
+    }
+
+    static func write(_ lines: [String], _ name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("seq2seq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func misalignedFilesNameBothFilesAndCounts() throws {
+        let source = try Self.write(["a b", "c", "d"], "train.de"), target = try Self.write(["x", "y"], "train.en")
+        do {
+            _ = try ParallelText.read(ParallelFiles(source: source, target: target))
+            Issue.record("no error")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(source) && message.contains(target) && message.contains("3") && message.contains("2"), "\(message)")
+        }
+    }
+
+    @Test func emptySideNamesItsLine() throws {
+        let source = try Self.write(["a b", "", "d"], "train.de"), target = try Self.write(["x", "y", "z"], "train.en")
+        #expect(throws: ModelError.badData(location: .init(path: source, line: 2),
+                                           message: "empty line where \(target) line 2 has text; a pair needs both sides (remove the pair or fill in its translation)")) {
+            try ParallelText.read(ParallelFiles(source: source, target: target))
+        }
+    }
+
+    @Test func longPairsAreDroppedAndCounted() throws {
+        let source = try Self.write(["a b", "a b c d", "d"], "train.de"), target = try Self.write(["x", "y", "z z z z"], "train.en")
+        let text = try ParallelText.read(ParallelFiles(source: source, target: target), maxLength: 3)
+        #expect(text.sources == [["a", "b"]])
+        #expect(text.dropped == 2)
+    }
+
+    @Test func vocabularyByCountAndSize() {
+        let sentences = [["a", "b", "a"], ["c", "b", "a"], ["d"]]
+        #expect(sideVocabulary(sentences, minCount: 1, maxSize: 0) == ["a", "b", "c", "d"])
+        #expect(sideVocabulary(sentences, minCount: 2, maxSize: 0) == ["a", "b"])
+        #expect(sideVocabulary(sentences, minCount: 1, maxSize: 3) == ["a", "b", "c"])
+    }
+
+    /// Training on a toy copy-like task drives the dev BLEU up, and the saved model translates
+    /// the same after loading; another task's model is refused by name.
+    @Test func trainsSavesAndLoads() throws {
+        let pairs = [("ein hund", "a dog"), ("eine katze", "a cat"), ("der hund läuft", "the dog runs"),
+                     ("die katze läuft", "the cat runs"), ("ein hund läuft", "a dog runs"), ("eine katze schläft", "a cat sleeps")]
+        let train = ParallelFiles(source: try Self.write(pairs.map(\.0), "train.de"), target: try Self.write(pairs.map(\.1), "train.en"))
+        var configuration = Seq2SeqConfiguration()
+        configuration.encoder.hidden = 16
+        configuration.encoder.dim = 16
+        configuration.encoder.epochs = 60
+        configuration.encoder.patience = 60
+        configuration.encoder.batch = 3
+        configuration.encoder.lr = 0.02
+        configuration.encoder.dropout = 0
+        let result = try Seq2SeqTraining.run(train: train, dev: train, vectorsPath: nil, configuration: configuration,
+                                             options: ModelTrainingOptions())
+        #expect(result.dev.bleu > 60, "dev BLEU \(result.dev.bleu)")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("s2s-\(UUID().uuidString).wpm").path
+        try result.model.save(to: path, record: result.record)
+        let loaded = try Seq2Seq.load(from: path).model
+        for (source, _) in pairs {
+            let tokens = source.split(separator: " ").map(String.init)
+            #expect(loaded.translate(tokens, beam: 3).best.tokens == result.model.translate(tokens, beam: 3).best.tokens)
+        }
+        #expect(throws: (any Error).self) { try LanguageModel.load(from: path) }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `wordpipe train-seq2seq`, `translate` and `evaluate-seq2seq`, run as a user would, with their bad inputs.
+@Suite(.serialized) struct Seq2SeqCLITests {
+    static func write(_ lines: [String], _ name: String, in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let german = ["ein hund läuft", "eine katze schläft", "der hund schläft", "die katze läuft", "ein kleiner hund", "eine große katze"]
+    static let english = ["a dog runs", "a cat sleeps", "the dog sleeps", "the cat runs", "a small dog", "a big cat"]
+    static let small = ["--hidden", "8", "--dim", "8", "--epochs", "2", "--batch", "3", "--threads", "2", "--progress", "never"]
+
+    /// Trains, translates from a file and from stdin (greedy and beam), scores the output, and
+    /// handles a 10,000-token line with a warning.
+    @Test func trainTranslateEvaluate() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let source = try Self.write(Self.german, "train.de", in: directory), target = try Self.write(Self.english, "train.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path
+        let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                   "-o", model, "--attention", "luong-general", "--cell", "lstm"] + Self.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(trained.stderr.contains("train-seq2seq: epoch 2/2 loss"), "\(trained.stderr)")
+        #expect(trained.stderr.contains("dev_bleu"), "\(trained.stderr)")
+
+        let output = directory.appendingPathComponent("out.en").path
+        let translated = try CLI.run(["translate", "--model", model, source, "-o", output, "--beam", "3"])
+        #expect(translated.status == 0, "\(translated.stderr)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == Self.german.count + 1)
+
+        let piped = try CLI.run(["translate", "--model", model, "--json"], stdin: Data("ein hund\n\nkatze\n".utf8))
+        #expect(piped.status == 0, "\(piped.stderr)")
+        let objects = piped.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 3, "\(piped.stdout)")
+        #expect(objects.allSatisfy { $0["translation"] is String && $0["score"] is Double })
+
+        let scored = try CLI.run(["evaluate-seq2seq", "--hypotheses", output, "--references", target, "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        #expect(object?["bleu"] is Double && object?["chrf"] is Double, "\(scored.stdout)")
+
+        let long = try Self.write([Array(repeating: "hund", count: 10_000).joined(separator: " ")], "long.de", in: directory)
+        let cut = try CLI.run(["translate", "--model", model, long])
+        #expect(cut.status == 0, "\(cut.stderr)")
+        #expect(cut.stderr.contains("long.de:1: 10000 tokens; translating the first 400"), "\(cut.stderr)")
+        #expect(cut.stdout.filter { $0 == "\n" }.count == 1, "\(cut.stdout)")
+    }
+
+    @Test func badParallelData() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let source = try Self.write(Self.german, "train.de", in: directory)
+        let short = try Self.write(Array(Self.english.prefix(4)), "short.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path
+        let misaligned = try CLI.run(["train-seq2seq", "--source", source, "--target", short, "--dev-source", source, "--dev-target", short, "-o", model] + Self.small)
+        #expect(misaligned.status == 1)
+        #expect(misaligned.stderr == "wordpipe train-seq2seq: error: the parallel files are not line-aligned: \(source) has 6 lines, \(short) has 4; give one target line per source line\n")
+
+        var holed = Self.english
+        holed[2] = ""
+        let target = try Self.write(holed, "holed.en", in: directory)
+        let empty = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target, "-o", model] + Self.small)
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("\(target):3: empty line where \(source) line 3 has text"), "\(empty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
+
+    /// A model of another task given to translate is named, with the command that reads it.
+    @Test func otherModelsAreRefused() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let text = try Self.write(Self.english + Self.english, "text.en", in: directory)
+        let lm = directory.appendingPathComponent("lm.wpm").path
+        let trained = try CLI.run(["train-lm", "--train", text, "--dev", text, "-o", lm, "--hidden", "4", "--dim", "4", "--epochs", "1",
+                                   "--batch", "2", "--progress", "never"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let refused = try CLI.run(["translate", "--model", lm, text])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "wordpipe translate: error: \(lm): this is a language-model model, not a seq2seq (use wordpipe generate or wordpipe perplexity)\n")
+        let notModel = try CLI.run(["translate", "--model", text, text])
+        #expect(notModel.status == 1)
+        #expect(notModel.stderr.contains("not a WordPipe model file"), "\(notModel.stderr)")
+    }
+}
