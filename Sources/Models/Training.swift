@@ -217,9 +217,11 @@ extension Duration {
 
 /// The training log's line on the vectors: their size, how many training types start from one,
 /// and the OOV rates of train and dev.
-func vectorsLine(_ vectors: WordVectors, typesWithVectors: Int, trainingTypes: Int, oovTrain: Double?, oovDev: Double?) -> String {
-    String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector; OOV tokens: train %.2f%%, dev %.2f%%",
-           vectors.vocabulary.count, vectors.dim, typesWithVectors, trainingTypes, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0))
+func vectorsLine(_ vectors: WordVectors, typesWithVectors: Int, typesWithNgrams: Int = 0, trainingTypes: Int, oovTrain: Double?,
+                 oovDev: Double?) -> String {
+    let ngrams = vectors.subwords == nil ? "" : " (\(typesWithNgrams) from their character n-grams)"
+    return String(format: "vectors: %d words of dim %d; %d of %d training types start from a vector%@; OOV tokens: train %.2f%%, dev %.2f%%",
+                  vectors.vocabulary.count, vectors.dim, typesWithVectors, trainingTypes, ngrams, 100 * (oovTrain ?? 0), 100 * (oovDev ?? 0))
 }
 
 /// Loads word vectors for a model, or nil for random initialization.
@@ -294,7 +296,7 @@ extension TrainingLoop {
         let built = WordTable.build(trainingTokens: data.tokens, vectors: vectors, dim: settings.dim, seed: settings.seed)
         let model = Model.make(configuration: configuration, words: built.table, initial: built.matrix, data: data, vectors: vectors)
         let oovTrain = built.table.vectorOOVRate(data.tokens), oovDev = built.table.vectorOOVRate(data.devTokens)
-        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
+        if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, typesWithNgrams: built.typesWithNgrams, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }
         log(model.dataLine(data))
         let lookup = built.table.lookup()
         let encoded = model.encode(data, ids: data.tokens.map { $0.map(lookup) })

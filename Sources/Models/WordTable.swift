@@ -96,11 +96,13 @@ public struct WordTable: Sendable {
     /// Builds the table from training tokens and optional vectors, and its initial embedding.
     ///
     /// Rows of vector words are their vectors; a training token starts from the vector of its key
-    /// when there is one, else from uniform(±√(3/dim)) (NCRF++'s random initialization); `<unk>`
-    /// is the mean vector, `<pad>` zero. Without vectors every row is random.
-    /// - Returns: the table, the initial `rows × dim` matrix, and how many training types found a vector.
+    /// when there is one, else, when the vectors have subwords, from the mean of its key's n-gram
+    /// rows (fastText's vector for an unseen word), else from uniform(±√(3/dim)) (NCRF++'s random
+    /// initialization); `<unk>` is the mean vector, `<pad>` zero. Without vectors every row is random.
+    /// - Returns: the table, the initial `rows × dim` matrix, how many training types found a
+    ///   vector, and how many of those found it through their n-grams.
     static func build(trainingTokens: [[String]], vectors: WordVectors?, dim: Int, seed: UInt64)
-        -> (table: WordTable, matrix: Matrix<Float>, typesWithVectors: Int, trainingTypes: Int)
+        -> (table: WordTable, matrix: Matrix<Float>, typesWithVectors: Int, trainingTypes: Int, typesWithNgrams: Int)
     {
         var words = [padding, unknown]
         var seen: Set<String> = [padding, unknown]
@@ -119,7 +121,7 @@ public struct WordTable: Sendable {
         var generator = SeededGenerator(seed: seed)
         let limit = (3.0 / Double(dim)).squareRoot()
         var matrix = Matrix<Float>(rows: words.count, columns: dim)
-        var typesWithVectors = 0
+        var typesWithVectors = 0, typesWithNgrams = 0
         var fromVectors = [Bool](repeating: false, count: words.count)
         matrix.storage.withUnsafeMutableBufferPointer { out in
             for row in 2..<words.count {
@@ -129,6 +131,12 @@ public struct WordTable: Sendable {
                     let start = Int(id) * dim
                     for j in 0..<dim { base[j] = vectors.matrix[start + j] }
                     if row < trainingTypes + 2 { typesWithVectors += 1 }
+                } else if let subwords = vectors?.subwords, let ngrams = subwords.vector(for: keyer.key(words[row]), dim: dim) {
+                    // Only training types get here: every other row is a vector word.
+                    fromVectors[row] = true
+                    for j in 0..<dim { base[j] = ngrams[j] }
+                    typesWithVectors += 1
+                    typesWithNgrams += 1
                 } else {
                     for j in 0..<dim { base[j] = Float(generator.nextUniform(in: -limit...limit)) }
                 }
@@ -143,6 +151,6 @@ public struct WordTable: Sendable {
             }
         }
         let table = WordTable(words: words, tokenizer: vectors?.vocabulary.tokenizer, fromVectors: vectors == nil ? nil : fromVectors)
-        return (table, matrix, typesWithVectors, trainingTypes)
+        return (table, matrix, typesWithVectors, trainingTypes, typesWithNgrams)
     }
 }

@@ -198,6 +198,27 @@ enum Synthetic {
         #expect(Array(built.matrix.row(1)) == [0.5, 0.5])
     }
 
+    @Test("with subword vectors, a training type without a vector starts from the mean of its key's n-gram rows")
+    func ngramRows() throws {
+        var withSubwords = vectors()
+        // 8 buckets of dim 2, row r = (r, -r): the mean of a word's rows is fixed by its n-grams.
+        let buckets = 8
+        let subwords = SubwordVectors(range: SubwordRange(minn: 3, maxn: 4), buckets: buckets,
+                                      matrix: (0..<buckets).flatMap { [Float($0), -Float($0)] })
+        withSubwords.subwords = subwords
+        let built = WordTable.build(trainingTokens: [["EU", "Rejects", "Paris"]], vectors: withSubwords, dim: 2, seed: 1)
+        let rejects = Int(try #require(built.table.exactID("Rejects")))
+        // Looked up under the vectors' normalization (case folded), as vector words are.
+        let expected = try #require(subwords.vector(for: "rejects", dim: 2))
+        #expect(Array(built.matrix.row(rejects)) == expected)
+        #expect(built.typesWithVectors == 3 && built.typesWithNgrams == 1)
+        #expect(built.table.fromVectors?[rejects] == true)
+        // Without subwords the same type is random (and counted as without a vector).
+        let plain = WordTable.build(trainingTokens: [["EU", "Rejects", "Paris"]], vectors: vectors(), dim: 2, seed: 1)
+        #expect(plain.typesWithVectors == 2 && plain.typesWithNgrams == 0)
+        #expect(Array(plain.matrix.row(rejects)) != expected)
+    }
+
     @Test("the OOV rate counts tokens whose key is not among the vector words")
     func oov() throws {
         let built = WordTable.build(trainingTokens: [["EU", "rejects"]], vectors: vectors(), dim: 2, seed: 1)
