@@ -183,7 +183,8 @@ public final class Server: @unchecked Sendable {
             var answer = NearestAnswer(query: positive, subtract: negative, neighbours: neighbours)
             if map {
                 let words = (positive.count == 1 && negative.isEmpty ? positive : []) + neighbours.map(\.word)
-                let rows = words.map { word in store.id(of: word).map { Array(store.unitVector($0)) } ?? [] }
+                // A query word without a row is placed by its n-gram vector, as it was answered.
+                let rows = words.map { word in store.id(of: word).map { Array(store.unitVector($0)) } ?? ((try? store.unitVectors([word]))?.vectors.first ?? []) }
                 answer.map = zip(words, Projection.principalPlane(rows)).map { MapPoint(word: $0, x: $1.x, y: $1.y) }
                 answer.projection = Projection.description
             }

@@ -300,6 +300,39 @@ private func servedVectors(in directory: URL) throws -> String {
         #expect(server.stop().status == 0)
     }
 
+    @Test("vectors with subwords answer unseen words from their n-grams (nearest with its map, similarity)")
+    func unseenWordsFromNgrams() async throws {
+        let directory = try SharedData.temporaryDirectory()
+        let corpus = directory.appendingPathComponent("c.txt")
+        let animals = ["horse", "donkey", "camel", "zebra"], colours = ["crimson", "scarlet", "violet", "yellow"]
+        let lines = (0..<2000).map { index in
+            index % 2 == 0 ? "the \(animals[(index / 2) % 4]) eats grass fast" : "a \(colours[(index / 2) % 4]) paint colour bright"
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: corpus)
+        let vectors = directory.appendingPathComponent("v.wpv").path
+        let train = try CLI.run(["train", corpus.path, "-o", vectors, "--min-count", "1", "--dim", "16", "--epochs", "3",
+                                 "--subwords", "3-6", "--buckets", "5000", "--threads", "1", "--progress", "never"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let cli = try CLI.run(["nearest", "--vectors", vectors, "horses", "-k", "3", "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+
+        let server = try ServeProcess(["--vectors", vectors])
+        let nearest = try await server.post("/v1/nearest", ["word": "horses", "k": 3])
+        #expect(nearest.status == 200, "\(String(describing: nearest.json))")
+        let neighbours = ((nearest.json as? [String: Any])?["neighbours"] as? [[String: Any]])?.compactMap { $0["word"] as? String } ?? []
+        #expect(neighbours.count == 3 && !neighbours.contains("horses"), "\(String(describing: nearest.json))")
+        let mapped = try await server.post("/v1/nearest", ["word": "horses", "k": 3, "map": true])
+        #expect(mapped.status == 200, "\(String(describing: mapped.json))")
+        let points = ((mapped.json as? [String: Any])?["map"] as? [[String: Any]])?.compactMap { $0["word"] as? String } ?? []
+        #expect(points.first == "horses" && points.count == 4, "\(String(describing: mapped.json))")
+        // The unseen word is placed by its n-gram vector: not at the origin the empty row gave it.
+        let first = ((mapped.json as? [String: Any])?["map"] as? [[String: Any]])?.first
+        #expect(abs(first?["x"] as? Double ?? 0) + abs(first?["y"] as? Double ?? 0) > 1e-6, "\(String(describing: mapped.json))")
+        let similarity = try await server.post("/v1/similarity", ["first": "horses", "second": "horse"])
+        #expect(similarity.status == 200, "\(String(describing: similarity.json))")
+        #expect(server.stop().status == 0)
+    }
+
     @Test("serve refuses nothing to serve, bad settings and a file of another kind before listening")
     func refusesBadStarts() throws {
         let models = try RawTextModels.shared.get()
