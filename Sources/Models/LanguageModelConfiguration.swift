@@ -86,25 +86,9 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
         lrDecay = try c.decodeIfPresent(Double.self, forKey: .lrDecay) ?? d.lrDecay
         decayAfter = try c.decodeIfPresent(Int.self, forKey: .decayAfter) ?? d.decayAfter
         tokenize = try c.decodeIfPresent(Bool.self, forKey: .tokenize) ?? d.tokenize
-        // The shared keys, each absent one from this type's defaults (not the tagger's).
-        let given = try EncoderSettings(from: decoder)
-        let present = Set(try decoder.container(keyedBy: SettingKey.self).allKeys.map(\.stringValue))
-        var settings = Self.defaultSettings
-        if present.contains("cell") { settings.cell = given.cell }
-        if present.contains("layers") { settings.layers = given.layers }
-        if present.contains("hidden") { settings.hidden = given.hidden }
-        if present.contains("bidirectional") { settings.bidirectional = given.bidirectional }
-        if present.contains("dropout") { settings.dropout = given.dropout }
-        if present.contains("optimizer") { settings.optimizer = given.optimizer }
-        if present.contains("lr") { settings.lr = given.lr } else if present.contains("optimizer") { settings.lr = given.optimizer == .sgd ? 1 : nil }
-        if present.contains("epochs") { settings.epochs = given.epochs }
-        if present.contains("patience") { settings.patience = given.patience }
-        if present.contains("batch") { settings.batch = given.batch }
-        if present.contains("clip") { settings.clip = given.clip }
-        if present.contains("freeze_embeddings") { settings.freezeEmbeddings = given.freezeEmbeddings }
-        if present.contains("dim") { settings.dim = given.dim }
-        if present.contains("seed") { settings.seed = given.seed }
-        encoder = settings
+        // The shared keys, each absent one from this type's defaults (not the tagger's); sgd
+        // without `lr` keeps Zaremba's 1.
+        encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings, rateForOptimizer: { $0 == .sgd ? 1 : nil })
         try validate()
     }
 

@@ -92,15 +92,21 @@ public struct EncoderSettings: Codable, Sendable, Equatable, Hashable {
 
     /// Decodes from the same container as the task's own keys (settings are flat in pipeline files).
     public init(from decoder: Decoder) throws {
+        try self.init(from: decoder, defaults: EncoderSettings())
+    }
+
+    /// Decodes flat settings whose absent keys take `defaults` (a model type's own: a language
+    /// model's or a translator's, not the tagger's). An `optimizer` given without `lr` gets
+    /// `rateForOptimizer(optimizer)` (nil: that optimizer's default rate).
+    public init(from decoder: Decoder, defaults d: EncoderSettings, rateForOptimizer: (OptimizerKind) -> Double? = { _ in nil }) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = EncoderSettings()
         cell = try c.decodeIfPresent(CellKind.self, forKey: .cell) ?? d.cell
         layers = try c.decodeIfPresent(Int.self, forKey: .layers) ?? d.layers
         hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? d.hidden
         bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? d.bidirectional
         dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
         optimizer = try c.decodeIfPresent(OptimizerKind.self, forKey: .optimizer) ?? d.optimizer
-        lr = try c.decodeIfPresent(Double.self, forKey: .lr)
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr) ?? (c.contains(.optimizer) ? rateForOptimizer(optimizer) : d.lr)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
         batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch

@@ -206,6 +206,21 @@ struct LanguageModelTests {
         #expect(!a.tokens.contains("<pad>"))
     }
 
+    @Test("flat settings leave out keys that take the language model's defaults, not the tagger's; sgd without lr keeps 1")
+    func settingsDefaults() throws {
+        func decode(_ json: String) throws -> LanguageModelConfiguration {
+            try JSONDecoder().decode(LanguageModelConfiguration.self, from: Data(json.utf8))
+        }
+        #expect(try decode("{}") == LanguageModelConfiguration())
+        let sized = try decode(#"{"hidden": 650, "dropout": 0.5, "tokenize": true}"#)
+        #expect(sized.encoder.hidden == 650 && sized.encoder.layers == 2 && sized.encoder.batch == 20 && sized.encoder.dropout == 0.5)
+        #expect(sized.encoder.cell == .lstm && !sized.encoder.bidirectional && sized.tokenize)
+        #expect(try decode(#"{"optimizer": "sgd"}"#).encoder.learningRate == 1)
+        #expect(try decode(#"{"optimizer": "adam"}"#).encoder.lr == nil)
+        #expect(try decode(#"{"optimizer": "adam", "lr": 0.003}"#).encoder.lr == 0.003)
+        #expect(throws: (any Error).self) { try decode(#"{"word_dropout": 0.1}"#) }
+    }
+
     @Test("bad settings are refused with the setting named")
     func badSettings() {
         var configuration = LanguageModelConfiguration()
