@@ -83,4 +83,35 @@ import TestSupport
         #expect(notModel.status == 1)
         #expect(notModel.stderr.contains("not a WordPipe model file"), "\(notModel.stderr)")
     }
+
+    /// The train-seq2seq stage: trained in a pipeline, scored on dev and test; translate reads its model.
+    @Test func pipelineStage() throws {
+        let directory = try SharedData.temporaryDirectory()
+        _ = try Self.write(Self.german, "train.de", in: directory)
+        _ = try Self.write(Self.english, "train.en", in: directory)
+        let pipeline = """
+            version: 1
+            workdir: build
+            stages:
+              mt:
+                type: train-seq2seq
+                with: { source: train.de, target: train.en, dev_source: train.de, dev_target: train.en, test_source: train.de, test_target: train.en, hidden: 8, dim: 8, epochs: 2, batch: 3, attention: luong-dot }
+            """
+        let path = directory.appendingPathComponent("mt.yaml").path
+        try Data(pipeline.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try CLI.run(["run", path, "--threads", "1", "--progress", "never"])
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["dev.json", "test.json"] {
+            let score = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("build/mt/" + name))) as? [String: Any]
+            #expect(score?["bleu"] is Double && score?["chrf"] is Double, "\(String(describing: score))")
+        }
+        let translated = try CLI.run(["translate", "--model", directory.appendingPathComponent("build/mt/model.wpm").path],
+                                     stdin: Data("ein hund\n".utf8))
+        #expect(translated.status == 0, "\(translated.stderr)")
+        // A test side without the other is refused when the pipeline is read.
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try Data(pipeline.replacingOccurrences(of: ", test_target: train.en", with: "").utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try CLI.run(["run", bad, "--dry-run"])
+        #expect(refused.status != 0 && refused.stderr.contains("test_source and test_target go together"), "\(refused.stderr)")
+    }
 }
