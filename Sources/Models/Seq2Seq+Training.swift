@@ -245,4 +245,12 @@ public enum Seq2SeqTraining {
         try TrainingLoop.train(Seq2Seq.self, trainPath: train, devPath: dev, vectorsPath: vectorsPath,
                                configuration: configuration, options: options)
     }
+
+    /// Greedy translations of a parallel set's source side, scored against its target side.
+    public static func evaluate(_ model: Seq2Seq, on files: ParallelFiles, threads: Int = 1) throws -> Seq2SeqMetrics {
+        let text = try ParallelText.read(files)
+        let predicted = model.predict(text.sources, threads: threads)
+        try Interruption.check()
+        return model.score(gold: text.targets, predicted: predicted)
+    }
 }

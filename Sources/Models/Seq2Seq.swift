@@ -290,11 +290,11 @@ public final class Seq2Seq {
     /// `batch` sequences each).
     func attend(states: Matrix<Float>, decoderLengths: [Int], decoderSteps: Int, memory: Matrix<Float>, sourceLengths: [Int],
                 batch: Int) -> AttentionTrace {
-        let hidden = self.hidden
+        let hidden = self.hidden, kind = configuration.attention
         var context = Matrix<Float>(rows: states.rows, columns: hidden)
         var projected: Matrix<Float>?
         var keys: Matrix<Float>?
-        switch configuration.attention {
+        switch kind {
         case .bahdanau:
             projected = attentionQuery?.forward(states)
             keys = attentionKey?.forward(memory)
@@ -303,44 +303,55 @@ public final class Seq2Seq {
         case .luongDot, .none:
             break
         }
+        // The query side of a score (decoder rows) and its key side (encoder rows).
+        let queryRows = kind == .bahdanau ? projected! : states
+        let keyRows = kind == .bahdanau ? keys! : (kind == .luongGeneral ? projected! : memory)
+        let v = attentionVector?.value.storage ?? [Float](repeating: 0, count: hidden)
         var allWeights: [[Float]] = [], allAdditive: [[Float]] = []
-        let v = attentionVector?.value.storage ?? []
         for b in 0..<batch {
             let steps = decoderLengths[b], sources = sourceLengths[b]
             var weights = [Float](repeating: 0, count: steps * sources)
-            var additive: [Float] = []
-            if configuration.attention == .bahdanau { additive = [Float](repeating: 0, count: steps * sources * hidden) }
-            for t in 0..<steps {
-                let query = (t * batch + b) * hidden
-                var scores = [Float](repeating: 0, count: sources)
-                for i in 0..<sources {
-                    let key = (i * batch + b) * hidden
-                    var score: Float = 0
-                    switch configuration.attention {
-                    case .bahdanau:
-                        let p = projected!.storage, q = keys!.storage
-                        let base = (t * sources + i) * hidden
-                        for j in 0..<hidden {
-                            let u = Foundation.tanh(p[query + j] + q[key + j])
-                            additive[base + j] = u
-                            score += u * v[j]
+            var additive = [Float](repeating: 0, count: kind == .bahdanau ? steps * sources * hidden : 0)
+            queryRows.storage.withUnsafeBufferPointer { q in
+                keyRows.storage.withUnsafeBufferPointer { k in
+                    memory.storage.withUnsafeBufferPointer { m in
+                        context.storage.withUnsafeMutableBufferPointer { c in
+                            weights.withUnsafeMutableBufferPointer { w in
+                                additive.withUnsafeMutableBufferPointer { u in
+                                    v.withUnsafeBufferPointer { v in
+                                        for t in 0..<steps {
+                                            let query = (t * batch + b) * hidden
+                                            let scores = w.baseAddress! + t * sources
+                                            for i in 0..<sources {
+                                                let key = (i * batch + b) * hidden
+                                                var score: Float = 0
+                                                if kind == .bahdanau {
+                                                    let base = (t * sources + i) * hidden
+                                                    for j in 0..<hidden {
+                                                        let value = Foundation.tanh(q[query + j] + k[key + j])
+                                                        u[base + j] = value
+                                                        score += value * v[j]
+                                                    }
+                                                } else {
+                                                    for j in 0..<hidden { score += q[query + j] * k[key + j] }
+                                                }
+                                                scores[i] = score
+                                            }
+                                            var top = -Float.infinity
+                                            for i in 0..<sources { top = Swift.max(top, scores[i]) }
+                                            var total: Float = 0
+                                            for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
+                                            for i in 0..<sources {
+                                                scores[i] /= total
+                                                let weight = scores[i], key = (i * batch + b) * hidden
+                                                for j in 0..<hidden { c[query + j] += weight * m[key + j] }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
-                    case .luongGeneral:
-                        let k = projected!.storage
-                        for j in 0..<hidden { score += states.storage[query + j] * k[key + j] }
-                    case .luongDot, .none:
-                        for j in 0..<hidden { score += states.storage[query + j] * memory.storage[key + j] }
                     }
-                    scores[i] = score
-                }
-                let top = scores.max() ?? 0
-                var total: Float = 0
-                for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
-                for i in 0..<sources {
-                    let weight = scores[i] / total
-                    weights[t * sources + i] = weight
-                    let key = (i * batch + b) * hidden
-                    for j in 0..<hidden { context.storage[query + j] += weight * memory.storage[key + j] }
                 }
             }
             allWeights.append(weights)
@@ -353,69 +364,88 @@ public final class Seq2Seq {
     /// the encoder outputs (and the attention's parameters).
     func attendBackward(_ trace: AttentionTrace, dContext: Matrix<Float>, states: Matrix<Float>, decoderLengths: [Int],
                         memory: Matrix<Float>, sourceLengths: [Int], batch: Int, dStates: inout Matrix<Float>, dMemory: inout Matrix<Float>) {
-        let hidden = self.hidden
-        var dProjected = trace.projected.map { Matrix<Float>(rows: $0.rows, columns: $0.columns) }
-        var dKeys = trace.keys.map { Matrix<Float>(rows: $0.rows, columns: $0.columns) }
+        let hidden = self.hidden, kind = configuration.attention
+        // The gradients of the score's query side (decoder rows) and key side (encoder rows).
+        var dQuery = Matrix<Float>(rows: states.rows, columns: hidden)
+        var dKey = Matrix<Float>(rows: memory.rows, columns: hidden)
+        let queryRows = kind == .bahdanau ? trace.projected! : states
+        let keyRows = kind == .bahdanau ? trace.keys! : (kind == .luongGeneral ? trace.projected! : memory)
         var dV = [Float](repeating: 0, count: hidden)
-        let v = attentionVector?.value.storage ?? []
+        let v = attentionVector?.value.storage ?? [Float](repeating: 0, count: hidden)
+        var dWeights = [Float](repeating: 0, count: sourceLengths.max() ?? 0)
         for b in 0..<batch {
             let steps = decoderLengths[b], sources = sourceLengths[b]
-            let weights = trace.weights[b]
-            for t in 0..<steps {
-                let query = (t * batch + b) * hidden
-                // dA_i = dc · h_i; the context also sends A_i · dc to h_i.
-                var dWeights = [Float](repeating: 0, count: sources)
-                var dot: Float = 0
-                for i in 0..<sources {
-                    let key = (i * batch + b) * hidden
-                    let weight = weights[t * sources + i]
-                    var d: Float = 0
-                    for j in 0..<hidden {
-                        d += dContext.storage[query + j] * memory.storage[key + j]
-                        dMemory.storage[key + j] += weight * dContext.storage[query + j]
-                    }
-                    dWeights[i] = d
-                    dot += weight * d
-                }
-                for i in 0..<sources {
-                    let weight = weights[t * sources + i]
-                    let dScore = weight * (dWeights[i] - dot)
-                    let key = (i * batch + b) * hidden
-                    switch configuration.attention {
-                    case .bahdanau:
-                        let base = (t * sources + i) * hidden
-                        let additive = trace.additive[b]
-                        for j in 0..<hidden {
-                            let u = additive[base + j]
-                            dV[j] += dScore * u
-                            let dPre = dScore * v[j] * (1 - u * u)
-                            dProjected!.storage[query + j] += dPre
-                            dKeys!.storage[key + j] += dPre
-                        }
-                    case .luongGeneral:
-                        let k = trace.projected!.storage
-                        for j in 0..<hidden {
-                            dStates.storage[query + j] += dScore * k[key + j]
-                            dProjected!.storage[key + j] += dScore * states.storage[query + j]
-                        }
-                    case .luongDot, .none:
-                        for j in 0..<hidden {
-                            dStates.storage[query + j] += dScore * memory.storage[key + j]
-                            dMemory.storage[key + j] += dScore * states.storage[query + j]
+            trace.weights[b].withUnsafeBufferPointer { w in
+                trace.additive[b].withUnsafeBufferPointer { u in
+                    dContext.storage.withUnsafeBufferPointer { dc in
+                        memory.storage.withUnsafeBufferPointer { m in
+                            queryRows.storage.withUnsafeBufferPointer { q in
+                                keyRows.storage.withUnsafeBufferPointer { k in
+                                    dMemory.storage.withUnsafeMutableBufferPointer { dm in
+                                        dQuery.storage.withUnsafeMutableBufferPointer { dq in
+                                            dKey.storage.withUnsafeMutableBufferPointer { dk in
+                                                dWeights.withUnsafeMutableBufferPointer { da in
+                                                    v.withUnsafeBufferPointer { v in
+                                                        dV.withUnsafeMutableBufferPointer { dv in
+                                                            for t in 0..<steps {
+                                                                let query = (t * batch + b) * hidden
+                                                                // dA_i = dc · h_i; the context also sends A_i · dc to h_i.
+                                                                var dot: Float = 0
+                                                                for i in 0..<sources {
+                                                                    let key = (i * batch + b) * hidden
+                                                                    let weight = w[t * sources + i]
+                                                                    var d: Float = 0
+                                                                    for j in 0..<hidden {
+                                                                        d += dc[query + j] * m[key + j]
+                                                                        dm[key + j] += weight * dc[query + j]
+                                                                    }
+                                                                    da[i] = d
+                                                                    dot += weight * d
+                                                                }
+                                                                for i in 0..<sources {
+                                                                    let dScore = w[t * sources + i] * (da[i] - dot)
+                                                                    let key = (i * batch + b) * hidden
+                                                                    if kind == .bahdanau {
+                                                                        let base = (t * sources + i) * hidden
+                                                                        for j in 0..<hidden {
+                                                                            let value = u[base + j]
+                                                                            dv[j] += dScore * value
+                                                                            let dPre = dScore * v[j] * (1 - value * value)
+                                                                            dq[query + j] += dPre
+                                                                            dk[key + j] += dPre
+                                                                        }
+                                                                    } else {
+                                                                        for j in 0..<hidden {
+                                                                            dq[query + j] += dScore * k[key + j]
+                                                                            dk[key + j] += dScore * q[query + j]
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        switch configuration.attention {
+        switch kind {
         case .bahdanau:
-            if let attentionQuery, let dProjected { dStates.add(attentionQuery.backward(input: states, outputGradient: dProjected)) }
-            if let attentionKey, let dKeys { dMemory.add(attentionKey.backward(input: memory, outputGradient: dKeys)) }
+            if let attentionQuery { dStates.add(attentionQuery.backward(input: states, outputGradient: dQuery)) }
+            if let attentionKey { dMemory.add(attentionKey.backward(input: memory, outputGradient: dKey)) }
             attentionVector?.gradient.add(Matrix(rows: 1, columns: hidden, storage: dV))
         case .luongGeneral:
-            if let attentionQuery, let dProjected { dMemory.add(attentionQuery.backward(input: memory, outputGradient: dProjected)) }
+            dStates.add(dQuery)
+            if let attentionQuery { dMemory.add(attentionQuery.backward(input: memory, outputGradient: dKey)) }
         case .luongDot, .none:
-            break
+            dStates.add(dQuery)
+            dMemory.add(dKey)
         }
     }
 

@@ -62,13 +62,16 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         case maxLength = "max_length"
     }
 
+    /// The data keys of the pipeline stage, beside the settings.
+    public static let dataKeys = ["source", "target", "dev_source", "dev_target", "test_source", "test_target"]
+
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
     public static let keys = ["attention", "tied", "min_count", "max_size", "max_length"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
     public init(from decoder: Decoder) throws {
-        try StrictKeys.check(decoder, allowed: EncoderSettings.dataKeys + ["source", "target", "dev_source", "dev_target"] + Self.keys)
+        try StrictKeys.check(decoder, allowed: Self.dataKeys + Self.keys)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Seq2SeqConfiguration()
         attention = try c.decodeIfPresent(AttentionKind.self, forKey: .attention) ?? d.attention

@@ -208,7 +208,7 @@ public struct StageType: Sendable {
     public static let all: [StageType] = [
         StageType(TokenizeStage.self), StageType(PhrasesStage.self), StageType(VocabStage.self), StageType(TrainStage.self),
         StageType(EvaluateStage.self), StageType(TrainTaggerStage.self), StageType(TrainClassifierStage.self), StageType(TrainLanguageModelStage.self),
-        StageType(GenerateStage.self),
+        StageType(GenerateStage.self), StageType(TrainSeq2SeqStage.self),
     ]
 
     /// The stage type called `name` in pipeline files.

@@ -56,6 +56,7 @@ struct Config: ParsableCommand {
         "train-classifier": ([], { "train: train.tsv\ndev: dev.tsv\n" + (try yaml(ClassifierConfiguration())) }),
         "generate": (["LM_STAGE"], { try yaml(GenerationSettings()) }),
         "train-lm": ([], { "train: train.txt\ndev: valid.txt\n" + (try yaml(LanguageModelConfiguration())) }),
+        "train-seq2seq": ([], { "source: train.de\ntarget: train.en\ndev_source: val.de\ndev_target: val.en\n" + (try yaml(Seq2SeqConfiguration())) }),
     ]
 
     /// `value` as a YAML block mapping.

@@ -126,7 +126,7 @@ import TestSupport
     @Test("every stage type is listed by name and version, in the CLI's order")
     func registry() {
         #expect(StageType.all.map(\.versionedName) == ["tokenize@1", "phrases@1", "vocab@1", "train@1", "evaluate@1",
-                                                       "train-tagger@1", "train-classifier@1", "train-lm@1", "generate@1"])
+                                                       "train-tagger@1", "train-classifier@1", "train-lm@1", "generate@1", "train-seq2seq@1"])
         #expect(StageType.named("train-tagger")?.outputFile == "model.wpm")
     }
 

@@ -12,7 +12,7 @@ import Vocabulary
     static let inputs: [String: [String]] = [
         "tokenize": ["raw.txt"], "phrases": ["tokenize"], "vocab": ["phrases"], "train": ["phrases", "vocab"],
         "evaluate": ["train"], "train-tagger": ["train"], "train-classifier": ["train"],
-        "train-lm": [], "generate": ["train-lm"],
+        "train-lm": [], "generate": ["train-lm"], "train-seq2seq": [],
     ]
 
     @Test func everyStageTypesDefaultsPastedIntoAPipelineAreAcceptedAndAreTheDefaults() throws {
@@ -20,11 +20,12 @@ import Vocabulary
         for (name, text) in [("raw.txt", "The cat sat.\n"), ("train.conll", "EU B-ORG\n"), ("dev.conll", "EU B-ORG\n"),
                              ("train.tsv", "pos\tgood\n"), ("dev.tsv", "pos\tgood\n"),
                              ("questions-words.txt", ": capital\na b c d\n"),
-                             ("train.txt", "the cat sat\n"), ("valid.txt", "the cat\n")] {
+                             ("train.txt", "the cat sat\n"), ("valid.txt", "the cat\n"),
+                             ("train.de", "die katze\n"), ("train.en", "the cat\n"), ("val.de", "die katze\n"), ("val.en", "the cat\n")] {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name))
         }
         var pipeline = "version: 1\nstages:\n"
-        #expect(pipelineStageTypeNames.count == 9)
+        #expect(pipelineStageTypeNames.count == 10)
         for type in pipelineStageTypeNames {
             let inputs = try #require(Self.inputs[type], "no inputs for the new stage type \(type) in this test")
             let result = try CLI.run(["config", type] + inputs.flatMap { ["--input", $0] })
@@ -61,6 +62,7 @@ import Vocabulary
             case "train-classifier": try check(ClassifierConfiguration(), extra: ["train", "dev"])
             case "train-lm": try check(LanguageModelConfiguration(), extra: ["train", "dev"])
             case "generate": try check(GenerationSettings())
+            case "train-seq2seq": try check(Seq2SeqConfiguration(), extra: ["source", "target", "dev_source", "dev_target"])
             default: Issue.record("no check for the stage type \(stage.type)")
             }
         }

@@ -83,4 +83,65 @@ import TestSupport
         #expect(notModel.status == 1)
         #expect(notModel.stderr.contains("not a WordPipe model file"), "\(notModel.stderr)")
     }
+
+    /// The train-seq2seq stage: trained in a pipeline, scored on dev and test; translate reads its model.
+    @Test func pipelineStage() throws {
+        let directory = try SharedData.temporaryDirectory()
+        _ = try Self.write(Self.german, "train.de", in: directory)
+        _ = try Self.write(Self.english, "train.en", in: directory)
+        let pipeline = """
+            version: 1
+            workdir: build
+            stages:
+              mt:
+                type: train-seq2seq
+                with: { source: train.de, target: train.en, dev_source: train.de, dev_target: train.en, test_source: train.de, test_target: train.en, hidden: 8, dim: 8, epochs: 2, batch: 3, attention: luong-dot }
+            """
+        let path = directory.appendingPathComponent("mt.yaml").path
+        try Data(pipeline.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try CLI.run(["run", path, "--threads", "1", "--progress", "never"])
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["dev.json", "test.json"] {
+            let score = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("build/mt/" + name))) as? [String: Any]
+            #expect(score?["bleu"] is Double && score?["chrf"] is Double, "\(String(describing: score))")
+        }
+        let translated = try CLI.run(["translate", "--model", directory.appendingPathComponent("build/mt/model.wpm").path],
+                                     stdin: Data("ein hund\n".utf8))
+        #expect(translated.status == 0, "\(translated.stderr)")
+        // A test side without the other is refused when the pipeline is read.
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try Data(pipeline.replacingOccurrences(of: ", test_target: train.en", with: "").utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try CLI.run(["run", bad, "--dry-run"])
+        #expect(refused.status != 0 && refused.stderr.contains("test_source and test_target go together"), "\(refused.stderr)")
+    }
+
+    /// Killed with SIGKILL in epoch 3 and resumed from its checkpoint (2 threads, dropout): the
+    /// same weights and translations as an uninterrupted run.
+    @Test func killedAndResumedEqualsUninterrupted() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let temporary = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        var sources: [String] = [], targets: [String] = []
+        for index in 0..<60 {
+            let first = index % 6, second = (index / 6) % 6
+            sources.append(Self.german[first] + " " + Self.german[second])
+            targets.append(Self.english[first] + " " + Self.english[second])
+        }
+        let source = try Self.write(sources, "train.de", in: directory), target = try Self.write(targets, "train.en", in: directory)
+        let base = ["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                    "--hidden", "8", "--dim", "8", "--epochs", "3", "--batch", "8", "--dropout", "0.2", "--threads", "2", "--progress", "never"]
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        let whole = try FaultMatrixTests.wordpipe(base + ["-o", path("whole.wpm")], fault: nil, temporary: temporary)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let checkpoints = path("checkpoints")
+        let killed = try FaultMatrixTests.wordpipe(base + ["-o", path("resumed.wpm"), "--checkpoint", checkpoints], fault: "train-batch:20",
+                                                   temporary: temporary)
+        #expect(killed.killed, "\(killed.stderr)")
+        let resumed = try FaultMatrixTests.wordpipe(base + ["-o", path("resumed.wpm"), "--resume", checkpoints], fault: nil, temporary: temporary)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed from \(checkpoints)"), "\(resumed.stderr)")
+        #expect(try ModelCheckpointCLITests.parameterSection(path("whole.wpm")) == ModelCheckpointCLITests.parameterSection(path("resumed.wpm")))
+        let outputs = try ["whole.wpm", "resumed.wpm"].map { try CLI.run(["translate", "--model", path($0), source, "--beam", "2", "--json"]).stdout }
+        #expect(!outputs[0].isEmpty && outputs[0] == outputs[1])
+    }
 }
