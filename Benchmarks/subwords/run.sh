@@ -62,7 +62,8 @@ fi
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>} for wordpipe"
 log "peer: fasttext $("$VENV/bin/pip" show fasttext-wheel fasttext 2>/dev/null | awk '/^Version/ {print $2; exit}')"
 TEXT=$OUTDIR/slice.txt
-gzip -dc "$CORPUS" | head -n "$SLICE" > "$TEXT"
+# head closes the pipe early: gzip's SIGPIPE is not a failure here.
+(set +o pipefail; gzip -dc "$CORPUS" | head -n "$SLICE" > "$TEXT")
 
 run_wordpipe() {  # name threads [extra options]
     local name=$1 threads=$2; shift 2

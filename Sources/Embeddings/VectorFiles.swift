@@ -13,6 +13,8 @@ public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
     case glove
     /// TensorBoard Embedding Projector: `vectors.tsv` and `metadata.tsv` in a directory.
     case projector
+    /// fastText's binary model (`.bin` from `save_model`; readers detect it by its magic number).
+    case fasttextBin = "fasttext-bin"
 
     /// The format a file name asks for by its extension, as gensim's and fastText's users name
     /// files: `.wpv` native, `.bin` word2vec binary, `.txt` word2vec text, `.vec` fastText's
@@ -37,6 +39,8 @@ public enum VectorFileFormat: String, Sendable, CaseIterable, Codable {
         let named = named(by: path)
         if let given {
             guard let named, named != given else { return given }
+            // `.bin` names fastText's models as well as word2vec's binary vectors.
+            if given == .fasttextBin && named == .word2vecBin { return given }
             let texts: Set<VectorFileFormat> = [.word2vecText, .fasttext, .glove]
             if texts.contains(named) && texts.contains(given) { return given }
             throw EmbeddingError.invalidOption(name: "format", value: given.rawValue,
@@ -75,6 +79,9 @@ extension WordVectors {
         try? handle.close()
         if head.prefix(8).elementsEqual(nativeMagic) {
             return (try readNative(from: path), VectorLoadReport(format: .native))
+        }
+        if FastTextBin.isFastText(head: head) {
+            return (try FastTextBin.read(path: path), VectorLoadReport(format: .fasttextBin))
         }
         if FileKinds.kind(ofHead: Array(head.prefix(8))) != nil {
             throw EmbeddingError.malformed(location: location, message: FileKinds.misplaced(Array(head.prefix(8)), expected: "a vector file"))
@@ -307,12 +314,15 @@ extension WordVectors {
         return WordVectors(vocabulary: Vocabulary(words: words, counts: counts), dim: dim, matrix: matrix)
     }
 
-    /// The first `limit` words (the most frequent).
+    /// The first `limit` words (the most frequent), with the n-gram rows when there are any.
     public func limited(to limit: Int?) -> WordVectors {
         guard let limit, limit < vocabulary.count else { return self }
         let vocabulary = Vocabulary(words: Array(self.vocabulary.words.prefix(limit)), counts: Array(self.vocabulary.counts.prefix(limit)),
                                     specialCount: min(limit, self.vocabulary.specialCount), tokenizer: self.vocabulary.tokenizer)
-        return WordVectors(vocabulary: vocabulary, dim: dim, matrix: Array(matrix.prefix(limit * dim)), training: training)
+        var result = WordVectors(vocabulary: vocabulary, dim: dim, matrix: Array(matrix.prefix(limit * dim)), training: training)
+        // The n-gram rows do not depend on the vocabulary: words dropped here still get vectors from them.
+        result.subwords = subwords
+        return result
     }
 
     /// Writes in any file format (`projector` writes `vectors.tsv` and `metadata.tsv` into
@@ -321,6 +331,7 @@ extension WordVectors {
         switch format {
         case .native: try write(to: path, format: .native)
         case .word2vecBin: try write(to: path, format: .word2vecBin)
+        case .fasttextBin: try write(to: path, format: .fasttextBin)
         case .word2vecText, .fasttext: try write(to: path, format: .word2vecText)
         case .glove:
             let file = try OutputFile(path: path)

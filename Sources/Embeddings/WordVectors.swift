@@ -47,6 +47,9 @@ public enum VectorFormat: String, Codable, Sendable, CaseIterable {
     case word2vecBin = "word2vec-bin"
     /// word2vec's text format: a `V D` header, then `word v1 … vD` per line.
     case word2vecText = "word2vec-text"
+    /// fastText's binary model (`save_model`, format version 12): words, n-gram rows when the
+    /// vectors have subwords, and a zero output matrix.
+    case fasttextBin = "fasttext-bin"
 
     /// The same format among those vectors are read from.
     public var fileFormat: VectorFileFormat {
@@ -54,6 +57,7 @@ public enum VectorFormat: String, Codable, Sendable, CaseIterable {
         case .native: .native
         case .word2vecBin: .word2vecBin
         case .word2vecText: .word2vecText
+        case .fasttextBin: .fasttextBin
         }
     }
 
@@ -63,6 +67,7 @@ public enum VectorFormat: String, Codable, Sendable, CaseIterable {
         switch try VectorFileFormat.choose(given: given?.fileFormat, path: path, fallback: .native) {
         case .native: .native
         case .word2vecBin: .word2vecBin
+        case .fasttextBin: .fasttextBin
         default: .word2vecText
         }
     }
@@ -128,6 +133,8 @@ extension WordVectors {
                     try file.write(CollectionOfOne(0x0A))
                 }
             }
+        case .fasttextBin:
+            try FastTextBin.write(self, to: file)
         case .native:
             var header = NativeVectorHeader(words: vocabulary.words, counts: vocabulary.counts, specialCount: vocabulary.specialCount,
                                             tokenizer: vocabulary.tokenizer, training: training)

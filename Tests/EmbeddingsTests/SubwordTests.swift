@@ -146,6 +146,10 @@ import WordPipeSupport
         store.ngramsForUnknownWords = false
         #expect(throws: QueryError.unknownWords([unseen])) { try store.nearest(positive: [unseen], k: 3) }
 
+        // Keeping the most frequent words keeps the n-gram rows.
+        let limited = vectors.limited(to: 5)
+        #expect(limited.subwords?.matrix == vectors.subwords?.matrix && limited.vocabulary.count == 5)
+
         // A file without subwords is still version 2, byte for byte what was written before.
         var plain = vectors
         plain.subwords = nil

@@ -51,6 +51,14 @@ import TestSupport
         #expect(analogy.status == 0, "\(analogy.stderr)")
         #expect(try CLI.run(["analogy", "--vectors", vectors, "horse", "horses", "camel", "--no-oov"]).status == 1)
 
+        // fastText's .bin: written with --format fasttext-bin, read back by its magic number.
+        let model = directory.appendingPathComponent("model.bin").path
+        let convert = try CLI.run(["convert", vectors, "-o", model, "--format", "fasttext-bin"])
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let fromBin = try CLI.run(["nearest", "--vectors", model, "horses", "-k", "3"])
+        #expect(fromBin.status == 0, "\(fromBin.stderr)")
+        #expect(fromBin.stdout == nearest.stdout, "\(fromBin.stdout) vs \(nearest.stdout)")
+
         // evaluate: skipped by default, scored with n-grams when asked.
         let pairs = directory.appendingPathComponent("pairs.tsv")
         try Data("horse\tdonkey\t8\nhorses\tcamel\t7\nhorse\tcrimson\t1\nscarlets\tviolet\t8\n".utf8).write(to: pairs)
