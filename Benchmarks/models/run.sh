@@ -67,7 +67,8 @@ run() {
   python3 - "$log" "$name" "$task" "$dataset" "$config" "$start" "$end" >> "$RESULTS" <<'PY'
 import json, re, statistics, sys
 log, name, task, dataset, config, start, end = sys.argv[1:]
-epochs = [l for l in open(log) if re.match(r"train-\w+: epoch ", l)]
+# The epoch lines (not the progress lines, which have no dev score).
+epochs = [l for l in open(log) if re.match(r"train-\w+: epoch ", l) and " dev_" in l]
 train_s = [float(re.search(r"train_s ([\d.]+)", l).group(1)) for l in epochs]
 scores = [float(re.search(r"dev_\w+ ([\d.]+)", l).group(1)) for l in epochs]
 metric = re.search(r"dev_(\w+) ", epochs[0]).group(1)
