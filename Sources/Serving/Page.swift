@@ -167,6 +167,10 @@ $("text-form").addEventListener("submit", async (event) => {
         const ol = el("ol", undefined, "labels");
         for (const l of answer.labels) { const li = el("li", l.label + " "); li.append(el("span", l.probability.toFixed(3), "score")); ol.append(li); }
         box.append(ol);
+      } else if (answer.translation !== undefined) {
+        box.append(el("p", answer.translation));
+      } else if (answer.logprobs !== undefined) {
+        box.append(el("p", answer.text));
       } else { box.append(el("pre", JSON.stringify(answer, null, 1))); }
       results.push(box);
     } catch (error) { const p = el("p", m.name + ": " + error.message, "error"); results.push(p); }
@@ -177,7 +181,7 @@ $("text-form").addEventListener("submit", async (event) => {
 (async () => {
   try {
     const loaded = await call("/v1/models");
-    $("loaded").textContent = "Serving " + loaded.map((a) => a.name + " (" + a.kind + (a.words ? ", " + a.words + " words × " + a.dimension : "") + ")").join(", ") + ".";
+    $("loaded").textContent = "Serving " + loaded.map((a) => a.name + " (" + a.kind + (a.words ? ", " + a.words + " words" + (a.dimension ? " × " + a.dimension : "") : "") + ")").join(", ") + ".";
     const hasVectors = loaded.some((a) => a.kind === "vectors");
     $("nearest-section").hidden = !hasVectors; $("analogy-section").hidden = !hasVectors;
     models = loaded.filter((a) => a.kind !== "vectors");

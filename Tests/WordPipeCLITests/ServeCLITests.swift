@@ -333,6 +333,35 @@ private func servedVectors(in directory: URL) throws -> String {
         #expect(server.stop().status == 0)
     }
 
+    @Test("an encoder-decoder is served at /v1/translate with no server change: answers equal translate --json, options checked")
+    func translates() async throws {
+        let directory = try SharedData.temporaryDirectory()
+        let source = try Seq2SeqCLITests.write(Seq2SeqCLITests.german, "train.de", in: directory)
+        let target = try Seq2SeqCLITests.write(Seq2SeqCLITests.english, "train.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path
+        let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                   "-o", model] + Seq2SeqCLITests.small)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let cli = try CLI.run(["translate", "--model", model, "--json", "--beam", "3"], stdin: Data("ein hund läuft\n".utf8))
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let expected = try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? NSDictionary
+
+        let server = try ServeProcess(["--model", model])
+        let document = try JSONSerialization.jsonObject(with: try await server.request("GET", "/openapi.json").body)
+        let answer = try await server.post("/v1/translate", ["text": "ein hund läuft", "beam": 3])
+        #expect(answer.status == 200, "\(String(describing: answer.json))")
+        #expect((answer.json as? NSDictionary) == expected, "\(String(describing: answer.json)) against \(cli.stdout)")
+        let schema = try #require(SchemaCheck.answerSchema(document, "POST", "/v1/translate"))
+        #expect(try SchemaCheck(document: document).problems(answer.json, schema).isEmpty)
+        let bad = try await server.post("/v1/translate", ["text": "ein hund", "beam": 0])
+        #expect(bad.status == 400)
+        #expect(((bad.json as? [String: Any])?["error"] as? [String: Any])?["field"] as? String == "beam", "\(String(describing: bad.json))")
+        let listed = try JSONSerialization.jsonObject(with: try await server.request("GET", "/v1/models").body)
+        let artifact = (listed as? [[String: Any]])?.first
+        #expect(artifact?["kind"] as? String == "seq2seq" && artifact?["labels"] == nil && artifact?["words"] is Int, "\(listed)")
+        #expect(server.stop().status == 0)
+    }
+
     @Test("serve refuses nothing to serve, bad settings and a file of another kind before listening")
     func refusesBadStarts() throws {
         let models = try RawTextModels.shared.get()
