@@ -79,24 +79,8 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         minCount = try c.decodeIfPresent(Int.self, forKey: .minCount) ?? d.minCount
         maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
-        let given = try EncoderSettings(from: decoder)
-        let present = Set(try decoder.container(keyedBy: SettingKey.self).allKeys.map(\.stringValue))
-        var settings = Self.defaultSettings
-        if present.contains("cell") { settings.cell = given.cell }
-        if present.contains("layers") { settings.layers = given.layers }
-        if present.contains("hidden") { settings.hidden = given.hidden }
-        if present.contains("bidirectional") { settings.bidirectional = given.bidirectional }
-        if present.contains("dropout") { settings.dropout = given.dropout }
-        if present.contains("optimizer") { settings.optimizer = given.optimizer }
-        if present.contains("lr") { settings.lr = given.lr } else if present.contains("optimizer") { settings.lr = nil }
-        if present.contains("epochs") { settings.epochs = given.epochs }
-        if present.contains("patience") { settings.patience = given.patience }
-        if present.contains("batch") { settings.batch = given.batch }
-        if present.contains("clip") { settings.clip = given.clip }
-        if present.contains("freeze_embeddings") { settings.freezeEmbeddings = given.freezeEmbeddings }
-        if present.contains("dim") { settings.dim = given.dim }
-        if present.contains("seed") { settings.seed = given.seed }
-        encoder = settings
+        // The shared keys, each absent one from this type's defaults (not the tagger's).
+        encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings)
         try validate()
     }
 
