@@ -29,30 +29,10 @@ if [ ! -f "$DATA/val.en.gz" ]; then
     exit 1
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "== creating $VENV"
-    "$PYTHON" -m venv "$VENV" || {
-        echo "bleu_agreement: '$PYTHON -m venv' failed; on Debian install python3-venv" >&2
-        exit 1
-    }
-fi
-if ! "$VENV/bin/python" -c "import sacrebleu" 2>/dev/null; then
-    echo "== pip install sacrebleu into $VENV"
-    "$VENV/bin/pip" install --quiet sacrebleu
-fi
-
-if [ -z "${WORDPIPE:-}" ]; then
-    echo "== building wordpipe (release)"
-    SCRATCH_ARGS=()
-    if [ -n "${SCRATCH:-}" ]; then SCRATCH_ARGS=(--scratch-path "$SCRATCH"); fi
-    (cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}")
-    WORDPIPE=$(cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}" --show-bin-path)/wordpipe
-fi
-
-if [ -z "${OUTDIR:-}" ]; then
-    OUTDIR=$(mktemp -d)
-    trap 'rm -rf "$OUTDIR"' EXIT
-fi
+source "$HERE/common.sh"
+metric_venv bleu_agreement sacrebleu sacrebleu
+metric_wordpipe
+metric_outdir
 
 echo "== sacrebleu $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("sacrebleu"))') against $WORDPIPE"
 "$VENV/bin/python" "$HERE/bleu_agreement.py" --wordpipe "$WORDPIPE" --data "$DATA" --out "$OUTDIR" --seed "$SEED"

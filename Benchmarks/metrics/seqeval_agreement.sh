@@ -23,37 +23,17 @@ FILES=${FILES:-300}
 SEED=${SEED:-1}
 GOLD=${GOLD:-$ROOT/../shared/data/ner/conll2003/valid.txt}
 PYTHON=${PYTHON:-python3}
-VENV=$ROOT/Benchmarks/.venv
+VENV=${VENV:-$ROOT/Benchmarks/.venv}
 
 if [ ! -f "$GOLD" ]; then
     echo "seqeval_agreement: $GOLD: gold tags not found (set GOLD=...)" >&2
     exit 1
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
-    echo "== creating $VENV"
-    "$PYTHON" -m venv "$VENV" || {
-        echo "seqeval_agreement: '$PYTHON -m venv' failed; on Debian install python3-venv" >&2
-        exit 1
-    }
-fi
-if ! "$VENV/bin/python" -c "import seqeval" 2>/dev/null; then
-    echo "== pip install seqeval into $VENV"
-    "$VENV/bin/pip" install --quiet seqeval
-fi
-
-if [ -z "${WORDPIPE:-}" ]; then
-    echo "== building wordpipe (release)"
-    SCRATCH_ARGS=()
-    if [ -n "${SCRATCH:-}" ]; then SCRATCH_ARGS=(--scratch-path "$SCRATCH"); fi
-    (cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}")
-    WORDPIPE=$(cd "$ROOT" && swift build -c release --product wordpipe "${SCRATCH_ARGS[@]}" --show-bin-path)/wordpipe
-fi
-
-if [ -z "${OUTDIR:-}" ]; then
-    OUTDIR=$(mktemp -d)
-    trap 'rm -rf "$OUTDIR"' EXIT
-fi
+source "$HERE/common.sh"
+metric_venv seqeval_agreement seqeval seqeval
+metric_wordpipe
+metric_outdir
 
 echo "== seqeval $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("seqeval"))') against $WORDPIPE"
 "$VENV/bin/python" "$HERE/seqeval_agreement.py" --wordpipe "$WORDPIPE" --gold "$GOLD" --out "$OUTDIR" \
