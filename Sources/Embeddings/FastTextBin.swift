@@ -117,9 +117,13 @@ enum FastTextBin {
                 for (id, word) in words.enumerated() {
                     let ids = rowIDs(of: word, id: id, words: wordCount, range: subwordRange, buckets: buckets)
                     let target = out.baseAddress! + id * dim
-                    for row in ids { for index in 0..<dim { target[index] += m[row * dim + index] } }
-                    let scale = 1 / Float(ids.count)
-                    for index in 0..<dim { target[index] *= scale }
+                    // The first row copied, so that a word without n-grams keeps its bits (-0.0 too).
+                    for index in 0..<dim { target[index] = m[ids[0] * dim + index] }
+                    for row in ids.dropFirst() { for index in 0..<dim { target[index] += m[row * dim + index] } }
+                    if ids.count > 1 {
+                        let scale = 1 / Float(ids.count)
+                        for index in 0..<dim { target[index] *= scale }
+                    }
                 }
             }
         }
