@@ -72,8 +72,9 @@ enum FastTextBin {
         }
         var words: [String] = []
         var counts: [Int64] = []
-        words.reserveCapacity(Int(nwords))
-        counts.reserveCapacity(Int(nwords))
+        // Each entry takes at least 10 bytes: a damaged count cannot reserve more than the file holds.
+        words.reserveCapacity(min(Int(nwords), data.count / 10))
+        counts.reserveCapacity(min(Int(nwords), data.count / 10))
         for _ in 0..<Int(size) {
             guard let bytes = reader.cString(), let count = reader.int64(), let type = reader.uint8() else { throw truncated("dictionary") }
             if type == 0 {
