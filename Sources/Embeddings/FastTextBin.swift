@@ -72,8 +72,9 @@ enum FastTextBin {
         }
         var words: [String] = []
         var counts: [Int64] = []
-        words.reserveCapacity(Int(nwords))
-        counts.reserveCapacity(Int(nwords))
+        // Each entry takes at least 10 bytes: a damaged count cannot reserve more than the file holds.
+        words.reserveCapacity(min(Int(nwords), data.count / 10))
+        counts.reserveCapacity(min(Int(nwords), data.count / 10))
         for _ in 0..<Int(size) {
             guard let bytes = reader.cString(), let count = reader.int64(), let type = reader.uint8() else { throw truncated("dictionary") }
             if type == 0 {
@@ -117,9 +118,13 @@ enum FastTextBin {
                 for (id, word) in words.enumerated() {
                     let ids = rowIDs(of: word, id: id, words: wordCount, range: subwordRange, buckets: buckets)
                     let target = out.baseAddress! + id * dim
-                    for row in ids { for index in 0..<dim { target[index] += m[row * dim + index] } }
-                    let scale = 1 / Float(ids.count)
-                    for index in 0..<dim { target[index] *= scale }
+                    // The first row copied, so that a word without n-grams keeps its bits (-0.0 too).
+                    for index in 0..<dim { target[index] = m[ids[0] * dim + index] }
+                    for row in ids.dropFirst() { for index in 0..<dim { target[index] += m[row * dim + index] } }
+                    if ids.count > 1 {
+                        let scale = 1 / Float(ids.count)
+                        for index in 0..<dim { target[index] *= scale }
+                    }
                 }
             }
         }

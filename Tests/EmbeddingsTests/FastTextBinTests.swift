@@ -136,6 +136,12 @@ enum FastTextPeer {
             try bytes.prefix(length).write(to: URL(fileURLWithPath: cut))
             #expect(throws: EmbeddingError.self, "\(length) bytes") { _ = try WordVectors.load(from: cut) }
         }
+        // A dictionary that claims 2^31 - 1 words in a short file is refused, not reserved.
+        var huge = bytes.prefix(200)
+        huge.replaceSubrange(64 ..< 72, with: [0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F])
+        let hugePath = directory.appendingPathComponent("huge.bin").path
+        try huge.write(to: URL(fileURLWithPath: hugePath))
+        #expect(throws: EmbeddingError.self) { _ = try WordVectors.load(from: hugePath) }
         #expect(try VectorFormat.choose(given: .fasttextBin, path: "model.bin") == .fasttextBin)
         #expect(try VectorFormat.choose(given: nil, path: "model.bin") == .word2vecBin)
     }
