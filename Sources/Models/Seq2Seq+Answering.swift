@@ -1,10 +1,10 @@
 import Foundation
 
-/// One translated text as `POST /v1/translate` answers it, with the keys `translate --json`
-/// prints: the translation (target tokens joined by spaces), its tokens, the beam's score
-/// (log-probability over GNMT's length penalty), its log-probability in nats, and the source
-/// tokens read (after truncation).
+/// One translated text as `POST /v1/translate` answers it: the text, then the keys `translate
+/// --json` prints: the translation (the target tokens joined by spaces), its tokens, the beam's
+/// score, the log-probability and the source tokens read (after truncation).
 public struct TranslateAnswer: Codable, Sendable, Equatable {
+    public var text: String
     public var translation: String
     public var tokens: [String]
     public var score: Double
@@ -12,33 +12,13 @@ public struct TranslateAnswer: Codable, Sendable, Equatable {
     public var sourceTokens: [String]
 
     enum CodingKeys: String, CodingKey {
-        case translation, tokens, score
+        case text, translation, tokens, score
         case logProbability = "log_probability"
         case sourceTokens = "source_tokens"
     }
-
-    public init(_ translation: Translation) {
-        let best = translation.best
-        self.translation = best.tokens.joined(separator: " ")
-        tokens = best.tokens
-        score = best.score
-        logProbability = best.logProbability
-        sourceTokens = translation.sourceTokens
-    }
-
-    /// The answer to an empty text: nothing read, nothing written.
-    static let empty = TranslateAnswer(translation: "", tokens: [], score: 0, logProbability: 0, sourceTokens: [])
-
-    private init(translation: String, tokens: [String], score: Double, logProbability: Double, sourceTokens: [String]) {
-        self.translation = translation
-        self.tokens = tokens
-        self.score = score
-        self.logProbability = logProbability
-        self.sourceTokens = sourceTokens
-    }
 }
 
-/// A request's search settings: `translate`'s `--beam`, `--alpha` and `--max-ratio`.
+/// A request's decoding settings (`DecodingOptions`), snake_case as `wordpipe translate`'s options.
 public struct TranslateOptions: Codable, Sendable {
     public var beam: Int?
     public var alpha: Double?
@@ -59,14 +39,14 @@ public struct TranslateOptions: Codable, Sendable {
 extension Seq2Seq: TextAnswering {
     public static var verb: String { "translate" }
     public static var optionFields: [OptionField] {
-        [OptionField("beam", "integer", "Beam size, 1 to 100 (default 1: greedy)"),
-         OptionField("alpha", "number", "GNMT length normalization of beam search, 0 to 10 (default 0.6; 0: raw log-probability)"),
-         OptionField("max_ratio", "number", "At most this many output tokens per source token, plus 5; in (0, 100] (default 2)")]
+        [OptionField("beam", "integer", "Beam size, 1...100 (default 1: greedy)"),
+         OptionField("alpha", "number", "GNMT length-normalization alpha of beam search, 0...10 (default 0.6)"),
+         OptionField("max_ratio", "number", "At most this many output tokens per source token, plus 5 (default 2)")]
     }
     public static var answerSchema: [String: Any] {
-        AnswerSchema.object(["translation": AnswerSchema.string, "tokens": AnswerSchema.strings, "score": AnswerSchema.number,
-                             "log_probability": AnswerSchema.number, "source_tokens": AnswerSchema.strings],
-                            required: ["translation", "tokens", "score", "log_probability", "source_tokens"])
+        AnswerSchema.object(["text": AnswerSchema.string, "translation": AnswerSchema.string, "tokens": AnswerSchema.strings,
+                             "score": AnswerSchema.number, "log_probability": AnswerSchema.number, "source_tokens": AnswerSchema.strings],
+                            required: ["text", "translation", "tokens", "score", "log_probability", "source_tokens"])
     }
 
     /// Its labels are its target vocabulary.
@@ -84,13 +64,17 @@ extension Seq2Seq: TextAnswering {
         }
     }
 
-    /// One translation per text (tokens separated by spaces, as `translate` reads a line; a
-    /// source longer than `maxSourceTokens` is cut, as there).
-    public func answer(_ texts: [String], options: TranslateOptions, threads _: Int) throws -> [TranslateAnswer] {
+    /// One translation per text (tokens split on spaces, cut to `maxSourceTokens`); a blank text
+    /// gets an empty translation.
+    public func answer(_ texts: [String], options: TranslateOptions, threads: Int) throws -> [TranslateAnswer] {
         let decoding = options.decoding
-        return texts.map { text in
-            let tokens = ParallelText.tokens(text)
-            return tokens.isEmpty ? .empty : TranslateAnswer(translate(tokens, options: decoding))
+        let tokens = texts.map(ParallelText.tokens)
+        return mapBatches(tokens, tokens: tokens.map(\.count), threads: threads) { model, tokens in
+            model.translate(tokens, options: decoding)
+        }.enumerated().map { index, translation in
+            let best = translation.best
+            return TranslateAnswer(text: texts[index], translation: best.tokens.joined(separator: " "), tokens: best.tokens,
+                                   score: best.score, logProbability: best.logProbability, sourceTokens: translation.sourceTokens)
         }
     }
 }

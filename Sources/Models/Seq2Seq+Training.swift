@@ -12,6 +12,7 @@ public struct ParallelFiles: Sendable, Equatable, TrainingDataLocation {
     /// The target side.
     public var target: String
 
+    /// The pair of files.
     public init(source: String, target: String) {
         self.source = source
         self.target = target
@@ -72,9 +73,13 @@ struct Seq2SeqExamples {
 /// The dev score of a translation model: corpus BLEU (sacreBLEU's default, on the tokens joined
 /// by spaces) and chrF2.
 public struct Seq2SeqMetrics: Codable, Sendable, Equatable, SelectionMetrics {
+    /// Corpus BLEU, 0...100.
     public var bleu: Double
+    /// Corpus chrF2, 0...100.
     public var chrf: Double
+    /// Segments scored.
     public var sentences: Int
+    /// The selection metric: BLEU.
     var main: Double { bleu }
 }
 

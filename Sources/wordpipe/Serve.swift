@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Vector file (native, word2vec, fastText .vec, GloVe).")
     var vectors: String?
 
-    @Option(name: .customLong("model"), help: "A model file (tagger or classifier); repeat for several.")
+    @Option(name: .customLong("model"), help: "A model file (tagger, classifier, language model or encoder-decoder); repeat for several.")
     var models: [String] = []
 
     @Option(help: "Address to listen on.")

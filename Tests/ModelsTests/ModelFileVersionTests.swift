@@ -119,7 +119,7 @@ import WordPipeSupport
                 try attempt()
                 Issue.record("a translator model was read")
             } catch {
-                #expect("\(error)" == "\(translator): a model of task type 'translator', which this wordpipe does not know (it reads tagger, classifier, language-model); a newer wordpipe may read it", "\(error)")
+                #expect("\(error)" == "\(translator): a model of task type 'translator', which this wordpipe does not know (it reads tagger, classifier, language-model, seq2seq); a newer wordpipe may read it", "\(error)")
             }
         }
         // A known type whose section lacks its configuration names the section.

@@ -197,5 +197,16 @@ struct Seq2SeqTests {
             #expect(loaded.translate(tokens, beam: 3).best.tokens == result.model.translate(tokens, beam: 3).best.tokens)
         }
         #expect(throws: (any Error).self) { try LanguageModel.load(from: path) }
+
+        // The model answers texts as `wordpipe serve` asks (TextAnswering), beam and greedy.
+        let answering = try #require(try TextAnsweringModels.load(path) as? Seq2Seq)
+        let answers = try answering.answer(["ein hund", "", "eine katze"], options: TranslateOptions(beam: 3), threads: 2)
+        #expect(answers.map(\.translation) == ["ein hund", "", "eine katze"].map {
+            result.model.translate(ParallelText.tokens($0), beam: 3).best.tokens.joined(separator: " ")
+        })
+        #expect(answers[1].tokens.isEmpty)
+        #expect(throws: InvalidOption(field: "beam", message: "expected an integer in 1...100, not 0")) {
+            try answering.check(TranslateOptions(beam: 0))
+        }
     }
 }
