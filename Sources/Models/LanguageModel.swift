@@ -85,32 +85,10 @@ public final class LanguageModel {
     // MARK: Forward and backward
 
     /// The embedded rows of `ids` (time-major), `ids.count × dim`.
-    func embed(_ ids: [Int32]) -> Matrix<Float> {
-        let dim = embedding.value.columns
-        var result = Matrix<Float>(rows: ids.count, columns: dim)
-        embedding.value.storage.withUnsafeBufferPointer { table in
-            result.storage.withUnsafeMutableBufferPointer { out in
-                for (row, id) in ids.enumerated() where id >= 0 {
-                    (out.baseAddress! + row * dim).update(from: table.baseAddress! + Int(id) * dim, count: dim)
-                }
-            }
-        }
-        return result
-    }
+    func embed(_ ids: [Int32]) -> Matrix<Float> { embedding.gatherRows(ids) }
 
     /// Adds the rows of `gradient` to the embedding's gradient at `ids` (a frozen table gets nothing).
-    func embedBackward(_ ids: [Int32], gradient: Matrix<Float>) {
-        guard embedding.isTrainable else { return }
-        let dim = embedding.value.columns
-        gradient.storage.withUnsafeBufferPointer { g in
-            embedding.gradient.storage.withUnsafeMutableBufferPointer { out in
-                for (row, id) in ids.enumerated() where id >= 0 {
-                    let target = out.baseAddress! + Int(id) * dim, source = g.baseAddress! + row * dim
-                    for j in 0..<dim { target[j] += source[j] }
-                }
-            }
-        }
-    }
+    func embedBackward(_ ids: [Int32], gradient: Matrix<Float>) { embedding.accumulateRowGradients(ids, gradient) }
 
     /// The loss of one segment of `inputs` (one id array per stream, all of the same length)
     /// predicting `targets`, from `initialState` (zeros when nil); with `backward`, accumulates

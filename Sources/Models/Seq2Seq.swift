@@ -452,31 +452,11 @@ public final class Seq2Seq {
     // MARK: Helpers
 
     /// The rows of `ids` in `table` (zeros at padding).
-    static func embed(_ table: Parameter<Float>, _ ids: [Int32]) -> Matrix<Float> {
-        let dim = table.value.columns
-        var result = Matrix<Float>(rows: ids.count, columns: dim)
-        table.value.storage.withUnsafeBufferPointer { source in
-            result.storage.withUnsafeMutableBufferPointer { out in
-                for (row, id) in ids.enumerated() where id >= 0 {
-                    (out.baseAddress! + row * dim).update(from: source.baseAddress! + Int(id) * dim, count: dim)
-                }
-            }
-        }
-        return result
-    }
+    static func embed(_ table: Parameter<Float>, _ ids: [Int32]) -> Matrix<Float> { table.gatherRows(ids) }
 
     /// Adds the rows of `gradient` to `table`'s gradient at `ids` (a frozen table gets nothing).
     static func embedBackward(_ table: Parameter<Float>, _ ids: [Int32], gradient: Matrix<Float>) {
-        guard table.isTrainable else { return }
-        let dim = table.value.columns
-        gradient.storage.withUnsafeBufferPointer { g in
-            table.gradient.storage.withUnsafeMutableBufferPointer { out in
-                for (row, id) in ids.enumerated() where id >= 0 {
-                    let target = out.baseAddress! + Int(id) * dim, source = g.baseAddress! + row * dim
-                    for j in 0..<dim { target[j] += source[j] }
-                }
-            }
-        }
+        table.accumulateRowGradients(ids, gradient)
     }
 }
 

@@ -136,3 +136,35 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
         }
     }
 }
+
+extension Parameter {
+    /// The rows `ids` of this table, `ids.count × columns` (a negative id gives a zero row): the
+    /// forward pass of an embedding with a dense gradient (one that may be tied to an output layer).
+    public func gatherRows(_ ids: [Int32]) -> Matrix<Scalar> {
+        let dim = value.columns
+        var result = Matrix<Scalar>(rows: ids.count, columns: dim)
+        value.storage.withUnsafeBufferPointer { table in
+            result.storage.withUnsafeMutableBufferPointer { out in
+                for (row, id) in ids.enumerated() where id >= 0 {
+                    (out.baseAddress! + row * dim).update(from: table.baseAddress! + Int(id) * dim, count: dim)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Adds the rows of `rowGradients` to the dense gradient at `ids` (negative ids are skipped;
+    /// a frozen table gets nothing): `gatherRows`' backward pass.
+    public func accumulateRowGradients(_ ids: [Int32], _ rowGradients: Matrix<Scalar>) {
+        guard isTrainable else { return }
+        let dim = value.columns
+        rowGradients.storage.withUnsafeBufferPointer { g in
+            gradient.storage.withUnsafeMutableBufferPointer { out in
+                for (row, id) in ids.enumerated() where id >= 0 {
+                    let target = out.baseAddress! + Int(id) * dim, source = g.baseAddress! + row * dim
+                    for j in 0..<dim { target[j] += source[j] }
+                }
+            }
+        }
+    }
+}
