@@ -83,14 +83,23 @@ private func store(_ rows: [[Float]]) -> VectorStore {
     }
 
     /// Graph indexes do poorly on unstructured (random) vectors; the search still answers k words,
-    /// and a wide beam recovers the exact answers.
+    /// and a wide beam recovers the exact answers. Neighbour pruning can leave a node with no
+    /// link in (hnswlib's heuristic does the same), so only the one-thread graph, which is
+    /// reproducible, is held to all ten; a two-thread graph differs run to run and is held to nine.
     @Test func randomVectorsNeedAWideBeam() throws {
         let vectors = store(rows(2000, dim: 48, clusters: 0, seed: 8))
-        let index = try HNSWIndex.build(vectors, settings: .init(m: 8, efConstruction: 80, seed: 1, threads: 2))
-        for query in [3, 999] {
-            let exact = try vectors.nearest(positive: ["w\(query)"], k: 10)
-            #expect(try vectors.nearest(positive: ["w\(query)"], k: 10, index: index, ef: 10).count == 10)
-            #expect(try vectors.nearest(positive: ["w\(query)"], k: 10, index: index, ef: 2000) == exact)
+        for threads in [1, 2] {
+            let index = try HNSWIndex.build(vectors, settings: .init(m: 8, efConstruction: 80, seed: 1, threads: threads))
+            for query in [3, 999] {
+                let exact = try vectors.nearest(positive: ["w\(query)"], k: 10)
+                #expect(try vectors.nearest(positive: ["w\(query)"], k: 10, index: index, ef: 10).count == 10)
+                let wide = try vectors.nearest(positive: ["w\(query)"], k: 10, index: index, ef: 2000)
+                if threads == 1 {
+                    #expect(wide == exact)
+                } else {
+                    #expect(Set(wide.map(\.word)).intersection(exact.map(\.word)).count >= 9)
+                }
+            }
         }
     }
 
