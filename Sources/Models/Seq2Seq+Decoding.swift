@@ -87,33 +87,37 @@ extension Seq2Seq {
         var attentional = states
         if let combine {
             var context = Matrix<Float>(rows: rows, columns: hidden)
-            let queries = configuration.attention == .bahdanau ? attentionQuery?.forward(states) : nil
-            let memory = source.memory.storage, sources = source.length
-            let v = attentionVector?.value.storage ?? []
-            for r in 0..<rows {
-                var scores = [Float](repeating: 0, count: sources)
-                for i in 0..<sources {
-                    var score: Float = 0
-                    switch configuration.attention {
-                    case .bahdanau:
-                        let p = queries!.storage, k = source.keys!.storage
-                        for j in 0..<hidden { score += v[j] * Foundation.tanh(p[r * hidden + j] + k[i * hidden + j]) }
-                    case .luongGeneral:
-                        let k = source.keys!.storage
-                        for j in 0..<hidden { score += states.storage[r * hidden + j] * k[i * hidden + j] }
-                    case .luongDot, .none:
-                        for j in 0..<hidden { score += states.storage[r * hidden + j] * memory[i * hidden + j] }
+            let sources = source.length
+            if sources > 0 {
+                let kind = configuration.attention
+                // The query side: W₁ s (bahdanau) or s; the key side: the source's keys, or its memory (dot).
+                let queries = kind == .bahdanau ? (attentionQuery?.forward(states) ?? states) : states
+                let keys = source.keys ?? source.memory
+                let v = attentionVector?.value.storage ?? []
+                var flat = [Float](repeating: 0, count: rows * sources)
+                var additive = [Float](repeating: 0, count: kind == .bahdanau ? rows * sources * hidden : 0)
+                queries.storage.withUnsafeBufferPointer { q in
+                    keys.storage.withUnsafeBufferPointer { k in
+                        source.memory.storage.withUnsafeBufferPointer { m in
+                            context.storage.withUnsafeMutableBufferPointer { c in
+                                flat.withUnsafeMutableBufferPointer { w in
+                                    additive.withUnsafeMutableBufferPointer { u in
+                                        v.withUnsafeBufferPointer { v in
+                                            Attention.forward(kind == .bahdanau ? .additive(v: v.baseAddress!) : .multiplicative,
+                                                              steps: rows, sources: sources, hidden: hidden,
+                                                              queries: .init(q.baseAddress!, stride: hidden), keys: .init(k.baseAddress!, stride: hidden),
+                                                              memory: .init(m.baseAddress!, stride: hidden), weights: w.baseAddress!,
+                                                              additive: u.baseAddress, context: .init(c.baseAddress!, stride: hidden))
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
-                    scores[i] = score
                 }
-                let top = scores.max() ?? 0
-                var total: Float = 0
-                for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
-                for i in 0..<sources {
-                    scores[i] /= total
-                    for j in 0..<hidden { context.storage[r * hidden + j] += scores[i] * memory[i * hidden + j] }
-                }
-                weights.append(scores)
+                weights = (0..<rows).map { Array(flat[($0 * sources)..<(($0 + 1) * sources)]) }
+            } else {
+                weights = [[Float]](repeating: [], count: rows)
             }
             attentional = tanh(combine.forward(Matrix.concatenateColumns(context, states)))
         }

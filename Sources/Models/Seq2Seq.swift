@@ -306,10 +306,15 @@ public final class Seq2Seq {
         // The query side of a score (decoder rows) and its key side (encoder rows).
         let queryRows = kind == .bahdanau ? projected! : states
         let keyRows = kind == .bahdanau ? keys! : (kind == .luongGeneral ? projected! : memory)
-        let v = attentionVector?.value.storage ?? [Float](repeating: 0, count: hidden)
+        let v = attentionVector?.value.storage ?? []
+        let stride = batch * hidden
         var allWeights: [[Float]] = [], allAdditive: [[Float]] = []
         for b in 0..<batch {
             let steps = decoderLengths[b], sources = sourceLengths[b]
+            guard steps > 0, sources > 0 else {  // no source word: a zero context
+                allWeights.append([]); allAdditive.append([])
+                continue
+            }
             var weights = [Float](repeating: 0, count: steps * sources)
             var additive = [Float](repeating: 0, count: kind == .bahdanau ? steps * sources * hidden : 0)
             queryRows.storage.withUnsafeBufferPointer { q in
@@ -319,34 +324,14 @@ public final class Seq2Seq {
                             weights.withUnsafeMutableBufferPointer { w in
                                 additive.withUnsafeMutableBufferPointer { u in
                                     v.withUnsafeBufferPointer { v in
-                                        for t in 0..<steps {
-                                            let query = (t * batch + b) * hidden
-                                            let scores = w.baseAddress! + t * sources
-                                            for i in 0..<sources {
-                                                let key = (i * batch + b) * hidden
-                                                var score: Float = 0
-                                                if kind == .bahdanau {
-                                                    let base = (t * sources + i) * hidden
-                                                    for j in 0..<hidden {
-                                                        let value = Foundation.tanh(q[query + j] + k[key + j])
-                                                        u[base + j] = value
-                                                        score += value * v[j]
-                                                    }
-                                                } else {
-                                                    for j in 0..<hidden { score += q[query + j] * k[key + j] }
-                                                }
-                                                scores[i] = score
-                                            }
-                                            var top = -Float.infinity
-                                            for i in 0..<sources { top = Swift.max(top, scores[i]) }
-                                            var total: Float = 0
-                                            for i in 0..<sources { scores[i] = Foundation.exp(scores[i] - top); total += scores[i] }
-                                            for i in 0..<sources {
-                                                scores[i] /= total
-                                                let weight = scores[i], key = (i * batch + b) * hidden
-                                                for j in 0..<hidden { c[query + j] += weight * m[key + j] }
-                                            }
-                                        }
+                                        let offset = b * hidden
+                                        Attention.forward(kind == .bahdanau ? .additive(v: v.baseAddress!) : .multiplicative,
+                                                          steps: steps, sources: sources, hidden: hidden,
+                                                          queries: .init(q.baseAddress! + offset, stride: stride),
+                                                          keys: .init(k.baseAddress! + offset, stride: stride),
+                                                          memory: .init(m.baseAddress! + offset, stride: stride),
+                                                          weights: w.baseAddress!, additive: u.baseAddress,
+                                                          context: .init(c.baseAddress! + offset, stride: stride))
                                     }
                                 }
                             }
@@ -372,9 +357,12 @@ public final class Seq2Seq {
         let keyRows = kind == .bahdanau ? trace.keys! : (kind == .luongGeneral ? trace.projected! : memory)
         var dV = [Float](repeating: 0, count: hidden)
         let v = attentionVector?.value.storage ?? [Float](repeating: 0, count: hidden)
-        var dWeights = [Float](repeating: 0, count: sourceLengths.max() ?? 0)
+        var scratch = [Float](repeating: 0, count: (decoderLengths.max() ?? 0) * (sourceLengths.max() ?? 0))
+        let stride = batch * hidden
         for b in 0..<batch {
             let steps = decoderLengths[b], sources = sourceLengths[b]
+            guard steps > 0, sources > 0 else { continue }
+            let offset = b * hidden
             trace.weights[b].withUnsafeBufferPointer { w in
                 trace.additive[b].withUnsafeBufferPointer { u in
                     dContext.storage.withUnsafeBufferPointer { dc in
@@ -384,44 +372,20 @@ public final class Seq2Seq {
                                     dMemory.storage.withUnsafeMutableBufferPointer { dm in
                                         dQuery.storage.withUnsafeMutableBufferPointer { dq in
                                             dKey.storage.withUnsafeMutableBufferPointer { dk in
-                                                dWeights.withUnsafeMutableBufferPointer { da in
+                                                scratch.withUnsafeMutableBufferPointer { scratch in
                                                     v.withUnsafeBufferPointer { v in
                                                         dV.withUnsafeMutableBufferPointer { dv in
-                                                            for t in 0..<steps {
-                                                                let query = (t * batch + b) * hidden
-                                                                // dA_i = dc · h_i; the context also sends A_i · dc to h_i.
-                                                                var dot: Float = 0
-                                                                for i in 0..<sources {
-                                                                    let key = (i * batch + b) * hidden
-                                                                    let weight = w[t * sources + i]
-                                                                    var d: Float = 0
-                                                                    for j in 0..<hidden {
-                                                                        d += dc[query + j] * m[key + j]
-                                                                        dm[key + j] += weight * dc[query + j]
-                                                                    }
-                                                                    da[i] = d
-                                                                    dot += weight * d
-                                                                }
-                                                                for i in 0..<sources {
-                                                                    let dScore = w[t * sources + i] * (da[i] - dot)
-                                                                    let key = (i * batch + b) * hidden
-                                                                    if kind == .bahdanau {
-                                                                        let base = (t * sources + i) * hidden
-                                                                        for j in 0..<hidden {
-                                                                            let value = u[base + j]
-                                                                            dv[j] += dScore * value
-                                                                            let dPre = dScore * v[j] * (1 - value * value)
-                                                                            dq[query + j] += dPre
-                                                                            dk[key + j] += dPre
-                                                                        }
-                                                                    } else {
-                                                                        for j in 0..<hidden {
-                                                                            dq[query + j] += dScore * k[key + j]
-                                                                            dk[key + j] += dScore * q[query + j]
-                                                                        }
-                                                                    }
-                                                                }
-                                                            }
+                                                            Attention.backward(kind == .bahdanau ? .additive(v: v.baseAddress!) : .multiplicative,
+                                                                               steps: steps, sources: sources, hidden: hidden,
+                                                                               queries: .init(q.baseAddress! + offset, stride: stride),
+                                                                               keys: .init(k.baseAddress! + offset, stride: stride),
+                                                                               memory: .init(m.baseAddress! + offset, stride: stride),
+                                                                               weights: w.baseAddress!, additive: u.baseAddress,
+                                                                               dContext: .init(dc.baseAddress! + offset, stride: stride),
+                                                                               dMemory: .init(dm.baseAddress! + offset, stride: stride),
+                                                                               dQueries: .init(dq.baseAddress! + offset, stride: stride),
+                                                                               dKeys: .init(dk.baseAddress! + offset, stride: stride),
+                                                                               dV: dv.baseAddress, scratch: scratch.baseAddress!)
                                                         }
                                                     }
                                                 }

@@ -63,3 +63,19 @@ double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, c
 #endif
     return softmax_xent_portable(rows, classes, logits, targets, scale, gradient);
 }
+
+void wpr_additive_attention_scores(long steps, long sources, long hidden, const float *q, long qStride, const float *k, long kStride,
+                                   const float *v, float *scores, float *additive) {
+#if defined(__x86_64__)
+    if (vectorized()) { additive_scores_avx2(steps, sources, hidden, q, qStride, k, kStride, v, scores, additive); return; }
+#endif
+    additive_scores_portable(steps, sources, hidden, q, qStride, k, kStride, v, scores, additive);
+}
+
+void wpr_additive_attention_backward(long steps, long sources, long hidden, const float *dScores, const float *additive, const float *v,
+                                     float *dq, long qStride, float *dk, long kStride, float *dv) {
+#if defined(__x86_64__)
+    if (vectorized()) { additive_backward_avx2(steps, sources, hidden, dScores, additive, v, dq, qStride, dk, kStride, dv); return; }
+#endif
+    additive_backward_portable(steps, sources, hidden, dScores, additive, v, dq, qStride, dk, kStride, dv);
+}

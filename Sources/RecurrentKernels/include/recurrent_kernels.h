@@ -1,5 +1,5 @@
-// RecurrentKernels: the transcendental part of a recurrent time step (sigmoid, tanh) for
-// float32, in C, so that it vectorizes.
+// RecurrentKernels: the transcendental part of a recurrent time step (sigmoid, tanh) and of
+// additive attention for float32, in C, so that it vectorizes.
 //
 // Each function covers the `batch` rows of one time step; row b is a real step when
 // `step < lengths[b]` and padding otherwise (its state is carried over). Layouts and equations
@@ -35,6 +35,17 @@ void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *l
 /// `scale · (softmax − onehot)` to `gradient`; other rows get zeros. The exponentials are the
 /// kernels' vectorized e^x.
 double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, const int32_t *targets, float scale, float *gradient);
+
+/// Additive (Bahdanau) attention scores of one example: for each of `steps` query rows q_t
+/// (`qStride` floats apart) and `sources` key rows k_i (`kStride` apart), writes
+/// u = tanh(q_t + k_i) to `additive[(t·sources + i)·hidden …]` and u · v to `scores[t·sources + i]`.
+void wpr_additive_attention_scores(long steps, long sources, long hidden, const float *q, long qStride, const float *k, long kStride,
+                                   const float *v, float *scores, float *additive);
+
+/// The backward pass of `wpr_additive_attention_scores`: given the scores' gradient
+/// (`steps × sources`), adds dS · v ∘ (1 − u²) to dq_t and dk_i and dS · u to dv.
+void wpr_additive_attention_backward(long steps, long sources, long hidden, const float *dScores, const float *additive, const float *v,
+                                     float *dq, long qStride, float *dk, long kStride, float *dv);
 
 /// Returns 1 when the AVX2 + FMA build is in use.
 int wpr_kernels_vectorized(void);
