@@ -23,16 +23,19 @@ public struct TranslateOptions: Codable, Sendable {
     public var beam: Int?
     public var alpha: Double?
     public var maxRatio: Double?
+    public var replaceUnk: Bool?
 
     enum CodingKeys: String, CodingKey {
         case beam, alpha
         case maxRatio = "max_ratio"
+        case replaceUnk = "replace_unk"
     }
 
     /// The decoding settings, defaults filled in.
     var decoding: DecodingOptions {
         let defaults = DecodingOptions()
-        return DecodingOptions(beam: beam ?? defaults.beam, alpha: alpha ?? defaults.alpha, maxRatio: maxRatio ?? defaults.maxRatio)
+        return DecodingOptions(beam: beam ?? defaults.beam, alpha: alpha ?? defaults.alpha, maxRatio: maxRatio ?? defaults.maxRatio,
+                               replaceUnknown: replaceUnk ?? false)
     }
 }
 
@@ -41,7 +44,8 @@ extension Seq2Seq: TextAnswering {
     public static var optionFields: [OptionField] {
         [OptionField("beam", "integer", "Beam size, 1...100 (default 1: greedy)"),
          OptionField("alpha", "number", "GNMT length-normalization alpha of beam search, 0...10 (default 0.6)"),
-         OptionField("max_ratio", "number", "At most this many output tokens per source token, plus 5 (default 2)")]
+         OptionField("max_ratio", "number", "At most this many output tokens per source token, plus 5 (default 2)"),
+         OptionField("replace_unk", "boolean", "Replace each <unk> by the source token it attended to most (default false)")]
     }
     public static var answerSchema: [String: Any] {
         AnswerSchema.object(["text": AnswerSchema.string, "translation": AnswerSchema.string, "tokens": AnswerSchema.strings,

@@ -38,13 +38,18 @@ public struct DecodingOptions: Sendable {
     public var maxOutput = 250
     /// How many hypotheses to return (≤ beam).
     public var nBest = 1
+    /// Replace each `<unk>` output token by the source token it attended to most (OpenNMT's
+    /// `-replace_unk`; needs attention).
+    public var replaceUnknown = false
 
-    public init(beam: Int = 1, alpha: Double = 0.6, maxRatio: Double = 2.0, maxOutput: Int = 250, nBest: Int = 1) {
+    public init(beam: Int = 1, alpha: Double = 0.6, maxRatio: Double = 2.0, maxOutput: Int = 250, nBest: Int = 1,
+                replaceUnknown: Bool = false) {
         self.beam = beam
         self.alpha = alpha
         self.maxRatio = maxRatio
         self.maxOutput = maxOutput
         self.nBest = nBest
+        self.replaceUnknown = replaceUnknown
     }
 }
 
@@ -163,9 +168,26 @@ extension Seq2Seq {
         }
         let source = encodeSource(sourceIDs(sourceTokens))
         let limit = Self.outputLimit(sourceLength: sourceTokens.count, options: options)
-        let hypotheses = options.beam <= 1 ? [greedy(source, limit: limit, alpha: options.alpha)]
+        var hypotheses = options.beam <= 1 ? [greedy(source, limit: limit, alpha: options.alpha)]
             : beamSearch(source, limit: limit, options: options)
+        if options.replaceUnknown {
+            hypotheses = hypotheses.map { Self.replacingUnknowns($0, source: sourceTokens) }
+        }
         return Translation(hypotheses: hypotheses, sourceTokens: sourceTokens)
+    }
+
+    /// `hypothesis` with each `<unk>` token replaced by the source token of the highest attention
+    /// weight at its step (the first on a tie); its ids and scores are unchanged. Without
+    /// attention it is returned as is.
+    static func replacingUnknowns(_ hypothesis: TranslationHypothesis, source: [String]) -> TranslationHypothesis {
+        var result = hypothesis
+        for (position, id) in hypothesis.ids.enumerated() where id == unknownID && position < hypothesis.attention.count {
+            let weights = hypothesis.attention[position]
+            guard let best = weights.indices.max(by: { weights[$0] < weights[$1] || (weights[$0] == weights[$1] && $0 > $1) }),
+                  best < source.count else { continue }
+            result.tokens[position] = source[best]
+        }
+        return result
     }
 
     /// The most probable token at each step until `</s>` or `limit` tokens (then `</s>` is forced).

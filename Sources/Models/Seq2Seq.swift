@@ -101,6 +101,9 @@ public final class Seq2Seq {
         outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
     }
 
+    /// Whether the decoder attends to the source (`--attention` other than `none`).
+    public var hasAttention: Bool { configuration.attention != .none }
+
     /// The size of the encoder's outputs (both directions) and of the decoder's states.
     var hidden: Int { 2 * configuration.encoder.hidden }
     var layerCount: Int { configuration.encoder.layers }

@@ -203,6 +203,12 @@ struct Translate: ParsableCommand {
     @Flag(help: "With --json, add the attention matrix (one row per output token and </s>, one column per source token).")
     var attention = false
 
+    @Flag(help: "Replace each <unk> in the output by the source token with the highest attention weight at that step (OpenNMT's -replace_unk).")
+    var replaceUnk = false
+
+    @Option(help: "Write the attention of the first input line's translation as an SVG heatmap to this file.")
+    var attentionSvg: String?
+
     func validate() throws {
         if !(1...100).contains(beam) { throw ValidationError("invalid value \(beam) for --beam: expected an integer in 1...100") }
         if !(1...beam).contains(nBest) { throw ValidationError("invalid value \(nBest) for --n-best: expected an integer in 1...\(beam) (the beam)") }
@@ -210,20 +216,30 @@ struct Translate: ParsableCommand {
         if !(maxRatio > 0 && maxRatio <= 100) { throw ValidationError("invalid value \(maxRatio) for --max-ratio: expected a number in (0, 100]") }
         if attention && !json { throw ValidationError("--attention adds the attention matrix to --json output; give --json too") }
         if let output { try checkOutputPath(output) }
+        if let attentionSvg { try checkOutputPath(attentionSvg) }
     }
 
     func run() throws {
         do {
             let model = try Seq2Seq.load(from: model).model
-            let options = DecodingOptions(beam: beam, alpha: alpha, maxRatio: maxRatio, nBest: nBest)
+            if (replaceUnk || attentionSvg != nil) && !model.hasAttention {
+                throw ValidationError("\(replaceUnk ? "--replace-unk" : "--attention-svg") needs attention, and \(self.model) was trained with --attention none")
+            }
+            let options = DecodingOptions(beam: beam, alpha: alpha, maxRatio: maxRatio, nBest: nBest, replaceUnknown: replaceUnk)
+            var heatmapWritten = false
             let name = input ?? "<stdin>"
             var lines: [String] = []
-            func answer(_ line: String, number: Int) -> String {
+            func answer(_ line: String, number: Int) throws -> String {
                 let tokens = ParallelText.tokens(line)
                 if tokens.count > Seq2Seq.maxSourceTokens {
                     StandardError.write("wordpipe translate: warning: \(name):\(number): \(tokens.count) tokens; translating the first \(Seq2Seq.maxSourceTokens)\n")
                 }
                 let translation = model.translate(tokens, options: options)
+                if let attentionSvg, !heatmapWritten {
+                    heatmapWritten = true
+                    try writeOutput(AttentionHeatmap.svg(source: translation.sourceTokens, target: translation.best.tokens + ["</s>"],
+                                                         weights: translation.best.attention), to: attentionSvg)
+                }
                 let text = translation.best.tokens.joined(separator: " ")
                 guard json else { return text }
                 func object(_ hypothesis: TranslationHypothesis) -> [String: Any] {
@@ -240,20 +256,23 @@ struct Translate: ParsableCommand {
             if let output {
                 for (index, line) in try TextLines.read(path: input ?? "-").enumerated() {
                     try Interruption.check()
-                    lines.append(answer(line, number: index + 1))
+                    lines.append(try answer(line, number: index + 1))
                 }
                 try writeOutput(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), to: output)
             } else if let input {
                 for (index, line) in try TextLines.read(path: input).enumerated() {
                     try Interruption.check()
-                    emit(answer(line, number: index + 1))
+                    emit(try answer(line, number: index + 1))
                 }
             } else {
                 var number = 0
                 while let line = Swift.readLine(strippingNewline: true) {
                     number += 1
-                    emit(answer(line, number: number))
+                    emit(try answer(line, number: number))
                 }
+            }
+            if let attentionSvg, !heatmapWritten {
+                throw ValidationError("--attention-svg \(attentionSvg): no input line to translate, so no heatmap was written")
             }
         } catch {
             throw StageFailure(stage: "translate", underlying: error)

@@ -209,4 +209,17 @@ struct Seq2SeqTests {
             try answering.check(TranslateOptions(beam: 0))
         }
     }
+
+    /// --replace-unk: each <unk> takes the source token of its step's highest attention weight
+    /// (the first on a tie); other tokens, ids and scores are kept.
+    @Test func unknownsTakeTheMostAttendedSourceToken() {
+        let hypothesis = TranslationHypothesis(tokens: ["<unk>", "dog", "<unk>"], ids: [Seq2Seq.unknownID, 9, Seq2Seq.unknownID],
+                                               logProbability: -3, score: -2,
+                                               attention: [[0.1, 0.7, 0.2], [0.9, 0.05, 0.05], [0.4, 0.2, 0.4], [1, 0, 0]])
+        let replaced = Seq2Seq.replacingUnknowns(hypothesis, source: ["ein", "Dackel", "bellt"])
+        #expect(replaced.tokens == ["Dackel", "dog", "ein"])
+        #expect(replaced.ids == hypothesis.ids && replaced.score == hypothesis.score && replaced.attention == hypothesis.attention)
+        let none = TranslationHypothesis(tokens: ["<unk>"], ids: [Seq2Seq.unknownID], logProbability: 0, score: 0, attention: [])
+        #expect(Seq2Seq.replacingUnknowns(none, source: ["x"]).tokens == ["<unk>"])
+    }
 }

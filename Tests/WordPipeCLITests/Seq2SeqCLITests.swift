@@ -50,6 +50,41 @@ import TestSupport
         #expect(cut.stdout.filter { $0 == "\n" }.count == 1, "\(cut.stdout)")
     }
 
+    /// --attention-svg draws the first line's attention, one shaded cell per (output token or
+    /// </s>, source token) with the words escaped; --replace-unk and --attention-svg are refused
+    /// for a model without attention, and a heatmap of no input is an error, not a missing file.
+    @Test func attentionHeatmapAndReplaceUnk() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let source = try Self.write(Self.german, "train.de", in: directory), target = try Self.write(Self.english, "train.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path, plain = directory.appendingPathComponent("none.wpm").path
+        for (path, attention) in [(model, "bahdanau"), (plain, "none")] {
+            let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                       "-o", path, "--attention", attention] + Self.small)
+            #expect(trained.status == 0, "\(trained.stderr)")
+        }
+        let svg = directory.appendingPathComponent("a.svg").path
+        let drawn = try CLI.run(["translate", "--model", model, "--attention-svg", svg, "--json", "--attention", "--replace-unk"],
+                                stdin: Data("ein <hund> & katze\nder hund\n".utf8))
+        #expect(drawn.status == 0, "\(drawn.stderr)")
+        let first = try #require(drawn.stdout.split(separator: "\n").first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        let tokens = try #require(first["tokens"] as? [String]), weights = try #require(first["attention"] as? [[Double]])
+        #expect(!tokens.contains("<unk>"), "\(tokens)")
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(picture.hasPrefix("<?xml") && picture.hasSuffix("</svg>\n"))
+        #expect(picture.components(separatedBy: "<rect x=").count - 1 == (tokens.count + 1) * 4)
+        #expect(weights.count == tokens.count + 1)
+        #expect(picture.contains("&lt;hund&gt;") && picture.contains(">&amp;<") && !picture.contains("<hund>"))
+
+        for flags in [["--replace-unk"], ["--attention-svg", svg]] {
+            let refused = try CLI.run(["translate", "--model", plain] + flags, stdin: Data("ein hund\n".utf8))
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("needs attention"), "\(refused.stderr)")
+        }
+        let empty = try CLI.run(["translate", "--model", model, "--attention-svg", directory.appendingPathComponent("b.svg").path], stdin: Data())
+        #expect(empty.status != 0)
+        #expect(empty.stderr.contains("no input line"), "\(empty.stderr)")
+    }
+
     @Test func badParallelData() throws {
         let directory = try SharedData.temporaryDirectory()
         let source = try Self.write(Self.german, "train.de", in: directory)
