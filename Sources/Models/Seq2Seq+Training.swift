@@ -251,6 +251,27 @@ public enum Seq2SeqTraining {
                                configuration: configuration, options: options)
     }
 
+    /// The perplexity of a parallel set's target side given its source side (teacher forced, as
+    /// OpenNMT's "GOLD PPL"): e to the summed NLL over the target tokens, `</s>` counted, with
+    /// the number of target tokens. Target words outside the vocabulary count as `<unk>`.
+    public static func perplexity(_ model: Seq2Seq, on files: ParallelFiles) throws -> (perplexity: Double, tokens: Int) {
+        let text = try ParallelText.read(files)
+        let sources = text.sources.map { model.sourceIDs(Array($0.prefix(Seq2Seq.maxSourceTokens))) }
+        let targets = text.targets.map(model.targetIDs)
+        var sum = 0.0, tokens = 0
+        for start in stride(from: 0, to: sources.count, by: 32) {
+            try Interruption.check()
+            let end = min(start + 32, sources.count)
+            let batch = model.forward(sources: Array(sources[start..<end]), targets: Array(targets[start..<end]), training: false)
+            sum += batch.sum
+            tokens += batch.tokens
+        }
+        guard tokens > 0 else {
+            throw ModelError.badData(location: nil, message: "\(files.target) has no target tokens to score; give a reference set with text")
+        }
+        return (Foundation.exp(sum / Double(tokens)), tokens)
+    }
+
     /// Greedy translations of a parallel set's source side, scored against its target side.
     public static func evaluate(_ model: Seq2Seq, on files: ParallelFiles, threads: Int = 1) throws -> Seq2SeqMetrics {
         let text = try ParallelText.read(files)

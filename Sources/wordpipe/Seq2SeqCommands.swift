@@ -16,11 +16,19 @@ struct EvaluateSeq2Seq: ParsableCommand {
             Both files hold one segment per line (plain, .gz or .bz2), the hypotheses line by line \
             against the references. BLEU is sacreBLEU's default (13a tokenization, exp smoothing, \
             4-grams, closest reference length); chrF is chrF2 (character 6-grams, no word n-grams). \
-            Several --references files give several references per segment.
+            Several --references files give several references per segment. With --model and --source, \
+            it also gives the model's perplexity of the (first) references given the source, teacher \
+            forced, per target token with </s> counted (OpenNMT's GOLD PPL); --hypotheses may then be left out.
             """)
 
     @Option(help: "The system's translations, one segment per line.")
-    var hypotheses: String
+    var hypotheses: String?
+
+    @Option(help: "With --source: an encoder-decoder whose perplexity of the references is reported.")
+    var model: String?
+
+    @Option(help: "With --model: the source side of the references, line-aligned with them.")
+    var source: String?
 
     @Option(parsing: .upToNextOption, help: "Reference translations, one segment per line (one or more files).")
     var references: [String]
@@ -36,10 +44,24 @@ struct EvaluateSeq2Seq: ParsableCommand {
 
     func validate() throws {
         if references.isEmpty { throw ValidationError("--references needs at least one file") }
+        if (model == nil) != (source == nil) { throw ValidationError("--model and --source go together (the perplexity of the references given the source)") }
+        if hypotheses == nil && model == nil { throw ValidationError("give --hypotheses to score translations, or --model and --source for the perplexity of the references") }
     }
 
     func run() throws {
         do {
+            var fields: [String: Any] = [:]
+            if let model, let source {
+                let loaded = try Seq2Seq.load(from: model).model
+                let (perplexity, tokens) = try Seq2SeqTraining.perplexity(loaded, on: ParallelFiles(source: source, target: references[0]))
+                fields["perplexity"] = perplexity
+                fields["target_tokens"] = tokens
+                if !json { emit(String(format: "perplexity = %.2f (%d target tokens with </s>)", perplexity, tokens)) }
+            }
+            guard let hypotheses else {
+                if json { printJSON(fields) }
+                return
+            }
             let hypothesisLines = try TextLines.read(path: hypotheses)
             var referenceLines: [[String]] = []
             for path in references {
@@ -53,10 +75,11 @@ struct EvaluateSeq2Seq: ParsableCommand {
                                                lowercase: lowercase, tokenizer: tokenize)
             let chrf = TranslationMetrics.chrf(hypotheses: hypothesisLines, references: referenceLines, lowercase: lowercase)
             if json {
-                printJSON(["bleu": bleu.score, "chrf": chrf, "bleu_counts": bleu.counts, "bleu_totals": bleu.totals,
-                           "bleu_precisions": bleu.precisions, "brevity_penalty": bleu.brevityPenalty,
-                           "hypothesis_length": bleu.hypothesisLength, "reference_length": bleu.referenceLength,
-                           "segments": hypothesisLines.count, "lowercase": lowercase, "tokenize": tokenize.rawValue])
+                printJSON(fields.merging(["bleu": bleu.score, "chrf": chrf, "bleu_counts": bleu.counts, "bleu_totals": bleu.totals,
+                                          "bleu_precisions": bleu.precisions, "brevity_penalty": bleu.brevityPenalty,
+                                          "hypothesis_length": bleu.hypothesisLength, "reference_length": bleu.referenceLength,
+                                          "segments": hypothesisLines.count, "lowercase": lowercase,
+                                          "tokenize": tokenize.rawValue]) { first, _ in first })
             } else {
                 let ratio = bleu.referenceLength == 0 ? 0 : Double(bleu.hypothesisLength) / Double(bleu.referenceLength)
                 let precisions = bleu.precisions.map { String(format: "%.1f", $0) }.joined(separator: "/")

@@ -85,6 +85,42 @@ import TestSupport
         #expect(empty.stderr.contains("no input line"), "\(empty.stderr)")
     }
 
+    /// evaluate-seq2seq --model --source: the references' perplexity, below the uniform
+    /// model's (the target vocabulary plus </s>) once trained, lower on the training pairs than on
+    /// shuffled pairs; alone or beside BLEU; half the pair is refused.
+    @Test func perplexityOfReferences() throws {
+        let directory = try SharedData.temporaryDirectory()
+        // Five tokens a side, so that dev BLEU (4-grams) picks a trained epoch.
+        let german = Self.german.map { $0 + " heute ." }, english = Self.english.map { $0 + " today ." }
+        let source = try Self.write(german, "train.de", in: directory), target = try Self.write(english, "train.en", in: directory)
+        let shuffled = try Self.write(english.reversed(), "shuffled.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path
+        let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                   "-o", model, "--hidden", "16", "--dim", "16", "--epochs", "30", "--batch", "3", "--lr", "0.01",
+                                   "--progress", "never"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        func perplexity(_ references: String) throws -> (Double, Int) {
+            let run = try CLI.run(["evaluate-seq2seq", "--model", model, "--source", source, "--references", references, "--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            #expect(object?["bleu"] == nil)
+            return (object?["perplexity"] as? Double ?? .nan, object?["target_tokens"] as? Int ?? 0)
+        }
+        let (gold, tokens) = try perplexity(target), (other, _) = try perplexity(shuffled)
+        #expect(tokens == english.map { $0.split(separator: " ").count + 1 }.reduce(0, +))
+        let uniform = Double(Set(english.flatMap { $0.split(separator: " ") }).count + 1)
+        #expect(gold >= 1 && gold < uniform / 2, "\(gold) against uniform \(uniform)")
+        #expect(gold < other, "\(gold) against shuffled \(other)")
+
+        let both = try CLI.run(["evaluate-seq2seq", "--model", model, "--source", source, "--references", target, "--hypotheses", target])
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stdout.hasPrefix("perplexity = ") && both.stdout.contains("BLEU = 100.00"), "\(both.stdout)")
+        let half = try CLI.run(["evaluate-seq2seq", "--model", model, "--references", target])
+        #expect(half.status != 0 && half.stderr.contains("--model and --source go together"), "\(half.stderr)")
+        let nothing = try CLI.run(["evaluate-seq2seq", "--references", target])
+        #expect(nothing.status != 0 && nothing.stderr.contains("give --hypotheses"), "\(nothing.stderr)")
+    }
+
     @Test func badParallelData() throws {
         let directory = try SharedData.temporaryDirectory()
         let source = try Self.write(Self.german, "train.de", in: directory)
