@@ -5,20 +5,31 @@ import Recurrent
 import WordPipeSupport
 
 /// Where a parallel training or dev set is: two line-aligned files, the source and the target
-/// side (plain, .gz or .bz2), one segment per line, tokens separated by spaces.
+/// side (plain, .gz or .bz2), one segment per line, tokens separated by spaces; or one file of
+/// pairs, the source and the target on one line separated by a tab.
 public struct ParallelFiles: Sendable, Equatable, TrainingDataLocation {
-    /// The source side.
+    /// The source side (the file of pairs when `tabSeparated`).
     public var source: String
-    /// The target side.
+    /// The target side (the file of pairs when `tabSeparated`).
     public var target: String
+    /// One file of tab-separated pairs.
+    public var tabSeparated: Bool
 
     /// The pair of files.
     public init(source: String, target: String) {
         self.source = source
         self.target = target
+        tabSeparated = false
     }
 
-    var files: [String] { [source, target] }
+    /// One file of pairs, `source<TAB>target` per line.
+    public init(pairs path: String) {
+        source = path
+        target = path
+        tabSeparated = true
+    }
+
+    var files: [String] { tabSeparated ? [source] : [source, target] }
 }
 
 /// Sentence pairs as read from parallel files.
@@ -34,16 +45,16 @@ public struct ParallelText: Sendable {
     /// pair with one empty side names its line; with `maxLength`, pairs with a longer side are
     /// dropped and counted; pairs empty on both sides are skipped.
     public static func read(_ files: ParallelFiles, maxLength: Int? = nil) throws -> ParallelText {
-        let sourceLines = try TextLines.read(path: files.source)
-        let targetLines = try TextLines.read(path: files.target)
-        guard sourceLines.count == targetLines.count else {
-            throw ModelError.badData(location: nil, message: "the parallel files are not line-aligned: \(files.source) has \(sourceLines.count) lines, \(files.target) has \(targetLines.count); give one target line per source line")
-        }
+        let (sourceLines, targetLines) = files.tabSeparated ? try pairLines(files.source) : try sideLines(files)
         var text = ParallelText(sources: [], targets: [])
         for (index, (source, target)) in zip(sourceLines, targetLines).enumerated() {
             let sourceTokens = tokens(source), targetTokens = tokens(target)
             if sourceTokens.isEmpty && targetTokens.isEmpty { continue }
             if sourceTokens.isEmpty || targetTokens.isEmpty {
+                guard !files.tabSeparated else {
+                    throw ModelError.badData(location: SourceLocation(path: files.source, line: index + 1),
+                                             message: "the \(sourceTokens.isEmpty ? "source" : "target") side is empty; a pair needs both sides (remove the line or fill in its translation)")
+                }
                 let (empty, other) = sourceTokens.isEmpty ? (files.source, files.target) : (files.target, files.source)
                 throw ModelError.badData(location: SourceLocation(path: empty, line: index + 1),
                                          message: "empty line where \(other) line \(index + 1) has text; a pair needs both sides (remove the pair or fill in its translation)")
@@ -56,6 +67,36 @@ public struct ParallelText: Sendable {
             text.targets.append(targetTokens)
         }
         return text
+    }
+
+    /// The lines of two line-aligned files; a count mismatch names both files and counts.
+    static func sideLines(_ files: ParallelFiles) throws -> ([String], [String]) {
+        let sourceLines = try TextLines.read(path: files.source)
+        let targetLines = try TextLines.read(path: files.target)
+        guard sourceLines.count == targetLines.count else {
+            throw ModelError.badData(location: nil, message: "the parallel files are not line-aligned: \(files.source) has \(sourceLines.count) lines, \(files.target) has \(targetLines.count); give one target line per source line")
+        }
+        return (sourceLines, targetLines)
+    }
+
+    /// The two sides of a file of `source<TAB>target` lines; a blank line is an empty pair, and
+    /// a line with another number of tabs names its line.
+    static func pairLines(_ path: String) throws -> ([String], [String]) {
+        var sources: [String] = [], targets: [String] = []
+        for (index, line) in try TextLines.read(path: path).enumerated() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            if fields.count == 1 && fields[0].allSatisfy({ $0 == " " || $0 == "\r" }) {
+                sources.append(""); targets.append("")
+                continue
+            }
+            guard fields.count == 2 else {
+                throw ModelError.badData(location: SourceLocation(path: path, line: index + 1),
+                                         message: "expected a source and a target separated by one tab, found \(fields.count) field\(fields.count == 1 ? "" : "s"); tokens within a side are separated by spaces")
+            }
+            sources.append(String(fields[0]))
+            targets.append(String(fields[1]))
+        }
+        return (sources, targets)
     }
 
     /// A line's tokens: split on spaces and tabs.
@@ -185,17 +226,8 @@ extension Seq2Seq: TrainableModel {
 
     /// A tab-separated file of pairs (source, then target) to score the model on.
     func readLabeled(_ path: String) throws -> (tokens: [[String]], gold: [[String]]) {
-        var tokens: [[String]] = [], gold: [[String]] = []
-        for (index, line) in try TextLines.read(path: path).enumerated() where !line.isEmpty {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 2 else {
-                throw ModelError.badData(location: SourceLocation(path: path, line: index + 1),
-                                         message: "expected a source and a target separated by one tab, found \(fields.count) fields")
-            }
-            tokens.append(ParallelText.tokens(String(fields[0])))
-            gold.append(ParallelText.tokens(String(fields[1])))
-        }
-        return (tokens, gold)
+        let text = try ParallelText.read(ParallelFiles(pairs: path))
+        return (text.sources, text.targets)
     }
 
     func encode(_ data: TaskData<[String]>, ids: [[Int32]]) -> Seq2SeqExamples {

@@ -63,7 +63,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     }
 
     /// The data keys of the pipeline stage, beside the settings.
-    public static let dataKeys = ["source", "target", "dev_source", "dev_target", "test_source", "test_target"]
+    public static let dataKeys = ["source", "target", "pairs", "dev_source", "dev_target", "dev_pairs", "test_source", "test_target", "test_pairs"]
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
     public static let keys = ["attention", "tied", "min_count", "max_size", "max_length"]

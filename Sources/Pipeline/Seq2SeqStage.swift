@@ -4,45 +4,79 @@ import WordPipeSupport
 
 /// The settings of the `train-seq2seq` stage: the parallel files (each resolved against the
 /// pipeline file and hashed into the lock like any input) beside the keys of
-/// `Seq2SeqConfiguration`, which `wordpipe train-seq2seq` shares.
+/// `Seq2SeqConfiguration`, which `wordpipe train-seq2seq` shares. Each set is two line-aligned
+/// files (`source` and `target`, `dev_source` …) or one file of tab-separated pairs (`pairs`,
+/// `dev_pairs`, `test_pairs`).
 struct Seq2SeqStageSettings: Decodable, Sendable {
-    var source: String
-    var target: String
-    var devSource: String
-    var devTarget: String
+    var source: String?
+    var target: String?
+    var pairs: String?
+    var devSource: String?
+    var devTarget: String?
+    var devPairs: String?
     var testSource: String?
     var testTarget: String?
+    var testPairs: String?
     var configuration: Seq2SeqConfiguration
 
     enum CodingKeys: String, CodingKey {
-        case source, target
+        case source, target, pairs
         case devSource = "dev_source"
         case devTarget = "dev_target"
+        case devPairs = "dev_pairs"
         case testSource = "test_source"
         case testTarget = "test_target"
+        case testPairs = "test_pairs"
     }
 
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        source = try container.decode(String.self, forKey: .source)
-        target = try container.decode(String.self, forKey: .target)
-        devSource = try container.decode(String.self, forKey: .devSource)
-        devTarget = try container.decode(String.self, forKey: .devTarget)
-        testSource = try container.decodeIfPresent(String.self, forKey: .testSource)
-        testTarget = try container.decodeIfPresent(String.self, forKey: .testTarget)
-        if (testSource == nil) != (testTarget == nil) {
-            throw DecodingError.dataCorrupted(DecodingError.Context(
-                codingPath: [testSource == nil ? CodingKeys.testSource : .testTarget],
-                debugDescription: "test_source and test_target go together: give both or neither"))
+        func value(_ key: CodingKeys) throws -> String? { try container.decodeIfPresent(String.self, forKey: key) }
+        (source, target, pairs) = (try value(.source), try value(.target), try value(.pairs))
+        (devSource, devTarget, devPairs) = (try value(.devSource), try value(.devTarget), try value(.devPairs))
+        (testSource, testTarget, testPairs) = (try value(.testSource), try value(.testTarget), try value(.testPairs))
+        /// One set: both sides, or the pairs, never both (the test set may be absent).
+        func check(_ source: String?, _ target: String?, _ pairs: String?, keys: (CodingKeys, CodingKeys, CodingKeys), required: Bool) throws {
+            let (sourceKey, targetKey, pairsKey) = keys
+            let sides = "\(sourceKey.rawValue) and \(targetKey.rawValue)"
+            if pairs != nil && (source != nil || target != nil) {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: [pairsKey], debugDescription: "give \(pairsKey.rawValue) (one file of tab-separated pairs) or \(sides), not both"))
+            }
+            if pairs == nil && (source == nil) != (target == nil) {
+                throw DecodingError.dataCorrupted(DecodingError.Context(
+                    codingPath: [source == nil ? sourceKey : targetKey], debugDescription: "\(sides) go together: give both or neither"))
+            }
+            if required && pairs == nil && source == nil {
+                throw DecodingError.keyNotFound(sourceKey, DecodingError.Context(
+                    codingPath: [], debugDescription: "give \(sides) (two line-aligned files) or \(pairsKey.rawValue) (source TAB target per line)"))
+            }
         }
+        try check(source, target, pairs, keys: (.source, .target, .pairs), required: true)
+        try check(devSource, devTarget, devPairs, keys: (.devSource, .devTarget, .devPairs), required: true)
+        try check(testSource, testTarget, testPairs, keys: (.testSource, .testTarget, .testPairs), required: false)
         configuration = try Seq2SeqConfiguration(from: decoder)
     }
 
     /// The data files with their keys, resolved against `directory`.
     func files(in directory: String) -> [(key: CodingKeys, path: String)] {
-        var files: [(CodingKeys, String)] = [(.source, source), (.target, target), (.devSource, devSource), (.devTarget, devTarget)]
-        if let testSource, let testTarget { files += [(.testSource, testSource), (.testTarget, testTarget)] }
-        return files.map { ($0.0, resolve($0.1, in: directory)) }
+        let all: [(CodingKeys, String?)] = [(.source, source), (.target, target), (.pairs, pairs), (.devSource, devSource),
+                                            (.devTarget, devTarget), (.devPairs, devPairs), (.testSource, testSource),
+                                            (.testTarget, testTarget), (.testPairs, testPairs)]
+        return all.compactMap { key, path in path.map { (key, resolve($0, in: directory)) } }
+    }
+}
+
+extension ParallelFiles {
+    /// A set of the stage's resolved files, by key prefix (`""`, `"dev_"`, `"test_"`); nil when absent.
+    init?(_ files: [String: String], prefix: String) {
+        if let pairs = files[prefix + "pairs"] {
+            self.init(pairs: pairs)
+        } else if let source = files[prefix + "source"], let target = files[prefix + "target"] {
+            self.init(source: source, target: target)
+        } else {
+            return nil
+        }
     }
 }
 
@@ -80,16 +114,18 @@ enum TrainSeq2SeqStage: Stage {
         let shown = context.progress != .never ? StandardError.log(stage: context.name) : nil
         let options = ModelTrainingOptions(run: RunOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
                                                            logEvery: context.logEvery, log: notes.sink(forwardingTo: shown)))
-        let result = try Seq2SeqTraining.run(train: ParallelFiles(source: files["source"]!, target: files["target"]!),
-                                             dev: ParallelFiles(source: files["dev_source"]!, target: files["dev_target"]!),
+        guard let train = ParallelFiles(files, prefix: ""), let dev = ParallelFiles(files, prefix: "dev_") else {
+            throw ModelError.badData(location: nil, message: "the training and dev data are missing; give source and target, or pairs (and dev_source and dev_target, or dev_pairs)")
+        }
+        let result = try Seq2SeqTraining.run(train: train, dev: dev,
                                              vectorsPath: context.inputs[.vectors]?.first, configuration: configuration.configuration,
                                              options: options)
         let record = result.record
         var metrics = ["dev_bleu": result.dev.bleu, "dev_chrf": result.dev.chrf, "best_epoch": Double(record.bestEpoch),
                        "epochs": Double(record.epochs), "train_seconds": record.trainSeconds]
         var test: Seq2SeqMetrics?
-        if let source = files["test_source"], let target = files["test_target"] {
-            let score = try Seq2SeqTraining.evaluate(result.model, on: ParallelFiles(source: source, target: target), threads: context.threads)
+        if let testFiles = ParallelFiles(files, prefix: "test_") {
+            let score = try Seq2SeqTraining.evaluate(result.model, on: testFiles, threads: context.threads)
             metrics["test_bleu"] = score.bleu
             metrics["test_chrf"] = score.chrf
             test = score

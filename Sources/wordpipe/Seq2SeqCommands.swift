@@ -119,20 +119,28 @@ struct TrainSeq2Seq: ParsableCommand {
             (2 x --hidden units) writes the target with global attention (--attention) over the encoder's \
             outputs. Training uses teacher forcing on batches bucketed by source length; pairs with a side longer \
             than --max-length tokens are dropped and counted. Each epoch prints the dev BLEU of greedy \
-            translations (sacreBLEU's default on the tokens joined by spaces); the best epoch is kept.
+            translations (sacreBLEU's default on the tokens joined by spaces); the best epoch is kept. \
+            Instead of two files a side, --pairs and --dev-pairs take one file of pairs, source TAB target \
+            per line.
             """)
 
     @Option(help: "Training source side.")
-    var source: String
+    var source: String?
 
     @Option(help: "Training target side, line-aligned with --source.")
-    var target: String
+    var target: String?
 
     @Option(help: "Development source side (greedy BLEU each epoch; the best epoch is kept).")
-    var devSource: String
+    var devSource: String?
 
     @Option(help: "Development target side.")
-    var devTarget: String
+    var devTarget: String?
+
+    @Option(help: "Training pairs in one file, source TAB target per line (instead of --source and --target).")
+    var pairs: String?
+
+    @Option(help: "Development pairs in one file, source TAB target per line (instead of --dev-source and --dev-target).")
+    var devPairs: String?
 
     @Option(help: "Attention: bahdanau (additive), luong-general, luong-dot or none.")
     var attention: AttentionKind = Seq2SeqConfiguration().attention
@@ -168,7 +176,23 @@ struct TrainSeq2Seq: ParsableCommand {
         return configuration
     }
 
+    /// The parallel files of one set: two files a side, or one of pairs.
+    static func files(source: String?, target: String?, pairs: String?, set: String) throws -> ParallelFiles {
+        let prefix = set == "training" ? "--" : "--dev-"
+        switch (source, target, pairs) {
+        case let (source?, target?, nil): return ParallelFiles(source: source, target: target)
+        case let (nil, nil, pairs?): return ParallelFiles(pairs: pairs)
+        case (_, _, _?): throw ValidationError("give the \(set) data as \(prefix)pairs or as \(prefix)source and \(prefix)target, not both")
+        default: throw ValidationError("give the \(set) data as \(prefix)source and \(prefix)target (two line-aligned files) or \(prefix)pairs (source TAB target per line)")
+        }
+    }
+
+    var trainFiles: ParallelFiles { get throws { try Self.files(source: source, target: target, pairs: pairs, set: "training") } }
+    var devFiles: ParallelFiles { get throws { try Self.files(source: devSource, target: devTarget, pairs: devPairs, set: "dev") } }
+
     func validate() throws {
+        _ = try trainFiles
+        _ = try devFiles
         if encoder.vectors != nil { throw ValidationError("train-seq2seq takes --source-vectors (the source side's word vectors), not --vectors") }
         try validateConfiguration(stageConfiguration.validate)
         try checkOutputPath(output)
@@ -178,7 +202,7 @@ struct TrainSeq2Seq: ParsableCommand {
         try trainAndSave(stage: "train-seq2seq", to: output, dev: { (metrics: Seq2SeqMetrics) in
             String(format: "dev BLEU %.2f chrF2 %.2f (greedy)", metrics.bleu, metrics.chrf)
         }) {
-            try Seq2SeqTraining.run(train: ParallelFiles(source: source, target: target), dev: ParallelFiles(source: devSource, target: devTarget),
+            try Seq2SeqTraining.run(train: try trainFiles, dev: try devFiles,
                                     vectorsPath: sourceVectors, configuration: stageConfiguration,
                                     options: encoder.trainingOptions(stage: "train-seq2seq"))
         }

@@ -184,6 +184,60 @@ import TestSupport
         try Data(pipeline.replacingOccurrences(of: ", test_target: train.en", with: "").utf8).write(to: URL(fileURLWithPath: bad))
         let refused = try CLI.run(["run", bad, "--dry-run"])
         #expect(refused.status != 0 && refused.stderr.contains("test_source and test_target go together"), "\(refused.stderr)")
+
+        // One file of tab-separated pairs per set: the same model as from two files a side.
+        _ = try Self.write(zip(Self.german, Self.english).map { "\($0)\t\($1)" }, "train.tsv", in: directory)
+        let tabbed = pipeline.replacingOccurrences(of: "source: train.de, target: train.en, dev_source: train.de, dev_target: train.en, test_source: train.de, test_target: train.en",
+                                                   with: "pairs: train.tsv, dev_pairs: train.tsv, test_pairs: train.tsv")
+            .replacingOccurrences(of: "workdir: build", with: "workdir: build-tsv")
+        #expect(tabbed != pipeline)
+        let tsvPath = directory.appendingPathComponent("tsv.yaml").path
+        try Data(tabbed.utf8).write(to: URL(fileURLWithPath: tsvPath))
+        let tsvRun = try CLI.run(["run", tsvPath, "--threads", "1", "--progress", "never"])
+        #expect(tsvRun.status == 0, "\(tsvRun.stderr)")
+        for name in ["dev.json", "test.json"] {
+            let fromSides = try Data(contentsOf: directory.appendingPathComponent("build/mt/" + name))
+            #expect(try Data(contentsOf: directory.appendingPathComponent("build-tsv/mt/" + name)) == fromSides, "\(name)")
+        }
+        let mixed = directory.appendingPathComponent("mixed.yaml").path
+        try Data(tabbed.replacingOccurrences(of: "pairs: train.tsv, dev_pairs", with: "pairs: train.tsv, source: train.de, dev_pairs").utf8)
+            .write(to: URL(fileURLWithPath: mixed))
+        let both = try CLI.run(["run", mixed, "--dry-run"])
+        #expect(both.status != 0 && both.stderr.contains("give pairs (one file of tab-separated pairs) or source and target, not both"), "\(both.stderr)")
+    }
+
+    /// --pairs / --dev-pairs: one file of `source<TAB>target` lines trains as two files a side
+    /// do; a line with another number of tabs or an empty side names its line; the two forms
+    /// are not mixed.
+    @Test func tabSeparatedPairs() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let source = try Self.write(Self.german, "train.de", in: directory), target = try Self.write(Self.english, "train.en", in: directory)
+        let pairs = try Self.write(zip(Self.german, Self.english).map { "\($0)\t\($1)" }, "train.tsv", in: directory)
+        let fromSides = directory.appendingPathComponent("a.wpm").path, fromPairs = directory.appendingPathComponent("b.wpm").path
+        let one = ["--hidden", "8", "--dim", "8", "--epochs", "2", "--batch", "3", "--threads", "1", "--progress", "never"]
+        let sides = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                 "-o", fromSides] + one)
+        let tabbed = try CLI.run(["train-seq2seq", "--pairs", pairs, "--dev-pairs", pairs, "-o", fromPairs] + one)
+        #expect(sides.status == 0 && tabbed.status == 0, "\(sides.stderr)\n\(tabbed.stderr)")
+        let input = Data(Self.german.joined(separator: "\n").utf8)
+        #expect(try CLI.run(["translate", "--model", fromSides, "--json"], stdin: input).stdout
+                == CLI.run(["translate", "--model", fromPairs, "--json"], stdin: input).stdout)
+
+        var lines = zip(Self.german, Self.english).map { "\($0)\t\($1)" }
+        lines[3] = "die katze\tthe cat\truns"
+        let extra = try Self.write(lines, "extra.tsv", in: directory)
+        let refused = try CLI.run(["train-seq2seq", "--pairs", extra, "--dev-pairs", pairs, "-o", fromPairs] + one)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(extra):4: expected a source and a target separated by one tab, found 3 fields"), "\(refused.stderr)")
+        lines[3] = "die katze läuft\t "
+        let half = try Self.write(lines, "half.tsv", in: directory)
+        let empty = try CLI.run(["train-seq2seq", "--pairs", pairs, "--dev-pairs", half, "-o", fromPairs] + one)
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("\(half):4: the target side is empty"), "\(empty.stderr)")
+        let mixed = try CLI.run(["train-seq2seq", "--pairs", pairs, "--source", source, "--dev-pairs", pairs, "-o", fromPairs] + one)
+        #expect(mixed.status != 0 && mixed.stderr.contains("give the training data as --pairs or as --source and --target, not both"), "\(mixed.stderr)")
+        let missing = try CLI.run(["train-seq2seq", "--pairs", pairs, "-o", fromPairs] + one)
+        #expect(missing.status != 0 && missing.stderr.contains("give the dev data as --dev-source and --dev-target"), "\(missing.stderr)")
     }
 
     /// Killed with SIGKILL in epoch 3 and resumed from its checkpoint (2 threads, dropout): the
