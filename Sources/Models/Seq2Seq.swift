@@ -11,7 +11,8 @@ import WordPipeSupport
 /// additive score of Bahdanau et al. 2015 in that place).
 ///
 /// Training uses teacher forcing: the decoder reads `<s> y₁ … y_m` and predicts `y₁ … y_m </s>`.
-/// The loss of a batch is the summed NLL of its target tokens divided by its sentences.
+/// The loss of a batch is the summed NLL of its target tokens divided by its sentences (with
+/// `label_smoothing`, the cross-entropy against the smoothed targets while training).
 ///
 /// The source side is the model family's `words` (its embedding is the first parameter); the
 /// target side is its `labels`: `<pad>`, `<unk>`, `<s>`, `</s>`, then the target words.
@@ -100,6 +101,9 @@ public final class Seq2Seq {
         targetDropout = Dropout(rate: settings.dropout, seed: generator.next())
         outputDropout = Dropout(rate: settings.dropout, seed: generator.next())
     }
+
+    /// The training loss's label smoothing ε (0: plain NLL).
+    var smoothing: Float { Float(configuration.labelSmoothing) }
 
     /// Whether the decoder attends to the source (`--attention` other than `none`).
     public var hasAttention: Bool { configuration.attention != .none }
@@ -227,7 +231,8 @@ public final class Seq2Seq {
         let (outputInput, outputMask) = outputDropout.forward(attentional, training: training)
         let logits = output.forward(outputInput)
         var scratch = Matrix<Float>(rows: logits.rows, columns: logits.columns)
-        let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: gold.ids, scale: 1, gradient: &scratch)
+        let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: gold.ids, scale: 1, gradient: &scratch,
+                                                 smoothing: training ? smoothing : 0, ignore: Int(Self.padID))
         let tokens = gold.ids.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         let trace = Trace(batch: batch, sourceIDs: encoded.ids, decoderIDs: decoderIDs, targets: gold.ids, sourceMask: encoded.mask,
                           targetMask: targetMask, encoderTrace: encoded.trace, bridgeInputs: encoded.bridged.inputs,
@@ -239,7 +244,8 @@ public final class Seq2Seq {
     /// Accumulates the gradients of `scale ·` (the summed NLL of `trace`'s batch).
     func backward(_ trace: Trace, scale: Float) {
         var dLogits = Matrix<Float>(rows: trace.logits.rows, columns: trace.logits.columns)
-        _ = SoftmaxCrossEntropy.summedLoss(logits: trace.logits, targets: trace.targets, scale: scale, gradient: &dLogits)
+        _ = SoftmaxCrossEntropy.summedLoss(logits: trace.logits, targets: trace.targets, scale: scale, gradient: &dLogits,
+                                           smoothing: smoothing, ignore: Int(Self.padID))
         let dOutputInput = output.backward(input: trace.outputInput, outputGradient: dLogits)
         let dAttentional = Dropout<Float>.backward(dOutputInput, mask: trace.outputMask)
         let states = trace.decoderTrace.output.values

@@ -30,6 +30,9 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     public var maxLength: Int = 50
     /// Tie the decoder's output layer to its input embedding (needs `dim == 2 · hidden`). Default: false.
     public var tied: Bool = false
+    /// Label smoothing ε of the training loss (OpenNMT's: 1 − ε on the gold token, ε spread
+    /// evenly over the other target words but `<pad>`); 0 turns it off. Default: 0.
+    public var labelSmoothing: Double = 0
     /// The network and training settings.
     public var encoder = Seq2SeqConfiguration.defaultSettings
 
@@ -60,13 +63,14 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         case minCount = "min_count"
         case maxSize = "max_size"
         case maxLength = "max_length"
+        case labelSmoothing = "label_smoothing"
     }
 
     /// The data keys of the pipeline stage, beside the settings.
     public static let dataKeys = ["source", "target", "pairs", "dev_source", "dev_target", "dev_pairs", "test_source", "test_target", "test_pairs"]
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
-    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length"]
+    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
@@ -79,6 +83,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         minCount = try c.decodeIfPresent(Int.self, forKey: .minCount) ?? d.minCount
         maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
+        labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? d.labelSmoothing
         // The shared keys, each absent one from this type's defaults (not the tagger's).
         encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings)
         try validate()
@@ -91,6 +96,8 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try c.encode(minCount, forKey: .minCount)
         try c.encode(maxSize, forKey: .maxSize)
         try c.encode(maxLength, forKey: .maxLength)
+        // Written only when on, so that models and pipeline locks from before it read and hash as they did.
+        if labelSmoothing != 0 { try c.encode(labelSmoothing, forKey: .labelSmoothing) }
         try self.encoder.encode(to: encoder)
     }
 
@@ -102,6 +109,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try check(minCount >= 1, "min_count", minCount, "an integer >= 1")
         try check(maxSize >= 0, "max_size", maxSize, "an integer >= 0 (0 = no limit)")
         try check((1...10_000).contains(maxLength), "max_length", maxLength, "an integer in 1...10000 (tokens per side)")
+        try check(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing", labelSmoothing, "a number in [0, 1) (0.1 is usual; 0: off)")
         try check(encoder.bidirectional, "bidirectional", encoder.bidirectional, "true: the encoder is bidirectional")
         try check((1...4).contains(encoder.layers), "layers", encoder.layers, "an integer in 1...4")
         try check(encoder.cell == .gru || encoder.cell == .lstm, "cell", encoder.cell.rawValue, "gru or lstm")

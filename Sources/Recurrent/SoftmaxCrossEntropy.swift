@@ -48,7 +48,12 @@ extension SoftmaxCrossEntropy {
     /// padding), writing `scale · (softmax − onehot)` into `gradient` (same shape), with the
     /// vectorized kernel (`wpr_softmax_cross_entropy`): for wide outputs such as a language
     /// model's softmax over its vocabulary, where the exponentials dominate.
-    public static func summedLoss(logits: Matrix<Float>, targets: [Int32], scale: Float, gradient: inout Matrix<Float>) -> Double {
+    ///
+    /// With `smoothing` ε > 0 the target distribution is label-smoothed as OpenNMT does: 1 − ε on
+    /// the target, ε / (classes − 2) on every other class but `ignore` (the padding class), and
+    /// the loss is the cross-entropy against it (`wpr_softmax_cross_entropy_smoothed`).
+    public static func summedLoss(logits: Matrix<Float>, targets: [Int32], scale: Float, gradient: inout Matrix<Float>,
+                                  smoothing: Float = 0, ignore: Int = -1) -> Double {
         precondition(targets.count == logits.rows && gradient.rows == logits.rows && gradient.columns == logits.columns && logits.columns > 0,
                      "\(targets.count) targets, gradient \(gradient.shape) for logits of \(logits.shape)")
         let (rows, classes) = (logits.rows, logits.columns)
@@ -58,7 +63,9 @@ extension SoftmaxCrossEntropy {
         return logits.storage.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { t in
                 gradient.storage.withUnsafeMutableBufferPointer { g in
-                    wpr_softmax_cross_entropy(rows, classes, x.baseAddress!, t.baseAddress!, scale, g.baseAddress!)
+                    smoothing > 0
+                        ? wpr_softmax_cross_entropy_smoothed(rows, classes, x.baseAddress!, t.baseAddress!, scale, smoothing, ignore, g.baseAddress!)
+                        : wpr_softmax_cross_entropy(rows, classes, x.baseAddress!, t.baseAddress!, scale, g.baseAddress!)
                 }
             }
         }

@@ -79,3 +79,11 @@ void wpr_additive_attention_backward(long steps, long sources, long hidden, cons
 #endif
     additive_backward_portable(steps, sources, hidden, dScores, additive, v, dq, qStride, dk, kStride, dv);
 }
+
+double wpr_softmax_cross_entropy_smoothed(long rows, long classes, const float *logits, const int32_t *targets, float scale,
+                                          float epsilon, long ignore, float *gradient) {
+#if defined(__x86_64__)
+    if (vectorized()) return softmax_xent_smoothed_avx2(rows, classes, logits, targets, scale, epsilon, ignore, gradient);
+#endif
+    return softmax_xent_smoothed_portable(rows, classes, logits, targets, scale, epsilon, ignore, gradient);
+}

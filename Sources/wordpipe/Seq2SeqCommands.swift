@@ -157,6 +157,9 @@ struct TrainSeq2Seq: ParsableCommand {
     @Flag(help: "Tie the decoder's output layer to its input embedding (needs --dim equal to 2 x --hidden).")
     var tied = false
 
+    @Option(help: "Label smoothing of the training loss: 1 - e on the gold word, e spread over the others (OpenNMT's; 0: off).")
+    var labelSmoothing: Double = Seq2SeqConfiguration().labelSmoothing
+
     @Option(help: "Word vectors (wordpipe train's output) to start the source embedding from; random without.")
     var sourceVectors: String?
 
@@ -172,6 +175,7 @@ struct TrainSeq2Seq: ParsableCommand {
         configuration.maxSize = maxSize
         configuration.maxLength = maxLength
         configuration.tied = tied
+        configuration.labelSmoothing = labelSmoothing
         configuration.encoder = encoder.settings
         return configuration
     }

@@ -10,8 +10,9 @@ struct Seq2SeqTests {
     static let targetWords = Seq2Seq.targetSpecials + ["a", "dog", "runs", "park", "cat"]
 
     static func model(attention: AttentionKind, cell: CellKind = .gru, layers: Int = 1, tied: Bool = false, dropout: Double = 0,
-                      seed: UInt64 = 7) -> Seq2Seq {
+                      seed: UInt64 = 7, smoothing: Double = 0) -> Seq2Seq {
         var configuration = Seq2SeqConfiguration()
+        configuration.labelSmoothing = smoothing
         configuration.attention = attention
         configuration.tied = tied
         configuration.encoder.cell = cell
@@ -41,18 +42,23 @@ struct Seq2SeqTests {
         var cell: CellKind
         var layers: Int
         var tied: Bool
-        var testDescription: String { "\(attention.rawValue) \(cell.rawValue) x\(layers)\(tied ? " tied" : "")" }
+        var smoothing = 0.0
+        var testDescription: String {
+            "\(attention.rawValue) \(cell.rawValue) x\(layers)\(tied ? " tied" : "")\(smoothing > 0 ? " label smoothing \(smoothing)" : "")"
+        }
     }
 
     static let gradientCases: [GradientCase] = AttentionKind.allCases.flatMap { attention in
         [GradientCase(attention: attention, cell: .gru, layers: 1, tied: false), GradientCase(attention: attention, cell: .lstm, layers: 2, tied: false)]
-    } + [GradientCase(attention: .bahdanau, cell: .gru, layers: 1, tied: true)]
+    } + [GradientCase(attention: .bahdanau, cell: .gru, layers: 1, tied: true),
+         GradientCase(attention: .luongGeneral, cell: .gru, layers: 1, tied: false, smoothing: 0.1)]
 
     /// Every parameter's gradient equals the central difference of the full teacher-forced loss
     /// (encoder, bridge, decoder, attention, output) for each attention type.
     @Test(arguments: gradientCases)
     func gradientsMatchFiniteDifferences(_ testCase: GradientCase) {
-        let model = Self.model(attention: testCase.attention, cell: testCase.cell, layers: testCase.layers, tied: testCase.tied)
+        let model = Self.model(attention: testCase.attention, cell: testCase.cell, layers: testCase.layers, tied: testCase.tied,
+                               smoothing: testCase.smoothing)
         let batch = Array(Self.examples.sources.indices)
         EndToEndGradientTests.check(model.trainableParameters, perParameter: 8) {
             model.lossAndGradients(batch, of: Self.examples)

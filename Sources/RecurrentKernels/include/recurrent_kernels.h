@@ -36,6 +36,13 @@ void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *l
 /// kernels' vectorized e^x.
 double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, const int32_t *targets, float scale, float *gradient);
 
+/// Label-smoothed softmax cross-entropy (OpenNMT's smoothing): the target class gets 1 − ε, each
+/// class other than the target and `ignore` (padding; −1 for none) gets ε / (classes − 2), and
+/// `ignore` gets 0. Adds Σ_k q_k · (−log softmax_k) per row with a target to the returned sum and
+/// writes `scale · (softmax − q)` to `gradient`; rows without a target get zeros.
+double wpr_softmax_cross_entropy_smoothed(long rows, long classes, const float *logits, const int32_t *targets, float scale,
+                                          float epsilon, long ignore, float *gradient);
+
 /// Additive (Bahdanau) attention scores of one example: for each of `steps` query rows q_t
 /// (`qStride` floats apart) and `sources` key rows k_i (`kStride` apart), writes
 /// u = tanh(q_t + k_i) to `additive[(t·sources + i)·hidden …]` and u · v to `scores[t·sources + i]`.
