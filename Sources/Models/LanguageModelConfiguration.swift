@@ -127,6 +127,6 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable, Hashable
     /// The step size of an epoch (1-based): the base for `decayAfter` epochs, then divided by
     /// `lrDecay` each epoch.
     public func learningRate(epoch: Int) -> Double {
-        encoder.learningRate / Foundation.pow(lrDecay, Double(max(epoch - decayAfter, 0)))
+        TrainingPlan.stepDecay(base: encoder.learningRate, divisor: lrDecay, after: decayAfter, epoch: epoch)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Embeddings
 import Recurrent
 import WordPipeSupport
@@ -54,6 +55,12 @@ struct TrainingPlan {
     /// `lr / (1 + 0.05 · (epoch − 1))` for SGD, constant for Adam.
     var rate: @Sendable (_ optimizer: OptimizerKind, _ base: Double, _ epoch: Int) -> Double = { optimizer, base, epoch in
         optimizer == .sgd ? base / (1 + 0.05 * Double(epoch - 1)) : base
+    }
+
+    /// Zaremba's step decay: `base` for `after` epochs, then divided by `divisor` each epoch
+    /// (`epoch` 1-based).
+    static func stepDecay(base: Double, divisor: Double, after: Int, epoch: Int) -> Double {
+        base / Foundation.pow(divisor, Double(max(epoch - after, 0)))
     }
 }
 

@@ -177,6 +177,16 @@ extension Seq2Seq: TrainableModel {
 
     static func configuration(of section: Section) -> Seq2SeqConfiguration { section.configuration }
 
+    /// With `lr_decay`, Zaremba's step decay for either optimizer; else the shared default.
+    static func plan(of configuration: Seq2SeqConfiguration) -> TrainingPlan {
+        var plan = TrainingPlan()
+        if configuration.lrDecay != 1 {
+            let (divisor, after) = (configuration.lrDecay, configuration.decayAfter)
+            plan.rate = { _, base, epoch in TrainingPlan.stepDecay(base: base, divisor: divisor, after: after, epoch: epoch) }
+        }
+        return plan
+    }
+
     var section: Section { Section(configuration: configuration) }
 
     static var applyCommand: String { "wordpipe translate" }

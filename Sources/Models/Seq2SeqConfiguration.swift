@@ -33,6 +33,11 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     /// Label smoothing ε of the training loss (OpenNMT's: 1 − ε on the gold token, ε spread
     /// evenly over the other target words but `<pad>`); 0 turns it off. Default: 0.
     public var labelSmoothing: Double = 0
+    /// After `decayAfter` epochs the step size is divided by this each epoch, with Adam or SGD
+    /// (as `train-lm`'s; 1: the optimizer's default schedule). Default: 1.
+    public var lrDecay: Double = 1
+    /// Epochs at the base step size before `lrDecay` applies. Default: 0.
+    public var decayAfter: Int = 0
     /// The network and training settings.
     public var encoder = Seq2SeqConfiguration.defaultSettings
 
@@ -64,13 +69,15 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         case maxSize = "max_size"
         case maxLength = "max_length"
         case labelSmoothing = "label_smoothing"
+        case lrDecay = "lr_decay"
+        case decayAfter = "decay_after"
     }
 
     /// The data keys of the pipeline stage, beside the settings.
     public static let dataKeys = ["source", "target", "pairs", "dev_source", "dev_target", "dev_pairs", "test_source", "test_target", "test_pairs"]
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
-    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing"]
+    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing", "lr_decay", "decay_after"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
@@ -84,6 +91,8 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         maxSize = try c.decodeIfPresent(Int.self, forKey: .maxSize) ?? d.maxSize
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
         labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? d.labelSmoothing
+        lrDecay = try c.decodeIfPresent(Double.self, forKey: .lrDecay) ?? d.lrDecay
+        decayAfter = try c.decodeIfPresent(Int.self, forKey: .decayAfter) ?? d.decayAfter
         // The shared keys, each absent one from this type's defaults (not the tagger's).
         encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings)
         try validate()
@@ -98,6 +107,10 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try c.encode(maxLength, forKey: .maxLength)
         // Written only when on, so that models and pipeline locks from before it read and hash as they did.
         if labelSmoothing != 0 { try c.encode(labelSmoothing, forKey: .labelSmoothing) }
+        if lrDecay != 1 || decayAfter != 0 {
+            try c.encode(lrDecay, forKey: .lrDecay)
+            try c.encode(decayAfter, forKey: .decayAfter)
+        }
         try self.encoder.encode(to: encoder)
     }
 
@@ -109,6 +122,8 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try check(minCount >= 1, "min_count", minCount, "an integer >= 1")
         try check(maxSize >= 0, "max_size", maxSize, "an integer >= 0 (0 = no limit)")
         try check((1...10_000).contains(maxLength), "max_length", maxLength, "an integer in 1...10000 (tokens per side)")
+        try check(lrDecay >= 1 && lrDecay <= 1000, "lr_decay", lrDecay, "a number in [1, 1000] (the divisor per epoch; 1 = no decay)")
+        try check(decayAfter >= 0, "decay_after", decayAfter, "an integer >= 0")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing", labelSmoothing, "a number in [0, 1) (0.1 is usual; 0: off)")
         try check(encoder.bidirectional, "bidirectional", encoder.bidirectional, "true: the encoder is bidirectional")
         try check((1...4).contains(encoder.layers), "layers", encoder.layers, "an integer in 1...4")

@@ -157,6 +157,12 @@ struct TrainSeq2Seq: ParsableCommand {
     @Flag(help: "Tie the decoder's output layer to its input embedding (needs --dim equal to 2 x --hidden).")
     var tied = false
 
+    @Option(help: "Divide the step size by this each epoch after --decay-after epochs, with adam or sgd (1: the optimizer's default schedule).")
+    var lrDecay: Double = Seq2SeqConfiguration().lrDecay
+
+    @Option(help: "Epochs at the full step size before --lr-decay applies.")
+    var decayAfter: Int = Seq2SeqConfiguration().decayAfter
+
     @Option(help: "Label smoothing of the training loss: 1 - e on the gold word, e spread over the others (OpenNMT's; 0: off).")
     var labelSmoothing: Double = Seq2SeqConfiguration().labelSmoothing
 
@@ -176,6 +182,8 @@ struct TrainSeq2Seq: ParsableCommand {
         configuration.maxLength = maxLength
         configuration.tied = tied
         configuration.labelSmoothing = labelSmoothing
+        configuration.lrDecay = lrDecay
+        configuration.decayAfter = decayAfter
         configuration.encoder = encoder.settings
         return configuration
     }

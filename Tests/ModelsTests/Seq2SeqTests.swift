@@ -228,4 +228,25 @@ struct Seq2SeqTests {
         let none = TranslationHypothesis(tokens: ["<unk>"], ids: [Seq2Seq.unknownID], logProbability: 0, score: 0, attention: [])
         #expect(Seq2Seq.replacingUnknowns(none, source: ["x"]).tokens == ["<unk>"])
     }
+
+    /// --lr-decay/--decay-after: Zaremba's step decay for Adam and SGD; left at 1, each optimizer's
+    /// default schedule. The new keys are written only when set, so that older settings encode
+    /// (and hash in pipeline locks) as before, and they round-trip.
+    @Test func stepDecayAndItsKeys() throws {
+        var configuration = Seq2SeqConfiguration()
+        let base = configuration.encoder.learningRate
+        #expect((1...4).map { Seq2Seq.plan(of: configuration).rate(.adam, base, $0) } == [base, base, base, base])
+        configuration.lrDecay = 2
+        configuration.decayAfter = 2
+        configuration.labelSmoothing = 0.1
+        for optimizer in [OptimizerKind.adam, .sgd] {
+            #expect((1...4).map { Seq2Seq.plan(of: configuration).rate(optimizer, base, $0) } == [base, base, base / 2, base / 4])
+        }
+        let plain = String(decoding: try JSONEncoder().encode(Seq2SeqConfiguration()), as: UTF8.self)
+        #expect(!plain.contains("lr_decay") && !plain.contains("decay_after") && !plain.contains("label_smoothing"), "\(plain)")
+        let decoded = try JSONDecoder().decode(Seq2SeqConfiguration.self, from: try JSONEncoder().encode(configuration))
+        #expect(decoded == configuration)
+        configuration.lrDecay = 0.5
+        #expect(throws: ModelError.self) { try configuration.validate() }
+    }
 }
