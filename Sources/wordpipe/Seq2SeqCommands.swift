@@ -2,6 +2,7 @@ import ArgumentParser
 import Corpora
 import Foundation
 import Models
+import Tokenization
 import WordPipeSupport
 
 extension TranslationMetrics.BLEUTokenizer: ExpressibleByArgument {}
@@ -262,6 +263,9 @@ struct Translate: ParsableCommand {
     @Flag(help: "With --json, add the attention matrix (one row per output token and </s>, one column per source token).")
     var attention = false
 
+    @Option(help: "Write text as a reader sees it: the target tokens joined with Moses' detokenizer rules for this language (en, fr, de, ...), its escapes such as &apos; undone.")
+    var detokenize: String?
+
     @Flag(help: "Replace each <unk> in the output by the source token with the highest attention weight at that step (OpenNMT's -replace_unk).")
     var replaceUnk = false
 
@@ -276,6 +280,9 @@ struct Translate: ParsableCommand {
         if attention && !json { throw ValidationError("--attention adds the attention matrix to --json output; give --json too") }
         if let output { try checkOutputPath(output) }
         if let attentionSvg { try checkOutputPath(attentionSvg) }
+        if let detokenize, detokenize.isEmpty || !detokenize.allSatisfy({ $0.isASCII && $0.isLetter }) || detokenize.count > 3 {
+            throw ValidationError("invalid value '\(detokenize)' for --detokenize: expected a language code such as en, fr or de")
+        }
     }
 
     func run() throws {
@@ -286,6 +293,8 @@ struct Translate: ParsableCommand {
             }
             let options = DecodingOptions(beam: beam, alpha: alpha, maxRatio: maxRatio, nBest: nBest, replaceUnknown: replaceUnk)
             var heatmapWritten = false
+            let detokenizer = detokenize.map(Detokenizer.init(language:))
+            func text(_ tokens: [String]) -> String { detokenizer?.detokenize(tokens) ?? tokens.joined(separator: " ") }
             let name = input ?? "<stdin>"
             var lines: [String] = []
             func answer(_ line: String, number: Int) throws -> String {
@@ -299,10 +308,9 @@ struct Translate: ParsableCommand {
                     try writeOutput(AttentionHeatmap.svg(source: translation.sourceTokens, target: translation.best.tokens + ["</s>"],
                                                          weights: translation.best.attention), to: attentionSvg)
                 }
-                let text = translation.best.tokens.joined(separator: " ")
-                guard json else { return text }
+                guard json else { return text(translation.best.tokens) }
                 func object(_ hypothesis: TranslationHypothesis) -> [String: Any] {
-                    var object: [String: Any] = ["translation": hypothesis.tokens.joined(separator: " "), "tokens": hypothesis.tokens,
+                    var object: [String: Any] = ["translation": text(hypothesis.tokens), "tokens": hypothesis.tokens,
                                                  "score": hypothesis.score, "log_probability": hypothesis.logProbability]
                     if attention { object["attention"] = hypothesis.attention.map { $0.map(Double.init) } }
                     return object

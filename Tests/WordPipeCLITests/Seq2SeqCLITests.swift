@@ -119,6 +119,20 @@ import TestSupport
         #expect(half.status != 0 && half.stderr.contains("--model and --source go together"), "\(half.stderr)")
         let nothing = try CLI.run(["evaluate-seq2seq", "--references", target])
         #expect(nothing.status != 0 && nothing.stderr.contains("give --hypotheses"), "\(nothing.stderr)")
+
+        // --detokenize en: the JSON's tokens with the full stop attached, in the plain output and the JSON's translation.
+        let input = Data(german.joined(separator: "\n").utf8)
+        let plain = try CLI.run(["translate", "--model", model, "--detokenize", "en"], stdin: input)
+        let records = try CLI.run(["translate", "--model", model, "--detokenize", "en", "--json"], stdin: input)
+        #expect(plain.status == 0 && records.status == 0, "\(plain.stderr)\(records.stderr)")
+        let objects = records.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let spaced = objects.compactMap { ($0["tokens"] as? [String])?.joined(separator: " ") }
+        #expect(spaced.contains { $0.hasSuffix(" .") }, "\(spaced)")
+        let expected = spaced.map { $0.replacingOccurrences(of: " .", with: ".") }
+        #expect(plain.stdout.split(separator: "\n").map(String.init) == expected)
+        #expect(objects.compactMap { $0["translation"] as? String } == expected)
+        let bad = try CLI.run(["translate", "--model", model, "--detokenize", "english!"], stdin: input)
+        #expect(bad.status != 0 && bad.stderr.contains("expected a language code"), "\(bad.stderr)")
     }
 
     @Test func badParallelData() throws {
