@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 
 /// One translated text as `POST /v1/translate` answers it: the text, then the keys `translate
 /// --json` prints: the translation (the target tokens joined by spaces), its tokens, the beam's
@@ -72,12 +73,15 @@ extension Seq2Seq: TextAnswering {
     /// gets an empty translation.
     public func answer(_ texts: [String], options: TranslateOptions, threads: Int) throws -> [TranslateAnswer] {
         let decoding = options.decoding
-        let tokens = texts.map(ParallelText.tokens)
+        let tokenizers = try makeSideTokenizers()
+        let tokens = try texts.map { try tokenizers?.source($0) ?? ParallelText.tokens($0) }
+        let detokenizer = outputLanguage.map(Detokenizer.init(language:))
         return mapBatches(tokens, tokens: tokens.map(\.count), threads: threads) { model, tokens in
             model.translate(tokens, options: decoding)
         }.enumerated().map { index, translation in
             let best = translation.best
-            return TranslateAnswer(text: texts[index], translation: best.tokens.joined(separator: " "), tokens: best.tokens,
+            let text = detokenizer?.detokenize(best.tokens) ?? best.tokens.joined(separator: " ")
+            return TranslateAnswer(text: texts[index], translation: text, tokens: best.tokens,
                                    score: best.score, logProbability: best.logProbability, sourceTokens: translation.sourceTokens)
         }
     }

@@ -2,6 +2,7 @@ import Corpora
 import Embeddings
 import Foundation
 import Recurrent
+import Tokenization
 import WordPipeSupport
 
 /// Where a parallel training or dev set is: two line-aligned files, the source and the target
@@ -44,11 +45,14 @@ public struct ParallelText: Sendable {
     /// Reads two line-aligned files. A line-count mismatch names both files and both counts; a
     /// pair with one empty side names its line; with `maxLength`, pairs with a longer side are
     /// dropped and counted; pairs empty on both sides are skipped.
-    public static func read(_ files: ParallelFiles, maxLength: Int? = nil) throws -> ParallelText {
+    /// With `tokenizers` (a model trained with `tokenize`), each side's lines are split by its
+    /// ICU tokenizer instead of on spaces.
+    public static func read(_ files: ParallelFiles, maxLength: Int? = nil, tokenizers: SideTokenizers? = nil) throws -> ParallelText {
         let (sourceLines, targetLines) = files.tabSeparated ? try pairLines(files.source) : try sideLines(files)
         var text = ParallelText(sources: [], targets: [])
         for (index, (source, target)) in zip(sourceLines, targetLines).enumerated() {
-            let sourceTokens = tokens(source), targetTokens = tokens(target)
+            let sourceTokens = try tokenizers?.source(source) ?? tokens(source)
+            let targetTokens = try tokenizers?.target(target) ?? tokens(target)
             if sourceTokens.isEmpty && targetTokens.isEmpty { continue }
             if sourceTokens.isEmpty || targetTokens.isEmpty {
                 guard !files.tabSeparated else {
@@ -105,6 +109,22 @@ public struct ParallelText: Sendable {
     }
 }
 
+/// The ICU tokenizers of a model trained with `tokenize`, one per side.
+public final class SideTokenizers {
+    let sourceTokenizer: Tokenizer
+    let targetTokenizer: Tokenizer
+
+    public init(source: TokenizerConfiguration, target: TokenizerConfiguration) throws {
+        sourceTokenizer = try Tokenizer(configuration: source)
+        targetTokenizer = try Tokenizer(configuration: target)
+    }
+
+    /// A source line's tokens.
+    public func source(_ line: String) throws -> [String] { Array(try sourceTokenizer.tokenize(line).joined()) }
+    /// A target line's tokens.
+    public func target(_ line: String) throws -> [String] { Array(try targetTokenizer.tokenize(line).joined()) }
+}
+
 /// The training pairs encoded for the network.
 struct Seq2SeqExamples {
     var sources: [[Int32]]
@@ -158,7 +178,7 @@ extension Seq2Seq: Replicable {
     func replica(seed: UInt64) -> Seq2Seq {
         var configuration = self.configuration
         configuration.encoder.seed = seed
-        return Seq2Seq(configuration: configuration, words: words, initial: sourceEmbedding.value, labels: labels)
+        return Seq2Seq(configuration: configuration, words: words, initial: sourceEmbedding.value, labels: labels, sideTokenizers: sideTokenizers)
     }
 }
 
@@ -173,6 +193,9 @@ extension Seq2Seq: TrainableModel {
     /// The encoder-decoder's header section: its configuration (the target words are the labels).
     struct Section: Codable, Sendable {
         var configuration: Seq2SeqConfiguration
+        /// With `tokenize`: the source and target sides' tokenizer configurations.
+        var sourceTokenizer: TokenizerConfiguration?
+        var targetTokenizer: TokenizerConfiguration?
     }
 
     static func configuration(of section: Section) -> Seq2SeqConfiguration { section.configuration }
@@ -187,7 +210,9 @@ extension Seq2Seq: TrainableModel {
         return plan
     }
 
-    var section: Section { Section(configuration: configuration) }
+    var section: Section {
+        Section(configuration: configuration, sourceTokenizer: sideTokenizers?.source, targetTokenizer: sideTokenizers?.target)
+    }
 
     static var applyCommand: String { "wordpipe translate" }
 
@@ -196,17 +221,21 @@ extension Seq2Seq: TrainableModel {
     }
 
     static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> Seq2Seq {
-        Seq2Seq(configuration: header.task.fields.configuration, words: header.wordTable(), initial: initial, labels: header.labels)
+        let fields = header.task.fields
+        let sides = fields.sourceTokenizer.flatMap { source in fields.targetTokenizer.map { (source: source, target: $0) } }
+        return Seq2Seq(configuration: fields.configuration, words: header.wordTable(), initial: initial, labels: header.labels,
+                       sideTokenizers: sides)
     }
 
     static func readTraining(trainPath: ParallelFiles, devPath: ParallelFiles, configuration: Seq2SeqConfiguration) throws
         -> (train: ParallelText, dev: ParallelText) {
-        let train = try ParallelText.read(trainPath, maxLength: configuration.maxLength)
+        let tokenizers = try configuration.sideTokenizers.map { try SideTokenizers(source: $0.source, target: $0.target) }
+        let train = try ParallelText.read(trainPath, maxLength: configuration.maxLength, tokenizers: tokenizers)
         guard !train.sources.isEmpty else {
             throw ModelError.badData(location: SourceLocation(path: trainPath.source),
                                      message: train.dropped > 0 ? "every pair is longer than --max-length \(configuration.maxLength)" : "no sentence pairs")
         }
-        let dev = try ParallelText.read(devPath)
+        let dev = try ParallelText.read(devPath, tokenizers: tokenizers)
         guard !dev.sources.isEmpty else { throw ModelError.badData(location: SourceLocation(path: devPath.source), message: "no sentence pairs") }
         return (train, dev)
     }
@@ -226,7 +255,7 @@ extension Seq2Seq: TrainableModel {
 
     static func make(configuration: Seq2SeqConfiguration, words: WordTable, initial: Matrix<Float>, data: TaskData<[String]>,
                      vectors: WordVectors?) -> Seq2Seq {
-        Seq2Seq(configuration: configuration, words: words, initial: initial, labels: data.labels)
+        Seq2Seq(configuration: configuration, words: words, initial: initial, labels: data.labels, sideTokenizers: configuration.sideTokenizers)
     }
 
     func dataLine(_ data: TaskData<[String]>) -> String {
@@ -297,7 +326,7 @@ public enum Seq2SeqTraining {
     /// OpenNMT's "GOLD PPL"): e to the summed NLL over the target tokens, `</s>` counted, with
     /// the number of target tokens. Target words outside the vocabulary count as `<unk>`.
     public static func perplexity(_ model: Seq2Seq, on files: ParallelFiles) throws -> (perplexity: Double, tokens: Int) {
-        let text = try ParallelText.read(files)
+        let text = try ParallelText.read(files, tokenizers: try model.makeSideTokenizers())
         let sources = text.sources.map { model.sourceIDs(Array($0.prefix(Seq2Seq.maxSourceTokens))) }
         let targets = text.targets.map(model.targetIDs)
         var sum = 0.0, tokens = 0
@@ -316,7 +345,7 @@ public enum Seq2SeqTraining {
 
     /// Greedy translations of a parallel set's source side, scored against its target side.
     public static func evaluate(_ model: Seq2Seq, on files: ParallelFiles, threads: Int = 1) throws -> Seq2SeqMetrics {
-        let text = try ParallelText.read(files)
+        let text = try ParallelText.read(files, tokenizers: try model.makeSideTokenizers())
         let predicted = model.predict(text.sources, threads: threads)
         try Interruption.check()
         return model.score(gold: text.targets, predicted: predicted)

@@ -1,6 +1,7 @@
 import Embeddings
 import Foundation
 import Recurrent
+import Tokenization
 import WordPipeSupport
 
 /// An encoder-decoder with attention (the N-M architecture): a bidirectional GRU or LSTM reads
@@ -49,8 +50,13 @@ public final class Seq2Seq {
     /// The special target tokens, in id order.
     public static let targetSpecials = ["<pad>", "<unk>", "<s>", "</s>"]
 
-    init(configuration: Seq2SeqConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String]) {
+    /// With `tokenize`: the sides' ICU tokenizer configurations, as stored in the model file.
+    public let sideTokenizers: (source: TokenizerConfiguration, target: TokenizerConfiguration)?
+
+    init(configuration: Seq2SeqConfiguration, words: WordTable, initial: Matrix<Float>, labels: [String],
+         sideTokenizers: (source: TokenizerConfiguration, target: TokenizerConfiguration)? = nil) {
         self.configuration = configuration
+        self.sideTokenizers = sideTokenizers
         self.words = words
         self.labels = labels
         targetIndex = Dictionary(labels.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
@@ -104,6 +110,17 @@ public final class Seq2Seq {
 
     /// The training loss's label smoothing ε (0: plain NLL).
     var smoothing: Float { Float(configuration.labelSmoothing) }
+
+    /// The tokenizers of a model trained with `tokenize` (nil: text is split on spaces).
+    public func makeSideTokenizers() throws -> SideTokenizers? {
+        try sideTokenizers.map { try SideTokenizers(source: $0.source, target: $0.target) }
+    }
+
+    /// The language whose spacing a `tokenize` model's output is detokenized with: its target
+    /// locale's language (nil without `tokenize`; "" for the root locale).
+    public var outputLanguage: String? {
+        sideTokenizers.map { String($0.target.locale.prefix { $0.isLetter }).lowercased() }
+    }
 
     /// Whether the decoder attends to the source (`--attention` other than `none`).
     public var hasAttention: Bool { configuration.attention != .none }

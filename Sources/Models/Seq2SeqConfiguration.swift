@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import Tokenization
 import WordPipeSupport
 
 /// How the decoder looks at the source (Luong et al. 2015's global attention; `bahdanau` is the
@@ -36,6 +37,16 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     /// After `decayAfter` epochs the step size is divided by this each epoch, with Adam or SGD
     /// (as `train-lm`'s; 1: the optimizer's default schedule). Default: 1.
     public var lrDecay: Double = 1
+    /// Split raw text with the ICU tokenizer, each side with its own configuration (surface forms
+    /// kept: case, punctuation, numbers), both stored in the model; `translate` splits its input
+    /// and joins its output with them. Without it, text is tokenized already (split on spaces).
+    /// Default: false.
+    public var tokenize: Bool = false
+    /// With `tokenize`: the source side's locale (its segmentation rules; "" the root rules). Default: "".
+    public var sourceLocale: String = ""
+    /// With `tokenize`: the target side's locale, also the language whose spacing the output is
+    /// detokenized with. Default: "".
+    public var targetLocale: String = ""
     /// Epochs at the base step size before `lrDecay` applies. Default: 0.
     public var decayAfter: Int = 0
     /// The network and training settings.
@@ -70,6 +81,9 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         case maxLength = "max_length"
         case labelSmoothing = "label_smoothing"
         case lrDecay = "lr_decay"
+        case tokenize
+        case sourceLocale = "source_locale"
+        case targetLocale = "target_locale"
         case decayAfter = "decay_after"
     }
 
@@ -77,7 +91,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     public static let dataKeys = ["source", "target", "pairs", "dev_source", "dev_target", "dev_pairs", "test_source", "test_target", "test_pairs"]
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
-    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing", "lr_decay", "decay_after"]
+    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing", "lr_decay", "decay_after", "tokenize", "source_locale", "target_locale"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
@@ -92,6 +106,9 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
         labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? d.labelSmoothing
         lrDecay = try c.decodeIfPresent(Double.self, forKey: .lrDecay) ?? d.lrDecay
+        tokenize = try c.decodeIfPresent(Bool.self, forKey: .tokenize) ?? d.tokenize
+        sourceLocale = try c.decodeIfPresent(String.self, forKey: .sourceLocale) ?? d.sourceLocale
+        targetLocale = try c.decodeIfPresent(String.self, forKey: .targetLocale) ?? d.targetLocale
         decayAfter = try c.decodeIfPresent(Int.self, forKey: .decayAfter) ?? d.decayAfter
         // The shared keys, each absent one from this type's defaults (not the tagger's).
         encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings)
@@ -107,6 +124,11 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try c.encode(maxLength, forKey: .maxLength)
         // Written only when on, so that models and pipeline locks from before it read and hash as they did.
         if labelSmoothing != 0 { try c.encode(labelSmoothing, forKey: .labelSmoothing) }
+        if tokenize {
+            try c.encode(tokenize, forKey: .tokenize)
+            try c.encode(sourceLocale, forKey: .sourceLocale)
+            try c.encode(targetLocale, forKey: .targetLocale)
+        }
         if lrDecay != 1 || decayAfter != 0 {
             try c.encode(lrDecay, forKey: .lrDecay)
             try c.encode(decayAfter, forKey: .decayAfter)
@@ -124,6 +146,11 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         try check((1...10_000).contains(maxLength), "max_length", maxLength, "an integer in 1...10000 (tokens per side)")
         try check(lrDecay >= 1 && lrDecay <= 1000, "lr_decay", lrDecay, "a number in [1, 1000] (the divisor per epoch; 1 = no decay)")
         try check(decayAfter >= 0, "decay_after", decayAfter, "an integer >= 0")
+        for (key, locale) in [("source_locale", sourceLocale), ("target_locale", targetLocale)] {
+            try check(locale.isEmpty || tokenize, key, locale, "no locale without tokenize (the text is split on spaces)")
+            try check(locale.count <= 40 && locale.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") },
+                      key, locale, "a locale identifier such as en, de or fr_FR")
+        }
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing", labelSmoothing, "a number in [0, 1) (0.1 is usual; 0: off)")
         try check(encoder.bidirectional, "bidirectional", encoder.bidirectional, "true: the encoder is bidirectional")
         try check((1...4).contains(encoder.layers), "layers", encoder.layers, "an integer in 1...4")
@@ -134,5 +161,18 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
             throw ModelError.invalidOption(name: SettingKey(stringValue: "dim"), value: "\(encoder.dim)",
                                            expected: "the decoder size \(2 * encoder.hidden) (2 x hidden) with tied embeddings (the output layer is the target embedding)")
         }
+    }
+
+    /// With `tokenize`, the ICU tokenizer configurations of the source and target sides: surface
+    /// forms kept, one line per segment, each side's locale.
+    public var sideTokenizers: (source: TokenizerConfiguration, target: TokenizerConfiguration)? {
+        guard tokenize else { return nil }
+        func side(_ locale: String) -> TokenizerConfiguration {
+            var configuration = Tagger.surfaceTokenizer(from: nil)
+            configuration.sentences = false
+            if !locale.isEmpty { configuration.locale = locale }
+            return configuration
+        }
+        return (side(sourceLocale), side(targetLocale))
     }
 }

@@ -158,6 +158,15 @@ struct TrainSeq2Seq: ParsableCommand {
     @Flag(help: "Tie the decoder's output layer to its input embedding (needs --dim equal to 2 x --hidden).")
     var tied = false
 
+    @Flag(help: "Split raw text with the ICU tokenizer, each side with its locale's rules (surface forms kept); stored in the model, which then tokenizes translate's input and detokenizes its output.")
+    var tokenize = false
+
+    @Option(help: "With --tokenize: the source side's locale (en, de, fr, ...; default: the root rules).")
+    var sourceLocale: String = ""
+
+    @Option(help: "With --tokenize: the target side's locale, also the language of the output's spacing.")
+    var targetLocale: String = ""
+
     @Option(help: "Divide the step size by this each epoch after --decay-after epochs, with adam or sgd (1: the optimizer's default schedule).")
     var lrDecay: Double = Seq2SeqConfiguration().lrDecay
 
@@ -184,6 +193,9 @@ struct TrainSeq2Seq: ParsableCommand {
         configuration.tied = tied
         configuration.labelSmoothing = labelSmoothing
         configuration.lrDecay = lrDecay
+        configuration.tokenize = tokenize
+        configuration.sourceLocale = sourceLocale
+        configuration.targetLocale = targetLocale
         configuration.decayAfter = decayAfter
         configuration.encoder = encoder.settings
         return configuration
@@ -229,7 +241,8 @@ struct Translate: ParsableCommand {
         discussion: """
             Reads FILE, or standard input line by line when no file is given (each line is answered as soon as \
             it is read). Each line is tokenized text (tokens separated by spaces); the output is the target \
-            tokens joined by spaces. --beam 1 is greedy decoding; a larger beam keeps that many hypotheses and \
+            tokens joined by spaces (--detokenize: as a reader sees them). A model trained with --tokenize \
+            reads raw text with its source tokenizer and writes its target language's spacing. --beam 1 is greedy decoding; a larger beam keeps that many hypotheses and \
             ranks the finished ones by log-probability over GNMT's length penalty ((5 + length) / 6)^alpha. \
             A source longer than \(Seq2Seq.maxSourceTokens) tokens is cut to its first \(Seq2Seq.maxSourceTokens) \
             (with a warning naming the line). --json prints one object per line: translation, tokens, score, \
@@ -293,12 +306,14 @@ struct Translate: ParsableCommand {
             }
             let options = DecodingOptions(beam: beam, alpha: alpha, maxRatio: maxRatio, nBest: nBest, replaceUnknown: replaceUnk)
             var heatmapWritten = false
-            let detokenizer = detokenize.map(Detokenizer.init(language:))
+            // A model trained with --tokenize splits raw input and writes text with its target language's spacing.
+            let tokenizers = try model.makeSideTokenizers()
+            let detokenizer = (detokenize ?? model.outputLanguage).map(Detokenizer.init(language:))
             func text(_ tokens: [String]) -> String { detokenizer?.detokenize(tokens) ?? tokens.joined(separator: " ") }
             let name = input ?? "<stdin>"
             var lines: [String] = []
             func answer(_ line: String, number: Int) throws -> String {
-                let tokens = ParallelText.tokens(line)
+                let tokens = try tokenizers?.source(line) ?? ParallelText.tokens(line)
                 if tokens.count > Seq2Seq.maxSourceTokens {
                     StandardError.write("wordpipe translate: warning: \(name):\(number): \(tokens.count) tokens; translating the first \(Seq2Seq.maxSourceTokens)\n")
                 }

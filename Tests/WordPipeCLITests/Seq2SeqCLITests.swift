@@ -135,6 +135,38 @@ import TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("expected a language code"), "\(bad.stderr)")
     }
 
+    /// --tokenize: raw text with glued punctuation is split by each side's ICU tokenizer; the
+    /// model keeps both configurations, splits translate's raw input the same way and writes the
+    /// target language's spacing. A locale without --tokenize is refused.
+    @Test func rawTextSidesAreTokenized() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let german = Self.german.map { $0.prefix(1).uppercased() + $0.dropFirst() + "." }
+        let english = Self.english.map { $0.prefix(1).uppercased() + $0.dropFirst() + "." }
+        let source = try Self.write(german, "raw.de", in: directory), target = try Self.write(english, "raw.en", in: directory)
+        let model = directory.appendingPathComponent("m.wpm").path
+        let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                   "-o", model, "--tokenize", "--source-locale", "de", "--target-locale", "en", "--hidden", "16", "--dim", "16",
+                                   "--epochs", "30", "--batch", "3", "--lr", "0.01", "--progress", "never"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // 6 pairs of 4 tokens a side (the full stop is a token of its own).
+        #expect(trained.stderr.contains("6 training pairs (24 source, 24 target tokens)"), "\(trained.stderr)")
+        let translated = try CLI.run(["translate", "--model", model, "--json"], stdin: Data("Ein Hund läuft.\n".utf8))
+        #expect(translated.status == 0, "\(translated.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(translated.stdout.utf8)) as? [String: Any])
+        #expect(object["source_tokens"] as? [String] == ["Ein", "Hund", "läuft", "."])
+        let tokens = try #require(object["tokens"] as? [String])
+        #expect(tokens.last == ".", "\(tokens)")
+        #expect(object["translation"] as? String == tokens.dropLast().joined(separator: " ") + ".")
+        let plain = try CLI.run(["translate", "--model", model], stdin: Data("Ein Hund läuft.\n".utf8))
+        #expect(plain.stdout == (object["translation"] as? String ?? "") + "\n")
+        let inspected = try CLI.run(["inspect", model, "--json"])
+        #expect(inspected.stdout.contains("\"target_locale\":\"en\"") || inspected.stdout.contains("\"target_locale\" : \"en\""), "\(inspected.stdout)")
+
+        let refused = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                   "-o", model, "--source-locale", "de"] + Self.small)
+        #expect(refused.status != 0 && refused.stderr.contains("no locale without tokenize"), "\(refused.stderr)")
+    }
+
     @Test func badParallelData() throws {
         let directory = try SharedData.temporaryDirectory()
         let source = try Self.write(Self.german, "train.de", in: directory)
