@@ -39,7 +39,18 @@ enum FastTextBin {
     }
 
     /// Reads a fastText `.bin` model's word vectors (and n-gram rows).
-    static func read(path: String) throws -> WordVectors {
+    static func read(path: String) throws -> WordVectors { try read(path: path, keepTrainingRows: false).vectors }
+
+    /// What continued training needs besides the vectors: the words' own input rows and, for a
+    /// negative-sampling model whose output matrix has a row per word, that matrix.
+    struct TrainingRows {
+        var ownRows: [Float]
+        var output: [Float]?
+    }
+
+    /// Reads a fastText `.bin` model; with `keepTrainingRows`, also its words' own input rows
+    /// and its output matrix (see `TrainingRows`).
+    static func read(path: String, keepTrainingRows: Bool) throws -> (vectors: WordVectors, rows: TrainingRows?) {
         let location = SourceLocation(path: path)
         func damaged(_ message: String) -> EmbeddingError { .malformed(location: location, message: message) }
         let data: Data
@@ -110,6 +121,14 @@ enum FastTextBin {
         guard !outputOverflow, reader.offset + outputBytes == data.count else {
             throw damaged("truncated or damaged fastText model: \(data.count) bytes, its matrices promise \(outputOverflow ? "more" : String(reader.offset + outputBytes)) (input \(rows) × \(columns), output \(outputRows) × \(outputColumns) floats)")
         }
+        var trainingRows: TrainingRows?
+        if keepTrainingRows {
+            // Negative sampling keeps one output row per word (hierarchical softmax's rows are
+            // the tree's inner nodes, which another vocabulary reorders: those start at zero).
+            let output = loss == 2 && Int(outputRows) == Int(nwords) && Int(outputColumns) == dim
+                ? reader.floats(count: Int(outputRows) * dim) : nil
+            trainingRows = TrainingRows(ownRows: Array(input[0 ..< Int(nwords) * dim]), output: output)
+        }
         // Each word's vector as fastText's getWordVector computes it.
         let wordCount = Int(nwords)
         var matrix = [Float](repeating: 0, count: wordCount * dim)
@@ -138,7 +157,7 @@ enum FastTextBin {
             vectors.subwords = SubwordVectors(range: subwordRange, buckets: buckets,
                                               matrix: Array(input[(wordCount * dim)...]))
         }
-        return vectors
+        return (vectors, trainingRows)
     }
 
     /// Writes `vectors` as a fastText `.bin` model: the input rows are chosen so that fastText's
