@@ -162,7 +162,8 @@ enum FastTextBin {
 
     /// Writes `vectors` as a fastText `.bin` model: the input rows are chosen so that fastText's
     /// `getWordVector` gives each word its vector here (its own row is n+1 times the vector
-    /// minus its n n-gram rows); the output matrix is zeros (the vectors file does not keep it).
+    /// minus its n n-gram rows); the output matrix is training's (negative sampling), or zeros
+    /// for vectors read from a file, which do not keep it.
     static func write(_ vectors: WordVectors, to file: OutputFile) throws {
         let dim = vectors.dim
         let words = vectors.vocabulary.words
@@ -239,6 +240,12 @@ enum FastTextBin {
         withUnsafeBytes(of: Int64(words.count).littleEndian) { output.append(contentsOf: $0) }
         withUnsafeBytes(of: Int64(dim).littleEndian) { output.append(contentsOf: $0) }
         try file.write(output)
+        // Training's own output rows (negative sampling: one per word), which continued training
+        // (`train --init`) picks up; vectors read from a file have none, and get zeros.
+        if let weights = vectors.outputWeights, weights.count == words.count * dim, training?.loss != .hs {
+            try weights.withUnsafeBytes { try file.write($0) }
+            return
+        }
         let zeros = [UInt8](repeating: 0, count: 1 << 16)
         var remaining = words.count * dim * 4
         while remaining > 0 {

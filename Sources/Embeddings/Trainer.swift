@@ -110,6 +110,7 @@ public enum Trainer {
         let (matrix, subwords) = session.trainedVectors()
         var vectors = WordVectors(vocabulary: vocabulary, dim: configuration.dim, matrix: matrix, training: configuration)
         vectors.subwords = subwords
+        if configuration.loss == .ns { vectors.outputWeights = session.outputRows() }
         return (vectors, summary)
     }
 }
@@ -305,6 +306,9 @@ final class Session: @unchecked Sendable {
         let ngrams = FloatStorage(adopting: UnsafeMutableRawPointer(input), start: input + rows * dim, count: configuration.buckets * dim)
         return (words, SubwordVectors(range: range, buckets: configuration.buckets, storage: ngrams))
     }
+
+    /// A copy of the output rows.
+    func outputRows() -> [Float] { Array(UnsafeBufferPointer(start: output, count: rows * dim)) }
 
     /// The learning rate after `done` words: linear from alpha to minAlpha over all epochs.
     func alpha(after done: Int64) -> Float {

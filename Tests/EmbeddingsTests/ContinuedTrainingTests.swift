@@ -157,6 +157,8 @@ func groupedText(groups: [[String]], sentences: Int, seed: UInt64) -> String {
         let fasttext = try InitialVectors.load(path: setup.path("old.bin"))
         #expect(fasttext.format == .fasttextBin && fasttext.hasCounts && fasttext.hasOutputWeights)
         #expect(fasttext.ownRows == old.matrix)
+        // Training's output rows went into the `.bin` and come back for continued training.
+        #expect(old.outputWeights != nil && fasttext.output == old.outputWeights)
         for initial in [text, fasttext] {
             let configuration = try initial.resolve(Self.configuration, dimGiven: true, bucketsGiven: false)
             let (vectors, _) = try TrainingJob.run(inputs: [setup.second], vocabularyPath: nil, output: setup.path("new.wpv"), format: .native,
