@@ -105,10 +105,10 @@ let package = Package(
         .testTarget(name: "CorporaTests", dependencies: ["Corpora", "TestSupport"]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "TestSupport"]),
         .testTarget(name: "WordPipeSupportTests", dependencies: ["WordPipeSupport", "ChecksumKernels", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Embeddings", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "Embeddings", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Embeddings", "Models", "TestSupport"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "TestSupport"]),
         // The README's "Use it from Swift" example, compiled and run.

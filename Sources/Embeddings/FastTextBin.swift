@@ -39,7 +39,18 @@ enum FastTextBin {
     }
 
     /// Reads a fastText `.bin` model's word vectors (and n-gram rows).
-    static func read(path: String) throws -> WordVectors {
+    static func read(path: String) throws -> WordVectors { try read(path: path, keepTrainingRows: false).vectors }
+
+    /// What continued training needs besides the vectors: the words' own input rows and, for a
+    /// negative-sampling model whose output matrix has a row per word, that matrix.
+    struct TrainingRows {
+        var ownRows: [Float]
+        var output: [Float]?
+    }
+
+    /// Reads a fastText `.bin` model; with `keepTrainingRows`, also its words' own input rows
+    /// and its output matrix (see `TrainingRows`).
+    static func read(path: String, keepTrainingRows: Bool) throws -> (vectors: WordVectors, rows: TrainingRows?) {
         let location = SourceLocation(path: path)
         func damaged(_ message: String) -> EmbeddingError { .malformed(location: location, message: message) }
         let data: Data
@@ -110,6 +121,14 @@ enum FastTextBin {
         guard !outputOverflow, reader.offset + outputBytes == data.count else {
             throw damaged("truncated or damaged fastText model: \(data.count) bytes, its matrices promise \(outputOverflow ? "more" : String(reader.offset + outputBytes)) (input \(rows) × \(columns), output \(outputRows) × \(outputColumns) floats)")
         }
+        var trainingRows: TrainingRows?
+        if keepTrainingRows {
+            // Negative sampling keeps one output row per word (hierarchical softmax's rows are
+            // the tree's inner nodes, which another vocabulary reorders: those start at zero).
+            let output = loss == 2 && Int(outputRows) == Int(nwords) && Int(outputColumns) == dim
+                ? reader.floats(count: Int(outputRows) * dim) : nil
+            trainingRows = TrainingRows(ownRows: Array(input[0 ..< Int(nwords) * dim]), output: output)
+        }
         // Each word's vector as fastText's getWordVector computes it.
         let wordCount = Int(nwords)
         var matrix = [Float](repeating: 0, count: wordCount * dim)
@@ -138,12 +157,13 @@ enum FastTextBin {
             vectors.subwords = SubwordVectors(range: subwordRange, buckets: buckets,
                                               matrix: Array(input[(wordCount * dim)...]))
         }
-        return vectors
+        return (vectors, trainingRows)
     }
 
     /// Writes `vectors` as a fastText `.bin` model: the input rows are chosen so that fastText's
     /// `getWordVector` gives each word its vector here (its own row is n+1 times the vector
-    /// minus its n n-gram rows); the output matrix is zeros (the vectors file does not keep it).
+    /// minus its n n-gram rows); the output matrix is training's (negative sampling), or zeros
+    /// for vectors read from a file, which do not keep it.
     static func write(_ vectors: WordVectors, to file: OutputFile) throws {
         let dim = vectors.dim
         let words = vectors.vocabulary.words
@@ -220,6 +240,12 @@ enum FastTextBin {
         withUnsafeBytes(of: Int64(words.count).littleEndian) { output.append(contentsOf: $0) }
         withUnsafeBytes(of: Int64(dim).littleEndian) { output.append(contentsOf: $0) }
         try file.write(output)
+        // Training's own output rows (negative sampling: one per word), which continued training
+        // (`train --init`) picks up; vectors read from a file have none, and get zeros.
+        if let weights = vectors.outputWeights, weights.count == words.count * dim, training?.loss != .hs {
+            try weights.withUnsafeBytes { try file.write($0) }
+            return
+        }
         let zeros = [UInt8](repeating: 0, count: 1 << 16)
         var remaining = words.count * dim * 4
         while remaining > 0 {

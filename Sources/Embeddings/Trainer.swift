@@ -79,16 +79,28 @@ public struct TrainingSummary: Sendable {
 /// `seed + worker`), scratch buffers and loss; with one thread, two runs with the same seed
 /// give bit-identical vectors, and a run resumed from a checkpoint equals an uninterrupted one.
 public enum Trainer {
-    /// Trains on `corpus` (an encoded corpus; see `EncodedCorpus`) with `vocabulary`.
+    /// Trains on `corpus` (an encoded corpus; see `EncodedCorpus`) with `vocabulary`; with
+    /// `initial`, its words' rows (and n-gram and output rows) start from the file's instead of
+    /// random (continued training; `vocabulary` is then `initial.merged(with:configuration:)`).
     public static func train(corpus: EncodedCorpus, vocabulary: Vocabulary, configuration: TrainingConfiguration,
-                             options: TrainingOptions = TrainingOptions()) throws -> (WordVectors, TrainingSummary) {
+                             options: TrainingOptions = TrainingOptions(), initial: InitialVectors? = nil) throws -> (WordVectors, TrainingSummary) {
         try configuration.validate()
         guard corpus.vocabularyFingerprint == vocabulary.fingerprint, corpus.vocabularySize == vocabulary.count else {
             throw EmbeddingError.vocabularyMismatch("\(corpus.path) was encoded with another vocabulary than the one given")
         }
         guard corpus.tokenCount > 0 else { throw EmbeddingError.vocabularyMismatch("\(corpus.path) holds no words") }
         wp_init_tables()
+        if let initial, initial.dim != configuration.dim {
+            throw EmbeddingError.invalidOption(name: "dim", value: "\(configuration.dim)", expected: "the dimension of the --init file \(initial.path), \(initial.dim)")
+        }
+        if let initial, let subwords = initial.subwords, configuration.subwords != subwords.range || configuration.buckets != subwords.buckets {
+            throw EmbeddingError.invalidOption(name: "subwords", value: configuration.subwords?.description ?? "off",
+                                               expected: "the n-grams of the --init file \(initial.path): \(subwords.range) with \(subwords.buckets) buckets")
+        }
         let session = try Session(corpus: corpus, vocabulary: vocabulary, configuration: configuration, options: options)
+        if let initial {
+            session.start(from: initial)
+        }
         if let resume = options.resume { try session.restore(from: resume) }
         let progress = ProgressLine(options: options.runOptions)
         try session.run(progress: progress)
@@ -98,6 +110,7 @@ public enum Trainer {
         let (matrix, subwords) = session.trainedVectors()
         var vectors = WordVectors(vocabulary: vocabulary, dim: configuration.dim, matrix: matrix, training: configuration)
         vectors.subwords = subwords
+        if configuration.loss == .ns { vectors.outputWeights = session.outputRows() }
         return (vectors, summary)
     }
 }
@@ -255,6 +268,12 @@ final class Session: @unchecked Sendable {
         summary.threads = threads
     }
 
+    /// Starts from `initial`'s rows (continued training): every word of the file gets its rows.
+    func start(from initial: InitialVectors) {
+        initial.fill(input: input, output: output, vocabulary: vocabulary, dim: dim,
+                     buckets: configuration.subwords == nil ? nil : configuration.buckets)
+    }
+
     /// Whether `input` is still this session's to free (`trainedVectors` hands it over).
     private var ownsInput = true
 
@@ -287,6 +306,9 @@ final class Session: @unchecked Sendable {
         let ngrams = FloatStorage(adopting: UnsafeMutableRawPointer(input), start: input + rows * dim, count: configuration.buckets * dim)
         return (words, SubwordVectors(range: range, buckets: configuration.buckets, storage: ngrams))
     }
+
+    /// A copy of the output rows.
+    func outputRows() -> [Float] { Array(UnsafeBufferPointer(start: output, count: rows * dim)) }
 
     /// The learning rate after `done` words: linear from alpha to minAlpha over all epochs.
     func alpha(after done: Int64) -> Float {

@@ -16,6 +16,10 @@ public struct WordVectors: Sendable {
     /// The n-gram rows of subword vectors (fastText), when the vectors have them; the rows of
     /// `matrix` are then each word's mean of its own row and its n-gram rows.
     public var subwords: SubwordVectors?
+    /// The output rows of negative sampling (`vocabulary.count × dim`), kept by training for
+    /// `--format fasttext-bin` (whose model holds them, and which `train --init` continues
+    /// from); nil for vectors read from a file (except a fastText `.bin` given as `--init`).
+    public var outputWeights: [Float]?
 
     /// Creates vectors; `matrix` must hold `vocabulary.count × dim` values.
     public init(vocabulary: Vocabulary, dim: Int, matrix: [Float], training: TrainingConfiguration? = nil) {

@@ -321,12 +321,14 @@ enum VocabStage: Stage {
     }
 }
 
-/// `train`: word vectors (`wordpipe train`); also writes `loss.tsv`.
+/// `train`: word vectors (`wordpipe train`); also writes `loss.tsv`. With a `vectors` input
+/// (another stage's vectors), training continues from them (`wordpipe train --init`): the
+/// dimension must agree, and the n-grams are taken from them unless the settings name them.
 enum TrainStage: Stage {
     static let name = "train", version = 1, outputFile = "vectors.wpv"
     static let output = ArtifactKind.vectors
     static let required: [ArtifactKind] = [.corpus]
-    static let optional: [ArtifactKind] = [.vocabulary]
+    static let optional: [ArtifactKind] = [.vocabulary, .vectors]
 
     struct Result: StageResult {
         var words: Int
@@ -359,9 +361,21 @@ enum TrainStage: Stage {
         var options = TrainingOptions(threads: context.threads, progress: context.progress, terminal: StandardError.isTerminal,
                                       log: StandardError.log(stage: context.name))
         options.logEvery = context.logEvery
+        var configuration = configuration
+        var initial: InitialVectors?
+        if let vectors = context.inputs[.vectors] {
+            guard vectors.count == 1 else {
+                throw EmbeddingError.invalidOption(name: "inputs", value: "\(vectors.count) vector inputs", expected: "at most one stage whose vectors training continues from")
+            }
+            let loaded = try InitialVectors.load(path: vectors[0])
+            configuration = try loaded.resolve(configuration, dimGiven: true,
+                                               bucketsGiven: configuration.buckets != TrainingConfiguration.defaultBuckets)
+            initial = loaded
+        }
         let (_, summary) = try TrainingJob.run(
             inputs: context.inputs[.corpus] ?? [], vocabularyPath: context.inputs[.vocabulary]?.first,
-            output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration, options: options)
+            output: context.outputDirectory + "/vectors.wpv", format: .native, configuration: configuration, options: options,
+            initial: initial)
         var curve = "progress\tloss\n"
         for point in summary.lossCurve { curve += String(format: "%.5f\t%.6f\n", point.progress, point.loss) }
         try OutputFile.writeAtomically(Data(curve.utf8), to: context.outputDirectory + "/loss.tsv")

@@ -15,7 +15,10 @@ struct Train: ParsableCommand {
         Defaults are word2vec.c's for skip-gram: --dim 100 --window 5 --negative 5 --sample 1e-3 \
         --alpha 0.025 (0.05 for CBOW) --epochs 5 --min-count 5. CORPUS is tokenized text (as \
         wordpipe tokenize writes it) or an encoded corpus (wordpipe encode, with its --vocab). \
-        Without --vocab, the vocabulary is built first with wordpipe vocab's rules.
+        Without --vocab, the vocabulary is built first with wordpipe vocab's rules. \
+        With --init VECTORS (any vector format), training continues from those vectors: their \
+        words are kept, the corpus's counts are added to theirs and its new words (with \
+        --min-count) get word2vec's random rows; the dimension and n-grams are the file's.
         """
     )
 
@@ -40,8 +43,8 @@ struct Train: ParsableCommand {
     @Option(help: "Output layer: ns (negative sampling) or hs (hierarchical softmax).")
     var loss: TrainingConfiguration.Loss = TrainingConfiguration().loss
 
-    @Option(help: "Vector dimension.")
-    var dim: Int = TrainingConfiguration().dim
+    @Option(help: "Vector dimension (default \(TrainingConfiguration().dim); with --init, the file's).")
+    var dim: Int?
 
     @Option(help: "Maximum window radius.")
     var window: Int = TrainingConfiguration().window
@@ -70,8 +73,11 @@ struct Train: ParsableCommand {
     @Option(help: "Character n-grams of <word> with MIN to MAX characters (fastText's -minn/-maxn, e.g. 3-6): a word's vector is the mean of its own row and its n-grams' rows, and words never seen get vectors from their n-grams. Default: off.")
     var subwords: String?
 
-    @Option(help: "Hash buckets (rows) of the character n-grams, with --subwords (fastText's -bucket).")
-    var buckets: Int = TrainingConfiguration.defaultBuckets
+    @Option(help: "Hash buckets (rows) of the character n-grams, with --subwords (fastText's -bucket; default \(TrainingConfiguration.defaultBuckets); with --init, the file's).")
+    var buckets: Int?
+
+    @Option(name: .customLong("init"), help: "Continue training from these vectors (native, word2vec, GloVe or fastText .bin): their words are kept, the corpus's new words added; --dim, --subwords and --buckets must agree with the file or are taken from it. The learning rate starts at --alpha again.")
+    var initPath: String?
 
     @Option(help: "Output format (default: from -o's extension: .wpv native, .bin word2vec-bin, .txt or .vec word2vec-text; other names native).")
     var format: VectorFormat?
@@ -88,10 +94,10 @@ struct Train: ParsableCommand {
     @OptionGroup var runOptions: RunOptionGroup<VectorTrainingOffer>
 
     var stageConfiguration: TrainingConfiguration {
-        TrainingConfiguration(model: model, loss: loss, dim: dim, window: window, negative: negative, sample: sample,
+        TrainingConfiguration(model: model, loss: loss, dim: dim ?? TrainingConfiguration().dim, window: window, negative: negative, sample: sample,
                               noiseExponent: noiseExponent, alpha: alpha, minAlpha: minAlpha, epochs: epochs, seed: runOptions.seedValue,
                               batched: batched, vocabulary: VocabularyConfiguration(minCount: minCount, maxSize: maxSize),
-                              subwords: subwords.flatMap(SubwordRange.init(parsing:)), buckets: buckets)
+                              subwords: subwords.flatMap(SubwordRange.init(parsing:)), buckets: buckets ?? TrainingConfiguration.defaultBuckets)
     }
 
     func validate() throws {
@@ -104,6 +110,19 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        var configuration = stageConfiguration
+        var initial: InitialVectors?
+        if let initPath {
+            // Read (and checked) before any corpus is read: a wrong file fails at once.
+            let loaded: InitialVectors
+            do {
+                loaded = try InitialVectors.load(path: initPath)
+            } catch {
+                throw StageFailure(stage: "train", underlying: error)
+            }
+            try validateConfiguration { configuration = try loaded.resolve(configuration, dimGiven: dim != nil, bucketsGiven: buckets != nil) }
+            initial = loaded
+        }
         do {
             var options = TrainingOptions(threads: runOptions.threads, progress: runOptions.progressMode,
                                           checkpoint: checkpoint ?? resume, resume: resume, checkpointEvery: checkpointEvery,
@@ -111,7 +130,7 @@ struct Train: ParsableCommand {
             options.logEvery = runOptions.logInterval
             let (_, summary) = try TrainingJob.run(inputs: inputs, vocabularyPath: vocab, output: output,
                                                    format: try VectorFormat.choose(given: format, path: output),
-                                                   configuration: stageConfiguration, options: options)
+                                                   configuration: configuration, options: options, initial: initial)
             StandardError.write("train: \(summary.line)\n")
         } catch {
             throw StageFailure(stage: "train", underlying: error)

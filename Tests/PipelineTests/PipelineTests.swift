@@ -125,7 +125,7 @@ struct Workspace {
         ("wrong kind of input", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  x:\n    type: evaluate\n    inputs: [t]\n    with: { pairs: [data/pairs.tsv] }\n",
          8, 14, "wrong kind of input: stage 't' gives a corpus, but evaluate wants vectors"),
         ("missing required input", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n  v:\n    type: vocab\n    inputs: [t]\n  x:\n    type: train\n    inputs: [v]\n",
-         9, 3, "missing input: train wants corpus (and optionally vocabulary)"),
+         9, 3, "missing input: train wants corpus (and optionally vocabulary, vectors)"),
         ("bad enum value", "version: 1\nstages:\n  t:\n    type: tokenize\n    inputs: [data/corpus.txt]\n    with: { normalize: nfkx }\n", 6, 24, "normalize"),
     ]
 
