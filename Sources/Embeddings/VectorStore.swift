@@ -5,11 +5,15 @@ import Vocabulary
 import WordPipeSupport
 
 /// A read-only store of word vectors for queries: the vocabulary with counts, the float32
-/// matrix, its unit-normalized copy (computed on first use), and the tokenizer configuration
+/// matrix, the norm of each row (computed on first use), and the tokenizer configuration
 /// the vectors were trained with, so that `King` finds `king` in a case-folded model.
 ///
-/// Like gensim's KeyedVectors: `nearest` is cosine similarity over the normalized matrix, with
-/// top-k kept by partial selection rather than a full sort. Many queries are a matrix product
+/// Like gensim's KeyedVectors: `nearest` is cosine similarity with the unit rows, with top-k
+/// kept by partial selection rather than a full sort. No full unit-normalized copy is kept: a
+/// unit row is made when it is needed from the row and its norm (`withUnitRows`,
+/// `gatherUnitRows`), with the same bits a normalized copy had, so a mapped file's rows stay
+/// in the page cache and the only full copy in the process is the int8 scan copy (a quarter
+/// of the rows' bytes; see `queryCopyBytes`). Many queries are a matrix product
 /// (`cblas_sgemm`); one query is a scan of float32 dot products in a fixed order, and on a large
 /// matrix a scan of an int8 copy with a scale per row (a quarter of the bytes; the float16 copy,
 /// half the bytes, is kept for comparison) followed by the float32 scores of the few rows that
@@ -34,8 +38,11 @@ public final class VectorStore: @unchecked Sendable {
         case mapped(MappedVectorFile)
     }
     private let raw: RawMatrix
-    private var normalizedStorage: [Float]?
+    /// 1 / the Euclidean norm of each row (1 for a zero row), once computed.
+    private var scalesStorage: [Float]?
     private let lock = NSLock()
+    /// Rows read from the mapping one by one (rescoring) since its pages were last released.
+    private var rowsTouched = 0
     /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
     private var halfStorage: HalfMatrix??
     private let halfLock = NSLock()
@@ -75,7 +82,8 @@ public final class VectorStore: @unchecked Sendable {
 
     /// Loads a vector file in any format `WordVectors.load(from:)` reads. A native file is
     /// memory-mapped rather than read: its rows stay in the page cache, shared by every process
-    /// that maps the file, and only the normalized copy is made (on the first query).
+    /// that maps the file, and only the int8 scan copy and the row norms are made (on the first
+    /// query), after which the mapped pages are released from the process (they stay cached).
     public static func load(from path: String) throws -> (VectorStore, VectorLoadReport) {
         try WordVectors.checkRegularFile(path)
         if let handle = FileHandle(forReadingAtPath: path) {
@@ -85,6 +93,7 @@ public final class VectorStore: @unchecked Sendable {
                 let file = try MappedVectorFile(path: path)
                 let store = VectorStore(vocabulary: file.vocabulary, dim: file.dim, training: file.training, raw: .mapped(file),
                                         subwords: file.subwordShape.map { .mapped(file, range: $0.range, buckets: $0.buckets) })
+                store.releaseMappedPages()  // the checksum read every page
                 return (store, VectorLoadReport(format: .native))
             }
         }
@@ -110,45 +119,168 @@ public final class VectorStore: @unchecked Sendable {
         }
     }
 
-    /// The unit-normalized matrix (zero rows stay zero), computed once.
-    public var normalized: [Float] {
+    /// For each row, `1 / norm` with norm its Euclidean norm by `cblas_snrm2` (as the rows were
+    /// normalized before), or 1 when the norm is not positive (a zero row, which stays zero),
+    /// computed once in one pass over the rows. A row's unit vector is the row times its scale.
+    var rowScales: [Float] {
         lock.lock()
         defer { lock.unlock() }
-        if let normalizedStorage { return normalizedStorage }
-        var result: [Float]
-        switch raw {
-        case .array(let matrix): result = matrix
-        case .mapped(let file): result = file.matrix()  // one copy: from the page cache straight into the normalized rows
-        }
-        result.withUnsafeMutableBufferPointer { buffer in
+        if let scalesStorage { return scalesStorage }
+        var scales = [Float](repeating: 1, count: count)
+        var scratch = [Float](repeating: 0, count: dim)
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
             for row in 0..<count {
-                let base = buffer.baseAddress! + row * dim
+                copyRow(row, into: base)
                 let norm = cblas_snrm2(Int32(dim), base, 1)
-                if norm > 0 { cblas_sscal(Int32(dim), 1 / norm, base, 1) }
+                if norm > 0 { scales[row] = 1 / norm }
             }
         }
-        normalizedStorage = result
+        scalesStorage = scales
+        if case .mapped(let file) = raw, releasesPages { file.releasePages() }
+        return scales
+    }
+
+    /// Copies row `row` as stored (float32) to `target`.
+    @inline(__always)
+    private func copyRow(_ row: Int, into target: UnsafeMutablePointer<Float>) {
+        switch raw {
+        case .array(let matrix):
+            matrix.withUnsafeBufferPointer { m in target.update(from: m.baseAddress! + row * dim, count: dim) }
+        case .mapped(let file):
+            if let rows = file.rows {
+                target.update(from: rows.baseAddress! + row * dim, count: dim)
+            } else {
+                let bytes = file.rowBytes
+                for index in 0..<dim {
+                    target[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: (row * dim + index) * 4, as: UInt32.self)))
+                }
+            }
+        }
+    }
+
+    /// Scales a copied row by its scale as the normalized copy was made (`cblas_sscal` by
+    /// `1 / norm`, one rounding per value, so the same bits; a scale of 1 changes nothing).
+    @inline(__always)
+    private func normalize(_ base: UnsafeMutablePointer<Float>, scale: Float) {
+        if scale != 1 { cblas_sscal(Int32(dim), scale, base, 1) }
+    }
+
+    /// Calls `body` with the float32 rows as stored (`count × dim`, in place for a mapped file),
+    /// or with nil when a mapped file's rows are not aligned for float32.
+    func withStoredRows<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch raw {
+        case .array(let matrix): return matrix.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .mapped(let file): return body(file.rows?.baseAddress)
+        }
+    }
+
+    /// The unit rows `ids` (each the row times 1 / its norm, zero rows zero) written one after
+    /// the other to `target` (`ids.count × dim` floats).
+    func gatherUnitRows<C: Collection>(_ ids: C, into target: UnsafeMutablePointer<Float>) where C.Element == Int32 {
+        let scales = rowScales
+        for (position, id) in ids.enumerated() {
+            let base = target + position * dim
+            copyRow(Int(id), into: base)
+            normalize(base, scale: scales[Int(id)])
+        }
+        noteRowsTouched(ids.count)
+    }
+
+    /// Calls `body(first, count, unitRows)` for consecutive blocks of the unit rows of `range`
+    /// (`count × dim` floats, valid during the call), so that a pass over every row needs no
+    /// full copy; then releases the mapped pages read (they stay in the page cache).
+    func withUnitRows(_ range: Range<Int>, block: Int = 4096, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        let scales = rowScales
+        let block = max(1, min(block, range.count))
+        var buffer = [Float](repeating: 0, count: block * dim)
+        buffer.withUnsafeMutableBufferPointer { b in
+            let base = b.baseAddress!
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let n = min(block, range.upperBound - first)
+                for offset in 0..<n {
+                    copyRow(first + offset, into: base + offset * dim)
+                    normalize(base + offset * dim, scale: scales[first + offset])
+                }
+                body(first, n, UnsafePointer(base))
+                first += n
+            }
+        }
+        releaseMappedPages()
+    }
+
+    /// A full copy of the unit rows (`count × dim`): for tests, and for building an HNSW index,
+    /// which visits rows at random many times. The store keeps no such copy.
+    func unitMatrix() -> [Float] {
+        var result = [Float](repeating: 0, count: count * dim)
+        result.withUnsafeMutableBufferPointer { r in
+            let target = r.baseAddress!
+            withUnitRows(0 ..< count) { first, n, rows in (target + first * dim).update(from: rows, count: n * dim) }
+        }
         return result
     }
 
-    /// The float16 copy of `normalized` for large-matrix queries, built once (nil when the
+    /// Drops the mapped file's pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
+    /// the kernel keeps them in the page cache and a later read maps them again). Nothing for
+    /// vectors held in memory.
+    /// Only for a large matrix (at least `halfScanMinimumValues` values; a smaller one is read
+    /// whole by every query).
+    func releaseMappedPages() {
+        guard releasesPages, case .mapped(let file) = raw else { return }
+        file.releasePages()
+        lock.lock()
+        rowsTouched = 0
+        lock.unlock()
+    }
+
+    /// Whether the mapped pages are released after a pass over the rows (a large mapped matrix).
+    private var releasesPages: Bool { count * dim >= Self.halfScanMinimumValues }
+
+    /// Counts mapped rows read one by one (rescoring); past an eighth of the rows, the pages are
+    /// released, so that serving keeps at most about an eighth of the file resident.
+    private func noteRowsTouched(_ rows: Int) {
+        guard releasesPages, case .mapped = raw else { return }
+        lock.lock()
+        rowsTouched += rows
+        let release = rowsTouched > max(4096, count / 8)
+        lock.unlock()
+        if release { releaseMappedPages() }
+    }
+
+    /// The bytes of the copies the store has made for queries (row norms, the int8 and float16
+    /// scan copies), which live in anonymous memory; the rows themselves are not counted (mapped
+    /// from the file, or the vectors as read). About 26% of the rows' bytes after a query on a
+    /// large matrix (the int8 copy and its scales, errors and norms).
+    public var queryCopyBytes: Int {
+        lock.lock()
+        var total = (scalesStorage?.count ?? 0) * 4
+        lock.unlock()
+        halfLock.lock()
+        defer { halfLock.unlock() }
+        if case .some(.some(let half)) = halfStorage { total += half.halves.count * 2 }
+        if case .some(.some(let bytes)) = byteStorage { total += bytes.codes.count + bytes.scales.count * 4 + bytes.errors.count * 4 }
+        return total
+    }
+
+    /// The float16 copy of the unit rows for large-matrix queries, built once (nil when the
     /// rows do not fit half precision, which unit rows always do).
     var halfMatrix: HalfMatrix? {
         halfLock.lock()
         defer { halfLock.unlock() }
         if let halfStorage { return halfStorage }
-        let half = HalfMatrix(normalized, rows: count, dim: dim)
+        let half = HalfMatrix(store: self)
         halfStorage = .some(half)
         return half
     }
 
-    /// The int8 copy of `normalized` for large-matrix queries, built once (nil when its error
-    /// bounds are not finite, which for unit rows they always are).
+    /// The int8 copy of the unit rows for large-matrix queries, built once in one pass over the
+    /// rows (nil when its error bounds are not finite, which for unit rows they always are).
     var byteMatrix: ByteMatrix? {
         halfLock.lock()
         defer { halfLock.unlock() }
         if let byteStorage { return byteStorage }
-        let bytes = ByteMatrix(normalized, rows: count, dim: dim)
+        let bytes = ByteMatrix(store: self)
         byteStorage = .some(bytes)
         return bytes
     }
@@ -234,10 +366,11 @@ public final class VectorStore: @unchecked Sendable {
         return (vectors, ids)
     }
 
-    /// The unit vector of a known word id.
+    /// The unit vector of a known word id (the row times 1 / its norm; a zero row stays zero).
     public func unitVector(_ id: Int32) -> ArraySlice<Float> {
-        let start = Int(id) * dim
-        return normalized[start ..< start + dim]
+        var row = [Float](repeating: 0, count: dim)
+        row.withUnsafeMutableBufferPointer { gatherUnitRows(CollectionOfOne(id), into: $0.baseAddress!) }
+        return row[...]
     }
 }
 

@@ -121,6 +121,18 @@ final class MappedVectorFile: @unchecked Sendable {
         if let mapping { munmap(mapping, mappedLength) }
     }
 
+    /// Drops the mapping's pages from the process's resident memory: `madvise(MADV_DONTNEED)` on
+    /// a read-only private file mapping unmaps them, the page cache keeps them, and a later read
+    /// maps them again (the same bytes). Safe while other threads read the mapping.
+    func releasePages() {
+        guard let mapping, mappedLength > 0 else { return }
+        #if canImport(Glibc)
+        _ = madvise(mapping, mappedLength, MADV_DONTNEED)
+        #else
+        _ = posix_madvise(mapping, mappedLength, POSIX_MADV_DONTNEED)
+        #endif
+    }
+
     /// A copy of the rows as an array (little-endian values decoded).
     func matrix() -> [Float] {
         if let rows { return Array(rows) }
