@@ -37,11 +37,11 @@ struct HalfMatrix: @unchecked Sendable {
         let stride = (dim + 7) / 8 * 8
         var largest = 0.0
         let halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
-            let target = buffer.baseAddress!
+            initialized = rows * stride
+            guard let target = buffer.baseAddress else { return }  // no rows
             store.withUnitRows(0 ..< rows) { first, n, unit in
                 largest = max(largest, wpq_convert_f16(unit, Int64(n), Int64(dim), target + first * stride, Int64(stride)))
             }
-            initialized = rows * stride
         }
         guard largest.isFinite, largest <= 65504 * 65504 else { return nil }
         self.halves = halves
@@ -97,7 +97,8 @@ struct ByteMatrix: @unchecked Sendable {
         var bounds = [0.0, 0.0]
         var scales = [Float](repeating: 0, count: rows), errors = [Float](repeating: 0, count: rows)
         let codes = [Int8](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
-            let target = buffer.baseAddress!
+            initialized = rows * stride
+            guard let target = buffer.baseAddress else { return }  // no rows
             scales.withUnsafeMutableBufferPointer { s in
                 errors.withUnsafeMutableBufferPointer { e in
                     store.withUnitRows(0 ..< rows) { first, n, unit in
@@ -110,7 +111,6 @@ struct ByteMatrix: @unchecked Sendable {
                     }
                 }
             }
-            initialized = rows * stride
         }
         guard bounds[0].isFinite, bounds[1].isFinite else { return nil }
         self.codes = codes
@@ -392,7 +392,7 @@ extension VectorStore {
     /// over a unit-normalized matrix: the rows are made unit (row · (1 / norm)) in a small buffer
     /// and scored by `wpq_scores_f32_rows` in their order.
     func unitScores(_ query: [Float], ids: ArraySlice<Int32>) -> [Float] {
-        guard !ids.isEmpty else { return [] }
+        guard !ids.isEmpty, dim > 0 else { return [Float](repeating: 0, count: ids.count) }
         var rows = [Float](repeating: 0, count: ids.count * dim)
         rows.withUnsafeMutableBufferPointer { gatherUnitRows(ids, into: $0.baseAddress!) }
         let order = (0 ..< Int32(ids.count)).map { $0 }

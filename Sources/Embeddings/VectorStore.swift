@@ -41,8 +41,9 @@ public final class VectorStore: @unchecked Sendable {
     /// 1 / the Euclidean norm of each row (1 for a zero row), once computed.
     private var scalesStorage: [Float]?
     private let lock = NSLock()
-    /// Rows read from the mapping one by one (rescoring) since its pages were last released.
-    private var rowsTouched = 0
+    /// An upper bound on the bytes of the mapping made resident by rows read one by one
+    /// (rescoring) since its pages were last released.
+    private var bytesTouched = 0
     /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
     private var halfStorage: HalfMatrix??
     private let halfLock = NSLock()
@@ -129,11 +130,12 @@ public final class VectorStore: @unchecked Sendable {
         var scales = [Float](repeating: 1, count: count)
         var scratch = [Float](repeating: 0, count: dim)
         scratch.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
+            guard let base = buffer.baseAddress else { return }  // dim 0
             for row in 0..<count {
                 copyRow(row, into: base)
                 let norm = cblas_snrm2(Int32(dim), base, 1)
                 if norm > 0 { scales[row] = 1 / norm }
+                if row % 4096 == 4095 { releaseRowPages(row - 4095 ..< row + 1) }
             }
         }
         scalesStorage = scales
@@ -195,7 +197,7 @@ public final class VectorStore: @unchecked Sendable {
         let block = max(1, min(block, range.count))
         var buffer = [Float](repeating: 0, count: block * dim)
         buffer.withUnsafeMutableBufferPointer { b in
-            let base = b.baseAddress!
+            guard let base = b.baseAddress else { return }  // dim 0
             var first = range.lowerBound
             while first < range.upperBound {
                 let n = min(block, range.upperBound - first)
@@ -204,6 +206,7 @@ public final class VectorStore: @unchecked Sendable {
                     normalize(base + offset * dim, scale: scales[first + offset])
                 }
                 body(first, n, UnsafePointer(base))
+                releaseRowPages(first ..< first + n)
                 first += n
             }
         }
@@ -215,7 +218,7 @@ public final class VectorStore: @unchecked Sendable {
     func unitMatrix() -> [Float] {
         var result = [Float](repeating: 0, count: count * dim)
         result.withUnsafeMutableBufferPointer { r in
-            let target = r.baseAddress!
+            guard let target = r.baseAddress else { return }  // no rows
             withUnitRows(0 ..< count) { first, n, rows in (target + first * dim).update(from: rows, count: n * dim) }
         }
         return result
@@ -230,20 +233,30 @@ public final class VectorStore: @unchecked Sendable {
         guard releasesPages, case .mapped(let file) = raw else { return }
         file.releasePages()
         lock.lock()
-        rowsTouched = 0
+        bytesTouched = 0
         lock.unlock()
+    }
+
+    /// Releases the whole pages of the mapped rows `rows` during a pass, so that a pass over a
+    /// large mapped matrix keeps only a block of it resident at a time.
+    private func releaseRowPages(_ rows: Range<Int>) {
+        guard releasesPages, case .mapped(let file) = raw else { return }
+        MappedVectorFile.releaseWholePages(UnsafeRawBufferPointer(rebasing: file.rowBytes[rows.lowerBound * dim * 4 ..< rows.upperBound * dim * 4]))
     }
 
     /// Whether the mapped pages are released after a pass over the rows (a large mapped matrix).
     private var releasesPages: Bool { count * dim >= Self.halfScanMinimumValues }
 
-    /// Counts mapped rows read one by one (rescoring); past an eighth of the rows, the pages are
-    /// released, so that serving keeps at most about an eighth of the file resident.
+    /// Counts mapped rows read one by one (rescoring). Reading a row makes up to 64 KB resident
+    /// besides the row (the kernel maps the cached pages around a fault, `fault_around_bytes`,
+    /// 64 KB by default), so each row counts as its bytes plus 64 KB; past an eighth of the rows'
+    /// bytes (at least 4 MB), the pages are released, so that serving keeps at most about an
+    /// eighth of the file resident.
     private func noteRowsTouched(_ rows: Int) {
         guard releasesPages, case .mapped = raw else { return }
         lock.lock()
-        rowsTouched += rows
-        let release = rowsTouched > max(4096, count / 8)
+        bytesTouched += rows * (dim * 4 + 65536)
+        let release = bytesTouched > max(4 << 20, count * dim * 4 / 8)
         lock.unlock()
         if release { releaseMappedPages() }
     }
@@ -369,7 +382,7 @@ public final class VectorStore: @unchecked Sendable {
     /// The unit vector of a known word id (the row times 1 / its norm; a zero row stays zero).
     public func unitVector(_ id: Int32) -> ArraySlice<Float> {
         var row = [Float](repeating: 0, count: dim)
-        row.withUnsafeMutableBufferPointer { gatherUnitRows(CollectionOfOne(id), into: $0.baseAddress!) }
+        row.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { gatherUnitRows(CollectionOfOne(id), into: base) } }
         return row[...]
     }
 }

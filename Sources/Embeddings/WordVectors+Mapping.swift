@@ -133,6 +133,21 @@ final class MappedVectorFile: @unchecked Sendable {
         #endif
     }
 
+    /// Drops the whole pages inside `bytes` (part of a mapping) from the process's resident
+    /// memory, as `releasePages()` does for the whole mapping; the partial pages at either end stay.
+    static func releaseWholePages(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = UInt(max(1, getpagesize()))
+        let start = (UInt(bitPattern: base) + page - 1) / page * page
+        let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        #if canImport(Glibc)
+        _ = madvise(pointer, Int(end - start), MADV_DONTNEED)
+        #else
+        _ = posix_madvise(pointer, Int(end - start), POSIX_MADV_DONTNEED)
+        #endif
+    }
+
     /// A copy of the rows as an array (little-endian values decoded).
     func matrix() -> [Float] {
         if let rows { return Array(rows) }
@@ -163,7 +178,18 @@ private final class PendingChecksum: @unchecked Sendable {
         let address = UInt(bitPattern: bytes.baseAddress), count = bytes.count
         group.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            value = CRC32C.checksum(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count))
+            // 8 MB at a time, each part's pages released once read, so that verifying a large file
+            // does not make all of it resident at once (the page cache keeps it).
+            let all = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
+            var crc: UInt32 = 0
+            var offset = 0
+            while offset < count {
+                let part = UnsafeRawBufferPointer(rebasing: all[offset ..< min(count, offset + 8 << 20)])
+                crc = CRC32C.checksum(part, continuing: crc)
+                MappedVectorFile.releaseWholePages(part)
+                offset += part.count
+            }
+            value = crc
             group.leave()
         }
     }
