@@ -41,9 +41,6 @@ public final class VectorStore: @unchecked Sendable {
     /// 1 / the Euclidean norm of each row (1 for a zero row), once computed.
     private var scalesStorage: [Float]?
     private let lock = NSLock()
-    /// An upper bound on the bytes of the mapping made resident by rows read one by one
-    /// (rescoring) since its pages were last released.
-    private var bytesTouched = 0
     /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
     private var halfStorage: HalfMatrix??
     private let halfLock = NSLock()
@@ -128,34 +125,40 @@ public final class VectorStore: @unchecked Sendable {
         defer { lock.unlock() }
         if let scalesStorage { return scalesStorage }
         var scales = [Float](repeating: 1, count: count)
-        var scratch = [Float](repeating: 0, count: dim)
+        let block = 4096
+        var scratch = [Float](repeating: 0, count: block * dim)
         scratch.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }  // dim 0
-            for row in 0..<count {
-                copyRow(row, into: base)
-                let norm = cblas_snrm2(Int32(dim), base, 1)
-                if norm > 0 { scales[row] = 1 / norm }
-                if row % 4096 == 4095 { releaseRowPages(row - 4095 ..< row + 1) }
+            var first = 0
+            while first < count {
+                let n = min(block, count - first)
+                copyRows(first ..< first + n, into: base)
+                for offset in 0..<n {
+                    let norm = cblas_snrm2(Int32(dim), base + offset * dim, 1)
+                    if norm > 0 { scales[first + offset] = 1 / norm }
+                }
+                first += n
             }
         }
         scalesStorage = scales
-        if case .mapped(let file) = raw, releasesPages { file.releasePages() }
         return scales
     }
 
-    /// Copies row `row` as stored (float32) to `target`.
-    @inline(__always)
-    private func copyRow(_ row: Int, into target: UnsafeMutablePointer<Float>) {
+    /// Copies rows `rows` as stored (float32, `rows.count × dim`) to `target`. A mapped file's rows
+    /// are read with `pread` (page cache to buffer) rather than through the mapping, so reading
+    /// them does not make the file's pages resident in the process.
+    private func copyRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
         switch raw {
         case .array(let matrix):
-            matrix.withUnsafeBufferPointer { m in target.update(from: m.baseAddress! + row * dim, count: dim) }
+            matrix.withUnsafeBufferPointer { m in target.update(from: m.baseAddress! + rows.lowerBound * dim, count: rows.count * dim) }
         case .mapped(let file):
-            if let rows = file.rows {
-                target.update(from: rows.baseAddress! + row * dim, count: dim)
+            if file.readRows(rows.lowerBound, count: rows.count, into: target) { return }
+            if let mapped = file.rows {
+                target.update(from: mapped.baseAddress! + rows.lowerBound * dim, count: rows.count * dim)
             } else {
                 let bytes = file.rowBytes
-                for index in 0..<dim {
-                    target[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: (row * dim + index) * 4, as: UInt32.self)))
+                for index in 0 ..< rows.count * dim {
+                    target[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: (rows.lowerBound * dim + index) * 4, as: UInt32.self)))
                 }
             }
         }
@@ -183,15 +186,14 @@ public final class VectorStore: @unchecked Sendable {
         let scales = rowScales
         for (position, id) in ids.enumerated() {
             let base = target + position * dim
-            copyRow(Int(id), into: base)
+            copyRows(Int(id) ..< Int(id) + 1, into: base)
             normalize(base, scale: scales[Int(id)])
         }
-        noteRowsTouched(ids.count)
     }
 
     /// Calls `body(first, count, unitRows)` for consecutive blocks of the unit rows of `range`
     /// (`count × dim` floats, valid during the call), so that a pass over every row needs no
-    /// full copy; then releases the mapped pages read (they stay in the page cache).
+    /// full copy (and, for a mapped file, reads its rows without making them resident).
     func withUnitRows(_ range: Range<Int>, block: Int = 4096, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
         let scales = rowScales
         let block = max(1, min(block, range.count))
@@ -201,16 +203,12 @@ public final class VectorStore: @unchecked Sendable {
             var first = range.lowerBound
             while first < range.upperBound {
                 let n = min(block, range.upperBound - first)
-                for offset in 0..<n {
-                    copyRow(first + offset, into: base + offset * dim)
-                    normalize(base + offset * dim, scale: scales[first + offset])
-                }
+                copyRows(first ..< first + n, into: base)
+                for offset in 0..<n { normalize(base + offset * dim, scale: scales[first + offset]) }
                 body(first, n, UnsafePointer(base))
-                releaseRowPages(first ..< first + n)
                 first += n
             }
         }
-        releaseMappedPages()
     }
 
     /// A full copy of the unit rows (`count × dim`): for tests, and for building an HNSW index,
@@ -225,40 +223,11 @@ public final class VectorStore: @unchecked Sendable {
     }
 
     /// Drops the mapped file's pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
-    /// the kernel keeps them in the page cache and a later read maps them again). Nothing for
-    /// vectors held in memory.
-    /// Only for a large matrix (at least `halfScanMinimumValues` values; a smaller one is read
-    /// whole by every query).
+    /// the kernel keeps them in the page cache and a later read maps them again), for a large
+    /// matrix (at least `halfScanMinimumValues` values). Nothing for vectors held in memory.
     func releaseMappedPages() {
-        guard releasesPages, case .mapped(let file) = raw else { return }
+        guard count * dim >= Self.halfScanMinimumValues, case .mapped(let file) = raw else { return }
         file.releasePages()
-        lock.lock()
-        bytesTouched = 0
-        lock.unlock()
-    }
-
-    /// Releases the whole pages of the mapped rows `rows` during a pass, so that a pass over a
-    /// large mapped matrix keeps only a block of it resident at a time.
-    private func releaseRowPages(_ rows: Range<Int>) {
-        guard releasesPages, case .mapped(let file) = raw else { return }
-        MappedVectorFile.releaseWholePages(UnsafeRawBufferPointer(rebasing: file.rowBytes[rows.lowerBound * dim * 4 ..< rows.upperBound * dim * 4]))
-    }
-
-    /// Whether the mapped pages are released after a pass over the rows (a large mapped matrix).
-    private var releasesPages: Bool { count * dim >= Self.halfScanMinimumValues }
-
-    /// Counts mapped rows read one by one (rescoring). Reading a row makes up to 64 KB resident
-    /// besides the row (the kernel maps the cached pages around a fault, `fault_around_bytes`,
-    /// 64 KB by default), so each row counts as its bytes plus 64 KB; past an eighth of the rows'
-    /// bytes (at least 4 MB), the pages are released, so that serving keeps at most about an
-    /// eighth of the file resident.
-    private func noteRowsTouched(_ rows: Int) {
-        guard releasesPages, case .mapped = raw else { return }
-        lock.lock()
-        bytesTouched += rows * (dim * 4 + 65536)
-        let release = bytesTouched > max(4 << 20, count * dim * 4 / 8)
-        lock.unlock()
-        if release { releaseMappedPages() }
     }
 
     /// The bytes of the copies the store has made for queries (row norms, the int8 and float16

@@ -35,6 +35,9 @@ final class MappedVectorFile: @unchecked Sendable {
     let subwordRowBytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
     private let mappedLength: Int
+    /// The file, kept open for `readRows` (the same file as the mapping, even if its path is
+    /// replaced later).
+    private let descriptor: Int32
 
     /// Maps and checks a native vector file (magic, version, sizes, header and its checksum),
     /// with the errors `WordVectors.readNative(from:)` reports. With `verify` (the default), the
@@ -47,7 +50,8 @@ final class MappedVectorFile: @unchecked Sendable {
         guard descriptor >= 0 else {
             throw EmbeddingError.malformed(location: location, message: "cannot read: \(String(cString: strerror(errno)))")
         }
-        defer { close(descriptor) }
+        var keepOpen = false
+        defer { if !keepOpen { close(descriptor) } }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             throw EmbeddingError.malformed(location: location, message: "cannot read: \(String(cString: strerror(errno)))")
@@ -62,6 +66,7 @@ final class MappedVectorFile: @unchecked Sendable {
         }
         mapping = base
         mappedLength = length
+        self.descriptor = descriptor
         do {
             let bytes = UnsafeRawBufferPointer(start: base, count: length)
             var layout = try WordVectors.parseNativeFixedFields(bytes, location: location)
@@ -115,10 +120,12 @@ final class MappedVectorFile: @unchecked Sendable {
             if let base { munmap(base, length) }
             throw error
         }
+        keepOpen = true  // closed by deinit
     }
 
     deinit {
         if let mapping { munmap(mapping, mappedLength) }
+        close(descriptor)
     }
 
     /// Drops the mapping's pages from the process's resident memory: `madvise(MADV_DONTNEED)` on
@@ -131,6 +138,26 @@ final class MappedVectorFile: @unchecked Sendable {
         #else
         _ = posix_madvise(mapping, mappedLength, POSIX_MADV_DONTNEED)
         #endif
+    }
+
+    /// Reads rows `first ..< first + count` (float32, `dim` each) into `target` with `pread`, from
+    /// the page cache without mapping its pages into the process (so they do not count in its
+    /// resident memory, as reading them through the mapping would: the kernel maps 64 KB to 2 MB
+    /// around each faulting address). False when the read fails (then read the mapping).
+    func readRows(_ first: Int, count: Int, into target: UnsafeMutablePointer<Float>) -> Bool {
+        let total = count * dim * 4
+        var done = 0
+        let start = layout.matrixOffset + first * dim * 4
+        while done < total {
+            let read = pread(descriptor, UnsafeMutableRawPointer(target) + done, total - done, off_t(start + done))
+            if read < 0 && errno == EINTR { continue }
+            guard read > 0 else { return false }
+            done += read
+        }
+        #if _endian(big)
+        for index in 0 ..< count * dim { target[index] = Float(bitPattern: UInt32(littleEndian: target[index].bitPattern)) }
+        #endif
+        return true
     }
 
     /// Drops the whole pages inside `bytes` (part of a mapping) from the process's resident
