@@ -120,7 +120,8 @@ public final class HNSWIndex: @unchecked Sendable {
         var graph = wph_graph(rows: Int64(rows), dim: Int64(dim), m: Int32(m), m0: Int32(m0), max_level: 0, entry: -1,
                               upper_count: upperCount, offsets: offsets.pointer, levels: levels.pointer,
                               links0: links0.pointer, upper: upper.pointer)
-        let normalized = store.normalized
+        // A transient unit copy for the build, which visits rows at random many times (the store keeps none).
+        let normalized = store.unitMatrix()
         let status = normalized.withUnsafeBufferPointer {
             wph_build(&graph, $0.baseAddress, Int32(settings.efConstruction), Int32(settings.threads), nil)
         }
@@ -306,8 +307,10 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// The (up to) `ef` nearest rows to the unit `query` the graph finds, best first (by
-    /// approximate scores). `vectors` are the unit rows the index was built from.
-    func search(_ query: [Float], vectors: UnsafePointer<Float>, ef: Int) -> [Int32] {
+    /// approximate scores). `vectors` are the rows the index was built from: unit rows, or the
+    /// rows as stored with `scales` (1 / each row's norm), which give the same similarities up
+    /// to float rounding.
+    func search(_ query: [Float], vectors: UnsafePointer<Float>, scales: UnsafePointer<Float>? = nil, ef: Int) -> [Int32] {
         // A context (visited marks for every row) is reused from query to query.
         contextLock.lock()
         let reused = contexts.popLast()
@@ -321,7 +324,7 @@ public final class HNSWIndex: @unchecked Sendable {
         var ids = [Int32](repeating: 0, count: ef)
         var scores = [Float](repeating: 0, count: ef)
         let found = withUnsafePointer(to: graph) { g in
-            wph_search_knn(g, vectors, query, Int32(clamping: ef), context.pointer, &ids, &scores)
+            wph_search_knn_scaled(g, vectors, scales, query, Int32(clamping: ef), context.pointer, &ids, &scores)
         }
         return Array(ids.prefix(Int(found)))
     }
@@ -362,15 +365,15 @@ extension VectorStore {
         let unit = norm > 0 ? query.map { $0 / norm } : query
         guard unit.allSatisfy(\.isFinite) else { return [] }
         let width = max(ef, k + excluded.count)
-        let matrix = normalized
-        let ids: [Int32] = matrix.withUnsafeBufferPointer { m in
-            guard let base = m.baseAddress else { return [] }
-            return index.search(unit, vectors: base, ef: width)
+        // The graph is searched over the rows where they are, each dot product times the row's
+        // scale (1 / norm); the answers are then scored as the exact scan scores them.
+        let scales = rowScales
+        let ids: [Int32] = withStoredRows { rows in
+            if let rows { return scales.withUnsafeBufferPointer { index.search(unit, vectors: rows, scales: $0.baseAddress, ef: width) } }
+            // A mapped file whose rows are not float-aligned: a transient unit copy.
+            return unitMatrix().withUnsafeBufferPointer { m in m.baseAddress.map { index.search(unit, vectors: $0, scales: nil, ef: width) } ?? [] }
         }
-        var exact = [Float](repeating: 0, count: ids.count)
-        matrix.withUnsafeBufferPointer { m in
-            wpq_scores_f32_rows(m.baseAddress, Int64(dim), unit, ids, Int64(ids.count), &exact)
-        }
+        let exact = unitScores(unit, ids: ids[...])
         return topK(ids: ids[...], scores: exact, k: k, excluding: excluded)
     }
 }

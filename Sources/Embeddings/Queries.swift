@@ -147,12 +147,12 @@ extension VectorStore {
                 continue
             }
             if scores.isEmpty { scores = [Float](repeating: 0, count: rows * 64) }
-            normalized.withUnsafeBufferPointer { m in
-                flat.withUnsafeBufferPointer { q in
-                    scores.withUnsafeMutableBufferPointer { s in
-                        // scores (batch × rows) = queries (batch × dim) · matrixᵀ (dim × rows)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch.count), Int32(rows), Int32(dim), 1,
-                                    q.baseAddress, Int32(dim), m.baseAddress, Int32(dim), 0, s.baseAddress, Int32(rows))
+            flat.withUnsafeBufferPointer { q in
+                scores.withUnsafeMutableBufferPointer { s in
+                    // scores (batch × rows) = queries (batch × dim) · unit rowsᵀ (dim × rows), a block of rows at a time
+                    withUnitRows(0 ..< rows) { first, n, unit in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(batch.count), Int32(n), Int32(dim), 1,
+                                    q.baseAddress, Int32(dim), unit, Int32(dim), 0, s.baseAddress! + first, Int32(rows))
                     }
                 }
             }
@@ -192,13 +192,17 @@ extension VectorStore {
         case .mul:
             let (vectors, excluded) = try unitVectors([a, b, c])
             let rows = min(count, max(1, restrict ?? count))
-            let cosines = vectors.map { query -> [Float] in
-                var result = [Float](repeating: 0, count: rows)
-                normalized.withUnsafeBufferPointer { m in
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(dim), 1, m.baseAddress, Int32(dim), query, 1, 0, &result, 1)
+            // The three cosines of every row in one pass over the unit rows, a block at a time.
+            var raw = [[Float]](repeating: [Float](repeating: 0, count: rows), count: vectors.count)
+            withUnitRows(0 ..< rows) { first, n, unit in
+                for (position, query) in vectors.enumerated() {
+                    raw[position].withUnsafeMutableBufferPointer { result in
+                        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(dim), 1, unit, Int32(dim), query, 1, 0,
+                                    result.baseAddress! + first, 1)
+                    }
                 }
-                return result.map { (1 + $0) / 2 }
             }
+            let cosines = raw.map { $0.map { (1 + $0) / 2 } }
             var scores = [Float](repeating: 0, count: rows)
             for index in 0..<rows { scores[index] = cosines[1][index] * cosines[2][index] / (cosines[0][index] + 0.000001) }
             return scores.withUnsafeBufferPointer { topK($0, k: k, excluding: excluded) }

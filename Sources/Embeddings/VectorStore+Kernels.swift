@@ -29,6 +29,25 @@ struct HalfMatrix: @unchecked Sendable {
         self.stride = stride
         maxNorm = largest.squareRoot() * (1 + 1e-9)
     }
+
+    /// The copy of `store`'s unit rows, converted block by block as they are made (no full
+    /// float32 copy); the same values as `init(unitMatrix, rows:dim:)`.
+    init?(store: VectorStore) {
+        let rows = store.count, dim = store.dim
+        let stride = (dim + 7) / 8 * 8
+        var largest = 0.0
+        let halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
+            initialized = rows * stride
+            guard let target = buffer.baseAddress else { return }  // no rows
+            store.withUnitRows(0 ..< rows) { first, n, unit in
+                largest = max(largest, wpq_convert_f16(unit, Int64(n), Int64(dim), target + first * stride, Int64(stride)))
+            }
+        }
+        guard largest.isFinite, largest <= 65504 * 65504 else { return nil }
+        self.halves = halves
+        self.stride = stride
+        maxNorm = largest.squareRoot() * (1 + 1e-9)
+    }
 }
 
 /// An int8 copy of the unit-normalized matrix with one float32 scale per row, for the first
@@ -59,6 +78,39 @@ struct ByteMatrix: @unchecked Sendable {
                 wpq_convert_i8(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride), &scales, &errors, &bounds)
             }
             initialized = rows * stride
+        }
+        guard bounds[0].isFinite, bounds[1].isFinite else { return nil }
+        self.codes = codes
+        self.scales = scales
+        self.errors = errors
+        self.stride = stride
+        maxNorm = bounds[0] * (1 + 1e-9)
+        maxError = bounds[1] * (1 + 1e-9)
+    }
+
+    /// The copy of `store`'s unit rows, converted block by block as they are made (no full
+    /// float32 copy); the same codes, scales, errors and bounds as `init(unitMatrix, rows:dim:)`
+    /// (the bounds are maxima over rows, so the blocks' maxima combine).
+    init?(store: VectorStore) {
+        let rows = store.count, dim = store.dim
+        let stride = (dim + 15) / 16 * 16
+        var bounds = [0.0, 0.0]
+        var scales = [Float](repeating: 0, count: rows), errors = [Float](repeating: 0, count: rows)
+        let codes = [Int8](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
+            initialized = rows * stride
+            guard let target = buffer.baseAddress else { return }  // no rows
+            scales.withUnsafeMutableBufferPointer { s in
+                errors.withUnsafeMutableBufferPointer { e in
+                    store.withUnitRows(0 ..< rows) { first, n, unit in
+                        var part = [0.0, 0.0]
+                        wpq_convert_i8(unit, Int64(n), Int64(dim), target + first * stride, Int64(stride),
+                                       s.baseAddress! + first, e.baseAddress! + first, &part)
+                        // NaN never wins `max`, as a row with NaN never counts in the C bounds.
+                        bounds[0] = max(bounds[0], part[0])
+                        bounds[1] = max(bounds[1], part[1])
+                    }
+                }
+            }
         }
         guard bounds[0].isFinite, bounds[1].isFinite else { return nil }
         self.codes = codes
@@ -140,10 +192,11 @@ extension VectorStore {
                 return answer.neighbours
             }
         }
-        let matrix = normalized
         var scores = [Float](repeating: 0, count: rows)
-        matrix.withUnsafeBufferPointer { m in
-            wpq_scores_f32(m.baseAddress, Int64(rows), Int64(dim), query, &scores)
+        scores.withUnsafeMutableBufferPointer { out in
+            withUnitRows(0 ..< rows) { first, n, unit in
+                wpq_scores_f32(unit, Int64(n), Int64(dim), query, out.baseAddress! + first)
+            }
         }
         return scores.withUnsafeBufferPointer { topK($0, k: k, excluding: excluded) }
     }
@@ -247,10 +300,7 @@ extension VectorStore {
             if found <= candidates.count { break }
             candidates = [Int32](repeating: 0, count: found)
         }
-        var exact = [Float](repeating: 0, count: found)
-        normalized.withUnsafeBufferPointer { m in
-            wpq_scores_f32_rows(m.baseAddress, Int64(dim), query, candidates, Int64(found), &exact)
-        }
+        let exact = unitScores(query, ids: candidates.prefix(found))
         return (topK(ids: candidates.prefix(found), scores: exact, k: k, excluding: excluded), found)
     }
 
@@ -334,10 +384,22 @@ extension VectorStore {
             if found <= candidates.count { break }
             candidates = [Int32](repeating: 0, count: found)
         }
-        var exact = [Float](repeating: 0, count: found)
-        normalized.withUnsafeBufferPointer { m in
-            wpq_scores_f32_rows(m.baseAddress, Int64(dim), query, candidates, Int64(found), &exact)
-        }
+        let exact = unitScores(query, ids: candidates.prefix(found))
         return (topK(ids: candidates.prefix(found), scores: exact, k: k, excluding: excluded), found)
+    }
+
+    /// The float32 scores of the unit rows `ids` for `query`, bit-identical to `wpq_scores_f32`'s
+    /// over a unit-normalized matrix: the rows are made unit (row · (1 / norm)) in a small buffer
+    /// and scored by `wpq_scores_f32_rows` in their order.
+    func unitScores(_ query: [Float], ids: ArraySlice<Int32>) -> [Float] {
+        guard !ids.isEmpty, dim > 0 else { return [Float](repeating: 0, count: ids.count) }
+        var rows = [Float](repeating: 0, count: ids.count * dim)
+        rows.withUnsafeMutableBufferPointer { gatherUnitRows(ids, into: $0.baseAddress!) }
+        let order = (0 ..< Int32(ids.count)).map { $0 }
+        var exact = [Float](repeating: 0, count: ids.count)
+        rows.withUnsafeBufferPointer { m in
+            wpq_scores_f32_rows(m.baseAddress, Int64(dim), query, order, Int64(ids.count), &exact)
+        }
+        return exact
     }
 }

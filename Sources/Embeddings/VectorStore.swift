@@ -5,11 +5,15 @@ import Vocabulary
 import WordPipeSupport
 
 /// A read-only store of word vectors for queries: the vocabulary with counts, the float32
-/// matrix, its unit-normalized copy (computed on first use), and the tokenizer configuration
+/// matrix, the norm of each row (computed on first use), and the tokenizer configuration
 /// the vectors were trained with, so that `King` finds `king` in a case-folded model.
 ///
-/// Like gensim's KeyedVectors: `nearest` is cosine similarity over the normalized matrix, with
-/// top-k kept by partial selection rather than a full sort. Many queries are a matrix product
+/// Like gensim's KeyedVectors: `nearest` is cosine similarity with the unit rows, with top-k
+/// kept by partial selection rather than a full sort. No full unit-normalized copy is kept: a
+/// unit row is made when it is needed from the row and its norm (`withUnitRows`,
+/// `gatherUnitRows`), with the same bits a normalized copy had, so a mapped file's rows stay
+/// in the page cache and the only full copy in the process is the int8 scan copy (a quarter
+/// of the rows' bytes; see `queryCopyBytes`). Many queries are a matrix product
 /// (`cblas_sgemm`); one query is a scan of float32 dot products in a fixed order, and on a large
 /// matrix a scan of an int8 copy with a scale per row (a quarter of the bytes; the float16 copy,
 /// half the bytes, is kept for comparison) followed by the float32 scores of the few rows that
@@ -34,7 +38,8 @@ public final class VectorStore: @unchecked Sendable {
         case mapped(MappedVectorFile)
     }
     private let raw: RawMatrix
-    private var normalizedStorage: [Float]?
+    /// 1 / the Euclidean norm of each row (1 for a zero row), once computed.
+    private var scalesStorage: [Float]?
     private let lock = NSLock()
     /// The float16 copy: nil until built, then the copy or nil when the matrix has no half copy.
     private var halfStorage: HalfMatrix??
@@ -75,7 +80,8 @@ public final class VectorStore: @unchecked Sendable {
 
     /// Loads a vector file in any format `WordVectors.load(from:)` reads. A native file is
     /// memory-mapped rather than read: its rows stay in the page cache, shared by every process
-    /// that maps the file, and only the normalized copy is made (on the first query).
+    /// that maps the file, and only the int8 scan copy and the row norms are made (on the first
+    /// query), after which the mapped pages are released from the process (they stay cached).
     public static func load(from path: String) throws -> (VectorStore, VectorLoadReport) {
         try WordVectors.checkRegularFile(path)
         if let handle = FileHandle(forReadingAtPath: path) {
@@ -85,6 +91,7 @@ public final class VectorStore: @unchecked Sendable {
                 let file = try MappedVectorFile(path: path)
                 let store = VectorStore(vocabulary: file.vocabulary, dim: file.dim, training: file.training, raw: .mapped(file),
                                         subwords: file.subwordShape.map { .mapped(file, range: $0.range, buckets: $0.buckets) })
+                store.releaseMappedPages()  // the checksum read every page
                 return (store, VectorLoadReport(format: .native))
             }
         }
@@ -110,45 +117,152 @@ public final class VectorStore: @unchecked Sendable {
         }
     }
 
-    /// The unit-normalized matrix (zero rows stay zero), computed once.
-    public var normalized: [Float] {
+    /// For each row, `1 / norm` with norm its Euclidean norm by `cblas_snrm2` (as the rows were
+    /// normalized before), or 1 when the norm is not positive (a zero row, which stays zero),
+    /// computed once in one pass over the rows. A row's unit vector is the row times its scale.
+    var rowScales: [Float] {
         lock.lock()
         defer { lock.unlock() }
-        if let normalizedStorage { return normalizedStorage }
-        var result: [Float]
-        switch raw {
-        case .array(let matrix): result = matrix
-        case .mapped(let file): result = file.matrix()  // one copy: from the page cache straight into the normalized rows
-        }
-        result.withUnsafeMutableBufferPointer { buffer in
-            for row in 0..<count {
-                let base = buffer.baseAddress! + row * dim
-                let norm = cblas_snrm2(Int32(dim), base, 1)
-                if norm > 0 { cblas_sscal(Int32(dim), 1 / norm, base, 1) }
+        if let scalesStorage { return scalesStorage }
+        var scales = [Float](repeating: 1, count: count)
+        let block = 4096
+        var scratch = [Float](repeating: 0, count: block * dim)
+        scratch.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }  // dim 0
+            var first = 0
+            while first < count {
+                let n = min(block, count - first)
+                copyRows(first ..< first + n, into: base)
+                for offset in 0..<n {
+                    let norm = cblas_snrm2(Int32(dim), base + offset * dim, 1)
+                    if norm > 0 { scales[first + offset] = 1 / norm }
+                }
+                first += n
             }
         }
-        normalizedStorage = result
+        scalesStorage = scales
+        return scales
+    }
+
+    /// Copies rows `rows` as stored (float32, `rows.count × dim`) to `target`. A mapped file's rows
+    /// are read with `pread` (page cache to buffer) rather than through the mapping, so reading
+    /// them does not make the file's pages resident in the process.
+    private func copyRows(_ rows: Range<Int>, into target: UnsafeMutablePointer<Float>) {
+        switch raw {
+        case .array(let matrix):
+            matrix.withUnsafeBufferPointer { m in target.update(from: m.baseAddress! + rows.lowerBound * dim, count: rows.count * dim) }
+        case .mapped(let file):
+            if file.readRows(rows.lowerBound, count: rows.count, into: target) { return }
+            if let mapped = file.rows {
+                target.update(from: mapped.baseAddress! + rows.lowerBound * dim, count: rows.count * dim)
+            } else {
+                let bytes = file.rowBytes
+                for index in 0 ..< rows.count * dim {
+                    target[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: (rows.lowerBound * dim + index) * 4, as: UInt32.self)))
+                }
+            }
+        }
+    }
+
+    /// Scales a copied row by its scale as the normalized copy was made (`cblas_sscal` by
+    /// `1 / norm`, one rounding per value, so the same bits; a scale of 1 changes nothing).
+    @inline(__always)
+    private func normalize(_ base: UnsafeMutablePointer<Float>, scale: Float) {
+        if scale != 1 { cblas_sscal(Int32(dim), scale, base, 1) }
+    }
+
+    /// Calls `body` with the float32 rows as stored (`count × dim`, in place for a mapped file),
+    /// or with nil when a mapped file's rows are not aligned for float32.
+    func withStoredRows<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch raw {
+        case .array(let matrix): return matrix.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .mapped(let file): return body(file.rows?.baseAddress)
+        }
+    }
+
+    /// The unit rows `ids` (each the row times 1 / its norm, zero rows zero) written one after
+    /// the other to `target` (`ids.count × dim` floats).
+    func gatherUnitRows<C: Collection>(_ ids: C, into target: UnsafeMutablePointer<Float>) where C.Element == Int32 {
+        let scales = rowScales
+        for (position, id) in ids.enumerated() {
+            let base = target + position * dim
+            copyRows(Int(id) ..< Int(id) + 1, into: base)
+            normalize(base, scale: scales[Int(id)])
+        }
+    }
+
+    /// Calls `body(first, count, unitRows)` for consecutive blocks of the unit rows of `range`
+    /// (`count × dim` floats, valid during the call), so that a pass over every row needs no
+    /// full copy (and, for a mapped file, reads its rows without making them resident).
+    func withUnitRows(_ range: Range<Int>, block: Int = 4096, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+        let scales = rowScales
+        let block = max(1, min(block, range.count))
+        var buffer = [Float](repeating: 0, count: block * dim)
+        buffer.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }  // dim 0
+            var first = range.lowerBound
+            while first < range.upperBound {
+                let n = min(block, range.upperBound - first)
+                copyRows(first ..< first + n, into: base)
+                for offset in 0..<n { normalize(base + offset * dim, scale: scales[first + offset]) }
+                body(first, n, UnsafePointer(base))
+                first += n
+            }
+        }
+    }
+
+    /// A full copy of the unit rows (`count × dim`): for tests, and for building an HNSW index,
+    /// which visits rows at random many times. The store keeps no such copy.
+    func unitMatrix() -> [Float] {
+        var result = [Float](repeating: 0, count: count * dim)
+        result.withUnsafeMutableBufferPointer { r in
+            guard let target = r.baseAddress else { return }  // no rows
+            withUnitRows(0 ..< count) { first, n, rows in (target + first * dim).update(from: rows, count: n * dim) }
+        }
         return result
     }
 
-    /// The float16 copy of `normalized` for large-matrix queries, built once (nil when the
+    /// Drops the mapped file's pages from this process's resident memory (`madvise(MADV_DONTNEED)`;
+    /// the kernel keeps them in the page cache and a later read maps them again), for a large
+    /// matrix (at least `halfScanMinimumValues` values). Nothing for vectors held in memory.
+    func releaseMappedPages() {
+        guard count * dim >= Self.halfScanMinimumValues, case .mapped(let file) = raw else { return }
+        file.releasePages()
+    }
+
+    /// The bytes of the copies the store has made for queries (row norms, the int8 and float16
+    /// scan copies), which live in anonymous memory; the rows themselves are not counted (mapped
+    /// from the file, or the vectors as read). About 26% of the rows' bytes after a query on a
+    /// large matrix (the int8 copy and its scales, errors and norms).
+    public var queryCopyBytes: Int {
+        lock.lock()
+        var total = (scalesStorage?.count ?? 0) * 4
+        lock.unlock()
+        halfLock.lock()
+        defer { halfLock.unlock() }
+        if case .some(.some(let half)) = halfStorage { total += half.halves.count * 2 }
+        if case .some(.some(let bytes)) = byteStorage { total += bytes.codes.count + bytes.scales.count * 4 + bytes.errors.count * 4 }
+        return total
+    }
+
+    /// The float16 copy of the unit rows for large-matrix queries, built once (nil when the
     /// rows do not fit half precision, which unit rows always do).
     var halfMatrix: HalfMatrix? {
         halfLock.lock()
         defer { halfLock.unlock() }
         if let halfStorage { return halfStorage }
-        let half = HalfMatrix(normalized, rows: count, dim: dim)
+        let half = HalfMatrix(store: self)
         halfStorage = .some(half)
         return half
     }
 
-    /// The int8 copy of `normalized` for large-matrix queries, built once (nil when its error
-    /// bounds are not finite, which for unit rows they always are).
+    /// The int8 copy of the unit rows for large-matrix queries, built once in one pass over the
+    /// rows (nil when its error bounds are not finite, which for unit rows they always are).
     var byteMatrix: ByteMatrix? {
         halfLock.lock()
         defer { halfLock.unlock() }
         if let byteStorage { return byteStorage }
-        let bytes = ByteMatrix(normalized, rows: count, dim: dim)
+        let bytes = ByteMatrix(store: self)
         byteStorage = .some(bytes)
         return bytes
     }
@@ -234,10 +348,11 @@ public final class VectorStore: @unchecked Sendable {
         return (vectors, ids)
     }
 
-    /// The unit vector of a known word id.
+    /// The unit vector of a known word id (the row times 1 / its norm; a zero row stays zero).
     public func unitVector(_ id: Int32) -> ArraySlice<Float> {
-        let start = Int(id) * dim
-        return normalized[start ..< start + dim]
+        var row = [Float](repeating: 0, count: dim)
+        row.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { gatherUnitRows(CollectionOfOne(id), into: base) } }
+        return row[...]
     }
 }
 

@@ -35,6 +35,9 @@ final class MappedVectorFile: @unchecked Sendable {
     let subwordRowBytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
     private let mappedLength: Int
+    /// The file, kept open for `readRows` (the same file as the mapping, even if its path is
+    /// replaced later).
+    private let descriptor: Int32
 
     /// Maps and checks a native vector file (magic, version, sizes, header and its checksum),
     /// with the errors `WordVectors.readNative(from:)` reports. With `verify` (the default), the
@@ -47,7 +50,8 @@ final class MappedVectorFile: @unchecked Sendable {
         guard descriptor >= 0 else {
             throw EmbeddingError.malformed(location: location, message: "cannot read: \(String(cString: strerror(errno)))")
         }
-        defer { close(descriptor) }
+        var keepOpen = false
+        defer { if !keepOpen { close(descriptor) } }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             throw EmbeddingError.malformed(location: location, message: "cannot read: \(String(cString: strerror(errno)))")
@@ -62,6 +66,7 @@ final class MappedVectorFile: @unchecked Sendable {
         }
         mapping = base
         mappedLength = length
+        self.descriptor = descriptor
         do {
             let bytes = UnsafeRawBufferPointer(start: base, count: length)
             var layout = try WordVectors.parseNativeFixedFields(bytes, location: location)
@@ -115,10 +120,59 @@ final class MappedVectorFile: @unchecked Sendable {
             if let base { munmap(base, length) }
             throw error
         }
+        keepOpen = true  // closed by deinit
     }
 
     deinit {
         if let mapping { munmap(mapping, mappedLength) }
+        close(descriptor)
+    }
+
+    /// Drops the mapping's pages from the process's resident memory: `madvise(MADV_DONTNEED)` on
+    /// a read-only private file mapping unmaps them, the page cache keeps them, and a later read
+    /// maps them again (the same bytes). Safe while other threads read the mapping.
+    func releasePages() {
+        guard let mapping, mappedLength > 0 else { return }
+        #if canImport(Glibc)
+        _ = madvise(mapping, mappedLength, MADV_DONTNEED)
+        #else
+        _ = posix_madvise(mapping, mappedLength, POSIX_MADV_DONTNEED)
+        #endif
+    }
+
+    /// Reads rows `first ..< first + count` (float32, `dim` each) into `target` with `pread`, from
+    /// the page cache without mapping its pages into the process (so they do not count in its
+    /// resident memory, as reading them through the mapping would: the kernel maps 64 KB to 2 MB
+    /// around each faulting address). False when the read fails (then read the mapping).
+    func readRows(_ first: Int, count: Int, into target: UnsafeMutablePointer<Float>) -> Bool {
+        let total = count * dim * 4
+        var done = 0
+        let start = layout.matrixOffset + first * dim * 4
+        while done < total {
+            let read = pread(descriptor, UnsafeMutableRawPointer(target) + done, total - done, off_t(start + done))
+            if read < 0 && errno == EINTR { continue }
+            guard read > 0 else { return false }
+            done += read
+        }
+        #if _endian(big)
+        for index in 0 ..< count * dim { target[index] = Float(bitPattern: UInt32(littleEndian: target[index].bitPattern)) }
+        #endif
+        return true
+    }
+
+    /// Drops the whole pages inside `bytes` (part of a mapping) from the process's resident
+    /// memory, as `releasePages()` does for the whole mapping; the partial pages at either end stay.
+    static func releaseWholePages(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = UInt(max(1, getpagesize()))
+        let start = (UInt(bitPattern: base) + page - 1) / page * page
+        let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        #if canImport(Glibc)
+        _ = madvise(pointer, Int(end - start), MADV_DONTNEED)
+        #else
+        _ = posix_madvise(pointer, Int(end - start), POSIX_MADV_DONTNEED)
+        #endif
     }
 
     /// A copy of the rows as an array (little-endian values decoded).
@@ -151,7 +205,18 @@ private final class PendingChecksum: @unchecked Sendable {
         let address = UInt(bitPattern: bytes.baseAddress), count = bytes.count
         group.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            value = CRC32C.checksum(UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count))
+            // 8 MB at a time, each part's pages released once read, so that verifying a large file
+            // does not make all of it resident at once (the page cache keeps it).
+            let all = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
+            var crc: UInt32 = 0
+            var offset = 0
+            while offset < count {
+                let part = UnsafeRawBufferPointer(rebasing: all[offset ..< min(count, offset + 8 << 20)])
+                crc = CRC32C.checksum(part, continuing: crc)
+                MappedVectorFile.releaseWholePages(part)
+                offset += part.count
+            }
+            value = crc
             group.leave()
         }
     }

@@ -179,8 +179,8 @@ static inline int32_t *links_at(const wph_graph *g, int32_t node, int32_t level)
 
 /// The beam search of one layer from `entry`: leaves up to `ef` results in search->results (a
 /// min-heap, worst on top). `locks` (build only) guards each node's link lists while copied.
-static int search_layer(const wph_graph *g, const float *vectors, const float *query, int32_t entry, float entry_s,
-                        int32_t ef, int32_t level, wph_search *search, pthread_mutex_t *locks) {
+static int search_layer(const wph_graph *g, const float *vectors, const float *scale, const float *query, int32_t entry,
+                        float entry_s, int32_t ef, int32_t level, wph_search *search, pthread_mutex_t *locks) {
     dot_function dot = get_dot();
     int32_t capacity = level == 0 ? g->m0 : g->m;
     if (heap_reserve(&search->candidates, 64) || heap_reserve(&search->results, (int64_t)ef + 2)) return -1;
@@ -225,6 +225,7 @@ static int search_layer(const wph_graph *g, const float *vectors, const float *q
             if (search->marks[n] == search->tag) continue;
             search->marks[n] = search->tag;
             float s = dot(query, vectors + (int64_t)n * g->dim, g->dim);
+            if (scale) s *= scale[n];
             if (search->results.size < ef || s > search->results.data[0].s) {
                 if (heap_reserve(&search->candidates, search->candidates.size + 1)) return -1;
                 item next = {s, n};
@@ -238,8 +239,8 @@ static int search_layer(const wph_graph *g, const float *vectors, const float *q
 }
 
 /// Greedy descent through the levels above `stop`, from the graph's entry.
-static void descend(const wph_graph *g, const float *vectors, const float *query, int32_t from_level, int32_t stop,
-                    int32_t *entry, float *entry_s, pthread_mutex_t *locks, int32_t *scratch) {
+static void descend(const wph_graph *g, const float *vectors, const float *scale, const float *query, int32_t from_level,
+                    int32_t stop, int32_t *entry, float *entry_s, pthread_mutex_t *locks, int32_t *scratch) {
     dot_function dot = get_dot();
     int32_t current = *entry;
     float best = *entry_s;
@@ -262,6 +263,7 @@ static void descend(const wph_graph *g, const float *vectors, const float *query
             }
             for (int32_t j = 0; j < count; j++) {
                 float s = dot(query, vectors + (int64_t)neighbours[j] * g->dim, g->dim);
+                if (scale) s *= scale[neighbours[j]];
                 if (s > best) {
                     best = s;
                     current = neighbours[j];
@@ -342,9 +344,9 @@ static int insert(build_state *state, wph_search *search, int32_t node) {
     }
     item *candidates = search->selection, *chosen = search->selection + need;
     float entry_s = dot(query, vectors + (int64_t)entry * g->dim, g->dim);
-    descend(g, vectors, query, top, level, &entry, &entry_s, state->locks, search->scratch);
+    descend(g, vectors, NULL, query, top, level, &entry, &entry_s, state->locks, search->scratch);
     for (int32_t lc = level < top ? level : top; lc >= 0; lc--) {
-        if (search_layer(g, vectors, query, entry, entry_s, state->ef_construction, lc, search, state->locks)) {
+        if (search_layer(g, vectors, NULL, query, entry, entry_s, state->ef_construction, lc, search, state->locks)) {
             if (hold) pthread_mutex_unlock(&state->global);
             return -1;
         }
@@ -490,11 +492,17 @@ int64_t wph_validate(const wph_graph *g, int32_t *reason) {
 
 int64_t wph_search_knn(const wph_graph *g, const float *vectors, const float *query, int32_t ef, wph_search *search,
                        int32_t *ids, float *scores) {
+    return wph_search_knn_scaled(g, vectors, NULL, query, ef, search, ids, scores);
+}
+
+int64_t wph_search_knn_scaled(const wph_graph *g, const float *vectors, const float *scale, const float *query, int32_t ef,
+                              wph_search *search, int32_t *ids, float *scores) {
     if (g->rows <= 0 || g->entry < 0 || ef < 1) return 0;
     int32_t entry = g->entry;
     float entry_s = get_dot()(query, vectors + (int64_t)entry * g->dim, g->dim);
-    descend(g, vectors, query, g->max_level, 0, &entry, &entry_s, NULL, NULL);
-    if (search_layer(g, vectors, query, entry, entry_s, ef, 0, search, NULL)) return 0;
+    if (scale) entry_s *= scale[entry];
+    descend(g, vectors, scale, query, g->max_level, 0, &entry, &entry_s, NULL, NULL);
+    if (search_layer(g, vectors, scale, query, entry, entry_s, ef, 0, search, NULL)) return 0;
     int64_t count = search->results.size;
     for (int64_t i = count - 1; i >= 0; i--) {
         item worst = heap_pop(&search->results, 0);

@@ -133,7 +133,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
     @Test(arguments: [3, 8, 100, 300])
     func float16ScoresAreWithinTheBound(dim: Int) throws {
         let rows = 501
-        let normalized = store(randomRows(rows, dim: dim, seed: 5)).normalized
+        let normalized = store(randomRows(rows, dim: dim, seed: 5)).unitMatrix()
         let half = try #require(HalfMatrix(normalized, rows: rows, dim: dim))
         var query = [Float](repeating: 0, count: half.stride)
         let direction = randomRows(1, dim: dim, seed: 6)[0]
@@ -160,7 +160,7 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         var raw = randomRows(rows, dim: dim, seed: 15)
         raw[7] = raw[7].map { $0 * 1e-30 }  // tiny values: subnormal codes
         raw[9][0] = 1e4  // one large component: a coarse scale for the rest of the row
-        let normalized = store(raw).normalized
+        let normalized = store(raw).unitMatrix()
         let bytes = try #require(ByteMatrix(normalized, rows: rows, dim: dim))
         let direction = randomRows(1, dim: dim, seed: 16)[0]
         let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()

@@ -4,6 +4,8 @@ import FoundationNetworking
 #endif
 import Testing
 import TestSupport
+import Embeddings
+import Vocabulary
 
 /// A `wordpipe serve` process on a free loopback port: started with `--port 0`, its port read
 /// from its first stderr line, stopped with SIGTERM. A watchdog kills it after `limit` seconds,
@@ -298,6 +300,55 @@ private func servedVectors(in directory: URL) throws -> String {
         let words = Set(LanguageModelCLITests.text(300, offset: 0).split(whereSeparator: \.isWhitespace)).count + 3
         #expect(artifact?["words"] as? Int == words, "\(listed)")
         #expect(server.stop().status == 0)
+    }
+
+    /// A field of /proc/PID/status in bytes (Linux), or nil.
+    static func status(_ pid: Int32, _ field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
+        }
+        return nil
+    }
+
+    @Test("serving a large mapped vector file keeps no full float32 copy: resident memory stays under the file's size above a tiny file's")
+    func residentMemoryStaysBelowTheFile() async throws {
+        guard Self.status(getpid(), "RssAnon") != nil else {
+            print("skipped: /proc/PID/status has no RssAnon on this system")
+            return
+        }
+        let directory = try SharedData.temporaryDirectory()
+        let rows = 150_000, dim = 128  // 76.8 MB of rows
+        var generator = SplitMix64(seed: 7)
+        let matrix = (0 ..< rows * dim).map { _ in Float(Double(generator.next() % 20001) / 10000 - 1) }
+        let big = directory.appendingPathComponent("big.wpv").path
+        try WordVectors(vocabulary: Vocabulary(words: (0..<rows).map { "w\($0)" }, counts: (0..<rows).map { Int64(rows - $0) }),
+                        dim: dim, matrix: matrix).write(to: big, format: .native)
+        let tiny = try servedVectors(in: directory)
+        /// RssAnon and VmRSS of a server on `path` after nearest, both analogies and similarity.
+        func measure(_ path: String) async throws -> (anonymous: Int, resident: Int) {
+            let server = try ServeProcess(["--vectors", path])
+            for word in ["w1", "w2", "w3", "w200", "w150"] {
+                #expect(try await server.post("/v1/nearest", ["word": word, "k": 10]).status == 200)
+            }
+            #expect(try await server.post("/v1/analogy", ["a": "w1", "b": "w2", "c": "w3"]).status == 200)
+            #expect(try await server.post("/v1/analogy", ["a": "w1", "b": "w2", "c": "w3", "method": "mul"]).status == 200)
+            #expect(try await server.post("/v1/similarity", ["first": "w1", "second": "w2"]).status == 200)
+            let pid = server.process.processIdentifier
+            let figures = (Self.status(pid, "RssAnon") ?? 0, Self.status(pid, "VmRSS") ?? 0)
+            #expect(server.stop().status == 0)
+            return figures
+        }
+        let small = try await measure(tiny)
+        let large = try await measure(big)
+        let rowBytes = rows * dim * 4
+        // A float32 normalized copy alone is rowBytes of anonymous memory; the int8 copy with its
+        // scales, errors and row scales is 27%, the vocabulary of 150,000 words a little more.
+        #expect(large.anonymous - small.anonymous < rowBytes * 3 / 4,
+                "anonymous: \(large.anonymous) bytes against \(small.anonymous) for a tiny file; rows \(rowBytes) bytes")
+        // The mapped pages read to build the int8 copy are released; rescoring keeps at most an eighth.
+        #expect(large.resident - small.resident < rowBytes,
+                "resident: \(large.resident) bytes against \(small.resident) for a tiny file; rows \(rowBytes) bytes")
     }
 
     @Test("vectors with subwords answer unseen words from their n-grams (nearest with its map, similarity)")

@@ -52,6 +52,12 @@ void wph_search_destroy(wph_search *search);
 int64_t wph_search_knn(const wph_graph *graph, const float *vectors, const float *query, int32_t ef,
                        wph_search *search, int32_t *ids, float *scores);
 
+/// `wph_search_knn` over rows that are not unit: the similarity of row r is dot(query, row r) ·
+/// scale[r] (scale[r] = 1 / ‖row r‖, 0 for a zero row), so the rows can be searched where they
+/// are (a memory-mapped file) without a normalized copy. With `scale` NULL, `wph_search_knn`.
+int64_t wph_search_knn_scaled(const wph_graph *graph, const float *vectors, const float *scale, const float *query,
+                              int32_t ef, wph_search *search, int32_t *ids, float *scores);
+
 /// The dot product used by the graph (AVX-512, AVX2 + FMA or portable, chosen at run time).
 float wph_dot(const float *a, const float *b, int64_t dim);
 
