@@ -152,7 +152,11 @@ enum FastTextBin {
             sample: sample, noiseExponent: 0.5, epochs: epochs, vocabulary: VocabularyConfiguration(minCount: max(1, minCount)),
             subwords: subwordRange, buckets: subwordRange == nil ? TrainingConfiguration.defaultBuckets : buckets)
         if (try? training?.validate()) == nil || model == 3 { training = nil }
-        var vectors = WordVectors(vocabulary: Vocabulary(words: words, counts: counts), dim: dim, matrix: matrix, training: training)
+        let vocabulary = Vocabulary(words: words, counts: counts)
+        if let repeated = vocabulary.firstRepeat {
+            throw EmbeddingError.malformed(location: SourceLocation(path: path), message: "the word '\(repeated.word)' is stored twice, as words \(repeated.first + 1) and \(repeated.second + 1); a fastText model holds each word once")
+        }
+        var vectors = WordVectors(vocabulary: vocabulary, dim: dim, matrix: matrix, training: training)
         if let subwordRange {
             vectors.subwords = SubwordVectors(range: subwordRange, buckets: buckets,
                                               matrix: Array(input[(wordCount * dim)...]))

@@ -106,6 +106,9 @@ final class MappedVectorFile: @unchecked Sendable {
             }
             self.layout = layout
             vocabulary = Vocabulary(words: header.words, counts: header.counts, specialCount: header.specialCount, tokenizer: header.tokenizer)
+            if let repeated = vocabulary.firstRepeat {
+                throw EmbeddingError.malformed(location: location, message: "the word '\(repeated.word)' is stored twice, as words \(repeated.first + 1) and \(repeated.second + 1); a vector file holds each word once (write it again with wordpipe train or convert)")
+            }
             self.dim = layout.dim
             training = header.training
             let matrixOffset = layout.matrixOffset

@@ -32,6 +32,16 @@ public struct Vocabulary: Sendable, Equatable {
         self.ids = ids
     }
 
+    /// The first word stored twice, with both of its positions (nil when every word is unique;
+    /// lookups find the first).
+    public var firstRepeat: (word: String, first: Int, second: Int)? {
+        guard ids.count != words.count else { return nil }
+        for (index, word) in words.enumerated() where Int(ids[word] ?? Int32(index)) != index {
+            return (word, Int(ids[word] ?? 0), index)
+        }
+        return nil
+    }
+
     /// Number of entries, specials included.
     public var count: Int { words.count }
 

@@ -29,6 +29,24 @@ import WordPipeSupport
             }
     }
 
+    /// A native or fastText file that stores a word twice is refused by every loader, naming the
+    /// word and both positions (before, the second row was silently unreachable).
+    @Test func repeatedWordsAreRefused() throws {
+        let directory = try SharedData.temporaryDirectory()
+        let words = ["king", "queen", "king", "man"]
+        let vectors = WordVectors(vocabulary: Vocabulary(words: words, counts: [9, 8, 7, 6]), dim: 2,
+                                  matrix: [1, 0, 0, 1, 1, 1, 0.5, 0.5])
+        let native = directory.appendingPathComponent("twice.wpv").path
+        try vectors.write(to: native, format: .native)
+        for message in loadErrors(native) {
+            #expect(message.contains(native) && message.contains("the word 'king' is stored twice, as words 1 and 3"), "\(message)")
+        }
+        let bin = directory.appendingPathComponent("twice.bin").path
+        try vectors.write(to: bin, format: .fasttextBin)
+        let message = { () -> String in do { _ = try WordVectors.load(from: bin); return "" } catch { return "\(error)" } }()
+        #expect(message.contains("the word 'king' is stored twice, as words 1 and 3"), "\(message)")
+    }
+
     /// A flipped bit anywhere in the rows is refused by every loader, naming the file and the rows.
     @Test func rowBitFlipsAreRefused() throws {
         let (path, original) = try nativeBytes()
