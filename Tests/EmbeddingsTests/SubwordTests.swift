@@ -72,27 +72,14 @@ import WordPipeSupport
                       (.skipgram, .ns, false), (.skipgram, .hs, false), (.cbow, .ns, false), (.cbow, .hs, false)])
     func subwordTrainingLearnsTheStructure(model: TrainingConfiguration.Model, loss: TrainingConfiguration.Loss, batched: Bool) throws {
         let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 4000))
-        var configuration = TrainerTests.configuration
-        configuration.model = model
-        configuration.loss = loss
-        configuration.batched = batched
-        configuration.alpha = model == .cbow ? 0.05 : 0.025
-        configuration.epochs = 5
+        var configuration = TrainerTests.structureConfiguration(model: model, loss: loss, batched: batched)
         configuration.subwords = SubwordRange(minn: 3, maxn: 6)
         configuration.buckets = 5000
         let (vectors, _) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
                                              options: TrainingOptions(threads: 2))
         let subwords = try #require(vectors.subwords)
         #expect(subwords.buckets == 5000 && subwords.matrix.count == 5000 * 16)
-        func cosine(_ a: String, _ b: String) -> Double {
-            guard let u = vectors.vector(a), let v = vectors.vector(b) else { return .nan }
-            let dot = zip(u, v).map { Double($0) * Double($1) }.reduce(0, +)
-            let nu = u.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
-            let nv = v.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
-            return dot / (nu * nv)
-        }
-        let within = (cosine("cat", "dog") + cosine("red", "blue") + cosine("one", "three")) / 3
-        let across = (cosine("cat", "red") + cosine("dog", "three") + cosine("blue", "two")) / 3
+        let (within, across) = TrainerTests.groupSimilarity(vectors)
         #expect(within > across + 0.2, "within \(within), across \(across)")
         // A word's n-gram vector (as for an unseen word) points the same way as its row, which
         // includes those n-grams: this holds only if training and lookup hash alike.

@@ -39,16 +39,20 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
     /// Words that share contexts end up closer than words that do not, for every model and loss.
     @Test(arguments: [(TrainingConfiguration.Model.skipgram, TrainingConfiguration.Loss.ns, true),
                       (.skipgram, .ns, false), (.skipgram, .hs, false), (.cbow, .ns, false), (.cbow, .hs, false)])
-    func learnsTheStructure(model: TrainingConfiguration.Model, loss: TrainingConfiguration.Loss, batched: Bool) throws {
-        let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 4000))
+    /// The settings of the structure tests: 5 epochs at word2vec's rate for the architecture.
+    static func structureConfiguration(model: TrainingConfiguration.Model, loss: TrainingConfiguration.Loss,
+                                       batched: Bool) -> TrainingConfiguration {
         var configuration = Self.configuration
         configuration.model = model
         configuration.loss = loss
         configuration.batched = batched
         configuration.alpha = model == .cbow ? 0.05 : 0.025
         configuration.epochs = 5
-        let (vectors, summary) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
-                                                   options: TrainingOptions(threads: 2))
+        return configuration
+    }
+
+    /// The mean cosine of word pairs within the toy text's groups and across them.
+    static func groupSimilarity(_ vectors: WordVectors) -> (within: Double, across: Double) {
         func cosine(_ a: String, _ b: String) -> Double {
             guard let u = vectors.vector(a), let v = vectors.vector(b) else { return .nan }
             let dot = zip(u, v).map { Double($0) * Double($1) }.reduce(0, +)
@@ -56,8 +60,16 @@ func structuredText(sentences: Int, seed: UInt64 = 3) -> String {
             let nv = v.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
             return dot / (nu * nv)
         }
-        let within = (cosine("cat", "dog") + cosine("red", "blue") + cosine("one", "three")) / 3
-        let across = (cosine("cat", "red") + cosine("dog", "three") + cosine("blue", "two")) / 3
+        return ((cosine("cat", "dog") + cosine("red", "blue") + cosine("one", "three")) / 3,
+                (cosine("cat", "red") + cosine("dog", "three") + cosine("blue", "two")) / 3)
+    }
+
+    func learnsTheStructure(model: TrainingConfiguration.Model, loss: TrainingConfiguration.Loss, batched: Bool) throws {
+        let (vocabulary, corpus) = try toyCorpus(text: structuredText(sentences: 4000))
+        let configuration = Self.structureConfiguration(model: model, loss: loss, batched: batched)
+        let (vectors, summary) = try Trainer.train(corpus: corpus, vocabulary: vocabulary, configuration: configuration,
+                                                   options: TrainingOptions(threads: 2))
+        let (within, across) = Self.groupSimilarity(vectors)
         #expect(within > across + 0.2, "\(model) \(loss) batched \(batched): within \(within), across \(across)")
         #expect(summary.epochLosses.count == 5)
         #expect(summary.epochLosses.last! < summary.epochLosses.first!)
