@@ -14,13 +14,24 @@ struct HalfMatrix: @unchecked Sendable {
     /// Converts `matrix` (`rows × dim`, rounded to nearest even); nil when a value is not finite
     /// or too large for a half, which unit rows never are.
     init?(_ matrix: [Float], rows: Int, dim: Int) {
+        self.init(rows: rows, dim: dim, blocks: wholeMatrix(matrix, rows: rows))
+    }
+
+    /// The copy of `store`'s unit rows, converted block by block as they are made (no full
+    /// float32 copy); the same values as `init(unitMatrix, rows:dim:)`.
+    init?(store: VectorStore) {
+        self.init(rows: store.count, dim: store.dim, blocks: { body in store.withUnitRows(0 ..< store.count, body) })
+    }
+
+    private init?(rows: Int, dim: Int, blocks: RowBlocks) {
         let stride = (dim + 7) / 8 * 8
         var largest = 0.0
         let halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
-            matrix.withUnsafeBufferPointer { m in
-                largest = wpq_convert_f16(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride))
-            }
             initialized = rows * stride
+            guard let target = buffer.baseAddress else { return }  // no rows
+            blocks { first, n, rows in
+                largest = max(largest, wpq_convert_f16(rows, Int64(n), Int64(dim), target + first * stride, Int64(stride)))
+            }
         }
         // NaN rows stay NaN in both precisions, and their scores are never answers; only finite
         // rows need the bound. A row norm above the largest half cannot come from unit rows.
@@ -29,25 +40,15 @@ struct HalfMatrix: @unchecked Sendable {
         self.stride = stride
         maxNorm = largest.squareRoot() * (1 + 1e-9)
     }
+}
 
-    /// The copy of `store`'s unit rows, converted block by block as they are made (no full
-    /// float32 copy); the same values as `init(unitMatrix, rows:dim:)`.
-    init?(store: VectorStore) {
-        let rows = store.count, dim = store.dim
-        let stride = (dim + 7) / 8 * 8
-        var largest = 0.0
-        let halves = [UInt16](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
-            initialized = rows * stride
-            guard let target = buffer.baseAddress else { return }  // no rows
-            store.withUnitRows(0 ..< rows) { first, n, unit in
-                largest = max(largest, wpq_convert_f16(unit, Int64(n), Int64(dim), target + first * stride, Int64(stride)))
-            }
-        }
-        guard largest.isFinite, largest <= 65504 * 65504 else { return nil }
-        self.halves = halves
-        self.stride = stride
-        maxNorm = largest.squareRoot() * (1 + 1e-9)
-    }
+/// Float32 rows handed over block by block: the producer calls its argument with the first
+/// row's index, the block's row count and its rows.
+typealias RowBlocks = ((Int, Int, UnsafePointer<Float>) -> Void) -> Void
+
+/// `matrix` (`rows` rows) as one block.
+private func wholeMatrix(_ matrix: [Float], rows: Int) -> RowBlocks {
+    { body in matrix.withUnsafeBufferPointer { if let base = $0.baseAddress, rows > 0 { body(0, rows, base) } } }
 }
 
 /// An int8 copy of the unit-normalized matrix with one float32 scale per row, for the first
@@ -70,29 +71,17 @@ struct ByteMatrix: @unchecked Sendable {
     /// Converts `matrix` (`rows × dim`); nil when the bounds are not finite (rows near
     /// Float.greatestFiniteMagnitude, which unit rows never are).
     init?(_ matrix: [Float], rows: Int, dim: Int) {
-        let stride = (dim + 15) / 16 * 16
-        var bounds = [0.0, 0.0]
-        var scales = [Float](repeating: 0, count: rows), errors = [Float](repeating: 0, count: rows)
-        let codes = [Int8](unsafeUninitializedCapacity: rows * stride) { buffer, initialized in
-            matrix.withUnsafeBufferPointer { m in
-                wpq_convert_i8(m.baseAddress, Int64(rows), Int64(dim), buffer.baseAddress, Int64(stride), &scales, &errors, &bounds)
-            }
-            initialized = rows * stride
-        }
-        guard bounds[0].isFinite, bounds[1].isFinite else { return nil }
-        self.codes = codes
-        self.scales = scales
-        self.errors = errors
-        self.stride = stride
-        maxNorm = bounds[0] * (1 + 1e-9)
-        maxError = bounds[1] * (1 + 1e-9)
+        self.init(rows: rows, dim: dim, blocks: wholeMatrix(matrix, rows: rows))
     }
 
     /// The copy of `store`'s unit rows, converted block by block as they are made (no full
     /// float32 copy); the same codes, scales, errors and bounds as `init(unitMatrix, rows:dim:)`
     /// (the bounds are maxima over rows, so the blocks' maxima combine).
     init?(store: VectorStore) {
-        let rows = store.count, dim = store.dim
+        self.init(rows: store.count, dim: store.dim, blocks: { body in store.withUnitRows(0 ..< store.count, body) })
+    }
+
+    private init?(rows: Int, dim: Int, blocks: RowBlocks) {
         let stride = (dim + 15) / 16 * 16
         var bounds = [0.0, 0.0]
         var scales = [Float](repeating: 0, count: rows), errors = [Float](repeating: 0, count: rows)
@@ -101,7 +90,7 @@ struct ByteMatrix: @unchecked Sendable {
             guard let target = buffer.baseAddress else { return }  // no rows
             scales.withUnsafeMutableBufferPointer { s in
                 errors.withUnsafeMutableBufferPointer { e in
-                    store.withUnitRows(0 ..< rows) { first, n, unit in
+                    blocks { first, n, unit in
                         var part = [0.0, 0.0]
                         wpq_convert_i8(unit, Int64(n), Int64(dim), target + first * stride, Int64(stride),
                                        s.baseAddress! + first, e.baseAddress! + first, &part)
