@@ -83,6 +83,30 @@ import TestSupport
         let empty = try CLI.run(["translate", "--model", model, "--attention-svg", directory.appendingPathComponent("b.svg").path], stdin: Data())
         #expect(empty.status != 0)
         #expect(empty.stderr.contains("no input line"), "\(empty.stderr)")
+
+        // Each pair ends with a name seen once, so that the target vocabulary (--min-count 2)
+        // reads it as <unk> and the model learns to write <unk> there: --replace-unk then puts a
+        // source token in each <unk>'s place and changes nothing else.
+        let names = ["Anna", "Bernd", "Clara", "Dieter", "Emma", "Fritz"]
+        let named = try Self.write(zip(Self.german, names).map { "\($0) \($1)" }, "named.de", in: directory)
+        let namedTarget = try Self.write(zip(Self.english, names).map { "\($0) \($1)" }, "named.en", in: directory)
+        let unknowns = directory.appendingPathComponent("unk.wpm").path
+        let trained = try CLI.run(["train-seq2seq", "--source", named, "--target", namedTarget, "--dev-source", named, "--dev-target", namedTarget,
+                                   "-o", unknowns, "--min-count", "2", "--hidden", "16", "--dim", "16", "--epochs", "30", "--batch", "3",
+                                   "--lr", "0.01", "--progress", "never"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let line = "ein hund läuft Gisela"
+        func translated(_ flags: [String]) throws -> [String] {
+            let run = try CLI.run(["translate", "--model", unknowns, "--json"] + flags, stdin: Data((line + "\n").utf8))
+            #expect(run.status == 0, "\(run.stderr)")
+            return try #require((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["tokens"] as? [String])
+        }
+        let raw = try translated([]), replaced = try translated(["--replace-unk"])
+        #expect(raw.contains("<unk>"), "\(raw)")
+        #expect(raw.count == replaced.count && !replaced.contains("<unk>"), "\(raw) \(replaced)")
+        for (before, after) in zip(raw, replaced) {
+            #expect(before == "<unk>" ? line.split(separator: " ").contains(Substring(after)) : after == before, "\(before) -> \(after)")
+        }
     }
 
     /// evaluate-seq2seq --model --source: the references' perplexity, below the uniform
