@@ -421,62 +421,77 @@ WPQ_TARGET static void scores_i8_avx2(const int8_t *codes, int64_t stride, const
 }
 
 #define WPQ_TARGET512 __attribute__((target("avx512f,avx512bw,avx2,fma,f16c")))
-/// 32 codes per step (vpmovsxbw zmm, vpmaddwd zmm), a 16-code ymm step for an odd number of 16s.
+
+/// Row `a`'s int32 dot product with the query folded into 8 lanes: 32 codes per step
+/// (vpmovsxbw zmm, vpmaddwd zmm), a 16-code ymm step for an odd number of 16s.
+WPQ_TARGET512 static inline __m256i row_lanes_i8(const int8_t *a, const int16_t *query, int64_t n32, int64_t stride) {
+    __m512i sum = _mm512_setzero_si512();
+    int64_t i = 0;
+    for (; i < n32; i += 32) {
+        __m512i q = _mm512_loadu_si512((const void *)(query + i));
+        sum = _mm512_add_epi32(sum, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i))), q));
+    }
+    __m256i lanes = _mm256_add_epi32(_mm512_castsi512_si256(sum), _mm512_extracti64x4_epi64(sum, 1));
+    if (i < stride) {
+        __m256i q = _mm256_loadu_si256((const __m256i *)(query + i));
+        lanes = _mm256_add_epi32(lanes, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), q));
+    }
+    return lanes;
+}
+
+/// The sums of eight rows' lanes, in row order, in one vector (a transposing tree of vphaddd):
+/// the horizontal sums cost about two instructions a row instead of eight.
+WPQ_TARGET512 static inline __m256i sum8_epi32(const __m256i *lanes) {
+    __m256i h01 = _mm256_hadd_epi32(lanes[0], lanes[1]), h23 = _mm256_hadd_epi32(lanes[2], lanes[3]);
+    __m256i h45 = _mm256_hadd_epi32(lanes[4], lanes[5]), h67 = _mm256_hadd_epi32(lanes[6], lanes[7]);
+    __m256i h0123 = _mm256_hadd_epi32(h01, h23);  // rows 0-3, low halves | rows 0-3, high halves
+    __m256i h4567 = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20), _mm256_permute2x128_si256(h0123, h4567, 0x31));
+}
+
+/// Eight rows from `r` scored against one query: the same int32 sums and the same float32
+/// roundings, (float)sum · (scale · query_scale), as one row at a time.
+WPQ_TARGET512 static inline void scores8_i8(const int8_t *codes, int64_t stride, const float *scales, int64_t r,
+                                            const int16_t *query, float query_scale, float *scores, int64_t n32) {
+    __m256i lanes[8];
+    for (int j = 0; j < 8; j++) lanes[j] = row_lanes_i8(codes + (r + j) * stride, query, n32, stride);
+    __m256 scale = _mm256_mul_ps(_mm256_loadu_ps(scales + r), _mm256_set1_ps(query_scale));
+    _mm256_storeu_ps(scores + r, _mm256_mul_ps(_mm256_cvtepi32_ps(sum8_epi32(lanes)), scale));
+}
+
+/// One row, for the last rows of a range that are not a multiple of eight.
+WPQ_TARGET512 static inline float score1_i8(const int8_t *a, const int16_t *query, int64_t n32, int64_t stride, float scale) {
+    __m256i lanes = row_lanes_i8(a, query, n32, stride);
+    __m128i u = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+    u = _mm_hadd_epi32(u, u);
+    u = _mm_hadd_epi32(u, u);
+    return (float)_mm_cvtsi128_si32(u) * scale;
+}
+
+/// Eight rows at a time (see `sum8_epi32`).
 WPQ_TARGET512 static void scores_i8_avx512(const int8_t *codes, int64_t stride, const float *scales, int64_t begin,
                                            int64_t end, const int16_t *query, float query_scale, float *scores) {
     int64_t n32 = stride & ~(int64_t)31;
-    for (int64_t r = begin; r < end; r++) {
-        const int8_t *a = codes + r * stride;
-        __m512i sa = _mm512_setzero_si512();
-        int64_t i = 0;
-        for (; i < n32; i += 32) {
-            __m512i q = _mm512_loadu_si512((const void *)(query + i));
-            sa = _mm512_add_epi32(sa, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i))), q));
-        }
-        int32_t sum = _mm512_reduce_add_epi32(sa);
-        if (i < stride) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(query + i));
-            __m256i t = _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))), q);
-            __m128i u = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
-            u = _mm_hadd_epi32(u, u);
-            u = _mm_hadd_epi32(u, u);
-            sum += _mm_cvtsi128_si32(u);
-        }
-        scores[r] = (float)sum * (scales[r] * query_scale);
-    }
+    int64_t r = begin;
+    for (; r + 8 <= end; r += 8) scores8_i8(codes, stride, scales, r, query, query_scale, scores, n32);
+    for (; r < end; r++) scores[r] = score1_i8(codes + r * stride, query, n32, stride, scales[r] * query_scale);
 }
 #endif
 
 #if defined(__x86_64__)
-/// Several queries per pass: each row's codes are loaded and widened once, then multiplied with
-/// every query (the queries stay in L1).
+/// Several queries per pass: each block of eight rows is scored against every query while its
+/// codes are in L1 (one pass over memory for all of them; the same scores as one at a time).
 WPQ_TARGET512 static void scores_i8_block_avx512(const int8_t *codes, int64_t stride, const float *scales, int64_t begin,
                                                  int64_t end, const int16_t *queries, const float *query_scales,
                                                  int32_t count, float *scores, int64_t score_stride) {
     int64_t n32 = stride & ~(int64_t)31;
-    for (int64_t r = begin; r < end; r++) {
-        const int8_t *a = codes + r * stride;
-        __m512i sums[8];
-        for (int32_t q = 0; q < count; q++) sums[q] = _mm512_setzero_si512();
-        int64_t i = 0;
-        for (; i < n32; i += 32) {
-            __m512i wide = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(a + i)));
-            for (int32_t q = 0; q < count; q++)
-                sums[q] = _mm512_add_epi32(sums[q], _mm512_madd_epi16(wide, _mm512_loadu_si512((const void *)(queries + q * stride + i))));
-        }
-        __m256i tail = i < stride ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(a + i))) : _mm256_setzero_si256();
-        for (int32_t q = 0; q < count; q++) {
-            int32_t sum = _mm512_reduce_add_epi32(sums[q]);
-            if (i < stride) {
-                __m256i t = _mm256_madd_epi16(tail, _mm256_loadu_si256((const __m256i *)(queries + q * stride + i)));
-                __m128i u = _mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
-                u = _mm_hadd_epi32(u, u);
-                u = _mm_hadd_epi32(u, u);
-                sum += _mm_cvtsi128_si32(u);
-            }
-            scores[q * score_stride + r] = (float)sum * (scales[r] * query_scales[q]);
-        }
-    }
+    int64_t r = begin;
+    for (; r + 8 <= end; r += 8)
+        for (int32_t q = 0; q < count; q++)
+            scores8_i8(codes, stride, scales, r, queries + q * stride, query_scales[q], scores + q * score_stride, n32);
+    for (; r < end; r++)
+        for (int32_t q = 0; q < count; q++)
+            scores[q * score_stride + r] = score1_i8(codes + r * stride, queries + q * stride, n32, stride, scales[r] * query_scales[q]);
 }
 #endif
 
@@ -553,38 +568,95 @@ float wpq_kth_largest(const float *scores, int64_t count, int64_t k) {
     return answer;
 }
 
+/// Puts `value` into the min-heap `heap` of `size` values (capacity k), keeping the k largest.
+static inline void heap_offer(double *heap, int64_t *size, int64_t k, double value) {
+    if (*size < k) {
+        int64_t index = (*size)++;
+        heap[index] = value;
+        while (index > 0 && heap[(index - 1) / 2] > heap[index]) {  // sift up
+            double swap = heap[index];
+            heap[index] = heap[(index - 1) / 2];
+            heap[(index - 1) / 2] = swap;
+            index = (index - 1) / 2;
+        }
+    } else if (value > heap[0]) {
+        heap[0] = value;
+        int64_t index = 0;
+        for (;;) {
+            int64_t smallest = index, left = 2 * index + 1, right = left + 1;
+            if (left < k && heap[left] < heap[smallest]) smallest = left;
+            if (right < k && heap[right] < heap[smallest]) smallest = right;
+            if (smallest == index) break;
+            double swap = heap[index];
+            heap[index] = heap[smallest];
+            heap[smallest] = swap;
+            index = smallest;
+        }
+    }
+}
+
+/// A row's lower bound, score − (a·error + b), in double (two roundings, never fused).
+static inline double lower_bound(float score, float error, double a, double b) {
+    return (double)score - (a * (double)error + b);
+}
+
+#if defined(__x86_64__)
+/// Once the heap is full, eight rows' bounds at a time are compared with its smallest value;
+/// only the rare rows above it go through `heap_offer`, in row order, so the heap ends as the
+/// scalar loop leaves it.
+WPQ_TARGET512 static int64_t kth_lower_avx512(const float *scores, const float *errors, double a, double b, int64_t r,
+                                              int64_t count, double *heap, int64_t k) {
+    __m512d va = _mm512_set1_pd(a), vb = _mm512_set1_pd(b);
+    for (; r + 8 <= count; r += 8) {
+        __m512d s = _mm512_cvtps_pd(_mm256_loadu_ps(scores + r));
+        __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(errors + r));
+        __m512d lower = _mm512_sub_pd(s, _mm512_add_pd(_mm512_mul_pd(va, e), vb));
+        __mmask8 above = _mm512_cmp_pd_mask(lower, _mm512_set1_pd(heap[0]), _CMP_GT_OQ);  // false for NaN
+        while (above) {
+            int j = __builtin_ctz(above);
+            above &= (__mmask8)(above - 1);
+            heap_offer(heap, &k, k, lower_bound(scores[r + j], errors[r + j], a, b));
+        }
+    }
+    return r;
+}
+
+/// Rows whose upper bound reaches `threshold`, or whose score is NaN, eight at a time.
+WPQ_TARGET512 static int64_t collect_upper_avx512(const float *scores, const float *errors, double a, double b, int64_t count,
+                                                  double threshold, int32_t *ids, int64_t capacity, int64_t *found) {
+    __m512d va = _mm512_set1_pd(a), vb = _mm512_set1_pd(b), t = _mm512_set1_pd(threshold);
+    int64_t r = 0;
+    for (; r + 8 <= count; r += 8) {
+        __m512d s = _mm512_cvtps_pd(_mm256_loadu_ps(scores + r));
+        __m512d e = _mm512_cvtps_pd(_mm256_loadu_ps(errors + r));
+        __m512d upper = _mm512_add_pd(s, _mm512_add_pd(_mm512_mul_pd(va, e), vb));
+        __mmask8 hit = _mm512_cmp_pd_mask(upper, t, _CMP_GE_OQ) | _mm512_cmp_pd_mask(s, s, _CMP_UNORD_Q);
+        while (hit) {
+            int j = __builtin_ctz(hit);
+            hit &= (__mmask8)(hit - 1);
+            if (*found < capacity) ids[*found] = (int32_t)(r + j);
+            (*found)++;
+        }
+    }
+    return r;
+}
+#endif
+
 double wpq_kth_lower(const float *scores, const float *errors, double a, double b, int64_t count, int64_t k) {
     if (k <= 0 || k > count) return -INFINITY;
     double *heap = malloc((size_t)k * sizeof(double));
     if (heap == NULL) return -INFINITY;  // every row becomes a candidate: slower, still exact
-    int64_t size = 0;
-    for (int64_t r = 0; r < count; r++) {
-        float score = scores[r];
-        if (isnan(score)) continue;
-        double lower = (double)score - (a * (double)errors[r] + b);
-        if (size < k) {
-            int64_t index = size++;
-            heap[index] = lower;
-            while (index > 0 && heap[(index - 1) / 2] > heap[index]) {
-                double swap = heap[index];
-                heap[index] = heap[(index - 1) / 2];
-                heap[(index - 1) / 2] = swap;
-                index = (index - 1) / 2;
-            }
-        } else if (lower > heap[0]) {
-            heap[0] = lower;
-            int64_t index = 0;
-            for (;;) {
-                int64_t smallest = index, left = 2 * index + 1, right = left + 1;
-                if (left < k && heap[left] < heap[smallest]) smallest = left;
-                if (right < k && heap[right] < heap[smallest]) smallest = right;
-                if (smallest == index) break;
-                double swap = heap[index];
-                heap[index] = heap[smallest];
-                heap[smallest] = swap;
-                index = smallest;
-            }
-        }
+    int64_t size = 0, r = 0;
+    for (; r < count && size < k; r++) {
+        if (isnan(scores[r])) continue;
+        heap_offer(heap, &size, k, lower_bound(scores[r], errors[r], a, b));
+    }
+#if defined(__x86_64__)
+    if (size == k && avx512()) r = kth_lower_avx512(scores, errors, a, b, r, count, heap, k);
+#endif
+    for (; r < count; r++) {
+        if (isnan(scores[r])) continue;
+        heap_offer(heap, &size, k, lower_bound(scores[r], errors[r], a, b));
     }
     double answer = size < k ? -INFINITY : heap[0];
     free(heap);
@@ -593,8 +665,11 @@ double wpq_kth_lower(const float *scores, const float *errors, double a, double 
 
 int64_t wpq_collect_upper(const float *scores, const float *errors, double a, double b, int64_t count, double threshold,
                           int32_t *ids, int64_t capacity) {
-    int64_t found = 0;
-    for (int64_t r = 0; r < count; r++) {
+    int64_t found = 0, r = 0;
+#if defined(__x86_64__)
+    if (avx512()) r = collect_upper_avx512(scores, errors, a, b, count, threshold, ids, capacity, &found);
+#endif
+    for (; r < count; r++) {
         float score = scores[r];
         if ((double)score + (a * (double)errors[r] + b) >= threshold || isnan(score)) {
             if (found < capacity) ids[found] = (int32_t)r;

@@ -203,6 +203,14 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
             }
             #expect(one.map(\.bitPattern) == blockScores[q * rows ..< (q + 1) * rows].map(\.bitPattern), "query \(q) of a block")
         }
+        // A range that starts and ends inside a group of eight rows.
+        var inner = [Float](repeating: 0, count: rows), innerPortable = inner
+        wpq_scores_i8(bytes.codes, Int64(bytes.stride), bytes.scales, 3, Int64(rows - 5), codes, queryScale, &inner)
+        wpq_set_portable(1)
+        wpq_scores_i8(bytes.codes, Int64(bytes.stride), bytes.scales, 3, Int64(rows - 5), codes, queryScale, &innerPortable)
+        wpq_set_portable(0)
+        #expect(inner.map(\.bitPattern) == innerPortable.map(\.bitPattern))
+        #expect(inner[0 ..< 3].allSatisfy { $0 == 0 } && inner[(rows - 5)...].allSatisfy { $0 == 0 })
         // The partial sums cannot overflow int32 even at the largest codes.
         let ones = [Float](repeating: 1, count: dim)
         let big = try #require(ByteMatrix(ones + ones.map { -$0 }, rows: 2, dim: dim))
@@ -210,6 +218,40 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         var two = [Float](repeating: 0, count: 2)
         wpq_scores_i8(big.codes, Int64(big.stride), big.scales, 0, 2, codes, qScale, &two)
         #expect(abs(Double(two[0]) - n) <= 1e-4 * n && abs(Double(two[1]) + n) <= 1e-4 * n, "\(two)")
+    }
+
+    /// The rescoring's selection (the k-th largest lower bound, then the rows whose upper bound
+    /// reaches it) gives the same answers in the AVX-512 and the portable build, with NaN
+    /// scores, ties, and counts that are not multiples of eight.
+    @Test(arguments: [1, 7, 10, 64])
+    func selectionIsTheSameInEveryBuild(k: Int) {
+        var generator = SplitMix64(seed: UInt64(90 + k))
+        let count = 1_003
+        var scores = (0 ..< count).map { _ in Float.random(in: -1 ... 1, using: &generator) }
+        let errors = (0 ..< count).map { _ in Float.random(in: 0 ... 0.01, using: &generator) }
+        for row in stride(from: 5, to: count, by: 97) { scores[row] = .nan }
+        for row in stride(from: 11, to: count, by: 50) { scores[row] = 0.75 }  // ties
+        let a = 1.01, b = 1e-4
+        func select() -> (Double, [Int32]) {
+            let lower = wpq_kth_lower(scores, errors, a, b, Int64(count), Int64(k))
+            var ids = [Int32](repeating: -1, count: count)
+            let found = wpq_collect_upper(scores, errors, a, b, Int64(count), lower, &ids, Int64(count))
+            return (lower, Array(ids.prefix(Int(found))))
+        }
+        let fast = select()
+        wpq_set_portable(1)
+        let portable = select()
+        wpq_set_portable(0)
+        #expect(fast.0 == portable.0)
+        #expect(fast.1 == portable.1)
+        // The k-th largest lower bound, from a sort.
+        var bounds: [Double] = []
+        for (score, error) in zip(scores, errors) where !score.isNaN {
+            bounds.append(Double(score) - (a * Double(error) + b))
+        }
+        bounds.sort(by: >)
+        #expect(fast.0 == bounds[k - 1])
+        #expect(fast.1.count >= k)
     }
 
     // MARK: queries
