@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
         .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "Embeddings", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Embeddings", "Models", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Embeddings", "Models", "TestSupport", "Vocabulary"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "TestSupport"]),
         // The README's "Use it from Swift" example, compiled and run.
         .testTarget(name: "ReadmeExampleTests", dependencies: ["Tokenization", "Vocabulary", "Embeddings"]),

@@ -17,6 +17,8 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServeConfiguration
     let vectors: VectorStore?
     let vectorsFile: String?
+    /// Answers `/v1/nearest`, batching concurrent queries (nil without vectors).
+    let nearestBatcher: NearestBatcher?
     let models: [ServedModel]
     let log: @Sendable (String) -> Void
 
@@ -32,6 +34,7 @@ public final class Server: @unchecked Sendable {
             vectors = nil
             vectorsFile = nil
         }
+        nearestBatcher = vectors.map { NearestBatcher(store: $0, workers: ProcessInfo.processInfo.activeProcessorCount) }
         var models: [ServedModel] = []
         for path in configuration.models {
             let model = try ServedModel(path: path)
@@ -173,22 +176,28 @@ public final class Server: @unchecked Sendable {
         let k = try checkK(query.k, default: 10, limit: map ? 200 : nil)
         try checkRestrict(query.restrict)
         let store = try requireVectors()
-        let answer = try await limited {
-            let neighbours: [Neighbour]
-            do {
-                neighbours = try store.nearest(positive: positive, negative: negative, k: k, restrict: query.restrict)
-            } catch {
-                throw Server.queryFailure(error, field: field)
-            }
-            var answer = NearestAnswer(query: positive, subtract: negative, neighbours: neighbours)
-            if map {
+        let batcher = nearestBatcher ?? NearestBatcher(store: store, workers: 1)
+        let result: Result<[Neighbour], Error> = try await limited { finish in
+            batcher.submit(NearestBatcher.Query(positive: positive, negative: negative, k: k, restrict: query.restrict,
+                                                answer: { finish(.success($0)) }))
+        }
+        let neighbours: [Neighbour]
+        do {
+            neighbours = try result.get()
+        } catch {
+            throw Server.queryFailure(error, field: field)
+        }
+        var answer = NearestAnswer(query: positive, subtract: negative, neighbours: neighbours)
+        if map {
+            answer = try await limited { [answer] in
+                var answer = answer
                 let words = (positive.count == 1 && negative.isEmpty ? positive : []) + neighbours.map(\.word)
                 // A query word without a row is placed by its n-gram vector, as it was answered.
                 let rows = words.map { word in store.id(of: word).map { Array(store.unitVector($0)) } ?? ((try? store.unitVectors([word]))?.vectors.first ?? []) }
                 answer.map = zip(words, Projection.principalPlane(rows)).map { MapPoint(word: $0, x: $1.x, y: $1.y) }
                 answer.projection = Projection.description
+                return answer
             }
-            return answer
         }
         return try Server.json(answer)
     }
@@ -336,15 +345,22 @@ public final class Server: @unchecked Sendable {
     /// Runs `work` off the request's task; answers 503 when it takes longer than the time limit
     /// (the work itself finishes in the background: its size is bounded by the request limits).
     func limited<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await limited { finish in Task.detached { finish(Result<T, Error> { try work() }) } }
+    }
+
+    /// `limited(_:)` for work that something else runs: `start` hands it over and arranges for
+    /// its argument to be called with the result. The time limit's timer is cancelled as soon
+    /// as the result arrives (a timer left to run for every request kept memory for seconds).
+    func limited<T: Sendable>(starting start: @Sendable (@escaping @Sendable (Result<T, Error>) -> Void) -> Void) async throws -> T {
         let seconds = configuration.timeLimit
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.continuation = continuation
-            Task.detached { race.finish(Result<T, Error> { try work() }) }
-            Task.detached {
-                try? await Task.sleep(for: .seconds(seconds))
+            race.timer = Task.detached {
+                do { try await Task.sleep(for: .seconds(seconds)) } catch { return }  // cancelled: answered in time
                 race.finish(.failure(APIError(status: 503, "the request took longer than \(seconds) s; ask for less (a smaller k or shorter texts)")))
             }
+            start { race.finish($0) }
         }
     }
 
@@ -376,16 +392,34 @@ public struct ServeError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The first of two results to arrive resumes the continuation.
+/// The first of two results to arrive resumes the continuation and cancels the timer.
 final class Race<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     var continuation: CheckedContinuation<T, Error>?
+    private var timerTask: Task<Void, Never>?
+    private var finished = false
+
+    /// The time limit's task, cancelled when the result arrives first.
+    var timer: Task<Void, Never>? {
+        get { lock.lock(); defer { lock.unlock() }; return timerTask }
+        set {
+            lock.lock()
+            let done = finished
+            if !done { timerTask = newValue }
+            lock.unlock()
+            if done { newValue?.cancel() }
+        }
+    }
 
     func finish(_ result: Result<T, Error>) {
         lock.lock()
         let continuation = self.continuation
         self.continuation = nil
+        let timer = timerTask
+        timerTask = nil
+        finished = true
         lock.unlock()
+        timer?.cancel()
         continuation?.resume(with: result)
     }
 }
