@@ -17,6 +17,8 @@
 #   THREADS=2          wordpipe --threads T (batch-parallel workers); torch.set_num_threads(T)
 #   HIDDEN=128 DIM=128 ATTENTION=bahdanau BATCH=64 MIN_COUNT=2 DROPOUT=0.3
 #   SKIP_TORCH=1       wordpipe only;  SKIP_WORDPIPE=1  PyTorch only
+#   TORCH_INIT=pytorch the peer's initialization: pytorch (its modules' defaults) or wordpipe (the
+#                      distributions wordpipe draws from: the same model at the start, in law)
 #   SCRATCH=dir        SwiftPM scratch path of the release build (default: .build-bench-seq2seq)
 #   WORDPIPE=path      use this wordpipe binary instead of building one
 #   VENV=dir           Python venv with torch and sacrebleu (default: Benchmarks/.venv, created when missing)
@@ -39,6 +41,7 @@ MIN_COUNT=${MIN_COUNT:-2}
 DROPOUT=${DROPOUT:-0.3}
 SKIP_TORCH=${SKIP_TORCH:-0}
 SKIP_WORDPIPE=${SKIP_WORDPIPE:-0}
+TORCH_INIT=${TORCH_INIT:-pytorch}
 SCRATCH=${SCRATCH:-$ROOT/.build-bench-seq2seq}
 WORDPIPE=${WORDPIPE:-}
 VENV=${VENV:-$ROOT/Benchmarks/.venv}
@@ -94,7 +97,7 @@ for round in $(seq 1 "$ROUNDS"); do
         log "round $round: torch"
         DEV_FLAG=(); [ "$DEV" = 0 ] && DEV_FLAG=(--no-dev)
         peer "$VENV/bin/python" "$HERE/seq2seq_torch.py" --source "$SRC" --target "$TGT" --dev-source "$OUTDIR/dev.de" \
-            --dev-target "$OUTDIR/dev.en" "${COMMON[@]}" --threads "$THREADS" "${DEV_FLAG[@]}" > "$OUTDIR/torch.$round.log"
+            --dev-target "$OUTDIR/dev.en" "${COMMON[@]}" --threads "$THREADS" --init "$TORCH_INIT" "${DEV_FLAG[@]}" > "$OUTDIR/torch.$round.log"
         line=$(grep "^epoch $EPOCHS " "$OUTDIR/torch.$round.log")
         echo "torch round $round: tokens/s $(echo "$line" | sed -E 's/.*tokens\/s ([0-9]+).*/\1/') dev_bleu $(echo "$line" | sed -E 's/.*dev_bleu ([0-9.na]+).*/\1/')" | tee -a "$REPORT"
     fi

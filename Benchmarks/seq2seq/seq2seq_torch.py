@@ -49,6 +49,32 @@ def vocabulary(sentences, min_count, specials):
     return words, {w: i for i, w in enumerate(words)}
 
 
+@torch.no_grad()
+def wordpipe_init(model):
+    """The distributions wordpipe draws from (not its random numbers): embeddings U(+-sqrt(3/dim))
+    with the padding row zero; GRU W_ih Glorot uniform and W_hh orthogonal per gate block, biases
+    zero; Linear weights Glorot uniform, biases zero; the attention vector as before."""
+    for emb in (model.src_emb, model.tgt_emb):
+        limit = math.sqrt(3 / emb.embedding_dim)
+        emb.weight.uniform_(-limit, limit)
+        emb.weight[0].zero_()
+    for gru in (model.encoder, model.decoder):
+        hidden = gru.hidden_size
+        for name, parameter in gru.named_parameters():
+            if name.startswith("bias"):
+                parameter.zero_()
+                continue
+            for block in parameter.split(hidden, dim=0):
+                if name.startswith("weight_ih"):
+                    nn.init.xavier_uniform_(block)
+                else:
+                    nn.init.orthogonal_(block)
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            nn.init.xavier_uniform_(module.weight)
+            nn.init.zeros_(module.bias)
+
+
 class Seq2Seq(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, dim, hidden, layers, dropout, attention):
         super().__init__()
@@ -165,6 +191,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-dev", action="store_true")
+    p.add_argument("--init", choices=["pytorch", "wordpipe"], default="pytorch",
+                   help="pytorch: the modules' own defaults; wordpipe: the distributions wordpipe train-seq2seq draws from")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -178,6 +206,8 @@ def main():
     tgt_ids = [[tgt_index.get(w, 1) for w in b] for _, b in train]
     print(f"data: {len(train)} pairs, vocabulary {len(src_words)} source, {len(tgt_words)} target", flush=True)
     model = Seq2Seq(len(src_words), len(tgt_words), args.dim, args.hidden, args.layers, args.dropout, args.attention)
+    if args.init == "wordpipe":
+        wordpipe_init(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     lengths = [len(s) for s in src_ids]
     import sacrebleu
