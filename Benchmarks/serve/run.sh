@@ -114,7 +114,9 @@ for set in $SETS; do
             for entry in $systems; do
                 system=${entry%:*}
                 port=${entry#*:}
-                drain $port "$first"
+                # Every server, not only the next one: a peer still working off the last run's
+                # queue would take the cores from whoever is measured next.
+                for other in $systems; do drain ${other#*:} "$first"; done
                 WORDS_FILE="$OUT/$set.words" wrk -t$t -c$c -d${DURATION}s --latency -s "$HERE/nearest.lua" "http://127.0.0.1:$port" > "$OUT/wrk.txt"
                 "$VENV/bin/python" - "$set" "$c" "$system" "$round" "$OUT/wrk.txt" >> "$OUT/results.tsv" <<'PY'
 import re, sys
