@@ -8,7 +8,8 @@ import Foundation
 /// (`VectorStore.nearest(queries:)`: the int8 scan of a large matrix reads each row once for the
 /// whole batch, and the answers are those of one query at a time). A lone query is a batch of
 /// one, so nothing waits for company: batches form only from what queued while the workers were
-/// busy.
+/// busy. A lone query that finds the other workers idle splits its scan over all the cores (the
+/// answer does not depend on it).
 final class NearestBatcher: @unchecked Sendable {
     struct Query: Sendable {
         let positive: [String]
@@ -76,8 +77,11 @@ final class NearestBatcher: @unchecked Sendable {
                 return
             }
             largest = max(largest, batch.count)
+            // A lone query while the other workers are idle splits its scan over every core.
+            let threads = batch.count == 1 && running == 1 && pending.isEmpty ? workers : 1
             lock.unlock()
-            let results = store.nearest(queries: batch.map { ($0.positive, $0.negative) }, k: batch[0].k, restrict: batch[0].restrict)
+            let results = store.nearest(queries: batch.map { ($0.positive, $0.negative) }, k: batch[0].k,
+                                        restrict: batch[0].restrict, threads: threads)
             for (query, result) in zip(batch, results) { query.answer(result) }
         }
     }

@@ -65,6 +65,24 @@ import Vocabulary
     }
 }
 
+extension NearestBatcherTests {
+    /// A lone query on an idle batcher with two workers splits its scan in two: same answer.
+    @Test func aLoneQuerySplitsItsScanWithTheSameAnswer() throws {
+        let store = Self.store
+        let batcher = NearestBatcher(store: store, workers: 2)
+        final class Box: @unchecked Sendable { var result: Result<[Neighbour], Error>? }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        batcher.submit(NearestBatcher.Query(positive: ["w17"], negative: [], k: 10, restrict: nil) { result in
+            box.result = result
+            done.signal()
+        })
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let answer = try #require(box.result).get()
+        #expect(answer == (try store.nearest(positive: ["w17"], k: 10)))
+        #expect(answer.count == 10)
+    }
+}
+
 @Suite struct TimeLimitTests {
     /// A server over three 2-D vectors, with a time limit of `seconds`.
     func server(timeLimit seconds: Double) throws -> Server {
