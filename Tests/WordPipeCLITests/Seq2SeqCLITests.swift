@@ -331,8 +331,9 @@ import TestSupport
     }
 
     /// Killed with SIGKILL in epoch 3 and resumed from its checkpoint (2 threads, dropout): the
-    /// same weights and translations as an uninterrupted run.
-    @Test func killedAndResumedEqualsUninterrupted() throws {
+    /// same weights and translations as an uninterrupted run, with and without input feeding.
+    @Test(arguments: [[], ["--input-feeding"]])
+    func killedAndResumedEqualsUninterrupted(_ flags: [String]) throws {
         let directory = try SharedData.temporaryDirectory()
         let temporary = directory.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
@@ -345,6 +346,7 @@ import TestSupport
         let source = try Self.write(sources, "train.de", in: directory), target = try Self.write(targets, "train.en", in: directory)
         let base = ["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
                     "--hidden", "8", "--dim", "8", "--epochs", "3", "--batch", "8", "--dropout", "0.2", "--threads", "2", "--progress", "never"]
+            + flags
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let whole = try FaultMatrixTests.wordpipe(base + ["-o", path("whole.wpm")], fault: nil, temporary: temporary)
         #expect(whole.status == 0, "\(whole.stderr)")
