@@ -69,24 +69,37 @@ extension Seq2Seq {
     func encodeSource(_ ids: [Int32]) -> EncodedSource {
         let encoded = encode([ids], training: false)
         let memory = encoded.trace.output.values
-        var keys: Matrix<Float>?
-        switch configuration.attention {
-        case .bahdanau: keys = attentionKey?.forward(memory)
-        case .luongGeneral: keys = attentionQuery?.forward(memory)
-        case .luongDot, .none: break
+        return EncodedSource(memory: memory, keys: attentionKeys(memory), state: encoded.bridged.state, length: ids.count)
+    }
+
+    /// What a hypothesis carries from one decoder step to the next: the recurrent state and,
+    /// with input feeding, the attentional vector `h̃` (one row per hypothesis).
+    struct DecoderState {
+        var recurrent: RecurrentState<Float>
+        var feed: Matrix<Float>?
+
+        /// The state of the hypotheses at `rows` (a beam's survivors, in their new order).
+        func gathering(_ rows: [Int]) -> DecoderState {
+            DecoderState(recurrent: RecurrentState(h: recurrent.h.map { $0.gatherRows(rows) }, c: recurrent.c.map { $0.gatherRows(rows) }),
+                         feed: feed?.gatherRows(rows))
         }
-        return EncodedSource(memory: memory, keys: keys, state: encoded.bridged.state, length: ids.count)
+    }
+
+    /// The state before the first step: the bridged encoder state and, with input feeding, `h̃_0 = 0`.
+    func initialDecoderState(_ source: EncodedSource) -> DecoderState {
+        DecoderState(recurrent: source.state, feed: feedsInput ? Matrix(rows: 1, columns: hidden) : nil)
     }
 
     /// One decoder step for `previous.count` hypotheses of one source from `state`: the
     /// log-probabilities of the next token (`rows × targets`), the attention weights per row and
     /// the state after the step.
-    func step(_ previous: [Int32], state: RecurrentState<Float>, source: EncodedSource)
-        -> (logProbabilities: Matrix<Float>, attention: [[Float]], state: RecurrentState<Float>) {
+    func step(_ previous: [Int32], state: DecoderState, source: EncodedSource)
+        -> (logProbabilities: Matrix<Float>, attention: [[Float]], state: DecoderState) {
         let rows = previous.count, hidden = self.hidden
-        let embedded = Self.embed(targetEmbedding, previous)
+        var embedded = Self.embed(targetEmbedding, previous)
+        if let feed = state.feed { embedded = Matrix.concatenateColumns(embedded, feed) }
         let trace = decoder.forward(SequenceBatch(values: embedded, lengths: [Int](repeating: 1, count: rows), steps: 1),
-                                    initialState: state, training: false)
+                                    initialState: state.recurrent, training: false)
         let states = trace.output.values
         var weights: [[Float]] = []
         var attentional = states
@@ -141,7 +154,7 @@ extension Seq2Seq {
                 row[Int(Self.startID)] = -.infinity
             }
         }
-        return (logits, weights, trace.finalState)
+        return (logits, weights, DecoderState(recurrent: trace.finalState, feed: feedsInput ? attentional : nil))
     }
 
     /// GNMT's length penalty for `length` output tokens.
@@ -192,7 +205,7 @@ extension Seq2Seq {
 
     /// The most probable token at each step until `</s>` or `limit` tokens (then `</s>` is forced).
     func greedy(_ source: EncodedSource, limit: Int, alpha: Double) -> TranslationHypothesis {
-        var state = source.state
+        var state = initialDecoderState(source)
         var previous = Self.startID
         var ids: [Int32] = [], attention: [[Float]] = []
         var logProbability = 0.0
@@ -225,7 +238,7 @@ extension Seq2Seq {
         }
         let beam = options.beam
         var live = [Live(ids: [], logProbability: 0, attention: [])]
-        var state = source.state
+        var state = initialDecoderState(source)
         var finished: [TranslationHypothesis] = []
         while !live.isEmpty && finished.count < beam {
             let (logProbabilities, weights, next) = step(live.map { $0.ids.last ?? Self.startID }, state: state, source: source)
@@ -260,7 +273,7 @@ extension Seq2Seq {
                 }
             }
             live = kept
-            state = RecurrentState(h: next.h.map { $0.gatherRows(rows) }, c: next.c.map { $0.gatherRows(rows) })
+            state = next.gathering(rows)
         }
         finished.sort { $0.score > $1.score }
         return Array(finished.prefix(max(1, options.nBest)))

@@ -217,7 +217,9 @@ extension Seq2Seq: TrainableModel {
     static var applyCommand: String { "wordpipe translate" }
 
     static func describe(section: Section) -> [ArtifactDescription.Field] {
-        [.init("attention", .text(section.configuration.attention.rawValue)), .init("tied", .flag(section.configuration.tied))]
+        let configuration = section.configuration
+        return [.init("attention", .text(configuration.attention.rawValue + (configuration.inputFeeding ? ", input feeding" : ""))),
+                .init("tied", .flag(configuration.tied))]
     }
 
     static func build(header: ModelFile.Header<Section>, initial: Matrix<Float>) -> Seq2Seq {

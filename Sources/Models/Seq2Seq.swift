@@ -9,7 +9,10 @@ import WordPipeSupport
 /// GRU or LSTM decoder writes the target one word at a time, looking at every source position
 /// through global attention (Luong et al. 2015: the attention runs after the decoder step, and
 /// the attentional state `tanh(W_c [c_t; s_t])` feeds the softmax; `bahdanau` uses the
-/// additive score of Bahdanau et al. 2015 in that place).
+/// additive score of Bahdanau et al. 2015 in that place). With `input_feeding` (Luong et al.
+/// 2015, §3.3) the decoder also reads the previous step's attentional state beside the previous
+/// word, so it runs one step at a time; otherwise all steps run in one pass and the attention
+/// follows for all of them at once.
 ///
 /// Training uses teacher forcing: the decoder reads `<s> y₁ … y_m` and predicts `y₁ … y_m </s>`.
 /// The loss of a batch is the summed NLL of its target tokens divided by its sentences (with
@@ -78,7 +81,8 @@ public final class Seq2Seq {
             }
         }
         self.bridges = bridges
-        decoder = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: settings.dim, hiddenSize: hidden,
+        decoder = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: settings.dim + (configuration.inputFeeding ? hidden : 0),
+                                                        hiddenSize: hidden,
                                                         count: settings.layers, dropout: settings.dropout, seed: generator.next())
         switch configuration.attention {
         case .bahdanau:
@@ -125,6 +129,9 @@ public final class Seq2Seq {
     /// Whether the decoder attends to the source (`--attention` other than `none`).
     public var hasAttention: Bool { configuration.attention != .none }
 
+    /// Whether the decoder reads the previous step's attentional state (`input_feeding`, with attention).
+    var feedsInput: Bool { configuration.inputFeeding && combine != nil }
+
     /// The size of the encoder's outputs (both directions) and of the decoder's states.
     var hidden: Int { 2 * configuration.encoder.hidden }
     var layerCount: Int { configuration.encoder.layers }
@@ -169,13 +176,35 @@ public final class Seq2Seq {
         var encoderTrace: SequenceTrace<Float>
         var bridgeInputs: [Matrix<Float>]
         var bridgeOutputs: [Matrix<Float>]
-        var decoderTrace: SequenceTrace<Float>
-        var attention: AttentionTrace?
-        var combined: Matrix<Float>?
-        var attentional: Matrix<Float>
+        var decoding: DecoderTrace
         var outputInput: Matrix<Float>
-        var outputMask: Matrix<Float>?
         var logits: Matrix<Float>
+    }
+
+    /// The decoder's part of a trace.
+    enum DecoderTrace {
+        /// All steps in one pass, then the attention over all of them (`attention` and the
+        /// combine layer's input `combined` nil without attention); `attentional` is what
+        /// feeds the output layer, before `outputMask`'s dropout.
+        case allSteps(decoder: SequenceTrace<Float>, attention: AttentionTrace?, combined: Matrix<Float>?,
+                      attentional: Matrix<Float>, outputMask: Matrix<Float>?)
+        /// Input feeding: one entry per target step.
+        case fed([FedStep])
+    }
+
+    /// One step of a decoder with input feeding.
+    struct FedStep {
+        /// The decoder over this step (`batch` one-step sequences, length 0 past a target's end).
+        var decoder: SequenceTrace<Float>
+        /// 1 for the examples whose target reaches this step, else 0.
+        var lengths: [Int]
+        var attention: AttentionTrace
+        /// `[c_t; s_t]`.
+        var combined: Matrix<Float>
+        /// `h̃_t = tanh(W_c [c_t; s_t])`.
+        var attentional: Matrix<Float>
+        /// The dropout mask of `h̃_t`, which both the output layer and the next step read.
+        var mask: Matrix<Float>?
     }
 
     /// The attention's values of a batch (time-major rows as the sequence batches).
@@ -184,9 +213,9 @@ public final class Seq2Seq {
         var weights: [[Float]]
         /// bahdanau: per example, `tanh(W₁s_t + W₂h_i + b)` for every (t, i), `T·S × hidden`.
         var additive: [[Float]]
-        /// bahdanau: W₁ s (decoder rows); general: W h (encoder rows).
-        var projected: Matrix<Float>?
-        /// bahdanau: W₂ h (encoder rows).
+        /// bahdanau: W₁ s (decoder rows).
+        var queries: Matrix<Float>?
+        /// `attentionKeys(memory)`: bahdanau W₂ h, general W h (encoder rows); nil for dot.
         var keys: Matrix<Float>?
         /// The context vectors, decoder rows × hidden.
         var context: Matrix<Float>
@@ -229,23 +258,34 @@ public final class Seq2Seq {
         let decoderIDs = TokenBatch(sequences: targets.map { [Self.startID] + $0 })
         let gold = TokenBatch(sequences: targets.map { $0 + [Self.endID] })
         let (embedded, targetMask) = targetDropout.forward(Self.embed(targetEmbedding, decoderIDs.ids), training: training)
-        let decoderTrace = decoder.forward(SequenceBatch(values: embedded, lengths: decoderIDs.lengths, steps: decoderIDs.steps),
-                                           initialState: encoded.bridged.state, training: training)
-        let states = decoderTrace.output.values
-        var attention: AttentionTrace?
-        var combined: Matrix<Float>?
-        let attentional: Matrix<Float>
-        if let combine {
-            let trace = attend(states: states, decoderLengths: decoderIDs.lengths, decoderSteps: decoderIDs.steps,
-                               memory: encoded.trace.output.values, sourceLengths: encoded.ids.lengths, batch: batch)
-            let input = Matrix.concatenateColumns(trace.context, states)
-            attentional = tanh(combine.forward(input))
-            attention = trace
-            combined = input
+        let memory = encoded.trace.output.values
+        let decoding: DecoderTrace
+        let outputInput: Matrix<Float>
+        if feedsInput {
+            (decoding, outputInput) = decodeFeedingInput(embedded: embedded, lengths: decoderIDs.lengths, steps: decoderIDs.steps,
+                                                         initialState: encoded.bridged.state, memory: memory,
+                                                         sourceLengths: encoded.ids.lengths, training: training)
         } else {
-            attentional = states
+            let decoderTrace = decoder.forward(SequenceBatch(values: embedded, lengths: decoderIDs.lengths, steps: decoderIDs.steps),
+                                               initialState: encoded.bridged.state, training: training)
+            let states = decoderTrace.output.values
+            var attention: AttentionTrace?
+            var combined: Matrix<Float>?
+            let attentional: Matrix<Float>
+            if let combine {
+                let trace = attend(states: states, decoderLengths: decoderIDs.lengths, memory: memory, keys: attentionKeys(memory),
+                                   sourceLengths: encoded.ids.lengths, batch: batch)
+                let input = Matrix.concatenateColumns(trace.context, states)
+                attentional = tanh(combine.forward(input))
+                attention = trace
+                combined = input
+            } else {
+                attentional = states
+            }
+            let outputMask: Matrix<Float>?
+            (outputInput, outputMask) = outputDropout.forward(attentional, training: training)
+            decoding = .allSteps(decoder: decoderTrace, attention: attention, combined: combined, attentional: attentional, outputMask: outputMask)
         }
-        let (outputInput, outputMask) = outputDropout.forward(attentional, training: training)
         let logits = output.forward(outputInput)
         var scratch = Matrix<Float>(rows: logits.rows, columns: logits.columns)
         let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: gold.ids, scale: 1, gradient: &scratch,
@@ -253,9 +293,42 @@ public final class Seq2Seq {
         let tokens = gold.ids.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         let trace = Trace(batch: batch, sourceIDs: encoded.ids, decoderIDs: decoderIDs, targets: gold.ids, sourceMask: encoded.mask,
                           targetMask: targetMask, encoderTrace: encoded.trace, bridgeInputs: encoded.bridged.inputs,
-                          bridgeOutputs: encoded.bridged.outputs, decoderTrace: decoderTrace, attention: attention, combined: combined,
-                          attentional: attentional, outputInput: outputInput, outputMask: outputMask, logits: logits)
+                          bridgeOutputs: encoded.bridged.outputs, decoding: decoding, outputInput: outputInput, logits: logits)
         return (sum, tokens, trace)
+    }
+
+    /// The decoder with input feeding, one step at a time: step t reads `[embedded_t; h̃_{t-1}]`
+    /// (`h̃_0 = 0`) from the state step t − 1 left, attends, and forms `h̃_t`. The dropped-out
+    /// `h̃_t` feeds both the output layer (returned for all steps, time-major) and step t + 1, as
+    /// OpenNMT's `input_feed` does.
+    private func decodeFeedingInput(embedded: Matrix<Float>, lengths: [Int], steps: Int, initialState: RecurrentState<Float>,
+                                    memory: Matrix<Float>, sourceLengths: [Int], training: Bool) -> (DecoderTrace, Matrix<Float>) {
+        guard let combine else { preconditionFailure("input feeding needs attention") }
+        let batch = lengths.count, hidden = self.hidden
+        let keys = attentionKeys(memory)
+        var state = initialState
+        var fed = Matrix<Float>(rows: batch, columns: hidden)
+        var outputStorage: [Float] = []
+        outputStorage.reserveCapacity(steps * batch * hidden)
+        var trace: [FedStep] = []
+        trace.reserveCapacity(steps)
+        for t in 0..<steps {
+            let stepLengths = lengths.map { $0 > t ? 1 : 0 }
+            let input = Matrix.concatenateColumns(embedded.rows(t * batch ..< (t + 1) * batch), fed)
+            let decoded = decoder.forward(SequenceBatch(values: input, lengths: stepLengths, steps: 1), initialState: state, training: training)
+            let states = decoded.output.values
+            let attention = attend(states: states, decoderLengths: stepLengths, memory: memory, keys: keys,
+                                   sourceLengths: sourceLengths, batch: batch)
+            let combined = Matrix.concatenateColumns(attention.context, states)
+            let attentional = tanh(combine.forward(combined))
+            let (dropped, mask) = outputDropout.forward(attentional, training: training)
+            outputStorage += dropped.storage
+            trace.append(FedStep(decoder: decoded, lengths: stepLengths, attention: attention, combined: combined,
+                                 attentional: attentional, mask: mask))
+            fed = dropped
+            state = decoded.finalState
+        }
+        return (.fed(trace), Matrix(rows: steps * batch, columns: hidden, storage: outputStorage))
     }
 
     /// Accumulates the gradients of `scale ·` (the summed NLL of `trace`'s batch).
@@ -264,41 +337,42 @@ public final class Seq2Seq {
         _ = SoftmaxCrossEntropy.summedLoss(logits: trace.logits, targets: trace.targets, scale: scale, gradient: &dLogits,
                                            smoothing: smoothing, ignore: Int(Self.padID))
         let dOutputInput = output.backward(input: trace.outputInput, outputGradient: dLogits)
-        let dAttentional = Dropout<Float>.backward(dOutputInput, mask: trace.outputMask)
-        let states = trace.decoderTrace.output.values
-        var dStates: Matrix<Float>
-        var dMemory = Matrix<Float>(rows: trace.encoderTrace.output.values.rows, columns: hidden)
-        if let combine, let combined = trace.combined, let attention = trace.attention {
-            var dPre = dAttentional
-            trace.attentional.storage.withUnsafeBufferPointer { a in
-                dPre.storage.withUnsafeMutableBufferPointer { d in
-                    for k in 0..<d.count { d[k] *= 1 - a[k] * a[k] }
-                }
+        let memory = trace.encoderTrace.output.values
+        var dMemory = Matrix<Float>(rows: memory.rows, columns: hidden)
+        let dEmbedded: Matrix<Float>
+        let dInitialState: RecurrentState<Float>
+        switch trace.decoding {
+        case let .allSteps(decoderTrace, attention, combined, attentional, outputMask):
+            let dAttentional = Dropout<Float>.backward(dOutputInput, mask: outputMask)
+            var dStates: Matrix<Float>
+            if let combine, let combined, let attention {
+                let dCombined = combine.backward(input: combined, outputGradient: Self.tanhBackward(dAttentional, output: attentional))
+                let dContext = dCombined.columns(0..<hidden)
+                dStates = dCombined.columns(hidden..<2 * hidden)
+                var dKeys = Matrix<Float>(rows: memory.rows, columns: hidden)
+                attendBackward(attention, dContext: dContext, states: decoderTrace.output.values, decoderLengths: trace.decoderIDs.lengths,
+                               memory: memory, sourceLengths: trace.sourceIDs.lengths, batch: trace.batch,
+                               dStates: &dStates, dMemory: &dMemory, dKeys: &dKeys)
+                attentionKeysBackward(memory: memory, dKeys: dKeys, dMemory: &dMemory)
+            } else {
+                dStates = dAttentional
             }
-            let dCombined = combine.backward(input: combined, outputGradient: dPre)
-            let dContext = dCombined.columns(0..<hidden)
-            dStates = dCombined.columns(hidden..<2 * hidden)
-            attendBackward(attention, dContext: dContext, states: states, decoderLengths: trace.decoderIDs.lengths,
-                           memory: trace.encoderTrace.output.values, sourceLengths: trace.sourceIDs.lengths, batch: trace.batch,
-                           dStates: &dStates, dMemory: &dMemory)
-        } else {
-            dStates = dAttentional
+            let decoderGradient = decoder.backward(decoderTrace, outputGradient: dStates, finalStateGradient: nil)
+            dEmbedded = decoderGradient.input
+            dInitialState = decoderGradient.initialState
+        case .fed(let steps):
+            (dEmbedded, dInitialState) = backwardFeedingInput(steps, dOutputInput: dOutputInput, memory: memory,
+                                                              sourceLengths: trace.sourceIDs.lengths, dMemory: &dMemory)
         }
-        let decoderGradient = decoder.backward(trace.decoderTrace, outputGradient: dStates, finalStateGradient: nil)
-        Self.embedBackward(targetEmbedding, trace.decoderIDs.ids, gradient: Dropout<Float>.backward(decoderGradient.input, mask: trace.targetMask))
+        Self.embedBackward(targetEmbedding, trace.decoderIDs.ids, gradient: Dropout<Float>.backward(dEmbedded, mask: trace.targetMask))
         // The bridges, back to the encoder's final states.
         var finalH: [Matrix<Float>] = [], finalC: [Matrix<Float>] = []
         var index = 0
         let half = hidden / 2
         for layer in 0..<layerCount {
             for kind in 0..<(hasCellState ? 2 : 1) {
-                let start = kind == 0 ? decoderGradient.initialState.h[layer] : decoderGradient.initialState.c[layer]
-                var dPre = start
-                trace.bridgeOutputs[index].storage.withUnsafeBufferPointer { o in
-                    dPre.storage.withUnsafeMutableBufferPointer { d in
-                        for k in 0..<d.count { d[k] *= 1 - o[k] * o[k] }
-                    }
-                }
+                let start = kind == 0 ? dInitialState.h[layer] : dInitialState.c[layer]
+                let dPre = Self.tanhBackward(start, output: trace.bridgeOutputs[index])
                 let dInput = bridges[index].backward(input: trace.bridgeInputs[index], outputGradient: dPre)
                 let parts = [dInput.columns(0..<half), dInput.columns(half..<hidden)]
                 if kind == 0 { finalH += parts } else { finalC += parts }
@@ -310,28 +384,84 @@ public final class Seq2Seq {
         Self.embedBackward(sourceEmbedding, trace.sourceIDs.ids, gradient: Dropout<Float>.backward(encoderGradient.input, mask: trace.sourceMask))
     }
 
+    /// Back through the steps of `decodeFeedingInput`, last first: the gradient of the dropped
+    /// `h̃_t` is the output layer's plus what step t + 1's input sends back, and each step's
+    /// initial-state gradient is the final-state gradient of the step before. Returns the
+    /// gradients of the embedded decoder inputs (all steps, time-major) and of the initial state.
+    private func backwardFeedingInput(_ steps: [FedStep], dOutputInput: Matrix<Float>, memory: Matrix<Float>, sourceLengths: [Int],
+                                      dMemory: inout Matrix<Float>) -> (embedded: Matrix<Float>, initialState: RecurrentState<Float>) {
+        guard let combine, let last = steps.last else { preconditionFailure("input feeding needs attention and a step") }
+        let batch = last.lengths.count, hidden = self.hidden, dim = decoder.inputSize - hidden
+        var dEmbedded = Matrix<Float>(rows: steps.count * batch, columns: dim)
+        var dKeys = Matrix<Float>(rows: memory.rows, columns: hidden)
+        var dFed: Matrix<Float>?
+        var dState: RecurrentState<Float>?
+        for t in steps.indices.reversed() {
+            let step = steps[t]
+            var dDropped = dOutputInput.rows(t * batch ..< (t + 1) * batch)
+            if let dFed { dDropped.add(dFed) }
+            let dAttentional = Dropout<Float>.backward(dDropped, mask: step.mask)
+            let dCombined = combine.backward(input: step.combined, outputGradient: Self.tanhBackward(dAttentional, output: step.attentional))
+            var dStates = dCombined.columns(hidden..<2 * hidden)
+            attendBackward(step.attention, dContext: dCombined.columns(0..<hidden), states: step.decoder.output.values,
+                           decoderLengths: step.lengths, memory: memory, sourceLengths: sourceLengths, batch: batch,
+                           dStates: &dStates, dMemory: &dMemory, dKeys: &dKeys)
+            let gradient = decoder.backward(step.decoder, outputGradient: dStates, finalStateGradient: dState)
+            dState = gradient.initialState
+            dEmbedded.storage.replaceSubrange(t * batch * dim ..< (t + 1) * batch * dim, with: gradient.input.columns(0..<dim).storage)
+            dFed = gradient.input.columns(dim..<dim + hidden)
+        }
+        attentionKeysBackward(memory: memory, dKeys: dKeys, dMemory: &dMemory)
+        return (dEmbedded, dState ?? RecurrentState(h: []))
+    }
+
+    /// The gradient before `tanh` from the gradient after it and its output.
+    static func tanhBackward(_ gradient: Matrix<Float>, output: Matrix<Float>) -> Matrix<Float> {
+        var result = gradient
+        output.storage.withUnsafeBufferPointer { o in
+            result.storage.withUnsafeMutableBufferPointer { d in
+                for k in 0..<d.count { d[k] *= 1 - o[k] * o[k] }
+            }
+        }
+        return result
+    }
+
     // MARK: Attention
 
+    /// The key side of the scores for encoder rows: bahdanau W₂ h, luong-general W h; nil for
+    /// luong-dot and none (the keys are the rows themselves). Computed once per batch or source.
+    func attentionKeys(_ memory: Matrix<Float>) -> Matrix<Float>? {
+        switch configuration.attention {
+        case .bahdanau: return attentionKey?.forward(memory)
+        case .luongGeneral: return attentionQuery?.forward(memory)
+        case .luongDot, .none: return nil
+        }
+    }
+
+    /// Back through `attentionKeys`: adds the gradient of the encoder rows for the keys'
+    /// gradient `dKeys` to `dMemory` (and accumulates the key projection's gradients).
+    func attentionKeysBackward(memory: Matrix<Float>, dKeys: Matrix<Float>, dMemory: inout Matrix<Float>) {
+        switch configuration.attention {
+        case .bahdanau:
+            if let attentionKey { dMemory.add(attentionKey.backward(input: memory, outputGradient: dKeys)) }
+        case .luongGeneral:
+            if let attentionQuery { dMemory.add(attentionQuery.backward(input: memory, outputGradient: dKeys)) }
+        case .luongDot, .none:
+            dMemory.add(dKeys)
+        }
+    }
+
     /// Global attention of each decoder row over its example's encoder rows (both time-major,
-    /// `batch` sequences each).
-    func attend(states: Matrix<Float>, decoderLengths: [Int], decoderSteps: Int, memory: Matrix<Float>, sourceLengths: [Int],
+    /// `batch` sequences each; a decoder batch of one step is one row per example), with the
+    /// encoder side's `attentionKeys(memory)`.
+    func attend(states: Matrix<Float>, decoderLengths: [Int], memory: Matrix<Float>, keys: Matrix<Float>?, sourceLengths: [Int],
                 batch: Int) -> AttentionTrace {
         let hidden = self.hidden, kind = configuration.attention
         var context = Matrix<Float>(rows: states.rows, columns: hidden)
-        var projected: Matrix<Float>?
-        var keys: Matrix<Float>?
-        switch kind {
-        case .bahdanau:
-            projected = attentionQuery?.forward(states)
-            keys = attentionKey?.forward(memory)
-        case .luongGeneral:
-            projected = attentionQuery?.forward(memory)
-        case .luongDot, .none:
-            break
-        }
+        let queries = kind == .bahdanau ? attentionQuery?.forward(states) : nil
         // The query side of a score (decoder rows) and its key side (encoder rows).
-        let queryRows = kind == .bahdanau ? projected! : states
-        let keyRows = kind == .bahdanau ? keys! : (kind == .luongGeneral ? projected! : memory)
+        let queryRows = queries ?? states
+        let keyRows = keys ?? memory
         let v = attentionVector?.value.storage ?? []
         let stride = batch * hidden
         var allWeights: [[Float]] = [], allAdditive: [[Float]] = []
@@ -368,19 +498,20 @@ public final class Seq2Seq {
             allWeights.append(weights)
             allAdditive.append(additive)
         }
-        return AttentionTrace(weights: allWeights, additive: allAdditive, projected: projected, keys: keys, context: context)
+        return AttentionTrace(weights: allWeights, additive: allAdditive, queries: queries, keys: keys, context: context)
     }
 
-    /// Back-propagates the context's gradient through the attention into the decoder states and
-    /// the encoder outputs (and the attention's parameters).
+    /// Back-propagates the context's gradient through the attention into the decoder states, the
+    /// encoder outputs as values (`dMemory`) and as keys (`dKeys`, for `attentionKeysBackward`),
+    /// and the query side's parameters.
     func attendBackward(_ trace: AttentionTrace, dContext: Matrix<Float>, states: Matrix<Float>, decoderLengths: [Int],
-                        memory: Matrix<Float>, sourceLengths: [Int], batch: Int, dStates: inout Matrix<Float>, dMemory: inout Matrix<Float>) {
+                        memory: Matrix<Float>, sourceLengths: [Int], batch: Int, dStates: inout Matrix<Float>, dMemory: inout Matrix<Float>,
+                        dKeys dKey: inout Matrix<Float>) {
         let hidden = self.hidden, kind = configuration.attention
-        // The gradients of the score's query side (decoder rows) and key side (encoder rows).
+        // The gradient of the score's query side (decoder rows).
         var dQuery = Matrix<Float>(rows: states.rows, columns: hidden)
-        var dKey = Matrix<Float>(rows: memory.rows, columns: hidden)
-        let queryRows = kind == .bahdanau ? trace.projected! : states
-        let keyRows = kind == .bahdanau ? trace.keys! : (kind == .luongGeneral ? trace.projected! : memory)
+        let queryRows = trace.queries ?? states
+        let keyRows = trace.keys ?? memory
         var dV = [Float](repeating: 0, count: hidden)
         let v = attentionVector?.value.storage ?? [Float](repeating: 0, count: hidden)
         var scratch = [Float](repeating: 0, count: (decoderLengths.max() ?? 0) * (sourceLengths.max() ?? 0))
@@ -425,17 +556,11 @@ public final class Seq2Seq {
                 }
             }
         }
-        switch kind {
-        case .bahdanau:
+        if kind == .bahdanau {
             if let attentionQuery { dStates.add(attentionQuery.backward(input: states, outputGradient: dQuery)) }
-            if let attentionKey { dMemory.add(attentionKey.backward(input: memory, outputGradient: dKey)) }
             attentionVector?.gradient.add(Matrix(rows: 1, columns: hidden, storage: dV))
-        case .luongGeneral:
+        } else {
             dStates.add(dQuery)
-            if let attentionQuery { dMemory.add(attentionQuery.backward(input: memory, outputGradient: dKey)) }
-        case .luongDot, .none:
-            dStates.add(dQuery)
-            dMemory.add(dKey)
         }
     }
 

@@ -49,6 +49,11 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
     public var targetLocale: String = ""
     /// Epochs at the base step size before `lrDecay` applies. Default: 0.
     public var decayAfter: Int = 0
+    /// Luong et al.'s input feeding (2015, §3.3; OpenNMT's `input_feed`): the decoder reads
+    /// `[embedding(y_{t-1}); h̃_{t-1}]`, the previous step's attentional vector beside the
+    /// previous word (zeros at the first step), so it runs one step at a time. Needs attention.
+    /// Default: false.
+    public var inputFeeding: Bool = false
     /// The network and training settings.
     public var encoder = Seq2SeqConfiguration.defaultSettings
 
@@ -85,13 +90,14 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         case sourceLocale = "source_locale"
         case targetLocale = "target_locale"
         case decayAfter = "decay_after"
+        case inputFeeding = "input_feeding"
     }
 
     /// The data keys of the pipeline stage, beside the settings.
     public static let dataKeys = ["source", "target", "pairs", "dev_source", "dev_target", "dev_pairs", "test_source", "test_target", "test_pairs"]
 
     /// The keys of pipeline files (without the tagger-only `word_dropout`).
-    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing", "lr_decay", "decay_after", "tokenize", "source_locale", "target_locale"]
+    public static let keys = ["attention", "tied", "min_count", "max_size", "max_length", "label_smoothing", "lr_decay", "decay_after", "tokenize", "source_locale", "target_locale", "input_feeding"]
         + EncoderSettings.keys.filter { $0 != "word_dropout" }
 
     /// Decodes flat settings: the encoder keys a file leaves out take this type's defaults.
@@ -110,6 +116,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
         sourceLocale = try c.decodeIfPresent(String.self, forKey: .sourceLocale) ?? d.sourceLocale
         targetLocale = try c.decodeIfPresent(String.self, forKey: .targetLocale) ?? d.targetLocale
         decayAfter = try c.decodeIfPresent(Int.self, forKey: .decayAfter) ?? d.decayAfter
+        inputFeeding = try c.decodeIfPresent(Bool.self, forKey: .inputFeeding) ?? d.inputFeeding
         // The shared keys, each absent one from this type's defaults (not the tagger's).
         encoder = try EncoderSettings(from: decoder, defaults: Self.defaultSettings)
         try validate()
@@ -129,6 +136,7 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
             try c.encode(sourceLocale, forKey: .sourceLocale)
             try c.encode(targetLocale, forKey: .targetLocale)
         }
+        if inputFeeding { try c.encode(inputFeeding, forKey: .inputFeeding) }
         if lrDecay != 1 || decayAfter != 0 {
             try c.encode(lrDecay, forKey: .lrDecay)
             try c.encode(decayAfter, forKey: .decayAfter)
@@ -152,6 +160,8 @@ public struct Seq2SeqConfiguration: Codable, Sendable, Equatable, Hashable {
                       key, locale, "a locale identifier such as en, de or fr_FR")
         }
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label_smoothing", labelSmoothing, "a number in [0, 1) (0.1 is usual; 0: off)")
+        try check(!inputFeeding || attention != .none, "input_feeding", inputFeeding,
+                  "false when attention is none (input feeding passes the previous step's attentional vector to the decoder, and there is none without attention; choose an attention or leave input feeding off)")
         try check(encoder.bidirectional, "bidirectional", encoder.bidirectional, "true: the encoder is bidirectional")
         try check((1...4).contains(encoder.layers), "layers", encoder.layers, "an integer in 1...4")
         try check(encoder.cell == .gru || encoder.cell == .lstm, "cell", encoder.cell.rawValue, "gru or lstm")

@@ -158,6 +158,9 @@ struct TrainSeq2Seq: ParsableCommand {
     @Flag(help: "Tie the decoder's output layer to its input embedding (needs --dim equal to 2 x --hidden).")
     var tied = false
 
+    @Flag(help: "Luong's input feeding: the decoder also reads the previous step's attentional vector (OpenNMT's input_feed; needs attention; decodes one step at a time, so trains slower).")
+    var inputFeeding = false
+
     @Flag(help: "Split raw text with the ICU tokenizer, each side with its locale's rules (surface forms kept); stored in the model, which then tokenizes translate's input and detokenizes its output.")
     var tokenize = false
 
@@ -197,6 +200,7 @@ struct TrainSeq2Seq: ParsableCommand {
         configuration.sourceLocale = sourceLocale
         configuration.targetLocale = targetLocale
         configuration.decayAfter = decayAfter
+        configuration.inputFeeding = inputFeeding
         configuration.encoder = encoder.settings
         return configuration
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Recurrent
 import Testing
+import WordPipeSupport
 @testable import Models
 
 /// The encoder-decoder: gradients of the full loss, decoding, parallel data.
@@ -10,9 +11,10 @@ struct Seq2SeqTests {
     static let targetWords = Seq2Seq.targetSpecials + ["a", "dog", "runs", "park", "cat"]
 
     static func model(attention: AttentionKind, cell: CellKind = .gru, layers: Int = 1, tied: Bool = false, dropout: Double = 0,
-                      seed: UInt64 = 7, smoothing: Double = 0) -> Seq2Seq {
+                      seed: UInt64 = 7, smoothing: Double = 0, inputFeeding: Bool = false) -> Seq2Seq {
         var configuration = Seq2SeqConfiguration()
         configuration.labelSmoothing = smoothing
+        configuration.inputFeeding = inputFeeding
         configuration.attention = attention
         configuration.tied = tied
         configuration.encoder.cell = cell
@@ -43,8 +45,11 @@ struct Seq2SeqTests {
         var layers: Int
         var tied: Bool
         var smoothing = 0.0
+        var inputFeeding = false
+        var dropout = 0.0
         var testDescription: String {
             "\(attention.rawValue) \(cell.rawValue) x\(layers)\(tied ? " tied" : "")\(smoothing > 0 ? " label smoothing \(smoothing)" : "")"
+                + "\(inputFeeding ? " input feeding" : "")\(dropout > 0 ? " dropout \(dropout)" : "")"
         }
     }
 
@@ -52,23 +57,40 @@ struct Seq2SeqTests {
         [GradientCase(attention: attention, cell: .gru, layers: 1, tied: false), GradientCase(attention: attention, cell: .lstm, layers: 2, tied: false)]
     } + [GradientCase(attention: .bahdanau, cell: .gru, layers: 1, tied: true),
          GradientCase(attention: .luongGeneral, cell: .gru, layers: 1, tied: false, smoothing: 0.1)]
+        // Input feeding, for each attention that has an attentional vector to feed; with dropout
+        // (its masks replayed for every evaluation), the mask that the output layer and the next
+        // step share.
+        + AttentionKind.allCases.filter { $0 != .none }.map {
+            GradientCase(attention: $0, cell: .gru, layers: 1, tied: false, inputFeeding: true)
+        }
+        + [GradientCase(attention: .luongGeneral, cell: .lstm, layers: 2, tied: false, inputFeeding: true),
+           GradientCase(attention: .bahdanau, cell: .gru, layers: 2, tied: false, inputFeeding: true, dropout: 0.3)]
 
     /// Every parameter's gradient equals the central difference of the full teacher-forced loss
-    /// (encoder, bridge, decoder, attention, output) for each attention type.
+    /// (encoder, bridge, decoder, attention, output) for each attention type, with and without
+    /// input feeding. The targets have different lengths, so padding is covered.
     @Test(arguments: gradientCases)
     func gradientsMatchFiniteDifferences(_ testCase: GradientCase) {
         let model = Self.model(attention: testCase.attention, cell: testCase.cell, layers: testCase.layers, tied: testCase.tied,
-                               smoothing: testCase.smoothing)
+                               dropout: testCase.dropout, smoothing: testCase.smoothing, inputFeeding: testCase.inputFeeding)
+        #expect(model.feedsInput == testCase.inputFeeding)
         let batch = Array(Self.examples.sources.indices)
+        let generators = model.generatorStates
         EndToEndGradientTests.check(model.trainableParameters, perParameter: 8) {
-            model.lossAndGradients(batch, of: Self.examples)
+            model.generatorStates = generators  // the same dropout masks each time
+            return model.lossAndGradients(batch, of: Self.examples)
         }
     }
 
-    /// Beam search with K = 1 is greedy decoding: same tokens, same log-probability.
-    @Test(arguments: AttentionKind.allCases)
-    func beamOneIsGreedy(_ attention: AttentionKind) {
-        let model = Self.model(attention: attention, cell: .lstm, seed: 21)
+    static let decodingCases: [(AttentionKind, Bool)] = AttentionKind.allCases.map { ($0, false) }
+        + AttentionKind.allCases.filter { $0 != .none }.map { ($0, true) }
+
+    /// Beam search with K = 1 is greedy decoding: same tokens, same log-probability (with input
+    /// feeding too, where each hypothesis carries its attentional vector).
+    @Test(arguments: decodingCases)
+    func beamOneIsGreedy(_ attention: AttentionKind, inputFeeding: Bool) {
+        let model = Self.model(attention: attention, cell: .lstm, seed: 21, inputFeeding: inputFeeding)
+        #expect(model.feedsInput == inputFeeding)
         for source in [["ein", "hund"], ["katze", "läuft", "im", "park"], ["unbekannt"], ["ein", "ein", "ein", "hund", "park", "im"]] {
             let encoded = model.encodeSource(model.sourceIDs(source))
             let limit = Seq2Seq.outputLimit(sourceLength: source.count, options: DecodingOptions())
@@ -82,7 +104,7 @@ struct Seq2SeqTests {
 
     /// log P(ids, </s> | source), step by step, as the brute force computes it.
     static func logProbability(_ model: Seq2Seq, _ source: Seq2Seq.EncodedSource, _ ids: [Int32]) -> Double {
-        var state = source.state
+        var state = model.initialDecoderState(source)
         var previous = Seq2Seq.startID
         var total = 0.0
         for id in ids + [Seq2Seq.endID] {
@@ -95,10 +117,12 @@ struct Seq2SeqTests {
     }
 
     /// On a toy model (4 producible tokens, at most 3 before </s>), a beam wide enough to keep
-    /// every prefix returns the best of all 40 outputs by length-normalized score, found by brute force.
-    @Test(arguments: [0.0, 0.6, 2.0])
-    func beamFindsTheBruteForceBest(alpha: Double) {
+    /// every prefix returns the best of all 40 outputs by length-normalized score, found by brute
+    /// force (with input feeding too: the beam reorders each hypothesis's attentional vector).
+    @Test(arguments: [0.0, 0.6, 2.0], [false, true])
+    func beamFindsTheBruteForceBest(alpha: Double, inputFeeding: Bool) {
         var configuration = Seq2SeqConfiguration()
+        configuration.inputFeeding = inputFeeding
         configuration.encoder.hidden = 3
         configuration.encoder.dim = 4
         configuration.encoder.dropout = 0
@@ -122,9 +146,28 @@ struct Seq2SeqTests {
             #expect(all.count == 40)
             let scored = all.map { ids in (ids, Self.logProbability(model, source, ids) / Seq2Seq.lengthPenalty(ids.count + 1, alpha: alpha)) }
             let best = scored.max { $0.1 < $1.1 }!
-            let found = model.beamSearch(source, limit: 3, options: DecodingOptions(beam: 40, alpha: alpha))
+            let found = model.beamSearch(source, limit: 3, options: DecodingOptions(beam: 40, alpha: alpha, nBest: 40))
             #expect(found[0].ids == best.0, "seed \(seed): beam \(found[0].ids) \(found[0].score), brute force \(best.0) \(best.1)")
             #expect(abs(found[0].score - best.1) < 1e-6)
+            // Every finished hypothesis, not only the best, has the log-probability of its own
+            // tokens (each carried its own state and attentional vector through the reordering).
+            #expect(found.count == 40)
+            for hypothesis in found {
+                let expected = Self.logProbability(model, source, hypothesis.ids)
+                #expect(abs(hypothesis.logProbability - expected) < 1e-6, "seed \(seed): \(hypothesis.ids) \(hypothesis.logProbability) != \(expected)")
+            }
+        }
+    }
+
+    /// Decoding step by step gives each target the log-probability that the teacher-forced
+    /// forward pass of training computes (so decoding feeds `h̃` as training does).
+    @Test(arguments: decodingCases)
+    func stepwiseScoresMatchTeacherForcing(_ attention: AttentionKind, inputFeeding: Bool) {
+        let model = Self.model(attention: attention, cell: .gru, layers: 2, seed: 5, inputFeeding: inputFeeding)
+        for (source, target) in zip(Self.examples.sources, Self.examples.targets) {
+            let stepwise = Self.logProbability(model, model.encodeSource(source), target)
+            let forced = model.forward(sources: [source], targets: [target], training: false).sum
+            #expect(abs(stepwise + forced) < 1e-4 * max(1, abs(forced)), "\(source): step by step \(stepwise), teacher forced \(-forced)")
         }
     }
 
@@ -179,10 +222,15 @@ struct Seq2SeqTests {
     }
 
     /// Training on a toy copy-like task drives the dev BLEU up, and the saved model translates
-    /// the same after loading; another task's model is refused by name.
-    @Test func trainsSavesAndLoads() throws {
+    /// the same after loading (with input feeding too, which the model file keeps); another
+    /// task's model is refused by name.
+    @Test(arguments: [false, true])
+    func trainsSavesAndLoads(inputFeeding: Bool) throws {
         let pairs = [("ein hund", "a dog"), ("eine katze", "a cat"), ("der hund läuft", "the dog runs"),
-                     ("die katze läuft", "the cat runs"), ("ein hund läuft", "a dog runs"), ("eine katze schläft", "a cat sleeps")]
+                     ("die katze läuft", "the cat runs"), ("ein hund läuft", "a dog runs"), ("eine katze schläft", "a cat sleeps"),
+                     // Targets of 4 tokens and more, so that BLEU's 4-gram precision is not 0/0 (else a
+                     // perfect model scores 0 and the first epoch is kept).
+                     ("der hund läuft im park", "the dog runs in the park"), ("die katze schläft im park", "the cat sleeps in the park")]
         let train = ParallelFiles(source: try Self.write(pairs.map(\.0), "train.de"), target: try Self.write(pairs.map(\.1), "train.en"))
         var configuration = Seq2SeqConfiguration()
         configuration.encoder.hidden = 16
@@ -192,15 +240,20 @@ struct Seq2SeqTests {
         configuration.encoder.batch = 3
         configuration.encoder.lr = 0.02
         configuration.encoder.dropout = 0
+        configuration.inputFeeding = inputFeeding
         let result = try Seq2SeqTraining.run(train: train, dev: train, vectorsPath: nil, configuration: configuration,
                                              options: ModelTrainingOptions())
         #expect(result.dev.bleu > 60, "dev BLEU \(result.dev.bleu)")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("s2s-\(UUID().uuidString).wpm").path
         try result.model.save(to: path, record: result.record)
         let loaded = try Seq2Seq.load(from: path).model
+        #expect(loaded.configuration.inputFeeding == inputFeeding && loaded.feedsInput == inputFeeding)
         for (source, _) in pairs {
             let tokens = source.split(separator: " ").map(String.init)
-            #expect(loaded.translate(tokens, beam: 3).best.tokens == result.model.translate(tokens, beam: 3).best.tokens)
+            for beam in [1, 3] {
+                let before = result.model.translate(tokens, beam: beam).best, after = loaded.translate(tokens, beam: beam).best
+                #expect(after.tokens == before.tokens && after.logProbability == before.logProbability && after.attention == before.attention)
+            }
         }
         #expect(throws: (any Error).self) { try LanguageModel.load(from: path) }
 
@@ -243,10 +296,31 @@ struct Seq2SeqTests {
             #expect((1...4).map { Seq2Seq.plan(of: configuration).rate(optimizer, base, $0) } == [base, base, base / 2, base / 4])
         }
         let plain = String(decoding: try JSONEncoder().encode(Seq2SeqConfiguration()), as: UTF8.self)
-        #expect(!plain.contains("lr_decay") && !plain.contains("decay_after") && !plain.contains("label_smoothing"), "\(plain)")
+        #expect(!plain.contains("lr_decay") && !plain.contains("decay_after") && !plain.contains("label_smoothing")
+                && !plain.contains("input_feeding"), "\(plain)")
         let decoded = try JSONDecoder().decode(Seq2SeqConfiguration.self, from: try JSONEncoder().encode(configuration))
         #expect(decoded == configuration)
         configuration.lrDecay = 0.5
         #expect(throws: ModelError.self) { try configuration.validate() }
+    }
+
+    /// input_feeding: written only when on (a model file or pipeline lock from before it reads
+    /// as off and hashes as before), read back when on, and refused without attention.
+    @Test func inputFeedingKeyAndItsRefusalWithoutAttention() throws {
+        let plain = try JSONEncoder().encode(Seq2SeqConfiguration())
+        #expect(try JSONDecoder().decode(Seq2SeqConfiguration.self, from: plain).inputFeeding == false)
+        var configuration = Seq2SeqConfiguration()
+        configuration.inputFeeding = true
+        let encoded = try JSONEncoder().encode(configuration)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"input_feeding\":true"))
+        #expect(try JSONDecoder().decode(Seq2SeqConfiguration.self, from: encoded) == configuration)
+        configuration.attention = .none
+        #expect(throws: ModelError.invalidOption(name: SettingKey(stringValue: "input_feeding"), value: "true",
+                                                 expected: "false when attention is none (input feeding passes the previous step's attentional vector to the decoder, and there is none without attention; choose an attention or leave input feeding off)")) {
+            try configuration.validate()
+        }
+        #expect(throws: (any Error).self) {
+            try JSONDecoder().decode(Seq2SeqConfiguration.self, from: Data(#"{"attention": "none", "input_feeding": true}"#.utf8))
+        }
     }
 }

@@ -57,23 +57,36 @@ import TestSupport
         let directory = try SharedData.temporaryDirectory()
         let source = try Self.write(Self.german, "train.de", in: directory), target = try Self.write(Self.english, "train.en", in: directory)
         let model = directory.appendingPathComponent("m.wpm").path, plain = directory.appendingPathComponent("none.wpm").path
-        for (path, attention) in [(model, "bahdanau"), (plain, "none")] {
+        let fed = directory.appendingPathComponent("fed.wpm").path
+        for (path, flags) in [(model, ["--attention", "bahdanau"]), (fed, ["--attention", "bahdanau", "--input-feeding"]),
+                              (plain, ["--attention", "none"])] {
             let trained = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
-                                       "-o", path, "--attention", attention] + Self.small)
+                                       "-o", path] + flags + Self.small)
             #expect(trained.status == 0, "\(trained.stderr)")
         }
+        // The same with and without input feeding.
+        for attended in [model, fed] {
+            let svg = directory.appendingPathComponent("a.svg").path
+            let drawn = try CLI.run(["translate", "--model", attended, "--attention-svg", svg, "--json", "--attention", "--replace-unk"],
+                                    stdin: Data("ein <hund> & katze\nder hund\n".utf8))
+            #expect(drawn.status == 0, "\(drawn.stderr)")
+            let first = try #require(drawn.stdout.split(separator: "\n").first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            let tokens = try #require(first["tokens"] as? [String]), weights = try #require(first["attention"] as? [[Double]])
+            #expect(!tokens.contains("<unk>"), "\(tokens)")
+            let picture = try String(contentsOfFile: svg, encoding: .utf8)
+            #expect(picture.hasPrefix("<?xml") && picture.hasSuffix("</svg>\n"))
+            #expect(picture.components(separatedBy: "<rect x=").count - 1 == (tokens.count + 1) * 4)
+            #expect(weights.count == tokens.count + 1)
+            #expect(picture.contains("&lt;hund&gt;") && picture.contains(">&amp;<") && !picture.contains("<hund>"))
+        }
         let svg = directory.appendingPathComponent("a.svg").path
-        let drawn = try CLI.run(["translate", "--model", model, "--attention-svg", svg, "--json", "--attention", "--replace-unk"],
-                                stdin: Data("ein <hund> & katze\nder hund\n".utf8))
-        #expect(drawn.status == 0, "\(drawn.stderr)")
-        let first = try #require(drawn.stdout.split(separator: "\n").first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
-        let tokens = try #require(first["tokens"] as? [String]), weights = try #require(first["attention"] as? [[Double]])
-        #expect(!tokens.contains("<unk>"), "\(tokens)")
-        let picture = try String(contentsOfFile: svg, encoding: .utf8)
-        #expect(picture.hasPrefix("<?xml") && picture.hasSuffix("</svg>\n"))
-        #expect(picture.components(separatedBy: "<rect x=").count - 1 == (tokens.count + 1) * 4)
-        #expect(weights.count == tokens.count + 1)
-        #expect(picture.contains("&lt;hund&gt;") && picture.contains(">&amp;<") && !picture.contains("<hund>"))
+
+        // Input feeding without attention: nothing to feed, refused before reading data.
+        let refusedFeeding = try CLI.run(["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
+                                          "-o", directory.appendingPathComponent("x.wpm").path, "--attention", "none", "--input-feeding"] + Self.small)
+        #expect(refusedFeeding.status != 0)
+        #expect(refusedFeeding.stderr.contains("invalid value true for --input-feeding: expected false when attention is none"), "\(refusedFeeding.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.wpm").path))
 
         for flags in [["--replace-unk"], ["--attention-svg", svg]] {
             let refused = try CLI.run(["translate", "--model", plain] + flags, stdin: Data("ein hund\n".utf8))
@@ -254,6 +267,13 @@ import TestSupport
         try Data(pipeline.replacingOccurrences(of: ", test_target: train.en", with: "").utf8).write(to: URL(fileURLWithPath: bad))
         let refused = try CLI.run(["run", bad, "--dry-run"])
         #expect(refused.status != 0 && refused.stderr.contains("test_source and test_target go together"), "\(refused.stderr)")
+        // input_feeding is read from the pipeline file (and refused without attention).
+        let unfed = directory.appendingPathComponent("unfed.yaml").path
+        try Data(pipeline.replacingOccurrences(of: "attention: luong-dot", with: "attention: none, input_feeding: true").utf8)
+            .write(to: URL(fileURLWithPath: unfed))
+        let refusedFeeding = try CLI.run(["run", unfed, "--dry-run"])
+        #expect(refusedFeeding.status != 0 && refusedFeeding.stderr.contains("input_feeding") && refusedFeeding.stderr.contains("attention is none"),
+                "\(refusedFeeding.stderr)")
 
         // One file of tab-separated pairs per set: the same model as from two files a side.
         _ = try Self.write(zip(Self.german, Self.english).map { "\($0)\t\($1)" }, "train.tsv", in: directory)
@@ -311,8 +331,9 @@ import TestSupport
     }
 
     /// Killed with SIGKILL in epoch 3 and resumed from its checkpoint (2 threads, dropout): the
-    /// same weights and translations as an uninterrupted run.
-    @Test func killedAndResumedEqualsUninterrupted() throws {
+    /// same weights and translations as an uninterrupted run, with and without input feeding.
+    @Test(arguments: [[], ["--input-feeding"]])
+    func killedAndResumedEqualsUninterrupted(_ flags: [String]) throws {
         let directory = try SharedData.temporaryDirectory()
         let temporary = directory.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
@@ -325,6 +346,7 @@ import TestSupport
         let source = try Self.write(sources, "train.de", in: directory), target = try Self.write(targets, "train.en", in: directory)
         let base = ["train-seq2seq", "--source", source, "--target", target, "--dev-source", source, "--dev-target", target,
                     "--hidden", "8", "--dim", "8", "--epochs", "3", "--batch", "8", "--dropout", "0.2", "--threads", "2", "--progress", "never"]
+            + flags
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let whole = try FaultMatrixTests.wordpipe(base + ["-o", path("whole.wpm")], fault: nil, temporary: temporary)
         #expect(whole.status == 0, "\(whole.stderr)")
