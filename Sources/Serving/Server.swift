@@ -349,17 +349,19 @@ public final class Server: @unchecked Sendable {
     }
 
     /// `limited(_:)` for work that something else runs: `start` hands it over and arranges for
-    /// its argument to be called with the result. The time limit's timer is cancelled as soon
-    /// as the result arrives (a timer left to run for every request kept memory for seconds).
+    /// its argument to be called with the result. The time limit is a Dispatch timer, not a
+    /// task, so that it fires even when blocking work holds every thread of the task pool, and
+    /// it is cancelled as soon as the result arrives.
     func limited<T: Sendable>(starting start: @Sendable (@escaping @Sendable (Result<T, Error>) -> Void) -> Void) async throws -> T {
         let seconds = configuration.timeLimit
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.continuation = continuation
-            race.timer = Task.detached {
-                do { try await Task.sleep(for: .seconds(seconds)) } catch { return }  // cancelled: answered in time
+            let timer = DispatchWorkItem {
                 race.finish(.failure(APIError(status: 503, "the request took longer than \(seconds) s; ask for less (a smaller k or shorter texts)")))
             }
+            race.timer = timer
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
             start { race.finish($0) }
         }
     }
@@ -396,16 +398,16 @@ public struct ServeError: Error, CustomStringConvertible {
 final class Race<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     var continuation: CheckedContinuation<T, Error>?
-    private var timerTask: Task<Void, Never>?
+    private var timerItem: DispatchWorkItem?
     private var finished = false
 
-    /// The time limit's task, cancelled when the result arrives first.
-    var timer: Task<Void, Never>? {
-        get { lock.lock(); defer { lock.unlock() }; return timerTask }
+    /// The time limit's timer, cancelled when the result arrives first (at once when it already has).
+    var timer: DispatchWorkItem? {
+        get { lock.lock(); defer { lock.unlock() }; return timerItem }
         set {
             lock.lock()
             let done = finished
-            if !done { timerTask = newValue }
+            if !done { timerItem = newValue }
             lock.unlock()
             if done { newValue?.cancel() }
         }
@@ -415,8 +417,8 @@ final class Race<T: Sendable>: @unchecked Sendable {
         lock.lock()
         let continuation = self.continuation
         self.continuation = nil
-        let timer = timerTask
-        timerTask = nil
+        let timer = timerItem
+        timerItem = nil
         finished = true
         lock.unlock()
         timer?.cancel()
