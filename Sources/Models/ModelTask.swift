@@ -173,10 +173,15 @@ protocol TrainableModel: Replicable {
     func devScore(_ data: TaskData<Gold>, threads: Int) -> Metrics
     /// Extra figures for the per-epoch line from the epoch's mean training loss (default: none).
     func epochFigures(meanLoss: Double) -> String
+    /// The bound `a` of the uniform(±a) draw of word rows that start at random, for vectors of
+    /// `dim` (default √(3/dim), NCRF++'s: variance 1/dim).
+    static func randomEmbeddingLimit(dim: Int, withVectors: Bool) -> Double
 }
 
 extension TrainableModel {
     static func plan(of configuration: Configuration) -> TrainingPlan { TrainingPlan() }
+
+    static func randomEmbeddingLimit(dim: Int, withVectors: Bool) -> Double { (3.0 / Double(dim)).squareRoot() }
 
     func devScore(_ data: TaskData<Gold>, threads: Int) -> Metrics {
         score(gold: data.devGold, predicted: predict(data.devTokens, threads: threads))

@@ -67,8 +67,11 @@ public final class Seq2Seq {
         let hidden = 2 * settings.hidden, dim = initial.columns
         var generator = SeededGenerator(seed: settings.seed)
         sourceEmbedding = Parameter(name: "source_embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
-        var targetTable = Matrix<Float>.uniform(rows: labels.count, columns: settings.dim,
-                                                limit: (3.0 / Double(settings.dim)).squareRoot(), using: &generator)
+        // Unit variance, as PyTorch's nn.Embedding (measured in BENCHMARKS.md: the 1/dim variance
+        // of the taggers' rows learned more slowly), except when the table is also the output
+        // layer, whose logits it would make peaked from the start.
+        let targetLimit = configuration.tied ? (3.0 / Double(settings.dim)).squareRoot() : Self.randomEmbeddingLimit(dim: settings.dim, withVectors: false)
+        var targetTable = Matrix<Float>.uniform(rows: labels.count, columns: settings.dim, limit: targetLimit, using: &generator)
         for j in 0..<settings.dim { targetTable[0, j] = 0 }
         targetEmbedding = Parameter(name: "target_embedding.weight", value: targetTable)
         encoder = RecurrentStack<Bidirectional<Float>>(bidirectional: settings.cell, inputSize: dim, hiddenSize: settings.hidden,

@@ -293,7 +293,8 @@ extension TrainingLoop {
         let vectors = try loadVectors(vectorsPath)
         let data = try Model.taskData(train: train, dev: dev, vectors: vectors, configuration: configuration)
         let settings = Model.settings(of: configuration)
-        let built = WordTable.build(trainingTokens: data.tokens, vectors: vectors, dim: settings.dim, seed: settings.seed)
+        let built = WordTable.build(trainingTokens: data.tokens, vectors: vectors, dim: settings.dim, seed: settings.seed,
+                                    randomLimit: Model.randomEmbeddingLimit(dim: vectors?.dim ?? settings.dim, withVectors: vectors != nil))
         let model = Model.make(configuration: configuration, words: built.table, initial: built.matrix, data: data, vectors: vectors)
         let oovTrain = built.table.vectorOOVRate(data.tokens), oovDev = built.table.vectorOOVRate(data.devTokens)
         if let vectors { log(vectorsLine(vectors, typesWithVectors: built.typesWithVectors, typesWithNgrams: built.typesWithNgrams, trainingTypes: built.trainingTypes, oovTrain: oovTrain, oovDev: oovDev)) }

@@ -97,11 +97,12 @@ public struct WordTable: Sendable {
     ///
     /// Rows of vector words are their vectors; a training token starts from the vector of its key
     /// when there is one, else, when the vectors have subwords, from the mean of its key's n-gram
-    /// rows (fastText's vector for an unseen word), else from uniform(±√(3/dim)) (NCRF++'s random
-    /// initialization); `<unk>` is the mean vector, `<pad>` zero. Without vectors every row is random.
+    /// rows (fastText's vector for an unseen word), else from uniform(±`randomLimit`) (default
+    /// √(3/dim), NCRF++'s random initialization); `<unk>` is the mean vector, `<pad>` zero.
+    /// Without vectors every row is random.
     /// - Returns: the table, the initial `rows × dim` matrix, how many training types found a
     ///   vector, and how many of those found it through their n-grams.
-    static func build(trainingTokens: [[String]], vectors: WordVectors?, dim: Int, seed: UInt64)
+    static func build(trainingTokens: [[String]], vectors: WordVectors?, dim: Int, seed: UInt64, randomLimit: Double? = nil)
         -> (table: WordTable, matrix: Matrix<Float>, typesWithVectors: Int, trainingTypes: Int, typesWithNgrams: Int)
     {
         var words = [padding, unknown]
@@ -119,7 +120,7 @@ public struct WordTable: Sendable {
             vectors.flatMap { $0.vocabulary.id(of: word) ?? $0.vocabulary.id(of: keyer.key(word)) }
         }
         var generator = SeededGenerator(seed: seed)
-        let limit = (3.0 / Double(dim)).squareRoot()
+        let limit = randomLimit ?? (3.0 / Double(dim)).squareRoot()
         var matrix = Matrix<Float>(rows: words.count, columns: dim)
         var typesWithVectors = 0, typesWithNgrams = 0
         var fromVectors = [Bool](repeating: false, count: words.count)

@@ -324,3 +324,23 @@ struct Seq2SeqTests {
         }
     }
 }
+
+@Suite("Encoder-decoder initialization")
+struct Seq2SeqInitializationTests {
+    /// Random source rows of an encoder-decoder have unit variance (uniform ±√3, PyTorch's
+    /// embedding scale); a tagger's keep variance 1/dim; rows beside vectors keep √(3/dim).
+    @Test func randomRowsHaveUnitVarianceOnlyForEncoderDecoders() {
+        let dim = 64
+        #expect(Seq2Seq.randomEmbeddingLimit(dim: dim, withVectors: false) == 3.0.squareRoot())
+        #expect(Seq2Seq.randomEmbeddingLimit(dim: dim, withVectors: true) == (3.0 / Double(dim)).squareRoot())
+        #expect(Tagger.randomEmbeddingLimit(dim: dim, withVectors: false) == (3.0 / Double(dim)).squareRoot())
+        let tokens = [(0 ..< 200).map { "w\($0)" }]
+        let wide = WordTable.build(trainingTokens: tokens, vectors: nil, dim: dim, seed: 3,
+                                   randomLimit: Seq2Seq.randomEmbeddingLimit(dim: dim, withVectors: false)).matrix.storage
+        let narrow = WordTable.build(trainingTokens: tokens, vectors: nil, dim: dim, seed: 3).matrix.storage
+        let variance = { (values: [Float]) in values.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(values.count) }
+        // 202 rows (with <pad> and <unk>) of 64: the sample variance is near 1 and near 1/64.
+        #expect(abs(variance(wide) - 1) < 0.1, "\(variance(wide))")
+        #expect(abs(variance(narrow) * Double(dim) - 1) < 0.1, "\(variance(narrow) * Double(dim))")
+    }
+}
