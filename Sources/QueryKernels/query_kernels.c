@@ -524,50 +524,6 @@ void wpq_scores_i8(const int8_t *codes, int64_t stride, const float *scales, int
 
 // MARK: - Selection
 
-/// Restores the min-heap property below `index`.
-static void sift_down(float *heap, int64_t count, int64_t index) {
-    for (;;) {
-        int64_t smallest = index, left = 2 * index + 1, right = left + 1;
-        if (left < count && heap[left] < heap[smallest]) smallest = left;
-        if (right < count && heap[right] < heap[smallest]) smallest = right;
-        if (smallest == index) return;
-        float swap = heap[index];
-        heap[index] = heap[smallest];
-        heap[smallest] = swap;
-        index = smallest;
-    }
-}
-
-float wpq_kth_largest(const float *scores, int64_t count, int64_t k) {
-    if (k <= 0 || k > count) return -INFINITY;
-    float *heap = malloc((size_t)k * sizeof(float));
-    if (heap == NULL) return -INFINITY;  // every row becomes a candidate: slower, still exact
-    int64_t size = 0, r = 0;
-    for (; r < count && size < k; r++) {
-        float score = scores[r];
-        if (isnan(score)) continue;
-        int64_t index = size++;
-        heap[index] = score;
-        while (index > 0 && heap[(index - 1) / 2] > heap[index]) {  // sift up
-            float swap = heap[index];
-            heap[index] = heap[(index - 1) / 2];
-            heap[(index - 1) / 2] = swap;
-            index = (index - 1) / 2;
-        }
-    }
-    if (size < k) { free(heap); return -INFINITY; }
-    for (; r < count; r++) {
-        float score = scores[r];
-        if (score > heap[0]) {  // false for NaN
-            heap[0] = score;
-            sift_down(heap, k, 0);
-        }
-    }
-    float answer = heap[0];
-    free(heap);
-    return answer;
-}
-
 /// Puts `value` into the min-heap `heap` of `size` values (capacity k), keeping the k largest.
 static inline void heap_offer(double *heap, int64_t *size, int64_t k, double value) {
     if (*size < k) {
@@ -593,6 +549,20 @@ static inline void heap_offer(double *heap, int64_t *size, int64_t k, double val
             index = smallest;
         }
     }
+}
+
+float wpq_kth_largest(const float *scores, int64_t count, int64_t k) {
+    if (k <= 0 || k > count) return -INFINITY;
+    double *heap = malloc((size_t)k * sizeof(double));  // floats are exact in double: the same order
+    if (heap == NULL) return -INFINITY;  // every row becomes a candidate: slower, still exact
+    int64_t size = 0;
+    for (int64_t r = 0; r < count; r++) {
+        if (isnan(scores[r])) continue;
+        heap_offer(heap, &size, k, (double)scores[r]);
+    }
+    float answer = size < k ? -INFINITY : (float)heap[0];
+    free(heap);
+    return answer;
 }
 
 /// A row's lower bound, score − (a·error + b), in double (two roundings, never fused).

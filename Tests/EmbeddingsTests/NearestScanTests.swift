@@ -252,6 +252,10 @@ private func adversarialRows(_ count: Int, dim: Int, seed: UInt64) -> [[Float]] 
         bounds.sort(by: >)
         #expect(fast.0 == bounds[k - 1])
         #expect(fast.1.count >= k)
+        // The k-th largest score (the float16 rescoring's threshold) skips NaN too.
+        let sortedScores = scores.filter { !$0.isNaN }.sorted(by: >)
+        #expect(wpq_kth_largest(scores, Int64(count), Int64(k)) == sortedScores[k - 1])
+        #expect(wpq_kth_largest(scores, Int64(count), Int64(count)) == -.infinity)  // fewer than k are numbers
     }
 
     // MARK: queries
