@@ -176,7 +176,7 @@ public final class Server: @unchecked Sendable {
         let k = try checkK(query.k, default: 10, limit: map ? 200 : nil)
         try checkRestrict(query.restrict)
         let store = try requireVectors()
-        let batcher = nearestBatcher ?? NearestBatcher(store: store, workers: 1)
+        let batcher = nearestBatcher ?? NearestBatcher(store: store, workers: 1)  // never nil once vectors are loaded
         let result: Result<[Neighbour], Error> = try await limited { finish in
             batcher.submit(NearestBatcher.Query(positive: positive, negative: negative, k: k, restrict: query.restrict,
                                                 answer: { finish(.success($0)) }))
