@@ -348,10 +348,14 @@ public final class Server: @unchecked Sendable {
         try await limited { finish in Task.detached { finish(Result<T, Error> { try work() }) } }
     }
 
+    /// The time limits' queue: a serial queue, which libdispatch runs on an overcommitting thread,
+    /// so a timer fires even while compute work fills the global queues' threads.
+    static let timers = DispatchQueue(label: "wordpipe.serve.time-limits")
+
     /// `limited(_:)` for work that something else runs: `start` hands it over and arranges for
     /// its argument to be called with the result. The time limit is a Dispatch timer, not a
-    /// task, so that it fires even when blocking work holds every thread of the task pool, and
-    /// it is cancelled as soon as the result arrives.
+    /// task, so that it fires even when blocking work holds every thread of the task pool (and of
+    /// the global queues: see `timers`), and it is cancelled as soon as the result arrives.
     func limited<T: Sendable>(starting start: @Sendable (@escaping @Sendable (Result<T, Error>) -> Void) -> Void) async throws -> T {
         let seconds = configuration.timeLimit
         let race = Race<T>()
@@ -361,7 +365,7 @@ public final class Server: @unchecked Sendable {
                 race.finish(.failure(APIError(status: 503, "the request took longer than \(seconds) s; ask for less (a smaller k or shorter texts)")))
             }
             race.timer = timer
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: timer)
+            Server.timers.asyncAfter(deadline: .now() + seconds, execute: timer)
             start { race.finish($0) }
         }
     }
