@@ -1,16 +1,21 @@
 """The language model of `wordpipe train-lm` in PyTorch, for Benchmarks/lm/run.sh.
 
-Same data handling and network as `wordpipe train-lm --unit word`: each line's whitespace
-tokens then <eos>; the training text cut into BATCH streams of L = (N - 1) // BATCH tokens
+Same data handling and network as `wordpipe train-lm`: with --unit word each line's
+whitespace tokens then <eos>; with --unit char each line's Unicode scalars then "\n"; the
+vocabulary <pad>, <unk>, then the training tokens in order of appearance; the training text cut into BATCH streams of L = (N - 1) // BATCH tokens
 (stream s: inputs data[s*L + t], targets data[s*L + t + 1]), walked in segments of BPTT steps
 (the last one shorter), each stream's state carried (detached) from one segment to the next;
 nn.Embedding -> nn.LSTM(num_layers) -> nn.Linear -> cross-entropy summed over time and averaged
 over the streams (Zaremba et al. 2014); every parameter uniform in +-INIT; plain SGD (no
 momentum), the step size kept for DECAY_AFTER epochs then divided by LR_DECAY each epoch;
-global-norm clipping. Valid perplexity with batch 1, the state carried through the whole file,
+global-norm clipping (or Adam with --optimizer adam). Valid perplexity with batch 1, the state carried through the whole file,
 in chunks of 256 steps (as `wordpipe perplexity`).
 
-Prints one line per epoch: `epoch E train_s S tokens_per_s T train_ppl P valid_ppl V`.
+With --time-budget S, training stops after the segment at which S seconds of training (the
+evaluations not counted) have passed, and that cut epoch is evaluated.
+
+Prints one line per epoch: `epoch E train_s S tokens_per_s T train_ppl P valid_ppl V
+valid_nats N` (and `budget_stop` on a cut epoch).
 """
 import argparse
 import math
@@ -20,11 +25,19 @@ import torch
 import torch.nn as nn
 
 
-def tokens(path):
+def tokens(path, unit):
     result = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            words = line.split()
+    with open(path, encoding="utf-8", newline="") as f:
+        text = f.read()
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    for line in lines:
+        if unit == "char":
+            result += list(line[:-1] if line.endswith("\r") else line) + ["\n"]
+        else:
+            words = line.replace("\t", " ").replace("\r", " ").split(" ")
+            words = [w for w in words if w]
             if words:
                 result += words + ["<eos>"]
     return result
@@ -49,6 +62,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--train", required=True)
     p.add_argument("--valid", required=True)
+    p.add_argument("--unit", choices=["word", "char"], default="word")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    p.add_argument("--time-budget", type=float, default=0, help="stop training after this many seconds (0: none)")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--bptt", type=int, default=20)
@@ -69,7 +85,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    train, valid = tokens(args.train), tokens(args.valid)
+    train, valid = tokens(args.train, args.unit), tokens(args.valid, args.unit)
     index = {"<pad>": 0, "<unk>": 1}
     for w in train:
         if w not in index:
@@ -82,7 +98,8 @@ def main():
     model = LM(len(index), args.dim, args.hidden, args.layers, args.dropout, args.tied)
     for parameter in model.parameters():
         nn.init.uniform_(parameter, -args.init, args.init)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
+    optimizer = (torch.optim.Adam(model.parameters(), lr=args.lr) if args.optimizer == "adam"
+                 else torch.optim.SGD(model.parameters(), lr=args.lr))
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
 
     def evaluate():
@@ -96,14 +113,15 @@ def main():
                 logits, state = model(x, state)
                 total += loss_fn(logits.view(-1, logits.size(-1)), y).item()
                 count += end - start
-        return math.exp(total / count)
+        return total / count
 
+    trained = 0.0  # seconds of training before this epoch
     for epoch in range(1, args.epochs + 1):
         for group in optimizer.param_groups:
             group["lr"] = args.lr / args.lr_decay ** max(epoch - args.decay_after, 0)
         model.train()
         state = None
-        total, count, segments = 0.0, 0, 0
+        total, count, segments, cut = 0.0, 0, 0, False
         began = time.perf_counter()
         for start in range(0, L, T):
             end = min(start + T, L)
@@ -124,9 +142,16 @@ def main():
             segments += 1
             if args.max_segments and segments >= args.max_segments:
                 break
+            if args.time_budget and trained + time.perf_counter() - began >= args.time_budget and end < L:
+                cut = True
+                break
         seconds = time.perf_counter() - began
+        trained += seconds
+        nats = evaluate()
         print(f"epoch {epoch} train_s {seconds:.2f} tokens_per_s {count / seconds:.0f} train_ppl {math.exp(total / count):.2f} "
-              f"valid_ppl {evaluate():.2f}", flush=True)
+              f"valid_ppl {math.exp(nats):.2f} valid_nats {nats:.4f}{' budget_stop' if cut else ''}", flush=True)
+        if cut or (args.time_budget and trained >= args.time_budget):
+            break
 
 
 if __name__ == "__main__":

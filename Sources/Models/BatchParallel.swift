@@ -148,11 +148,14 @@ final class BatchParallel<Model: Replicable> {
             DispatchQueue.concurrentPerform(iterations: shared.value.count) { w in slots.value[w] = shared.value[w]() }
         }
         var loss = 0.0
+        var sources: [[Parameter<Float>]] = [], shares: [Float] = []
         for (w, part) in parts.enumerated() where !part.isEmpty {
             let share = Double(units(part)) / Double(total)
             loss += share * losses[w]
-            for (target, source) in zip(mainParameters, replicaParameters[w]) { target.addGradient(of: source, scaledBy: Float(share)) }
+            sources.append(replicaParameters[w])
+            shares.append(Float(share))
         }
+        addGradients(of: sources, scaledBy: shares, into: mainParameters, workers: workers)
         releaseWeights()
         return loss
     }

@@ -22,13 +22,16 @@ public final class LanguageModel {
     /// The words (or characters) it knows: `<pad>`, `<unk>`, then the training tokens.
     public let words: WordTable
 
-    /// The embedding table, `words × dim` (a dense gradient: with tied weights the output
-    /// layer's gradient adds to it).
+    /// The embedding table, `words × dim`. Its gradient is sparse (the rows of a segment's
+    /// tokens), except with tied weights, where the output layer's dense gradient adds to it, and
+    /// with Adam, whose moments move every row at each step as PyTorch's dense `nn.Embedding`.
     let embedding: Parameter<Float>
     let recurrent: RecurrentStack<RecurrentLayer<Float>>
     let output: Linear<Float>
     let inputDropout: Dropout<Float>
     let outputDropout: Dropout<Float>
+    /// The scores of the last segment, `rows × words`, kept for the next one (see `ScoreBuffer`).
+    private let scores = ScoreBuffer()
 
     /// The id of `<unk>`.
     static let unknownID: Int32 = 1
@@ -40,7 +43,9 @@ public final class LanguageModel {
         self.words = words
         let settings = configuration.encoder
         var generator = SeededGenerator(seed: settings.seed)
-        embedding = Parameter(name: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
+        embedding = configuration.tied || settings.optimizer == .adam
+            ? Parameter(name: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
+            : Parameter(sparseName: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
         recurrent = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: initial.columns, hiddenSize: settings.hidden,
                                                           count: settings.layers, dropout: settings.dropout, seed: generator.next())
         let outputSeed = generator.next()
@@ -105,12 +110,12 @@ public final class LanguageModel {
         let batch = SequenceBatch(values: dropped, lengths: tokens.lengths, steps: steps)
         let trace = recurrent.forward(batch, initialState: initialState, training: training)
         let (top, outputMask) = outputDropout.forward(trace.output.values, training: training)
-        let logits = output.forward(top)
         let count = targetBatch.ids.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-        var gradient = Matrix<Float>(rows: logits.rows, columns: logits.columns)
-        // d(Σ_t mean_b NLL)/dlogit = (softmax − onehot) / streams.
-        let sum = SoftmaxCrossEntropy.summedLoss(logits: logits, targets: targetBatch.ids, scale: 1 / Float(max(streams, 1)),
-                                                 gradient: &gradient)
+        var gradient = scores.take()
+        output.forward(top, into: &gradient)
+        // d(Σ_t mean_b NLL)/dlogit = (softmax − onehot) / streams, written over the scores.
+        let sum = SoftmaxCrossEntropy.summedLossInPlace(logits: &gradient, targets: targetBatch.ids, scale: 1 / Float(max(streams, 1)))
+        defer { scores.give(back: gradient) }
         if backward {
             let dTop = output.backward(input: top, outputGradient: gradient)
             let dStates = Dropout<Float>.backward(dTop, mask: outputMask)
@@ -300,5 +305,30 @@ public enum LanguageModelText {
             throw ModelError.badData(location: SourceLocation(path: path), message: "binary data, not text; give a text file, one sentence per line")
         }
         return text
+    }
+}
+
+/// One reusable `rows × words` matrix for a model's scores: a segment takes it and gives it
+/// back, so training does not map and fault in a new buffer of megabytes per segment (a tenth of
+/// a PTB epoch's time went to that). A second caller while it is out (a server answering two
+/// requests with one model) gets an empty matrix, which the layer sizes itself.
+final class ScoreBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var matrix = Matrix<Float>(rows: 0, columns: 0)
+
+    /// The buffer, uniquely referenced; empty while another caller has it.
+    func take() -> Matrix<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = matrix
+        matrix = Matrix(rows: 0, columns: 0)
+        return taken
+    }
+
+    /// Keeps `returned` for the next `take()`.
+    func give(back returned: Matrix<Float>) {
+        lock.lock()
+        defer { lock.unlock() }
+        matrix = returned
     }
 }

@@ -95,7 +95,8 @@ enum TrainingLoop {
     static func run(settings: EncoderSettings, lengths: [Int], trainable: [Parameter<Float>], all: [Parameter<Float>],
                     metric: String, step: ([Int]) -> Double, evaluate: () -> Double, threads: Int = 1,
                     plan: TrainingPlan = TrainingPlan(), higherIsBetter: Bool = true, figures: (Double) -> String = { _ in "" },
-                    checkpointing: Checkpointing? = nil, progress: BatchProgress? = nil, log: (String) -> Void) throws -> Outcome {
+                    checkpointing: Checkpointing? = nil, progress: BatchProgress? = nil, timeBudget: Double? = nil,
+                    log: (String) -> Void) throws -> Outcome {
         var generator = SeededGenerator(seed: settings.seed &+ 0x9E37_79B9)
         let base = settings.learningRate
         let optimizer: any Optimizer<Float> = settings.optimizer == .adam
@@ -158,11 +159,13 @@ enum TrainingLoop {
                 : self.batches(lengths: lengths, size: settings.batch, generator: &generator)
             var examples = batches[..<skip].reduce(0) { $0 + $1.count }
             progress?.startEpoch(batch: skip, tokens: tokens)
+            // The batches done when the time budget ran out (nil: the epoch ran whole).
+            var budgetStop: Int?
             for number in skip..<batches.count {
                 let batch = batches[number]
                 // A batch boundary: every worker of the last step has returned (see `Interruption`).
                 try Interruption.check()
-                for parameter in trainable { parameter.zeroGradient() }
+                zeroGradients(trainable, workers: threads)
                 let loss = step(batch)
                 guard loss.isFinite else { throw ModelError.diverged(epoch: epoch, batch: number + 1) }
                 if settings.clip > 0 { clipGradients(trainable, maxNorm: settings.clip, workers: threads) }
@@ -177,10 +180,19 @@ enum TrainingLoop {
                     try saveCheckpoint(epoch: epoch - 1, batch: number + 1, generator: epochGenerator, loss: lossSum, tokens: tokens,
                                        epochSeconds: before + (clock.now - epochStart).seconds)
                 }
+                if let timeBudget, trainSeconds + before + (clock.now - epochStart).seconds >= timeBudget, number + 1 < batches.count {
+                    budgetStop = number + 1
+                    break
+                }
             }
             skip = 0
             progress?.endEpoch()
             let seconds = before + (clock.now - epochStart).seconds
+            if let budgetStop {
+                // A checkpoint inside the epoch, as --checkpoint-every writes, so that --resume
+                // trains on from this batch.
+                try saveCheckpoint(epoch: epoch - 1, batch: budgetStop, generator: epochGenerator, loss: lossSum, tokens: tokens, epochSeconds: seconds)
+            }
             trainSeconds += seconds
             try Interruption.check()
             let score = evaluate()
@@ -195,18 +207,32 @@ enum TrainingLoop {
             } else {
                 stale += 1
             }
-            history.append(EpochFigures(epoch: epoch, loss: lossSum / Double(max(lengths.count, 1)), dev: score))
-            log(String(format: "epoch %d/%d loss %.6f%@ dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@",
-                       epoch, settings.epochs, lossSum / Double(max(lengths.count, 1)), figures(lossSum / Double(max(lengths.count, 1))),
-                       metric, score, seconds,
-                       Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : ""))
+            // The mean over the examples trained on: the whole epoch's, unless the budget cut it.
+            let meanLoss = lossSum / Double(max(examples, 1))
+            history.append(EpochFigures(epoch: epoch, loss: meanLoss, dev: score))
+            log(String(format: "epoch %d/%d loss %.6f%@ dev_%@ %.6f train_s %.2f tokens/s %.0f elapsed_s %.2f%@%@",
+                       epoch, settings.epochs, meanLoss, figures(meanLoss), metric, score, seconds,
+                       Double(tokens) / max(seconds, 1e-9), (clock.now - started).seconds, improved ? " best" : "",
+                       budgetStop.map { " (time budget of \(Self.formatSeconds(timeBudget ?? 0)) s reached after \($0) of \(batches.count) batches)" } ?? ""))
+            if budgetStop != nil { break }
             try saveCheckpoint(epoch: epoch, batch: 0, generator: generator.state, loss: 0, tokens: 0, epochSeconds: 0)
             if stale >= settings.patience { break }
+            if let timeBudget, trainSeconds >= timeBudget, epoch < settings.epochs {
+                log("time budget of \(Self.formatSeconds(timeBudget)) s reached at the end of epoch \(epoch)")
+                break
+            }
             epoch += 1
         }
         for (parameter, value) in zip(all, bestValues) { parameter.value = value }
         return Outcome(epochs: epochsRun, bestEpoch: bestEpoch, best: sign * best, trainSeconds: trainSeconds,
                        totalSeconds: (clock.now - started).seconds, history: history)
+    }
+}
+
+extension TrainingLoop {
+    /// Seconds as the log shows a time budget: whole numbers without a fraction.
+    static func formatSeconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
     }
 }
 
@@ -244,12 +270,16 @@ public struct ModelTrainingOptions: Sendable {
     public var resume: String?
     /// Batches between checkpoints inside an epoch (nil: at epoch ends only).
     public var checkpointEvery: Int?
+    /// Seconds of training (dev evaluations not counted) after which the run stops at the next
+    /// batch boundary; the cut epoch is evaluated like a whole one (nil: no limit).
+    public var timeBudget: Double?
 
     /// Creates options; a run resumed from `resume` writes its checkpoints there too unless
     /// `checkpoint` says otherwise.
     public init(run: RunOptions = RunOptions(threads: 1, progress: .never), checkpoint: String? = nil, resume: String? = nil,
-                checkpointEvery: Int? = nil) {
+                checkpointEvery: Int? = nil, timeBudget: Double? = nil) {
         self.run = run
+        self.timeBudget = timeBudget
         self.checkpoint = checkpoint ?? resume
         self.resume = resume
         self.checkpointEvery = checkpointEvery.map { max(1, $0) }
@@ -331,7 +361,8 @@ extension TrainingLoop {
             },
             threads: threads, plan: Model.plan(of: configuration), higherIsBetter: Model.Metrics.higherIsBetter,
             figures: { model.epochFigures(meanLoss: $0) }, checkpointing: checkpointing,
-            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, logDelay: options.run.logEvery, emit: events), log: log)
+            progress: BatchProgress(mode: options.run.progress, terminal: options.run.terminal, logDelay: options.run.logEvery, emit: events),
+            timeBudget: options.timeBudget, log: log)
         // The last evaluation is the kept weights' when the last epoch was the best.
         let devScore = (outcome.bestEpoch == outcome.epochs ? lastScore : nil)
             ?? model.devScore(data, threads: threads)

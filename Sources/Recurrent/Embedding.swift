@@ -160,17 +160,6 @@ public final class Embedding<Scalar: RecurrentScalar> {
     public func backward(ids: [Int32], outputGradient: Matrix<Scalar>) {
         precondition(outputGradient.rows == ids.count && outputGradient.columns == dim,
                      "output gradient is \(outputGradient.shape) for \(ids.count) ids of dim \(dim)")
-        guard isTrainable, !ids.isEmpty else { return }
-        // Taken out of the parameter while it grows, so that its storage is not shared (and copied).
-        var sparse = weight.sparseGradient ?? SparseRowGradient(columns: dim)
-        weight.sparseGradient = nil
-        let dim = self.dim
-        ids.withUnsafeBufferPointer { ids in
-            outputGradient.storage.withUnsafeBufferPointer { gradient in
-                Scalar.accumulateRows(count: ids.count, columns: dim, ids: ids.baseAddress!, skipping: paddingID,
-                                      rows: gradient.baseAddress!, scaledBy: 1, into: &sparse)
-            }
-        }
-        weight.sparseGradient = sparse
+        weight.accumulateRowGradients(ids, outputGradient, skipping: paddingID)
     }
 }

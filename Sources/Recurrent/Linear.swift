@@ -39,6 +39,15 @@ public final class Linear<Scalar: RecurrentScalar> {
         return y
     }
 
+    /// `x · Wᵀ + b` into `y`, reusing its storage when it already holds `n × outputSize` values
+    /// (a language model's scores over its vocabulary, batch after batch).
+    public func forward(_ x: Matrix<Scalar>, into y: inout Matrix<Scalar>) {
+        precondition(x.columns == inputSize, "input is \(x.shape), the layer expects \(inputSize) columns")
+        if y.rows != x.rows || y.columns != outputSize { y = Matrix(uninitializedRows: x.rows, columns: outputSize) }
+        y.addProduct(x, weight.value, transposeB: true, alpha: 1, beta: 0)
+        y.addToRows(bias.value.storage)
+    }
+
     /// Accumulates `∂L/∂W += dyᵀ · x` and `∂L/∂b += Σ dy`, and returns `∂L/∂x = dy · W`.
     public func backward(input x: Matrix<Scalar>, outputGradient dy: Matrix<Scalar>) -> Matrix<Scalar> {
         precondition(dy.rows == x.rows && dy.columns == outputSize && x.columns == inputSize,

@@ -31,6 +31,15 @@ public struct Matrix<Scalar: RecurrentScalar>: Equatable, Sendable {
         }
     }
 
+    /// A matrix whose elements are not set: for results that a BLAS call with `beta = 0`
+    /// overwrites whole (`matmul`), so that a large output is not first filled with zeros.
+    init(uninitializedRows rows: Int, columns: Int) {
+        precondition(rows >= 0 && columns >= 0, "matrix shape must be non-negative, got \(rows) × \(columns)")
+        self.rows = rows
+        self.columns = columns
+        storage = [Scalar](unsafeUninitializedCapacity: rows * columns) { buffer, count in count = buffer.count }
+    }
+
     /// A matrix with every element `value`.
     public init(rows: Int, columns: Int, repeating value: Scalar) {
         precondition(rows >= 0 && columns >= 0, "matrix shape must be non-negative, got \(rows) × \(columns)")
@@ -111,7 +120,9 @@ public struct Matrix<Scalar: RecurrentScalar>: Equatable, Sendable {
         let m = transposeA ? columns : rows, k = transposeA ? rows : columns
         let k2 = transposeB ? other.columns : other.rows, n = transposeB ? other.rows : other.columns
         precondition(k == k2, "cannot multiply \(transposeA ? "(\(shape))ᵀ" : shape) by \(transposeB ? "(\(other.shape))ᵀ" : other.shape)")
-        var result = Matrix(rows: m, columns: n)
+        // With k = 0 the product is zero, and `addProduct` would scale unset values by 0.
+        guard k > 0 else { return Matrix(rows: m, columns: n) }
+        var result = Matrix(uninitializedRows: m, columns: n)
         result.addProduct(self, other, transposeA: transposeA, transposeB: transposeB, alpha: 1, beta: 0)
         return result
     }
@@ -126,7 +137,7 @@ public struct Matrix<Scalar: RecurrentScalar>: Equatable, Sendable {
                      "cannot add \(transposeA ? "(\(a.shape))ᵀ" : a.shape) · \(transposeB ? "(\(b.shape))ᵀ" : b.shape) to \(shape)")
         guard m > 0, n > 0 else { return }
         if k == 0 {
-            if beta != 1 { self = self.scaled(by: beta) }
+            if beta == 0 { self = Matrix(rows: rows, columns: columns) } else if beta != 1 { self = self.scaled(by: beta) }
             return
         }
         let (lda, ldb, ldc) = (a.columns, b.columns, columns)

@@ -133,6 +133,35 @@ public func clipGradients<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scal
     return norm
 }
 
+/// Sets every parameter's gradient to zero (`zeroGradient`), with `workers` > 1 (and at least
+/// `minimumElements` elements) dealing the parameters out whole to that many threads.
+public func zeroGradients<Scalar: RecurrentScalar>(_ parameters: [Parameter<Scalar>], workers: Int = 1,
+                                                   minimumElements: Int = parallelUpdateMinimum) {
+    // Why unchecked: each index is run by one thread only, which touches only that parameter.
+    let shared = UncheckedSendable(parameters)
+    forEachWhole(parameters.map { $0.gradient.count }, workers: workers, minimumElements: minimumElements) { index in
+        shared.value[index].zeroGradient()
+    }
+}
+
+/// Adds `alphas[s]` times the gradients of `sources[s]` (parameters matching `targets`, in the
+/// same order) to the gradients of `targets`, for each parameter source after source, as a serial
+/// loop does, so the sums are bit-identical; with `workers` > 1 (and at least `minimumElements`
+/// elements) the parameters are dealt out whole to that many threads. Batch-parallel training
+/// sums its workers' gradients so.
+public func addGradients<Scalar: RecurrentScalar>(of sources: [[Parameter<Scalar>]], scaledBy alphas: [Scalar], into targets: [Parameter<Scalar>],
+                                                  workers: Int = 1, minimumElements: Int = parallelUpdateMinimum) {
+    precondition(sources.count == alphas.count && sources.allSatisfy { $0.count == targets.count },
+                 "\(sources.count) gradient sources with \(alphas.count) factors for \(targets.count) parameters")
+    let sizes = targets.indices.map { index in sources.reduce(0) { $0 + ($1[index].sparseGradient?.rows.count ?? $1[index].gradient.count) } }
+    // Why unchecked: each index is run by one thread only, which writes only target `index` and
+    // reads only the sources' parameter `index` (distinct objects).
+    let shared = UncheckedSendable((sources, targets))
+    forEachWhole(sizes, workers: workers, minimumElements: minimumElements) { index in
+        for (source, alpha) in zip(shared.value.0, alphas) { shared.value.1[index].addGradient(of: source[index], scaledBy: alpha) }
+    }
+}
+
 /// Runs `body(index)` for every index of `sizes`, on the calling thread when `workers` < 2 or the
 /// sizes add up to less than `minimumElements`; otherwise on `workers` threads, each taking a
 /// contiguous run of indices of about equal total size.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A trainable tensor: its value and the gradient that backward passes accumulate into.
 ///
 /// Backward passes add to `gradient` (or to `sparseGradient`), as PyTorch's `.grad` does: call
@@ -38,6 +40,12 @@ public final class Parameter<Scalar: RecurrentScalar> {
     public func zeroGradient() {
         if isSparse {
             sparseGradient = SparseRowGradient(columns: value.columns)
+        } else if gradient.rows == value.rows && gradient.columns == value.columns {
+            // In place: a new matrix each batch would map and fault in fresh pages (the output
+            // layer of a language model is megabytes).
+            gradient.storage.withUnsafeMutableBytes { bytes in
+                if let base = bytes.baseAddress { memset(base, 0, bytes.count) }
+            }
         } else {
             gradient = Matrix(rows: value.rows, columns: value.columns)
         }
@@ -153,14 +161,27 @@ extension Parameter {
         return result
     }
 
-    /// Adds the rows of `rowGradients` to the dense gradient at `ids` (negative ids are skipped;
-    /// a frozen table gets nothing): `gatherRows`' backward pass.
-    public func accumulateRowGradients(_ ids: [Int32], _ rowGradients: Matrix<Scalar>) {
-        guard isTrainable else { return }
+    /// Adds the rows of `rowGradients` to the gradient (sparse or dense) at `ids` (negative ids
+    /// and `padding` are skipped; a frozen table gets nothing): `gatherRows`' backward pass.
+    public func accumulateRowGradients(_ ids: [Int32], _ rowGradients: Matrix<Scalar>, skipping padding: Int32? = nil) {
+        guard isTrainable, !ids.isEmpty else { return }
         let dim = value.columns
+        if isSparse {
+            // Taken out of the parameter while it grows, so that its storage is not shared (and copied).
+            var sparse = sparseGradient ?? SparseRowGradient(columns: dim)
+            sparseGradient = nil
+            ids.withUnsafeBufferPointer { ids in
+                rowGradients.storage.withUnsafeBufferPointer { rows in
+                    Scalar.accumulateRows(count: ids.count, columns: dim, ids: ids.baseAddress!, skipping: padding,
+                                          rows: rows.baseAddress!, scaledBy: 1, into: &sparse)
+                }
+            }
+            sparseGradient = sparse
+            return
+        }
         rowGradients.storage.withUnsafeBufferPointer { g in
             gradient.storage.withUnsafeMutableBufferPointer { out in
-                for (row, id) in ids.enumerated() where id >= 0 {
+                for (row, id) in ids.enumerated() where id >= 0 && id != padding {
                     let target = out.baseAddress! + Int(id) * dim, source = g.baseAddress! + row * dim
                     for j in 0..<dim { target[j] += source[j] }
                 }

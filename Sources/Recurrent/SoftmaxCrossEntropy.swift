@@ -70,4 +70,19 @@ extension SoftmaxCrossEntropy {
             }
         }
     }
+
+    /// `summedLoss` with the gradient written over `logits` itself: one buffer instead of two
+    /// for a language model's `rows × vocabulary` scores.
+    public static func summedLossInPlace(logits: inout Matrix<Float>, targets: [Int32], scale: Float) -> Double {
+        precondition(targets.count == logits.rows && logits.columns > 0, "\(targets.count) targets for logits of \(logits.shape)")
+        let (rows, classes) = (logits.rows, logits.columns)
+        for target in targets where target >= 0 {
+            precondition(Int(target) < classes, "target \(target) is outside the \(classes) classes")
+        }
+        return targets.withUnsafeBufferPointer { t in
+            logits.storage.withUnsafeMutableBufferPointer { x in
+                wpr_softmax_cross_entropy(rows, classes, x.baseAddress!, t.baseAddress!, scale, x.baseAddress!)
+            }
+        }
+    }
 }

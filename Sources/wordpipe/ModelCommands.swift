@@ -98,11 +98,15 @@ struct EncoderOptionGroup<Defaults: EncoderDefaults>: ParsableArguments {
     @Option(help: "Continue from the checkpoint in this directory (same data and settings); the weights are those of an uninterrupted run.")
     var resume: String?
 
+    @Option(help: "Stop after this many seconds of training (dev evaluations not counted), at the next batch; the cut epoch is evaluated and may be kept, and with --checkpoint, --resume trains on from there.")
+    var timeBudget: Double?
+
     @OptionGroup var runOptions: RunOptionGroup<ModelTrainingOffer>
 
     /// Threads, progress, the log (on stderr after `stage: `), checkpoints and resume.
     func trainingOptions(stage: String) -> ModelTrainingOptions {
-        ModelTrainingOptions(run: runOptions.runOptions(stage: stage), checkpoint: checkpoint, resume: resume, checkpointEvery: checkpointEvery)
+        ModelTrainingOptions(run: runOptions.runOptions(stage: stage), checkpoint: checkpoint, resume: resume, checkpointEvery: checkpointEvery,
+                             timeBudget: timeBudget)
     }
 
     var settings: EncoderSettings {
@@ -130,6 +134,9 @@ struct EncoderOptionGroup<Defaults: EncoderDefaults>: ParsableArguments {
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be at least 1, not \(checkpointEvery)") }
         if checkpointEvery != nil && checkpoint == nil && resume == nil {
             throw ValidationError("--checkpoint-every needs --checkpoint DIR (or --resume DIR)")
+        }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) {
+            throw ValidationError("--time-budget must be a positive number of seconds, not \(timeBudget)")
         }
     }
 

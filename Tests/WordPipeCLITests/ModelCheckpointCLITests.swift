@@ -118,6 +118,35 @@ import TestSupport
                           checkpointExtra: ["--checkpoint-every", "7"], settings: settings)
     }
 
+    /// `--time-budget`: the run stops at the batch where the budget is spent, evaluates the cut
+    /// epoch, and leaves a checkpoint inside it, from which `--resume` (without the budget) ends
+    /// with the weights of a run never stopped.
+    @Test func aTimeBudgetStopsInsideAnEpochAndTheRunResumes() throws {
+        let files = try Files(languageModel: ())
+        let settings = ["--hidden", "8", "--dim", "8", "--layers", "1", "--epochs", "2", "--batch", "4", "--bptt", "5", "--dropout", "0.2",
+                        "--threads", "1", "--progress", "never"]
+        let base = ["train-lm", "--train", files.train, "--dev", files.dev] + settings
+        let whole = try files.wordpipe(base + ["-o", files.path("whole.wpm")])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let checkpoints = files.path("checkpoints")
+        // A microsecond: spent by the first batch.
+        let cut = try files.wordpipe(base + ["-o", files.path("cut.wpm"), "--checkpoint", checkpoints, "--time-budget", "0.000001"])
+        #expect(cut.status == 0, "\(cut.stderr)")
+        let epochs = cut.stderr.split(separator: "\n").filter { $0.contains(": epoch ") }
+        #expect(epochs.count == 1, "\(cut.stderr)")
+        #expect(epochs.first?.contains(/epoch 1\/2 .* \(time budget of 1e-06 s reached after 1 of \d+ batches\)/) == true, "\(cut.stderr)")
+        #expect(FileManager.default.fileExists(atPath: files.path("cut.wpm")))
+
+        let resumed = try files.wordpipe(base + ["-o", files.path("resumed.wpm"), "--resume", checkpoints])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resumed from \(checkpoints): 0 epochs done, 1 of"), "\(resumed.stderr)")
+        #expect(try Self.parameterSection(files.path("whole.wpm")) == Self.parameterSection(files.path("resumed.wpm")))
+        #expect(try Self.parameterSection(files.path("whole.wpm")) != Self.parameterSection(files.path("cut.wpm")))
+
+        let refused = try files.wordpipe(base + ["-o", files.path("never.wpm"), "--time-budget", "0"])
+        #expect(refused.status != 0 && refused.stderr.contains("--time-budget must be a positive number of seconds, not 0.0"), "\(refused.stderr)")
+    }
+
     /// At 2 threads the replicas' dropout generators are restored too.
     @Test func aTaggerAtTwoThreadsResumedEqualsAnUninterruptedRun() throws {
         try killAndResume(command: "train-tagger", apply: "tag", files: Files(tagger: true), fault: "train-batch:22",

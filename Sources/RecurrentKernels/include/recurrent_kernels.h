@@ -33,7 +33,7 @@ void wpr_rnn_tanh_forward_step(long batch, long hidden, long step, const long *l
 /// Softmax cross-entropy over `rows` rows of `classes` logits: for each row whose target is in
 /// `0..<classes`, adds −log softmax[target] to the returned sum and writes
 /// `scale · (softmax − onehot)` to `gradient`; other rows get zeros. The exponentials are the
-/// kernels' vectorized e^x.
+/// kernels' vectorized e^x. `gradient` may be `logits` itself, overwritten row by row.
 double wpr_softmax_cross_entropy(long rows, long classes, const float *logits, const int32_t *targets, float scale, float *gradient);
 
 /// Label-smoothed softmax cross-entropy (OpenNMT's smoothing): the target class gets 1 − ε, each
