@@ -26,6 +26,9 @@
 #   BUDGET=300         char: seconds of training per run
 #   SLICE=N            the first N lines of ptb.train.txt only (a fraction of an epoch; default: all)
 #   ROUNDS=1           interleaved rounds
+#   FIRST_ROUND=1      number of the first round (its logs are wordpipe.N.log, torch.N.log)
+#   SEED=1             seed of both tools' runs; SEED=round seeds each round with its number, so
+#                      the rounds show how much the valid figures move with the initialization
 #   THREADS=2          wordpipe --threads T (batch-parallel workers, OpenBLAS at 1 thread);
 #                      torch.set_num_threads(T)
 #   SKIP_TORCH=1       wordpipe only;  SKIP_WORDPIPE=1  PyTorch only
@@ -46,6 +49,8 @@ EPOCHS=${EPOCHS:-1}
 BUDGET=${BUDGET:-300}
 SLICE=${SLICE:-}
 ROUNDS=${ROUNDS:-1}
+FIRST_ROUND=${FIRST_ROUND:-1}
+SEED=${SEED:-1}
 THREADS=${THREADS:-2}
 SKIP_TORCH=${SKIP_TORCH:-0}
 SKIP_WORDPIPE=${SKIP_WORDPIPE:-0}
@@ -117,24 +122,27 @@ if [ -n "$SLICE" ]; then
     TRAIN=$OUTDIR/train.slice.txt
 fi
 
-for round in $(seq 1 "$ROUNDS"); do
+for round in $(seq "$FIRST_ROUND" "$ROUNDS"); do
+    seed=$SEED
+    [ "$SEED" != round ] || seed=$round
     if [ "$SKIP_WORDPIPE" != 1 ]; then
         log "round $round: wordpipe train-lm"
         "$WORDPIPE" train-lm --train "$TRAIN" --dev "$VALID" -o "$OUTDIR/$CONFIG.wpm" "${OURS[@]}" \
-            --threads "$THREADS" --progress never 2> "$OUTDIR/wordpipe.$round.log" >&2 || die "wordpipe failed: $OUTDIR/wordpipe.$round.log"
+            --seed "$seed" --threads "$THREADS" --progress never 2> "$OUTDIR/wordpipe.$round.log" >&2 || die "wordpipe failed: $OUTDIR/wordpipe.$round.log"
         grep "epoch " "$OUTDIR/wordpipe.$round.log" >&2
     fi
     if [ "$SKIP_TORCH" != 1 ]; then
         log "round $round: PyTorch"
         OMP_NUM_THREADS=$THREADS peer "$VENV/bin/python" "$HERE/lm_torch.py" --train "$TRAIN" --valid "$VALID" "${THEIRS[@]}" \
-            --threads "$THREADS" > "$OUTDIR/torch.$round.log" || die "PyTorch failed: $OUTDIR/torch.$round.log"
+            --seed "$seed" --threads "$THREADS" > "$OUTDIR/torch.$round.log" || die "PyTorch failed: $OUTDIR/torch.$round.log"
         cat "$OUTDIR/torch.$round.log" >&2
     fi
 done
 
-"$PYTHON" - "$OUTDIR" "$ROUNDS" "$EPOCHS" "${SLICE:-all}" "$THREADS" "$CONFIG" "$BUDGET" <<'EOF' | tee "$OUTDIR/report.md"
+"$PYTHON" - "$OUTDIR" "$FIRST_ROUND" "$ROUNDS" "$EPOCHS" "${SLICE:-all}" "$THREADS" "$CONFIG" "$BUDGET" <<'EOF' | tee "$OUTDIR/report.md"
 import math, re, statistics, sys
-out, rounds, epochs, lines, threads, config, budget = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+out, first, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+epochs, lines, threads, config, budget = sys.argv[4:9]
 char = config == "char"
 
 
@@ -148,7 +156,7 @@ def summary(lines, speed, seconds, valid):
 
 
 ours, theirs = [], []
-for r in range(1, rounds + 1):
+for r in range(first, rounds + 1):
     try:
         mine = [l for l in open(f"{out}/wordpipe.{r}.log") if "train-lm: epoch " in l]
         row = summary(mine, r"tokens/s (\d+)", r"train_s ([0-9.]+)", r"dev_bits_per_char ([0-9.]+)" if char else r"dev_perplexity ([0-9.]+)")
@@ -179,7 +187,7 @@ nan = (float("nan"),) * 4
 for r in range(max(len(ours), len(theirs))):
     o = ours[r] if r < len(ours) else nan
     t = theirs[r] if r < len(theirs) else nan
-    print(f"| {r + 1} | {o[0]:.0f} | {t[0]:.0f} | {o[1]:.{places}f} | {t[1]:.{places}f} | {o[3]:.0f} | {t[3]:.0f} |")
+    print(f"| {first + r} | {o[0]:.0f} | {t[0]:.0f} | {o[1]:.{places}f} | {t[1]:.{places}f} | {o[3]:.0f} | {t[3]:.0f} |")
 if ours and theirs:
     mo, mt = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in theirs)
     pairs = ", ".join(f"{o[0] / t[0]:.2f}" for o, t in zip(ours, theirs))
