@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "WordPipeSupportTests", dependencies: ["WordPipeSupport", "ChecksumKernels", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Embeddings", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "EmbeddingKernels", "QueryKernels", "CBLAS", "TestSupport"]),
-        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "Embeddings", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "RecurrentTests", dependencies: ["Recurrent", "RecurrentKernels", "Embeddings", "Vocabulary", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Recurrent", "Corpora", "Embeddings", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Embeddings", "Models", "TestSupport", "Vocabulary"]),
         .testTarget(name: "WordPipeCLITests", dependencies: ["wordpipe", "Tokenization", "Vocabulary", "Embeddings", "Models", "Pipeline", "TestSupport"]),

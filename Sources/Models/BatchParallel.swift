@@ -78,7 +78,7 @@ final class BatchParallel<Model: Replicable> {
         precondition(workers >= 1, "batch-parallel training needs at least one worker, got \(workers)")
         var generator = SeededGenerator(seed: seed)
         self.main = main
-        replicas = (0..<workers).map { _ in main.replica(seed: generator.next()) }
+        replicas = Initializer.withPlaceholderWeights { (0..<workers).map { _ in main.replica(seed: generator.next()) } }
         mainParameters = main.allParameters
         replicaParameters = replicas.map(\.allParameters)
         for parameters in replicaParameters {
@@ -198,7 +198,7 @@ extension Replicable {
             return results
         }
         let parameters = allParameters
-        let replicas = (0..<workers).map { _ in replica(seed: 0) }
+        let replicas = Initializer.withPlaceholderWeights { (0..<workers).map { _ in replica(seed: 0) } }
         for replica in replicas {
             for (parameter, source) in zip(replica.allParameters, parameters) { parameter.value = source.value }
         }

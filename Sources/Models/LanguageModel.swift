@@ -46,8 +46,14 @@ public final class LanguageModel {
         embedding = configuration.tied || settings.optimizer == .adam
             ? Parameter(name: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
             : Parameter(sparseName: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
-        recurrent = RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: initial.columns, hiddenSize: settings.hidden,
-                                                          count: settings.layers, dropout: settings.dropout, seed: generator.next())
+        // With --init-scale every recurrent weight is drawn again below: the layers' orthogonal
+        // draws would be thrown away.
+        let (cell, layers, stackSeed) = (settings.cell, settings.layers, generator.next())
+        let build = {
+            RecurrentStack<RecurrentLayer<Float>>(cell, inputSize: initial.columns, hiddenSize: settings.hidden,
+                                                  count: layers, dropout: settings.dropout, seed: stackSeed)
+        }
+        recurrent = configuration.initScale > 0 ? Initializer.withPlaceholderWeights(build) : build()
         let outputSeed = generator.next()
         if configuration.tied {
             output = Linear(weight: embedding, bias: Parameter(name: "output.bias", value: Matrix(rows: 1, columns: words.count)))

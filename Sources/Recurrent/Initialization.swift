@@ -1,5 +1,17 @@
 /// Seeded weight initializers.
 public enum Initializer {
+    /// True inside `withPlaceholderWeights`.
+    @TaskLocal static var placeholders = false
+
+    /// Runs `body` with `orthogonal` returning zeros without drawing: for models whose weights are
+    /// all assigned right after they are built (batch-parallel replicas, a model re-initialized
+    /// uniformly by `--init-scale`), where its O(size³) draws were thrown away (seconds for a
+    /// 650-wide LSTM, per replica). The other initializers still draw, so that a model's other
+    /// draws are the same as outside.
+    public static func withPlaceholderWeights<T>(_ body: () throws -> T) rethrows -> T {
+        try $placeholders.withValue(true, operation: body)
+    }
+
     /// Xavier/Glorot uniform (Glorot & Bengio 2010): `U(−a, a)` with `a = sqrt(6 / (fanIn + fanOut))`,
     /// for a `fanOut × fanIn` weight.
     public static func glorotUniform<S: RecurrentScalar>(fanOut: Int, fanIn: Int, using generator: inout SeededGenerator) -> Matrix<S> {
@@ -13,6 +25,7 @@ public enum Initializer {
     /// - Complexity: O(size³).
     public static func orthogonal<S: RecurrentScalar>(size: Int, using generator: inout SeededGenerator) -> Matrix<S> {
         precondition(size > 0, "an orthogonal matrix needs a positive size, got \(size)")
+        if placeholders { return Matrix(rows: size, columns: size) }
         var q = (0..<(size * size)).map { _ in generator.nextNormal() }
         var r = 0
         while r < size {

@@ -146,11 +146,17 @@ public protocol RecurrentScalar: BinaryFloatingPoint, Sendable {
 @inline(__always) private func transpose(_ flag: Bool) -> CBLAS_TRANSPOSE { flag ? CblasTrans : CblasNoTrans }
 
 extension Float: RecurrentScalar {
-    /// `cblas_sgemm`, row-major.
+    /// `cblas_sgemm`, row-major; an accumulating product of a few rows (`C += A · op(B)`, as a
+    /// recurrent step's) goes to `wpr_sgemm_few_rows` when its shape is one where that kernel,
+    /// which does not pack B, is faster.
     @inline(__always)
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if !transposeA, alpha == 1, beta == 1, m <= 16,
+           wpr_sgemm_few_rows(transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc) != 0 {
+            return
+        }
         cblas_sgemm(CblasRowMajor, transpose(transposeA), transpose(transposeB), Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

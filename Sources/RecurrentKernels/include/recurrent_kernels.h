@@ -1,5 +1,6 @@
 // RecurrentKernels: the transcendental part of a recurrent time step (sigmoid, tanh) and of
-// additive attention for float32, in C, so that it vectorizes.
+// additive attention for float32, in C, so that it vectorizes; and the few-row products of a
+// step (few_rows.c).
 //
 // Each function covers the `batch` rows of one time step; row b is a real step when
 // `step < lengths[b]` and padding otherwise (its state is carried over). Layouts and equations
@@ -53,6 +54,14 @@ void wpr_additive_attention_scores(long steps, long sources, long hidden, const 
 /// (`steps × sources`), adds dS · v ∘ (1 − u²) to dq_t and dk_i and dS · u to dv.
 void wpr_additive_attention_backward(long steps, long sources, long hidden, const float *dScores, const float *additive, const float *v,
                                      float *dq, long qStride, float *dk, long kStride, float *dv);
+
+/// C (m × n, row stride ldc) += A (m × k, stride lda) · op(B), row-major, for the few-row products
+/// of a recurrent step, without packing B: op(B) = Bᵀ with B n × k (`transposeB` = 1) or B with
+/// B k × n (0). Returns 1 when it computed the product, and 0, touching nothing, when the shape
+/// is outside the range where it beats OpenBLAS (more than 16 rows for Bᵀ or 12 for B, or a side
+/// under 64) or the AVX2 + FMA build is not in use: the caller then calls sgemm.
+int wpr_sgemm_few_rows(int transposeB, long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                       float *c, long ldc);
 
 /// Returns 1 when the AVX2 + FMA build is in use.
 int wpr_kernels_vectorized(void);
