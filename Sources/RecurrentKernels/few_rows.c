@@ -65,11 +65,19 @@ FEW_TARGET FEW_INLINE void nt_block(int MR, int NR, long k, const float *a, long
     }
 }
 
+/// The main block on its own, not inlined: inlined into the loops below, clang ran out of
+/// registers and reloaded five pointers from the stack in every step of k (0.79 ms instead of
+/// 0.52 at m = 10).
+FEW_TARGET __attribute__((noinline)) static void nt_block_2x4(long k, const float *a, long lda, const float *b, long ldb,
+                                                               float *c, long ldc) {
+    nt_block(2, 4, k, a, lda, b, ldb, c, ldc);
+}
+
 FEW_TARGET static void sgemm_nt(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
     long j = 0;
     for (; j + 4 <= n; j += 4) {
         long r = 0;
-        for (; r + 2 <= m; r += 2) nt_block(2, 4, k, a + r * lda, lda, b + j * ldb, ldb, c + r * ldc + j, ldc);
+        for (; r + 2 <= m; r += 2) nt_block_2x4(k, a + r * lda, lda, b + j * ldb, ldb, c + r * ldc + j, ldc);
         if (r < m) nt_block(1, 4, k, a + r * lda, lda, b + j * ldb, ldb, c + r * ldc + j, ldc);
     }
     for (; j < n; j++) {
