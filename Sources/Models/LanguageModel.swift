@@ -48,10 +48,10 @@ public final class LanguageModel {
             : Parameter(sparseName: "embedding.weight", value: initial, isTrainable: !settings.freezeEmbeddings)
         // With --init-scale every recurrent weight is drawn again below: the layers' orthogonal
         // draws would be thrown away.
-        let (cell, layers, stackSeed) = (settings.cell, settings.layers, generator.next())
+        let stackSeed = generator.next()
         let build = {
-            RecurrentStack<RecurrentLayer<Float>>(cell, inputSize: initial.columns, hiddenSize: settings.hidden,
-                                                  count: layers, dropout: settings.dropout, seed: stackSeed)
+            RecurrentStack<RecurrentLayer<Float>>(settings.cell, inputSize: initial.columns, hiddenSize: settings.hidden,
+                                                  count: settings.layers, dropout: settings.dropout, seed: stackSeed)
         }
         recurrent = configuration.initScale > 0 ? Initializer.withPlaceholderWeights(build) : build()
         let outputSeed = generator.next()

@@ -213,9 +213,14 @@ public struct Matrix<Scalar: RecurrentScalar>: Equatable, Sendable {
     /// Every element times `alpha` (`?scal`).
     public func scaled(by alpha: Scalar) -> Matrix {
         var result = self
-        guard count > 0 else { return result }
-        result.storage.withUnsafeMutableBufferPointer { x in Scalar.scale(count: x.count, alpha: alpha, x: x.baseAddress!) }
+        result.scale(by: alpha)
         return result
+    }
+
+    /// Multiplies every element by `alpha` in place: no copy when the storage has one owner.
+    public mutating func scale(by alpha: Scalar) {
+        guard count > 0 else { return }
+        storage.withUnsafeMutableBufferPointer { x in Scalar.scale(count: x.count, alpha: alpha, x: x.baseAddress!) }
     }
 
     /// The sum of squares of the elements (`?dot` with itself).

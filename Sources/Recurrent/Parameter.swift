@@ -91,12 +91,15 @@ public final class Parameter<Scalar: RecurrentScalar> {
         sparseGradient = target
     }
 
-    /// Multiplies the gradient by `factor`.
+    /// Multiplies the gradient by `factor`, in place (`gradient.scaled(by:)` would copy a
+    /// storage that the property still holds: a 26 MB output layer's, every clipped batch).
     public func scaleGradient(by factor: Scalar) {
-        if let sparse = sparseGradient {
-            sparseGradient = SparseRowGradient(ids: sparse.ids, rows: sparse.rows.scaled(by: factor), slots: sparse.slots)
+        if var sparse = sparseGradient {
+            sparseGradient = nil
+            sparse.scaleRows(by: factor)
+            sparseGradient = sparse
         } else {
-            gradient = gradient.scaled(by: factor)
+            gradient.scale(by: factor)
         }
     }
 }
@@ -121,6 +124,11 @@ public struct SparseRowGradient<Scalar: RecurrentScalar>: Sendable {
         self.ids = ids
         self.rows = rows
         self.slots = slots
+    }
+
+    /// Multiplies every row by `factor`, in place.
+    mutating func scaleRows(by factor: Scalar) {
+        rows.scale(by: factor)
     }
 
     /// Adds `alpha` times `values` (`columns` of them) to the row of `id`.

@@ -153,6 +153,8 @@ extension Float: RecurrentScalar {
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        // `m <= 16` only saves the call for the many large products; the kernel's own limits
+        // (few_rows.c) decide the rest, and it declines what they exclude.
         if !transposeA, alpha == 1, beta == 1, m <= 16,
            wpr_sgemm_few_rows(transposeB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc) != 0 {
             return

@@ -57,9 +57,7 @@ extension SoftmaxCrossEntropy {
         precondition(targets.count == logits.rows && gradient.rows == logits.rows && gradient.columns == logits.columns && logits.columns > 0,
                      "\(targets.count) targets, gradient \(gradient.shape) for logits of \(logits.shape)")
         let (rows, classes) = (logits.rows, logits.columns)
-        for target in targets where target >= 0 {
-            precondition(Int(target) < classes, "target \(target) is outside the \(classes) classes")
-        }
+        checkTargets(targets, classes: classes)
         return logits.storage.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { t in
                 gradient.storage.withUnsafeMutableBufferPointer { g in
@@ -76,13 +74,18 @@ extension SoftmaxCrossEntropy {
     public static func summedLossInPlace(logits: inout Matrix<Float>, targets: [Int32], scale: Float) -> Double {
         precondition(targets.count == logits.rows && logits.columns > 0, "\(targets.count) targets for logits of \(logits.shape)")
         let (rows, classes) = (logits.rows, logits.columns)
-        for target in targets where target >= 0 {
-            precondition(Int(target) < classes, "target \(target) is outside the \(classes) classes")
-        }
+        checkTargets(targets, classes: classes)
         return targets.withUnsafeBufferPointer { t in
             logits.storage.withUnsafeMutableBufferPointer { x in
                 wpr_softmax_cross_entropy(rows, classes, x.baseAddress!, t.baseAddress!, scale, x.baseAddress!)
             }
+        }
+    }
+
+    /// Every target is padding (negative) or a class.
+    private static func checkTargets(_ targets: [Int32], classes: Int) {
+        for target in targets where target >= 0 {
+            precondition(Int(target) < classes, "target \(target) is outside the \(classes) classes")
         }
     }
 }
